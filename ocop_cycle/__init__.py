@@ -1,0 +1,134 @@
+"""ocop-cycle: the workflow engine of Vietnam's OCOP programme.
+
+Every supported name is importable from here; submodules are internal layout. Nothing happens
+on import: no database, no environment reading, no logging configuration.
+"""
+
+from ocop_cycle.clock import VN_TZ, Clock, SettableClock, SystemClock
+from ocop_cycle.engine import Engine
+from ocop_cycle.errors import (
+    CommandRefused,
+    ConcurrencyConflict,
+    DossierNotFound,
+    FieldProblem,
+    GuardRefused,
+    IdempotencyKeyReused,
+    InvalidCommand,
+    InvalidTransition,
+    MachineDefinitionError,
+    NotFound,
+    OcopCycleError,
+    PermissionDenied,
+    ProfileNotFound,
+    Reason,
+    RoundNotFound,
+    RuleDataInvalid,
+    SchemaNotReady,
+    SheetNotFound,
+    StorageError,
+)
+from ocop_cycle.rules.authority import Actor, Level, Role
+from ocop_cycle.rules.book import RuleBook, default_rule_book
+from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.rules.scoring import CouncilSession, MemberSheet, Outcome, ScoreResult
+from ocop_cycle.rules.sheets import ScoringSheet
+from ocop_cycle.storage.database import SqliteSettings
+from ocop_cycle.workflows.commands import (
+    AssignRound,
+    Certify,
+    Command,
+    CreateRound,
+    Expire,
+    Forward,
+    ImportCertificate,
+    MarkRenewalDue,
+    NotRecognize,
+    ProducerInfo,
+    ProductInfo,
+    RecordInspection,
+    RegisterDossier,
+    RegisterReevaluation,
+    Reject,
+    Resubmit,
+    ReturnForSupplement,
+    RevocationGrounds,
+    Revoke,
+    Score,
+    StartMonitoring,
+    VerifyCommune,
+    Withdraw,
+)
+from ocop_cycle.workflows.machine import DossierMachine
+from ocop_cycle.workflows.model import Dossier, DossierKind, Event, ProducerKind, Round
+from ocop_cycle.workflows.states import DossierState
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "VN_TZ",
+    "Actor",
+    "AssignRound",
+    "Certify",
+    "Clock",
+    "Command",
+    "CommandRefused",
+    "ConcurrencyConflict",
+    "CouncilSession",
+    "CreateRound",
+    "Dossier",
+    "DossierKind",
+    "DossierMachine",
+    "DossierNotFound",
+    "DossierState",
+    "Engine",
+    "Event",
+    "Expire",
+    "FieldProblem",
+    "Forward",
+    "GuardRefused",
+    "IdempotencyKeyReused",
+    "ImportCertificate",
+    "InvalidCommand",
+    "InvalidTransition",
+    "Level",
+    "MachineDefinitionError",
+    "MarkRenewalDue",
+    "MemberSheet",
+    "NotFound",
+    "NotRecognize",
+    "OcopCycleError",
+    "Outcome",
+    "PermissionDenied",
+    "ProducerInfo",
+    "ProducerKind",
+    "ProductInfo",
+    "ProfileNotFound",
+    "Reason",
+    "RecordInspection",
+    "RegisterDossier",
+    "RegisterReevaluation",
+    "Reject",
+    "Resubmit",
+    "ReturnForSupplement",
+    "RevocationGrounds",
+    "Revoke",
+    "Role",
+    "Round",
+    "RoundNotFound",
+    "RuleBook",
+    "RuleDataInvalid",
+    "RuleProfile",
+    "SchemaNotReady",
+    "Score",
+    "ScoreResult",
+    "ScoringSheet",
+    "SettableClock",
+    "SheetNotFound",
+    "SqliteSettings",
+    "StartMonitoring",
+    "StorageError",
+    "SystemClock",
+    "VerifyCommune",
+    "Withdraw",
+    "default_rule_book",
+]

@@ -1,0 +1,1 @@
+"""Tamper evidence and history: the hash chain over each dossier's events."""

@@ -1,0 +1,766 @@
+"""The library's front door for hosts: ``Engine`` opens a database and runs commands.
+
+Every command follows one path: validate (pydantic) -> authorise the actor -> load the
+projection -> the shared machine checks the transition and its guards -> build the event and
+its hash -> one transaction (event, projection checked against its version, outbox) -> log.
+A command that fails at any step writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from uuid import UUID, uuid4
+
+import structlog
+from sqlalchemy import Engine as SAEngine
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from ocop_cycle.audit.chain import GENESIS, canonical, event_hash
+from ocop_cycle.clock import Clock, SystemClock, to_vn
+from ocop_cycle.errors import (
+    ConcurrencyConflict,
+    DossierNotFound,
+    FieldProblem,
+    GuardRefused,
+    IdempotencyKeyReused,
+    InvalidCommand,
+    Reason,
+    RoundNotFound,
+)
+from ocop_cycle.rules.authority import Actor, Role
+from ocop_cycle.rules.book import RuleBook, default_rule_book
+from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.rules.scoring import evaluate_session, session_problems
+from ocop_cycle.storage.database import (
+    DEFAULT_URL,
+    SqliteSettings,
+    check_schema,
+    create_database_engine,
+    upgrade,
+)
+from ocop_cycle.storage.schema import dossiers, events, rounds
+from ocop_cycle.storage.store import KeyCollision, Store
+from ocop_cycle.workflows.commands import (
+    AssignRound,
+    Certify,
+    Command,
+    CreateRound,
+    DossierCommand,
+    Expire,
+    Forward,
+    ImportCertificate,
+    MarkRenewalDue,
+    NotRecognize,
+    ProductInfo,
+    RecordInspection,
+    RegisterDossier,
+    RegisterReevaluation,
+    Reject,
+    Resubmit,
+    ReturnForSupplement,
+    Revoke,
+    Score,
+    StartMonitoring,
+    VerifyCommune,
+    Withdraw,
+)
+from ocop_cycle.workflows.decide import (
+    creation_payload,
+    import_payload,
+    transition_payload,
+)
+from ocop_cycle.workflows.fold import EVENT_TYPES, SCHEMA_VERSION, apply, fold
+from ocop_cycle.workflows.guards import GuardContext
+from ocop_cycle.workflows.machine import DossierMachine, MachineRegistry
+from ocop_cycle.workflows.model import Dossier, DossierKind, Event, Round
+from ocop_cycle.workflows.notices import notices_for
+from ocop_cycle.workflows.permissions import authorize, authorize_creation
+from ocop_cycle.workflows.states import DossierState
+
+__all__ = ["Engine"]
+
+log = structlog.get_logger("ocop_cycle")
+
+C = TypeVar("C", bound=Command)
+_HELD = {DossierState.CERTIFIED, DossierState.MONITORED, DossierState.RENEWAL_DUE}
+
+
+class Engine:
+    """ocop-cycle on one database: commands in, dossiers and events out.
+
+    Open it on a URL (``Engine.open("sqlite:///ocop.db")``) and it owns and disposes its
+    SQLAlchemy engine; or hand it a host's engine (``Engine(sa_engine)``), which it never
+    disposes.
+    """
+
+    def __init__(
+        self,
+        sa_engine: SAEngine,
+        *,
+        clock: Clock | None = None,
+        rules: RuleBook | None = None,
+        hmac_key: bytes | None = None,
+        _owns_engine: bool = False,
+    ) -> None:
+        self.sa_engine = sa_engine
+        self.clock: Clock = clock or SystemClock()
+        self.rules = rules or default_rule_book()
+        self._hmac_key = hmac_key
+        self._owns_engine = _owns_engine
+        self._store = Store(sa_engine)
+        self._machines = MachineRegistry()
+
+    @classmethod
+    def open(
+        cls,
+        url: str = DEFAULT_URL,
+        *,
+        clock: Clock | None = None,
+        rules: RuleBook | None = None,
+        hmac_key: bytes | None = None,
+        sqlite: SqliteSettings | None = None,
+    ) -> Engine:
+        """Open ``url`` (SQLite file or PostgreSQL); the engine is disposed by ``close()``."""
+        sa_engine = create_database_engine(url, sqlite)
+        return cls(sa_engine, clock=clock, rules=rules, hmac_key=hmac_key, _owns_engine=True)
+
+    def close(self) -> None:
+        """Release the database connections, if this engine opened them."""
+        if self._owns_engine:
+            self.sa_engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def upgrade(self) -> None:
+        """Create or migrate the ocop-cycle tables (Alembic) to the current schema."""
+        upgrade(self.sa_engine)
+
+    def check_schema(self) -> None:
+        """Raise ``SchemaNotReady`` unless the schema is current."""
+        check_schema(self.sa_engine)
+
+    def machine(self, profile_id: str) -> DossierMachine:
+        """The shared workflow machine of a rule profile."""
+        return self._machines.get(self.rules.profile(profile_id))
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def get(self, dossier_id: UUID) -> Dossier:
+        """A dossier's current state."""
+        with self._store.read() as conn:
+            dossier = self._store.load(conn, dossier_id)
+        if dossier is None:
+            raise DossierNotFound(dossier_id)
+        return dossier
+
+    def history(self, dossier_id: UUID) -> list[Event]:
+        """A dossier's events, oldest first."""
+        with self._store.read() as conn:
+            events = self._store.events(conn, dossier_id)
+        if not events:
+            raise DossierNotFound(dossier_id)
+        return events
+
+    def replay(self, dossier_id: UUID, upto_seq: int | None = None) -> Dossier:
+        """A dossier rebuilt from its events alone (optionally as of a seq)."""
+        with self._store.read() as conn:
+            dossier = fold(self._store.events(conn, dossier_id, upto_seq))
+        if dossier is None:
+            raise DossierNotFound(dossier_id)
+        return dossier
+
+    def dossiers(self, *, state: DossierState | None = None, limit: int = 1000) -> list[Dossier]:
+        """Dossiers, newest registration first, optionally in one state."""
+        stmt = select(dossiers).order_by(dossiers.c.registered_at.desc()).limit(limit)
+        if state is not None:
+            stmt = stmt.where(dossiers.c.state == state.value)
+        with self._store.read() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        return [Dossier.model_validate(dict(r)) for r in rows]
+
+    def count_events(self) -> int:
+        """How many events the log holds."""
+        with self._store.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+
+    def get_round(self, round_id: UUID) -> Round:
+        """An evaluation round."""
+        with self._store.read() as conn:
+            found = self._store.round(conn, round_id)
+        if found is None:
+            raise RoundNotFound(round_id)
+        return found
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def execute(self, command: Command, actor: Actor) -> Dossier:
+        """Run any command object; the named methods below are shortcuts to this."""
+        if isinstance(command, RegisterDossier):
+            return self._register(command, actor)
+        if isinstance(command, RegisterReevaluation):
+            return self._register_reevaluation(command, actor)
+        if isinstance(command, ImportCertificate):
+            return self._import(command, actor)
+        if isinstance(command, DossierCommand):
+            return self._transition(command, actor)
+        raise TypeError(f"not a dossier command: {type(command).__name__}")
+
+    def _run(self, model: type[C], actor: Actor, fields: dict[str, Any]) -> Dossier:
+        return self.execute(model(**fields), actor)
+
+    def register(self, *, actor: Actor, **fields: Any) -> Dossier:
+        """Register a new dossier; fields of ``RegisterDossier``."""
+        return self._run(RegisterDossier, actor, fields)
+
+    def register_reevaluation(
+        self, predecessor_id: UUID, *, actor: Actor, **fields: Any
+    ) -> Dossier:
+        """Open a re-evaluation or upgrade of a certified dossier (``RegisterReevaluation``)."""
+        return self._run(RegisterReevaluation, actor, {"predecessor_id": predecessor_id, **fields})
+
+    def import_certificate(self, *, actor: Actor, **fields: Any) -> Dossier:
+        """Bring in a certificate issued before this system; fields of ``ImportCertificate``."""
+        return self._run(ImportCertificate, actor, fields)
+
+    def _on(
+        self, model: type[C], dossier_id: UUID, actor: Actor, fields: dict[str, Any]
+    ) -> Dossier:
+        return self._run(model, actor, {"dossier_id": dossier_id, **fields})
+
+    def return_for_supplement(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """Return a dossier for supplement ("trả lại để bổ sung"): ``guidance``, ``due_on``."""
+        return self._on(ReturnForSupplement, dossier_id, actor, fields)
+
+    def resubmit(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """The producer resubmits a returned dossier."""
+        return self._on(Resubmit, dossier_id, actor, fields)
+
+    def verify_commune(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """The commune confirms the dossier ("UBND xã xác nhận")."""
+        return self._on(VerifyCommune, dossier_id, actor, fields)
+
+    def reject(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """The dossier is not eligible: ``grounds``."""
+        return self._on(Reject, dossier_id, actor, fields)
+
+    def assign_round(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """Put the dossier in a round: ``round_id``."""
+        return self._on(AssignRound, dossier_id, actor, fields)
+
+    def score(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """Record a council session (``session``) at the tier the profile says."""
+        return self._on(Score, dossier_id, actor, fields)
+
+    def forward(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """Send the dossier up to the next tier's council."""
+        return self._on(Forward, dossier_id, actor, fields)
+
+    def certify(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """Record the recognition decision: number, date and issuing body (``Certify``)."""
+        return self._on(Certify, dossier_id, actor, fields)
+
+    def not_recognize(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """Record that the result is below the recognised minimum."""
+        return self._on(NotRecognize, dossier_id, actor, fields)
+
+    def start_monitoring(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """Begin post-certification surveillance."""
+        return self._on(StartMonitoring, dossier_id, actor, fields)
+
+    def record_inspection(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """Record an inspection: ``inspected_on``, ``passed``, ``findings``."""
+        return self._on(RecordInspection, dossier_id, actor, fields)
+
+    def revoke(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """Revoke the certificate: grounds and the decision (``Revoke``)."""
+        return self._on(Revoke, dossier_id, actor, fields)
+
+    def withdraw(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """The producer withdraws before a decision."""
+        return self._on(Withdraw, dossier_id, actor, fields)
+
+    def mark_renewal_due(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """The statutory renewal notice went out (system)."""
+        return self._on(MarkRenewalDue, dossier_id, actor, fields)
+
+    def expire(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+        """The certificate lapsed (system)."""
+        return self._on(Expire, dossier_id, actor, fields)
+
+    def create_round(self, *, actor: Actor, **fields: Any) -> Round:
+        """Open an evaluation round; fields of ``CreateRound``."""
+        command = CreateRound(**fields)
+        allowed = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.SYSTEM}
+        if actor.role not in allowed or (
+            actor.role is not Role.SYSTEM and actor.jurisdiction != command.jurisdiction_code
+        ):
+            from ocop_cycle.errors import PermissionDenied
+
+            raise PermissionDenied(
+                "create_round",
+                actor.role.value,
+                actor.jurisdiction,
+                Reason(
+                    "permission.role",
+                    "Chỉ cơ quan thường trực OCOP của địa bàn được mở đợt đánh giá",
+                    "only the OCOP office of the round's jurisdiction may open it",
+                ),
+            )
+        now = self.clock.now()
+        row = {"id": uuid4(), **command.model_dump(), "created_at": now}
+        try:
+            with self._store.engine.begin() as conn:
+                conn.execute(rounds.insert(), row)
+        except IntegrityError:
+            raise InvalidCommand(
+                "CreateRound",
+                [FieldProblem("number", "this jurisdiction already has that round this year")],
+            ) from None
+        row.pop("created_at")
+        return Round.model_validate(row)
+
+    # -- the write path -----------------------------------------------------------------------
+
+    def _new_event(
+        self,
+        *,
+        dossier_id: UUID,
+        seq: int,
+        trigger: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        profile: RuleProfile,
+        occurred_at: datetime,
+        recorded_at: datetime,
+        prev_hash: str,
+    ) -> Event:
+        type_ = EVENT_TYPES[trigger]
+        actor_doc = actor.model_dump(mode="json")
+        content = canonical(
+            dossier_id=dossier_id,
+            seq=seq,
+            type=type_,
+            schema_version=SCHEMA_VERSION,
+            payload=payload,
+            actor=actor_doc,
+            profile_id=profile.id,
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+            prev_hash=prev_hash,
+        )
+        return Event.model_construct(
+            dossier_id=dossier_id,
+            seq=seq,
+            type=type_,
+            schema_version=SCHEMA_VERSION,
+            payload=payload,
+            actor=actor,
+            profile_id=profile.id,
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+            prev_hash=prev_hash,
+            hash=event_hash(content, self._hmac_key),
+            id=None,
+        )
+
+    @staticmethod
+    def _fingerprint(command: Command) -> str:
+        body = command.model_dump_json(exclude={"idempotency_key"})
+        return hashlib.sha256(f"{type(command).__name__}|{body}".encode()).hexdigest()
+
+    def _replayed(self, conn: Connection, command: Command) -> Dossier | None:
+        """The first result of a repeated idempotency key, or None when the key is new."""
+        key = command.idempotency_key
+        if key is None:
+            return None
+        found = self._store.idempotent(conn, key)
+        if found is None:
+            return None
+        if found["command"] != type(command).__name__ or found["fingerprint"] != (
+            self._fingerprint(command)
+        ):
+            raise IdempotencyKeyReused(key)
+        dossier = fold(self._store.events(conn, found["dossier_id"], found["version"]))
+        assert dossier is not None
+        return dossier
+
+    def _idempotent(self, command: Command, body: Callable[[Connection], Dossier]) -> Dossier:
+        """Run ``body`` in one write transaction, honouring the command's idempotency key."""
+        try:
+            with self._store.write() as conn:
+                first = self._replayed(conn, command)
+                if first is not None:
+                    return first
+                result = body(conn)
+                if command.idempotency_key is not None:
+                    self._store.remember(
+                        conn,
+                        command.idempotency_key,
+                        type(command).__name__,
+                        self._fingerprint(command),
+                        result.id,
+                        result.version,
+                        self.clock.now(),
+                    )
+                return result
+        except (KeyCollision, ConcurrencyConflict):
+            # A racing duplicate of this very command won: return its result, not an error.
+            if command.idempotency_key is not None:
+                with self._store.read() as conn:
+                    first = self._replayed(conn, command)
+                if first is not None:
+                    return first
+            raise
+
+    def _times(self, command: Command) -> tuple[datetime, datetime]:
+        now = to_vn(self.clock.now())
+        occurred = to_vn(command.occurred_at) if command.occurred_at is not None else now
+        if occurred > now:
+            raise InvalidCommand(
+                type(command).__name__, [FieldProblem("occurred_at", "is in the future")]
+            )
+        return occurred, now
+
+    def _check_product(self, command_name: str, product: ProductInfo) -> None:
+        group = self.rules.catalogue.group(product.group)
+        if group is None:
+            raise InvalidCommand(
+                command_name, [FieldProblem("product.group", f"unknown group {product.group!r}")]
+            )
+        if all(s.code != product.product_set for s in group.sets):
+            raise InvalidCommand(
+                command_name,
+                [
+                    FieldProblem(
+                        "product.product_set",
+                        f"{product.product_set!r} is not a product set of group {group.code!r}",
+                    )
+                ],
+            )
+
+    def _check_jurisdiction(
+        self, command_name: str, profile: RuleProfile, district_code: str | None
+    ) -> None:
+        has_district = any(t.level.value == "district" for t in profile.tiers)
+        if has_district and district_code is None:
+            raise InvalidCommand(
+                command_name,
+                [FieldProblem("district_code", f"required under {profile.id} (district tier)")],
+            )
+
+    def _create(
+        self,
+        conn: Connection,
+        *,
+        trigger: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        profile: RuleProfile,
+        occurred: datetime,
+        now: datetime,
+    ) -> Dossier:
+        event = self._new_event(
+            dossier_id=uuid4(),
+            seq=1,
+            trigger=trigger,
+            payload=payload,
+            actor=actor,
+            profile=profile,
+            occurred_at=occurred,
+            recorded_at=now,
+            prev_hash=GENESIS,
+        )
+        dossier = apply(None, event)
+        producer, product = payload["producer"], payload["product"]
+        self._store.ensure_parties(
+            conn,
+            {
+                "id": UUID(producer["id"]),
+                "name": producer["name"],
+                "kind": producer["kind"],
+                "address": producer.get("address", ""),
+                "commune_code": payload["commune_code"],
+                "district_code": payload["district_code"],
+                "province_code": payload["province_code"],
+                "created_at": now,
+            },
+            {
+                "id": UUID(product["id"]),
+                "producer_id": UUID(producer["id"]),
+                "name": product["name"],
+                "product_group": product["group"],
+                "product_set": product["product_set"],
+                "created_at": now,
+            },
+        )
+        self._store.create(conn, dossier, event, notices_for(event, dossier))
+        log.info(
+            "dossier.created",
+            dossier_id=str(dossier.id),
+            state=dossier.state.value,
+            profile=profile.id,
+            actor=str(actor),
+        )
+        return dossier
+
+    def _register(self, command: RegisterDossier, actor: Actor) -> Dossier:
+        occurred, now = self._times(command)
+        profile = self.rules.profile_in_force(occurred.date())
+        self._check_product("RegisterDossier", command.product)
+        self._check_jurisdiction("RegisterDossier", profile, command.district_code)
+        authorize_creation(
+            profile,
+            actor,
+            "register",
+            command.commune_code,
+            command.district_code,
+            command.province_code,
+        )
+        payload = creation_payload(
+            kind=DossierKind.NEW,
+            producer=command.producer,
+            product=command.product,
+            commune_code=command.commune_code,
+            district_code=command.district_code,
+            province_code=command.province_code,
+            note=command.note,
+        )
+        return self._idempotent(
+            command,
+            lambda conn: self._create(
+                conn,
+                trigger="register",
+                payload=payload,
+                actor=actor,
+                profile=profile,
+                occurred=occurred,
+                now=now,
+            ),
+        )
+
+    def _import(self, command: ImportCertificate, actor: Actor) -> Dossier:
+        occurred, now = self._times(command)
+        profile = self.rules.profile(command.profile_id)
+        problems = []
+        if not profile.in_force_on(command.decision_date):
+            problems.append(
+                FieldProblem("decision_date", f"{profile.id} was not in force on that date")
+            )
+        try:
+            tier = profile.tier(command.level)
+        except KeyError:
+            problems.append(FieldProblem("level", f"{profile.id} has no {command.level} tier"))
+        else:
+            if command.stars > tier.certifies_up_to:
+                problems.append(
+                    FieldProblem("stars", f"the {tier.level} tier cannot certify {command.stars}★")
+                )
+        if problems:
+            raise InvalidCommand("ImportCertificate", problems)
+        self._check_product("ImportCertificate", command.product)
+        authorize_creation(
+            profile,
+            actor,
+            "import_certificate",
+            command.commune_code,
+            command.district_code,
+            command.province_code,
+        )
+        payload = import_payload(command, profile)
+        return self._idempotent(
+            command,
+            lambda conn: self._create(
+                conn,
+                trigger="import_certificate",
+                payload=payload,
+                actor=actor,
+                profile=profile,
+                occurred=occurred,
+                now=now,
+            ),
+        )
+
+    def _register_reevaluation(self, command: RegisterReevaluation, actor: Actor) -> Dossier:
+        occurred, now = self._times(command)
+        profile = self.rules.profile_in_force(occurred.date())
+
+        def body(conn: Connection) -> Dossier:
+            before = self._store.load(conn, command.predecessor_id)
+            if before is None:
+                raise DossierNotFound(command.predecessor_id)
+            commune = command.commune_code or before.commune_code
+            district = command.district_code or before.district_code
+            province = command.province_code or before.province_code
+            self._check_jurisdiction("RegisterReevaluation", profile, district)
+            authorize_creation(profile, actor, "register_reevaluation", commune, district, province)
+            if actor.role is Role.PRODUCER and actor.id != str(before.producer_id):
+                authorize(profile, actor, "register_reevaluation", before)
+            reasons = self._reevaluation_refusals(conn, before, command.kind)
+            if reasons:
+                raise GuardRefused(before.id, "register_reevaluation", reasons)
+            payload = {
+                "kind": command.kind,
+                "producer": {
+                    "id": str(before.producer_id),
+                    "name": before.producer_name,
+                    "kind": before.producer_kind.value,
+                },
+                "product": {
+                    "id": str(before.product_id),
+                    "name": before.product_name,
+                    "group": before.product_group,
+                    "product_set": before.product_set,
+                },
+                "commune_code": commune,
+                "district_code": district,
+                "province_code": province,
+                "predecessor_id": str(before.id),
+                "note": command.note,
+            }
+            return self._create(
+                conn,
+                trigger="register_reevaluation",
+                payload=payload,
+                actor=actor,
+                profile=profile,
+                occurred=occurred,
+                now=now,
+            )
+
+        return self._idempotent(command, body)
+
+    def _reevaluation_refusals(self, conn: Connection, before: Dossier, kind: str) -> list[Reason]:
+        reasons = []
+        if before.state not in _HELD:
+            reasons.append(
+                Reason(
+                    "reevaluation.no_certificate",
+                    "Sản phẩm không có giấy chứng nhận còn hiệu lực",
+                    f"the dossier holds no valid certificate (state {before.state.value})",
+                )
+            )
+        if self._store.open_successor(conn, before.id) is not None:
+            reasons.append(
+                Reason(
+                    "reevaluation.already_open",
+                    "Đã có hồ sơ đánh giá lại đang xử lý",
+                    "a re-evaluation of this certificate is already open",
+                )
+            )
+        if kind == "upgrade" and (before.certified_stars or 0) >= 5:
+            reasons.append(
+                Reason(
+                    "upgrade.at_top",
+                    "Sản phẩm đã đạt 5 sao",
+                    "the product already holds 5 stars",
+                )
+            )
+        return reasons
+
+    def _transition(self, command: DossierCommand, actor: Actor) -> Dossier:
+        occurred, now = self._times(command)
+        trigger = type(command).trigger
+
+        def body(conn: Connection) -> Dossier:
+            before = self._store.load(conn, command.dossier_id)
+            if before is None:
+                raise DossierNotFound(command.dossier_id)
+            if command.expected_version is not None and command.expected_version != before.version:
+                raise ConcurrencyConflict(before.id, command.expected_version, before.version)
+            profile = self.rules.profile(before.profile_id)
+            authorize(profile, actor, trigger, before)
+            round_ = None
+            result = None
+            if isinstance(command, AssignRound):
+                round_ = self._store.round(conn, command.round_id)
+                if round_ is None:
+                    raise RoundNotFound(command.round_id)
+            elif isinstance(command, Score):
+                sheet = self.rules.sheet(profile.id, before.product_set)
+                problems = session_problems(command.session, sheet, profile)
+                if problems:
+                    raise InvalidCommand(
+                        "Score",
+                        [FieldProblem(f"session.{p.field}", p.message) for p in problems],
+                    )
+                result = evaluate_session(command.session, sheet, profile)
+            machine = self._machines.get(profile)
+            ctx = GuardContext(before, profile, command, now, round_)
+            state = machine.fire(trigger, ctx)
+            predecessor = None
+            if isinstance(command, Certify) and before.predecessor_id is not None:
+                predecessor = self._store.load(conn, before.predecessor_id)
+            payload = transition_payload(
+                command, before, profile, occurred.date(), result, predecessor
+            )
+            event = self._new_event(
+                dossier_id=before.id,
+                seq=before.version + 1,
+                trigger=trigger,
+                payload=payload,
+                actor=actor,
+                profile=profile,
+                occurred_at=occurred,
+                recorded_at=now,
+                prev_hash=before.last_hash,
+            )
+            after = apply(before, event)
+            # The machine decides, the fold records: they must agree, or the code is wrong.
+            assert after.state is state, (after.state, state)
+            self._store.append(conn, before, after, event, notices_for(event, after))
+            log.info(
+                "dossier.transition",
+                dossier_id=str(before.id),
+                event_type=event.type,
+                from_state=before.state.value,
+                to_state=after.state.value,
+                actor=str(actor),
+            )
+            if predecessor is not None and predecessor.state in _HELD:
+                self._supersede(conn, predecessor, after, actor, occurred, now)
+            return after
+
+        return self._idempotent(command, body)
+
+    def _supersede(
+        self,
+        conn: Connection,
+        old: Dossier,
+        new: Dossier,
+        actor: Actor,
+        occurred: datetime,
+        now: datetime,
+    ) -> None:
+        """The new certificate replaces the old one: the old dossier becomes ``renewed``."""
+        profile = self.rules.profile(old.profile_id)
+        self._machines.get(profile).fire("supersede", GuardContext(old, profile, None, now))
+        event = self._new_event(
+            dossier_id=old.id,
+            seq=old.version + 1,
+            trigger="supersede",
+            payload={"successor_id": str(new.id), "successor_stars": new.certified_stars},
+            actor=actor,
+            profile=profile,
+            occurred_at=occurred,
+            recorded_at=now,
+            prev_hash=old.last_hash,
+        )
+        after = apply(old, event)
+        self._store.append(conn, old, after, event, notices_for(event, after))

@@ -1,0 +1,1 @@
+"""The regulation as data and pure functions: profiles, catalogue, sheets, scoring, authority."""

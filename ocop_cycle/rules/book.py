@@ -1,0 +1,123 @@
+"""The rule book: every profile, the product catalogue and every sheet, loaded and validated.
+
+Data lives in ``ocop_cycle/rules/data`` (JSON, UTF-8). A host can load its own folder with the
+same layout (official sheets from its province, a changed duration) via ``RuleBook.load(path)``.
+Nothing is read until someone asks: ``default_rule_book()`` loads once, on first use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from ocop_cycle.errors import ProfileNotFound, RuleDataInvalid, SheetNotFound
+from ocop_cycle.rules.catalogue import Catalogue
+from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.rules.sheets import ScoringSheet
+
+__all__ = ["RuleBook", "default_rule_book"]
+
+_M = TypeVar("_M", RuleProfile, Catalogue, ScoringSheet)
+
+
+def _read(node: Traversable) -> object:
+    try:
+        return json.loads(node.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RuleDataInvalid(str(node), [f"not UTF-8 JSON: {exc}"]) from exc
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    return [f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()]
+
+
+class RuleBook:
+    """Profiles by id, the catalogue, and sheets by (profile, product set)."""
+
+    def __init__(
+        self,
+        profiles: Iterable[RuleProfile],
+        catalogue: Catalogue,
+        sheets: Iterable[ScoringSheet],
+    ) -> None:
+        self.profiles = {p.id: p for p in profiles}
+        self.catalogue = catalogue
+        self.sheets = {(s.profile, s.product_set): s for s in sheets}
+        problems: list[str] = []
+        for key, sheet in self.sheets.items():
+            profile = self.profiles.get(sheet.profile)
+            if profile is None:
+                problems.append(f"sheet {key}: unknown profile")
+                continue
+            if self.catalogue.group_of(sheet.product_set) is None:
+                problems.append(f"sheet {key}: product set not in the catalogue")
+            problems.extend(
+                f"sheet {key}: {p}" for p in sheet.problems_against(profile.part_maxima)
+            )
+        if problems:
+            raise RuleDataInvalid("rule book", problems)
+
+    @classmethod
+    def load(cls, root: Traversable | Path | str | None = None) -> RuleBook:
+        """Load and validate a data folder (the shipped one by default)."""
+        base: Traversable = resources.files("ocop_cycle.rules") / "data"
+        if root is not None:
+            base = root if not isinstance(root, str) else Path(root)
+        profiles = [
+            cls._parse(RuleProfile, node)
+            for node in sorted((base / "profiles").iterdir(), key=lambda n: n.name)
+            if node.name.endswith(".json")
+        ]
+        catalogue = cls._parse(Catalogue, base / "catalogue.json")
+        sheets = []
+        for folder in sorted((base / "sheets").iterdir(), key=lambda n: n.name):
+            if folder.is_dir():
+                for node in sorted(folder.iterdir(), key=lambda n: n.name):
+                    if node.name.endswith(".json"):
+                        sheet = cls._parse(ScoringSheet, node)
+                        if (sheet.profile, sheet.product_set) != (folder.name, node.name[:-5]):
+                            raise RuleDataInvalid(str(node), ["file name does not match content"])
+                        sheets.append(sheet)
+        return cls(profiles, catalogue, sheets)
+
+    @staticmethod
+    def _parse(model: type[_M], node: Traversable) -> _M:
+        try:
+            return model.model_validate(_read(node))
+        except ValidationError as exc:
+            raise RuleDataInvalid(str(node), _problems(exc)) from exc
+
+    def profile(self, profile_id: str) -> RuleProfile:
+        """The profile with this id."""
+        try:
+            return self.profiles[profile_id]
+        except KeyError:
+            raise ProfileNotFound(repr(profile_id)) from None
+
+    def profile_in_force(self, day: date) -> RuleProfile:
+        """The profile governing dossiers registered on ``day``."""
+        for profile in self.profiles.values():
+            if profile.in_force_on(day):
+                return profile
+        raise ProfileNotFound(f"in force on {day.isoformat()}")
+
+    def sheet(self, profile_id: str, product_set: str) -> ScoringSheet:
+        """The sheet for a profile and product set."""
+        try:
+            return self.sheets[(profile_id, product_set)]
+        except KeyError:
+            raise SheetNotFound(profile_id, product_set) from None
+
+
+@cache
+def default_rule_book() -> RuleBook:
+    """The shipped rule book, loaded on first call and shared afterwards."""
+    return RuleBook.load()

@@ -1,0 +1,191 @@
+"""Rule profiles: each Decision's rules as versioned, validated data.
+
+A profile says which tiers score, which stars each tier may certify, when a dossier goes up a
+tier, the star bands, the part maxima of the scoring sheets, every duration, and which role may
+fire which command. The engine reads these; it has no ``if profile == ...`` anywhere.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from ocop_cycle.rules.authority import Level, Role
+
+__all__ = [
+    "COMMANDS",
+    "CouncilRules",
+    "Durations",
+    "RuleProfile",
+    "StarBand",
+    "TierRules",
+]
+
+#: Commands whose permission is plain profile data (tier commands are in ``TierRules``).
+COMMANDS = (
+    "register",
+    "register_reevaluation",
+    "import_certificate",
+    "return_for_supplement",
+    "resubmit",
+    "verify_commune",
+    "reject",
+    "assign_round",
+    "withdraw",
+    "start_monitoring",
+    "record_inspection",
+    "mark_renewal_due",
+    "expire",
+)
+
+ProfileId = Annotated[str, StringConstraints(pattern=r"^qd\d+-\d{4}$")]
+ScoringLevel = Annotated[Level, Field()]
+
+
+class StarBand(BaseModel):
+    """Scores from ``min_score`` up to the next band's minimum earn ``stars``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stars: int = Field(ge=1, le=5)
+    min_score: Decimal = Field(ge=0, le=100)
+
+
+class TierRules(BaseModel):
+    """What one council tier does under a profile."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    level: Level
+    scorer_roles: tuple[Role, ...] = Field(min_length=1)
+    certifier_roles: tuple[Role, ...] = ()
+    forwarder_roles: tuple[Role, ...] = ()
+    #: Highest star this tier's People's Committee (or ministry) may certify; 0 = none.
+    certifies_up_to: int = Field(ge=0, le=5)
+    #: A mean at or above this goes up to ``forward_to`` instead of being certified here.
+    forward_at: Decimal | None = None
+    forward_to: Level | None = None
+    #: [open] May this tier certify at its cap while the dossier is forwarded upward?
+    certify_at_cap_when_forwarding: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TierRules:
+        if (self.forward_at is None) != (self.forward_to is None):
+            raise ValueError(f"{self.level}: forward_at and forward_to go together")
+        if self.certifies_up_to and not self.certifier_roles:
+            raise ValueError(f"{self.level}: a tier that certifies needs certifier_roles")
+        if self.forward_to is not None and not self.forwarder_roles:
+            raise ValueError(f"{self.level}: a tier that forwards needs forwarder_roles")
+        if self.level is Level.COMMUNE:
+            raise ValueError("communes verify; they do not score")
+        return self
+
+
+class CouncilRules(BaseModel):
+    """[likely, local] How a council session is valid: quorum, chair, spread of totals."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quorum_fraction: Decimal = Field(gt=0, le=1)
+    min_members: int = Field(ge=1)
+    chair_required: bool
+    #: Members' totals may differ by at most this much, else the council re-scores; None = any.
+    max_spread: Decimal | None = Field(default=None, gt=0)
+
+
+class Durations(BaseModel):
+    """[open] Every duration the cycle enforces, as settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    certificate_validity_months: int = Field(gt=0)
+    renewal_notice_days: tuple[int, ...]
+    statutory_notice_days: int = Field(gt=0)
+    supplement_days: int = Field(gt=0)
+    inspection_interval_months: int = Field(gt=0)
+    council_dossier_working_days: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _statutory_is_a_notice(self) -> Durations:
+        if self.statutory_notice_days not in self.renewal_notice_days:
+            raise ValueError("statutory_notice_days must be one of renewal_notice_days")
+        return self
+
+
+class RuleProfile(BaseModel):
+    """One Decision's rules."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: ProfileId
+    decision: str
+    title_vi: str
+    title_en: str
+    in_force_from: date
+    in_force_until: date | None
+    part_maxima: dict[str, int]
+    star_bands: tuple[StarBand, ...]
+    recognised_min_stars: int = Field(ge=1, le=5)
+    tiers: tuple[TierRules, ...] = Field(min_length=1)
+    council: CouncilRules
+    durations: Durations
+    require_round_for_scoring: bool
+    permissions: dict[str, tuple[Role, ...]]
+
+    @model_validator(mode="after")
+    def _check(self) -> RuleProfile:
+        problems: list[str] = []
+        if sum(self.part_maxima.values()) != 100:
+            problems.append("part maxima must sum to 100")
+        bands = self.star_bands
+        if [b.stars for b in bands] != list(range(1, len(bands) + 1)) or bands[0].min_score != 0:
+            problems.append("star bands must run 1★.. upwards from 0")
+        if any(a.min_score >= b.min_score for a, b in itertools.pairwise(bands)):
+            problems.append("star band minima must increase")
+        levels = [t.level for t in self.tiers]
+        if len(set(levels)) != len(levels):
+            problems.append("a tier appears twice")
+        for tier in self.tiers:
+            if tier.forward_to is not None and tier.forward_to not in levels:
+                problems.append(f"{tier.level} forwards to {tier.forward_to}, which has no tier")
+        missing = [c for c in COMMANDS if c not in self.permissions]
+        unknown = [c for c in self.permissions if c not in COMMANDS]
+        if missing:
+            problems.append(f"permissions missing for {missing}")
+        if unknown:
+            problems.append(f"permissions for unknown commands {unknown}")
+        if self.in_force_until is not None and self.in_force_until < self.in_force_from:
+            problems.append("in_force_until is before in_force_from")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def entry_tier(self) -> TierRules:
+        """The tier that scores a dossier first."""
+        return self.tiers[0]
+
+    def tier(self, level: Level) -> TierRules:
+        """The rules of tier ``level``; KeyError when this profile has no such tier."""
+        for tier in self.tiers:
+            if tier.level is level:
+                return tier
+        raise KeyError(level)
+
+    def stars_for(self, score: Decimal) -> int:
+        """The star band of a mean score."""
+        stars = 1
+        for band in self.star_bands:
+            if score >= band.min_score:
+                stars = band.stars
+        return stars
+
+    def in_force_on(self, day: date) -> bool:
+        """Whether this profile governs dossiers registered on ``day``."""
+        return self.in_force_from <= day and (
+            self.in_force_until is None or day <= self.in_force_until
+        )

@@ -1,0 +1,196 @@
+"""Council scoring: validate a session's member sheets, average them, rank stars.
+
+Pure functions over rule data; no storage, no clock. Scores are ``Decimal`` with two places.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ocop_cycle.errors import FieldProblem
+from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.rules.sheets import ScoringSheet
+from ocop_cycle.text import Name
+
+__all__ = [
+    "CouncilSession",
+    "MemberSheet",
+    "Outcome",
+    "ScoreResult",
+    "evaluate_session",
+    "session_problems",
+]
+
+CENT = Decimal("0.01")
+
+
+class MemberSheet(BaseModel):
+    """One present council member's filled sheet: criterion code -> chosen level code."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    member: Name
+    levels: dict[
+        Annotated[str, StringConstraints(min_length=1)],
+        Annotated[str, StringConstraints(min_length=1)],
+    ]
+
+
+class CouncilSession(BaseModel):
+    """A council session: who sits on the council, who came, and each present member's sheet."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    council_size: int = Field(ge=1, le=50)
+    chair: Name
+    present: tuple[Name, ...] = Field(min_length=1)
+    sheets: tuple[MemberSheet, ...] = Field(min_length=1)
+
+
+class Outcome(StrEnum):
+    """What a tier's result allows next."""
+
+    CERTIFY = "certify"  # certify here at ``stars``
+    FORWARD = "forward"  # send up a tier
+    NOT_RECOGNIZED = "not_recognized"  # below the recognised minimum
+
+
+class ScoreResult(BaseModel):
+    """The council's result: the mean, part totals, member totals and the stars it earns."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total: Decimal
+    parts: dict[str, Decimal]
+    member_totals: dict[str, Decimal]
+    band_stars: int
+    stars: int
+    #: criterion codes whose minimum for the band's star was missed (stars capped below it)
+    capped_by: tuple[str, ...]
+
+
+def session_problems(
+    session: CouncilSession, sheet: ScoringSheet, profile: RuleProfile
+) -> list[FieldProblem]:
+    """Everything wrong with a session, each naming its field; empty when the session is valid."""
+    problems: list[FieldProblem] = []
+    rules = profile.council
+    present = list(session.present)
+    if len(set(present)) != len(present):
+        problems.append(FieldProblem("present", "a member is listed twice"))
+    if len(present) > session.council_size:
+        problems.append(FieldProblem("present", "more members present than the council has"))
+    quorum = max(rules.min_members, math.ceil(rules.quorum_fraction * session.council_size))
+    if len(set(present)) < quorum:
+        problems.append(
+            FieldProblem("present", f"quorum not met: {len(set(present))} of {quorum} needed")
+        )
+    if rules.chair_required and session.chair not in present:
+        problems.append(FieldProblem("chair", "the chair must be present"))
+    by_member: dict[str, int] = {}
+    for i, member_sheet in enumerate(session.sheets):
+        if member_sheet.member in by_member:
+            problems.append(FieldProblem(f"sheets.{i}.member", "this member has two sheets"))
+        by_member[member_sheet.member] = i
+        if member_sheet.member not in present:
+            problems.append(FieldProblem(f"sheets.{i}.member", "member is not listed as present"))
+        for code, level in member_sheet.levels.items():
+            criterion = sheet.criterion(code)
+            if criterion is None:
+                problems.append(
+                    FieldProblem(f"sheets.{i}.levels.{code}", "unknown criterion for this sheet")
+                )
+            elif criterion.level(level) is None:
+                problems.append(
+                    FieldProblem(
+                        f"sheets.{i}.levels.{code}",
+                        f"level {level!r} is not a level of {code}",
+                    )
+                )
+        missing = [c.code for c in sheet.criteria if c.code not in member_sheet.levels]
+        if missing:
+            problems.append(
+                FieldProblem(f"sheets.{i}.levels", f"criteria not scored: {', '.join(missing)}")
+            )
+    for member in present:
+        if member not in by_member:
+            problems.append(FieldProblem("sheets", f"no sheet from present member {member!r}"))
+    if not problems and rules.max_spread is not None:
+        totals = [_member_total(s, sheet) for s in session.sheets]
+        spread = max(totals) - min(totals)
+        if spread > rules.max_spread:
+            problems.append(
+                FieldProblem(
+                    "sheets",
+                    f"members' totals differ by {spread} > {rules.max_spread}: re-score",
+                )
+            )
+    return problems
+
+
+def _member_total(member_sheet: MemberSheet, sheet: ScoringSheet) -> Decimal:
+    total = Decimal(0)
+    for code, level in member_sheet.levels.items():
+        chosen = sheet.by_code[code].level(level)
+        assert chosen is not None  # session_problems ran first
+        total += chosen.points
+    return total
+
+
+def evaluate_session(
+    session: CouncilSession, sheet: ScoringSheet, profile: RuleProfile
+) -> ScoreResult:
+    """The result of a session that ``session_problems`` found valid.
+
+    The score is the arithmetic mean of the members' totals, no trimming, rounded half-up to two
+    places. A criterion's minimum for a star counts as met when the members' mean points on it
+    reach the points of the required level [open: a setting if a province rules otherwise].
+    """
+    n = Decimal(len(session.sheets))
+    member_totals: dict[str, Decimal] = {}
+    parts: dict[str, Decimal] = {}
+    criterion_sum: dict[str, Decimal] = {}
+    for member_sheet in session.sheets:
+        total = Decimal(0)
+        for code, level_code in member_sheet.levels.items():
+            criterion = sheet.by_code[code]
+            chosen = criterion.level(level_code)
+            assert chosen is not None
+            total += chosen.points
+            parts[criterion.part] = parts.get(criterion.part, Decimal(0)) + chosen.points
+            criterion_sum[code] = criterion_sum.get(code, Decimal(0)) + chosen.points
+        member_totals[member_sheet.member] = total
+    mean = (sum(member_totals.values(), Decimal(0)) / n).quantize(CENT, ROUND_HALF_UP)
+    band = profile.stars_for(mean)
+    stars = band
+    capped: list[str] = []
+    while stars > 1:
+        missed = [
+            c.code
+            for c in sheet.criteria
+            if stars in c.minimum_for_stars
+            and criterion_sum[c.code] / n < _points(c.level(c.minimum_for_stars[stars]))
+        ]
+        if not missed:
+            break
+        capped.extend(m for m in missed if m not in capped)
+        stars -= 1
+    return ScoreResult(
+        total=mean,
+        parts={k: (v / n).quantize(CENT, ROUND_HALF_UP) for k, v in sorted(parts.items())},
+        member_totals=member_totals,
+        band_stars=band,
+        stars=stars,
+        capped_by=tuple(capped),
+    )
+
+
+def _points(level: object) -> Decimal:
+    points = getattr(level, "points", None)
+    assert isinstance(points, Decimal)
+    return points

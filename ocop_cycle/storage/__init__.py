@@ -1,0 +1,1 @@
+"""Persistence: the event log, the dossier projection, rounds, outbox; SQLite and PostgreSQL."""

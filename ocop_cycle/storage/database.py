@@ -1,0 +1,115 @@
+"""Opening the database: URLs, SQLite durability settings, write transactions, migrations.
+
+SQLite is the embedded default: WAL, foreign keys on, a busy timeout, and ``synchronous=FULL``
+unless told otherwise (a signed certification decision must survive a power cut). Write
+transactions on SQLite begin with ``BEGIN IMMEDIATE`` so two processes never both read a dossier
+and then race to write it; PostgreSQL relies on the version check and the unique ``(dossier_id,
+seq)`` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import Connection, make_url
+
+from ocop_cycle.errors import SchemaNotReady
+
+__all__ = ["DEFAULT_URL", "SqliteSettings", "create_database_engine", "upgrade", "writer"]
+
+DEFAULT_URL = "sqlite:///ocop.db"
+_MIGRATIONS = "ocop_cycle.storage:migrations"
+VERSION_TABLE = "ocop_alembic_version"
+HEAD = "0001"
+
+
+@dataclass(frozen=True, slots=True)
+class SqliteSettings:
+    """SQLite connection settings for databases ocop-cycle opens itself."""
+
+    #: FULL: every commit survives power loss. NORMAL in WAL mode may lose the last commits.
+    synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    busy_timeout_ms: int = 30_000
+
+
+def normalise_url(url: str) -> str:
+    """Give PostgreSQL URLs the psycopg 3 driver unless one is named."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwargs: Any) -> Engine:
+    """An Engine for ``url`` with ocop-cycle's settings; the caller owns (and disposes) it."""
+    url = normalise_url(url)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        settings = sqlite or SqliteSettings()
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={settings.synchronous}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(settings.busy_timeout_ms)}")
+            cursor.close()
+
+    return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """A view of ``engine`` whose transactions take SQLite's write lock at BEGIN.
+
+    The listener is attached to this view only, so a host's own use of its engine is untouched.
+    """
+    view = engine.execution_options(ocop_writer=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(view, "begin")
+        def _begin_immediate(conn: Connection) -> None:
+            # pysqlite (legacy transaction control) sees the open transaction and adds no BEGIN.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return view
+
+
+def _alembic_config(connection: Connection) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", _MIGRATIONS)
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (Alembic), in one transaction where the database can."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at, or None when it has no ocop-cycle schema."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise ``SchemaNotReady`` unless the database is at the head revision."""
+    revision = current_revision(engine)
+    if revision != HEAD:
+        tables = inspect(engine).get_table_names()
+        raise SchemaNotReady(
+            f"database schema is at {revision or 'nothing'} (tables: {len(tables)}), "
+            f"ocop-cycle needs {HEAD}: run `ocop-cycle db upgrade`",
+            revision=revision,
+        )

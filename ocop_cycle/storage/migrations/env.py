@@ -1,0 +1,22 @@
+"""Alembic environment: always run on the connection ocop-cycle hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from ocop_cycle.storage.database import VERSION_TABLE
+from ocop_cycle.storage.schema import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - only reachable from a hand-written alembic call
+    raise RuntimeError("run migrations through `ocop-cycle db upgrade`")
+
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    version_table=VERSION_TABLE,
+    render_as_batch=connection.dialect.name == "sqlite",
+    include_name=lambda name, type_, parent: type_ != "table" or str(name).startswith("ocop_"),
+)
+with context.begin_transaction():
+    context.run_migrations()

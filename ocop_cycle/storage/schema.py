@@ -1,0 +1,227 @@
+"""The tables, as SQLAlchemy 2.x typed ORM classes on ocop-cycle's own MetaData.
+
+Every table name starts with ``ocop_`` so the schema can live in a host's database. The event log
+is append-only; ``ocop_dossiers`` is the projection derived from it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ocop_cycle.storage.types import AwareDateTime, DecimalScore, JsonDocument
+
+__all__ = [
+    "Base",
+    "DossierRow",
+    "EventRow",
+    "IdempotencyRow",
+    "OutboxRow",
+    "ProducerRow",
+    "ProductRow",
+    "RoundRow",
+    "dossiers",
+    "events",
+    "idempotency",
+    "metadata",
+    "outbox",
+    "producers",
+    "products",
+    "rounds",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: A global ordering id: BIGINT on PostgreSQL, SQLite's INTEGER rowid alias.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base bound to ocop-cycle's own metadata."""
+
+    metadata = metadata
+
+
+class ProducerRow(Base):
+    """A producer ("chủ thể"): enterprise, cooperative, group, household business, association."""
+
+    __tablename__ = "ocop_producers"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    commune_code: Mapped[str | None] = mapped_column(String(5))
+    district_code: Mapped[str | None] = mapped_column(String(3))
+    province_code: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class ProductRow(Base):
+    """A product of a producer, in one product set."""
+
+    __tablename__ = "ocop_products"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    producer_id: Mapped[UUID] = mapped_column(ForeignKey("ocop_producers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    product_group: Mapped[str] = mapped_column(String(60))
+    product_set: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class RoundRow(Base):
+    """An evaluation round ("đợt đánh giá")."""
+
+    __tablename__ = "ocop_rounds"
+    __table_args__ = (UniqueConstraint("year", "jurisdiction_code", "number"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    jurisdiction_code: Mapped[str] = mapped_column(String(5))
+    name: Mapped[str] = mapped_column(String(300))
+    registration_deadline: Mapped[date] = mapped_column(Date)
+    council_meeting_on: Mapped[date] = mapped_column(Date)
+    scoring_deadline: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class DossierRow(Base):
+    """The projection: each dossier's current state, derived from its events."""
+
+    __tablename__ = "ocop_dossiers"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    profile_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    producer_id: Mapped[UUID] = mapped_column(ForeignKey("ocop_producers.id"), index=True)
+    producer_name: Mapped[str] = mapped_column(String(300))
+    producer_kind: Mapped[str] = mapped_column(String(40))
+    product_id: Mapped[UUID] = mapped_column(ForeignKey("ocop_products.id"), index=True)
+    product_name: Mapped[str] = mapped_column(String(300))
+    product_group: Mapped[str] = mapped_column(String(60))
+    product_set: Mapped[str] = mapped_column(String(60))
+    commune_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(3), index=True)
+    province_code: Mapped[str] = mapped_column(String(2), index=True)
+    predecessor_id: Mapped[UUID | None] = mapped_column(ForeignKey("ocop_dossiers.id"), index=True)
+    successor_id: Mapped[UUID | None] = mapped_column()
+    round_id: Mapped[UUID | None] = mapped_column(ForeignKey("ocop_rounds.id"), index=True)
+    level: Mapped[str | None] = mapped_column(String(20))
+    score: Mapped[Decimal | None] = mapped_column(DecimalScore())
+    stars: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    scored_on: Mapped[date | None] = mapped_column(Date)
+    supplement_due_on: Mapped[date | None] = mapped_column(Date)
+    certified_stars: Mapped[int | None] = mapped_column(Integer)
+    certified_level: Mapped[str | None] = mapped_column(String(20))
+    certificate_number: Mapped[str | None] = mapped_column(String(100))
+    decision_number: Mapped[str | None] = mapped_column(String(100))
+    issuing_body: Mapped[str | None] = mapped_column(String(300))
+    certified_on: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    last_inspection_on: Mapped[date | None] = mapped_column(Date)
+    last_inspection_passed: Mapped[bool | None] = mapped_column(Boolean)
+    registered_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class EventRow(Base):
+    """The append-only log. ``(dossier_id, seq)`` is unique: the concurrency guard."""
+
+    __tablename__ = "ocop_events"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "seq"),
+        Index("ix_ocop_events_recorded_at", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # No foreign key to the projection: the log is the record, the projection derives from it.
+    dossier_id: Mapped[UUID] = mapped_column()
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(60))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    actor_role: Mapped[str] = mapped_column(String(40))
+    actor_jurisdiction: Mapped[str] = mapped_column(String(5))
+    actor_id: Mapped[str | None] = mapped_column(String(200))
+    actor_name: Mapped[str | None] = mapped_column(String(300))
+    profile_id: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxRow(Base):
+    """Notifications waiting for the host: written with their event, claimed and acknowledged."""
+
+    __tablename__ = "ocop_outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    notification_id: Mapped[UUID] = mapped_column(unique=True)
+    dossier_id: Mapped[UUID] = mapped_column(index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(60))
+    recipient_role: Mapped[str] = mapped_column(String(40))
+    recipient_jurisdiction: Mapped[str] = mapped_column(String(5))
+    message_vi: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    acked_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
+
+
+class IdempotencyRow(Base):
+    """The first result of each idempotency key, so a repeat returns it and writes nothing."""
+
+    __tablename__ = "ocop_idempotency"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    command: Mapped[str] = mapped_column(String(60))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    dossier_id: Mapped[UUID] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+producers = _table(ProducerRow)
+products = _table(ProductRow)
+rounds = _table(RoundRow)
+dossiers = _table(DossierRow)
+events = _table(EventRow)
+outbox = _table(OutboxRow)
+idempotency = _table(IdempotencyRow)

@@ -1,0 +1,310 @@
+"""Commands: what hosts ask the engine to do, as frozen, validated pydantic models.
+
+Constructing a command with bad data raises ``InvalidCommand`` naming every bad field; nothing
+has touched the database by then. Text fields are NFC-normalised on the way in.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from ocop_cycle.errors import FieldProblem, InvalidCommand
+from ocop_cycle.rules.authority import JurisdictionCode, Level
+from ocop_cycle.rules.scoring import CouncilSession
+from ocop_cycle.text import Name, OptionalText
+from ocop_cycle.workflows.model import ProducerKind
+
+__all__ = [
+    "AssignRound",
+    "Certify",
+    "Command",
+    "CreateRound",
+    "DossierCommand",
+    "Expire",
+    "Forward",
+    "ImportCertificate",
+    "MarkRenewalDue",
+    "NotRecognize",
+    "ProducerInfo",
+    "ProductInfo",
+    "RecordInspection",
+    "RegisterDossier",
+    "RegisterReevaluation",
+    "Reject",
+    "Resubmit",
+    "ReturnForSupplement",
+    "RevocationGrounds",
+    "Revoke",
+    "Score",
+    "StartMonitoring",
+    "VerifyCommune",
+    "Withdraw",
+    "problems_from",
+]
+
+IdempotencyKey = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+SetCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Share = Annotated[Decimal, Field(ge=0, le=1)]
+
+
+def problems_from(exc: ValidationError) -> list[FieldProblem]:
+    """Pydantic's errors as field problems with dotted paths."""
+    return [
+        FieldProblem(".".join(str(p) for p in err["loc"]) or "(command)", err["msg"])
+        for err in exc.errors()
+    ]
+
+
+class _Frozen(BaseModel):
+    """Frozen, strict about unknown fields, and raising our error tree on bad input."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise InvalidCommand(type(self).__name__, problems_from(exc)) from None
+
+
+class ProducerInfo(_Frozen):
+    """Who makes the product."""
+
+    name: Name
+    kind: ProducerKind
+    address: Annotated[OptionalText, StringConstraints(max_length=500)] = ""
+
+
+class ProductInfo(_Frozen):
+    """What is evaluated: a name, its group and its product set."""
+
+    name: Name
+    group: SetCode
+    product_set: SetCode
+
+
+class Command(_Frozen):
+    """Fields every command may carry."""
+
+    #: The event's name in the log; stable forever (replay depends on it).
+    trigger: ClassVar[str]
+    #: When it happened (a decision may be entered days later); defaults to the clock's now.
+    occurred_at: AwareDatetime | None = None
+    #: A repeat with the same key returns the first result and writes nothing.
+    idempotency_key: IdempotencyKey | None = None
+
+
+class RegisterDossier(Command):
+    """A producer files a new dossier at the commune ("đăng ký tham gia")."""
+
+    trigger: ClassVar[str] = "register"
+    producer: ProducerInfo
+    product: ProductInfo
+    commune_code: JurisdictionCode
+    district_code: JurisdictionCode | None = None
+    province_code: JurisdictionCode
+    note: OptionalText = ""
+
+
+class RegisterReevaluation(Command):
+    """A new dossier re-evaluating (or upgrading) a certified product, linked to its dossier."""
+
+    trigger: ClassVar[str] = "register_reevaluation"
+    predecessor_id: UUID
+    kind: Literal["re_evaluation", "upgrade"]
+    #: Where the producer files now (the 2025 merger moved codes); defaults to the predecessor's.
+    commune_code: JurisdictionCode | None = None
+    district_code: JurisdictionCode | None = None
+    province_code: JurisdictionCode | None = None
+    note: OptionalText = ""
+
+
+class ImportCertificate(Command):
+    """A certificate issued before this system, entered as history under its own profile."""
+
+    trigger: ClassVar[str] = "import_certificate"
+    profile_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    producer: ProducerInfo
+    product: ProductInfo
+    commune_code: JurisdictionCode
+    district_code: JurisdictionCode | None = None
+    province_code: JurisdictionCode
+    stars: int = Field(ge=3, le=5)
+    level: Level
+    score: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
+    decision_number: Name
+    decision_date: date
+    issuing_body: Name
+    certificate_number: Name | None = None
+
+
+class DossierCommand(Command):
+    """A command addressed to one existing dossier."""
+
+    dossier_id: UUID
+    #: The version the caller based its decision on; a newer dossier raises ConcurrencyConflict.
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class ReturnForSupplement(DossierCommand):
+    """Send an incomplete dossier back with guidance ("trả lại để bổ sung")."""
+
+    trigger: ClassVar[str] = "return_for_supplement"
+    guidance: Name
+    #: Defaults to the profile's supplement period from ``occurred_at``.
+    due_on: date | None = None
+
+
+class Resubmit(DossierCommand):
+    """The producer files the supplemented dossier again."""
+
+    trigger: ClassVar[str] = "resubmit"
+    note: OptionalText = ""
+
+
+class VerifyCommune(DossierCommand):
+    """The commune confirms local labour and raw materials ("UBND xã xác nhận")."""
+
+    trigger: ClassVar[str] = "verify_commune"
+    local_labour_share: Share | None = None
+    local_material_share: Share | None = None
+    note: OptionalText = ""
+
+
+class Reject(DossierCommand):
+    """The producer or product is not eligible ("không đủ điều kiện")."""
+
+    trigger: ClassVar[str] = "reject"
+    grounds: Name
+
+
+class AssignRound(DossierCommand):
+    """Put the dossier in an evaluation round ("đợt đánh giá")."""
+
+    trigger: ClassVar[str] = "assign_round"
+    round_id: UUID
+
+
+class Score(DossierCommand):
+    """Record a council session's sheets; the tier is the one the dossier stands before."""
+
+    trigger: ClassVar[str] = "score"
+    session: CouncilSession
+
+
+class Forward(DossierCommand):
+    """Send a high-scoring dossier to the next tier's council."""
+
+    trigger: ClassVar[str] = "forward"
+    note: OptionalText = ""
+
+
+class Certify(DossierCommand):
+    """The recognition decision ("quyết định công nhận") and its certificate."""
+
+    trigger: ClassVar[str] = "certify"
+    decision_number: Name
+    decision_date: date
+    issuing_body: Name
+    certificate_number: Name | None = None
+
+
+class NotRecognize(DossierCommand):
+    """The council's result is below the recognised minimum."""
+
+    trigger: ClassVar[str] = "not_recognize"
+    note: OptionalText = ""
+
+
+class StartMonitoring(DossierCommand):
+    """Post-certification surveillance begins."""
+
+    trigger: ClassVar[str] = "start_monitoring"
+
+
+class RecordInspection(DossierCommand):
+    """An inspection's result (quality, labels and stamps, food safety, environment)."""
+
+    trigger: ClassVar[str] = "record_inspection"
+    inspected_on: date
+    passed: bool
+    findings: OptionalText = ""
+
+
+class RevocationGrounds(_Frozen):
+    """Why a certificate is revoked."""
+
+    code: Literal[
+        "inspection_failed",
+        "food_safety_sanction",
+        "production_stopped",
+        "nonconforming_product",
+        "nonconforming_packaging",
+        "expired",
+        "other",
+    ]
+    details: Name
+
+
+class Revoke(DossierCommand):
+    """The recognising body revokes the certificate ("thu hồi")."""
+
+    trigger: ClassVar[str] = "revoke"
+    grounds: RevocationGrounds
+    decision_number: Name
+    decision_date: date
+    issuing_body: Name
+
+
+class Withdraw(DossierCommand):
+    """The producer withdraws before a decision ("rút hồ sơ")."""
+
+    trigger: ClassVar[str] = "withdraw"
+    reason: OptionalText = ""
+
+
+class MarkRenewalDue(DossierCommand):
+    """The statutory written notice before expiry has gone out (system)."""
+
+    trigger: ClassVar[str] = "mark_renewal_due"
+
+
+class Expire(DossierCommand):
+    """Valid-until passed with no successful re-evaluation (system)."""
+
+    trigger: ClassVar[str] = "expire"
+
+
+class CreateRound(_Frozen):
+    """Open an evaluation round: its deadlines run registration -> council meeting -> scoring."""
+
+    year: int = Field(ge=2019, le=2100)
+    number: int = Field(ge=1, le=20)
+    jurisdiction_code: JurisdictionCode
+    name: Name
+    registration_deadline: date
+    council_meeting_on: date
+    scoring_deadline: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CreateRound:
+        if not self.registration_deadline <= self.council_meeting_on <= self.scoring_deadline:
+            raise ValueError(
+                "dates must run registration_deadline <= council_meeting_on <= scoring_deadline"
+            )
+        return self

@@ -1,0 +1,203 @@
+"""Guards: pure functions that say why a transition may not happen, or nothing when it may.
+
+Each returns a ``Reason`` (a stable code plus Vietnamese and English text) or ``None``. They read
+the dossier, its profile, the command and the clock's now; they never touch storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from ocop_cycle.errors import Reason
+from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.rules.scoring import Outcome
+from ocop_cycle.workflows.commands import (
+    Certify,
+    Command,
+    RecordInspection,
+    ReturnForSupplement,
+)
+from ocop_cycle.workflows.model import Dossier, Round
+from ocop_cycle.workflows.states import DossierState
+
+__all__ = ["GUARDS", "Guard", "GuardContext"]
+
+
+@dataclass(frozen=True, slots=True)
+class GuardContext:
+    """Everything a guard may look at."""
+
+    dossier: Dossier
+    profile: RuleProfile
+    command: Command | None
+    now: datetime
+    round: Round | None = None
+
+    @property
+    def today(self) -> date:
+        """The clock's date in Vietnam."""
+        return self.now.date()
+
+
+Guard = Callable[[GuardContext], Reason | None]
+
+
+def round_assigned(ctx: GuardContext) -> Reason | None:
+    """The first council scores only dossiers placed in a round, when the profile says so."""
+    if (
+        ctx.dossier.state is DossierState.COMMUNE_VERIFIED
+        and ctx.profile.require_round_for_scoring
+        and ctx.dossier.round_id is None
+    ):
+        return Reason(
+            "round.not_assigned",
+            "Hồ sơ chưa được xếp vào đợt đánh giá",
+            "the dossier is not assigned to an evaluation round",
+        )
+    return None
+
+
+def round_covers_dossier(ctx: GuardContext) -> Reason | None:
+    """A round takes dossiers from its own jurisdiction only."""
+    assert ctx.round is not None
+    d = ctx.dossier
+    if ctx.round.jurisdiction_code not in {d.province_code, d.district_code, d.commune_code}:
+        return Reason(
+            "round.other_jurisdiction",
+            "Đợt đánh giá thuộc địa bàn khác",
+            f"round belongs to jurisdiction {ctx.round.jurisdiction_code}",
+        )
+    return None
+
+
+def round_open(ctx: GuardContext) -> Reason | None:
+    """A round past its scoring deadline takes no more dossiers."""
+    assert ctx.round is not None
+    if ctx.today > ctx.round.scoring_deadline:
+        return Reason(
+            "round.closed",
+            "Đợt đánh giá đã quá hạn chấm điểm",
+            f"round's scoring deadline {ctx.round.scoring_deadline.isoformat()} has passed",
+        )
+    return None
+
+
+def outcome_is_forward(ctx: GuardContext) -> Reason | None:
+    """Only a result above this tier's authority goes up."""
+    if ctx.dossier.outcome is not Outcome.FORWARD:
+        return Reason(
+            "score.below_forward_threshold",
+            "Điểm chưa đạt ngưỡng chuyển lên cấp trên",
+            "the score does not reach the forwarding threshold",
+        )
+    return None
+
+
+def outcome_is_certifiable(ctx: GuardContext) -> Reason | None:
+    """Certify only a recognised result within this tier's authority."""
+    d = ctx.dossier
+    if d.outcome is Outcome.NOT_RECOGNIZED:
+        return Reason(
+            "score.not_recognised",
+            "Kết quả dưới 3 sao, không được công nhận",
+            "the result is below the recognised minimum",
+        )
+    if d.outcome is Outcome.FORWARD:
+        assert d.level is not None
+        if not ctx.profile.tier(d.level).certify_at_cap_when_forwarding:
+            return Reason(
+                "authority.above_tier_cap",
+                "Kết quả vượt thẩm quyền công nhận của cấp này, phải chuyển lên cấp trên",
+                "the result is above this tier's authority: forward it",
+            )
+    return None
+
+
+def decision_after_scoring(ctx: GuardContext) -> Reason | None:
+    """A recognition decision cannot predate the council's session."""
+    assert isinstance(ctx.command, Certify)
+    if ctx.dossier.scored_on is not None and ctx.command.decision_date < ctx.dossier.scored_on:
+        return Reason(
+            "decision.before_scoring",
+            "Ngày quyết định trước ngày chấm điểm",
+            "the decision date is before the council scored",
+        )
+    return None
+
+
+def outcome_is_not_recognized(ctx: GuardContext) -> Reason | None:
+    """'Not recognised' only for a result below the recognised minimum."""
+    if ctx.dossier.outcome is not Outcome.NOT_RECOGNIZED:
+        return Reason(
+            "score.recognised",
+            "Kết quả đạt từ 3 sao, phải công nhận hoặc chuyển cấp",
+            "the result is recognisable: certify or forward it",
+        )
+    return None
+
+
+def statutory_notice_window(ctx: GuardContext) -> Reason | None:
+    """Renewal is due from the statutory notice date before expiry."""
+    valid_until = ctx.dossier.valid_until
+    assert valid_until is not None
+    notice_on = valid_until - timedelta(days=ctx.profile.durations.statutory_notice_days)
+    if ctx.today < notice_on:
+        return Reason(
+            "renewal.too_early",
+            "Chưa đến thời hạn thông báo đánh giá lại",
+            f"renewal is not due before {notice_on.isoformat()}",
+        )
+    return None
+
+
+def certificate_lapsed(ctx: GuardContext) -> Reason | None:
+    """A certificate expires only once its valid-until date has passed."""
+    valid_until = ctx.dossier.valid_until
+    assert valid_until is not None
+    if ctx.today <= valid_until:
+        return Reason(
+            "certificate.still_valid",
+            "Giấy chứng nhận còn hiệu lực",
+            f"the certificate is valid until {valid_until.isoformat()}",
+        )
+    return None
+
+
+def inspection_not_in_future(ctx: GuardContext) -> Reason | None:
+    """An inspection is recorded after it took place."""
+    assert isinstance(ctx.command, RecordInspection)
+    if ctx.command.inspected_on > ctx.today:
+        return Reason(
+            "inspection.in_future",
+            "Ngày kiểm tra ở tương lai",
+            "the inspection date is in the future",
+        )
+    return None
+
+
+def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
+    """A supplement deadline must leave the producer some time."""
+    assert isinstance(ctx.command, ReturnForSupplement)
+    if ctx.command.due_on is not None and ctx.command.due_on <= ctx.today:
+        return Reason(
+            "supplement.due_in_past",
+            "Hạn bổ sung phải sau ngày hiện tại",
+            "the supplement deadline must be after today",
+        )
+    return None
+
+
+#: The guards of each trigger, run together so that a refusal lists every reason.
+GUARDS: dict[str, tuple[Guard, ...]] = {
+    "assign_round": (round_covers_dossier, round_open),
+    "score": (round_assigned,),
+    "forward": (outcome_is_forward,),
+    "certify": (outcome_is_certifiable, decision_after_scoring),
+    "not_recognize": (outcome_is_not_recognized,),
+    "mark_renewal_due": (statutory_notice_window,),
+    "expire": (certificate_lapsed,),
+    "record_inspection": (inspection_not_in_future,),
+    "return_for_supplement": (supplement_due_in_future,),
+}

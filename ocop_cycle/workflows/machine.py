@@ -1,0 +1,229 @@
+"""The dossier workflow on ``transitions``: one Machine per rule profile, built and checked once.
+
+Dossiers are never added to the machine (no ``add_model``, no Machine per dossier): a command
+fires ``machine.events[trigger].trigger(subject)`` on a small carrier holding the current state,
+so the cost per command does not grow with the number of dossiers. ``auto_transitions`` is off:
+no ``to_<state>()`` back doors around the guards.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from transitions import Machine, MachineError
+
+from ocop_cycle.errors import (
+    GuardRefused,
+    InvalidTransition,
+    MachineDefinitionError,
+    Reason,
+)
+from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.workflows.guards import GUARDS, Guard, GuardContext
+from ocop_cycle.workflows.states import (
+    TERMINAL_STATES,
+    DossierState,
+    forwarded_state,
+    scored_state,
+)
+
+__all__ = ["DossierMachine", "TransitionSpec"]
+
+S = DossierState
+_CERTIFICATE_HELD = [S.CERTIFIED, S.MONITORED, S.RENEWAL_DUE]
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionSpec:
+    """One edge of the workflow graph; ``dest`` None means the state does not change."""
+
+    trigger: str
+    source: DossierState
+    dest: DossierState | None
+
+
+class _Subject:
+    """What the machine moves: a state and the reasons guards gave. Never registered."""
+
+    __slots__ = ("refusals", "state")
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+        self.refusals: list[Reason] = []
+
+
+class _Guards:
+    """A transitions condition that runs every guard so a refusal lists all its reasons."""
+
+    __slots__ = ("guards",)
+
+    def __init__(self, guards: tuple[Guard, ...]) -> None:
+        self.guards = guards
+
+    def __call__(self, event_data: Any) -> bool:
+        ctx: GuardContext = event_data.kwargs["ctx"]
+        subject: _Subject = event_data.model
+        found = [r for r in (g(ctx) for g in self.guards) if r is not None]
+        subject.refusals.extend(found)
+        return not found
+
+
+def edges(profile: RuleProfile) -> list[TransitionSpec]:
+    """The workflow graph a profile implies."""
+    out: list[TransitionSpec] = []
+
+    def add(trigger: str, sources: list[DossierState], dest: DossierState | None) -> None:
+        out.extend(TransitionSpec(trigger, s, dest) for s in sources)
+
+    add("return_for_supplement", [S.REGISTERED, S.COMMUNE_VERIFIED], S.RETURNED)
+    add("resubmit", [S.RETURNED], S.REGISTERED)
+    add("verify_commune", [S.REGISTERED], S.COMMUNE_VERIFIED)
+    add("reject", [S.REGISTERED, S.RETURNED, S.COMMUNE_VERIFIED], S.REJECTED)
+    pending = [S.REGISTERED, S.RETURNED, S.COMMUNE_VERIFIED]
+    add("assign_round", [S.COMMUNE_VERIFIED], None)
+    add("score", [S.COMMUNE_VERIFIED], scored_state(profile.entry_tier.level))
+    for tier in profile.tiers:
+        scored = scored_state(tier.level)
+        pending.append(scored)
+        if tier is not profile.entry_tier:
+            forwarded = forwarded_state(tier.level)
+            pending.append(forwarded)
+            add("assign_round", [forwarded], None)
+            add("score", [forwarded], scored)
+        if tier.forward_to is not None:
+            add("forward", [scored], forwarded_state(tier.forward_to))
+        if tier.certifies_up_to:
+            add("certify", [scored], S.CERTIFIED)
+        add("not_recognize", [scored], S.NOT_RECOGNIZED)
+    add("withdraw", pending, S.WITHDRAWN)
+    add("start_monitoring", [S.CERTIFIED], S.MONITORED)
+    add("record_inspection", [S.MONITORED, S.RENEWAL_DUE], None)
+    add("mark_renewal_due", [S.CERTIFIED, S.MONITORED], S.RENEWAL_DUE)
+    add("expire", _CERTIFICATE_HELD, S.EXPIRED)
+    add("revoke", [*_CERTIFICATE_HELD, S.EXPIRED], S.REVOKED)
+    add("supersede", _CERTIFICATE_HELD, S.RENEWED)
+    return out
+
+
+def _problems(states: list[DossierState], specs: list[TransitionSpec]) -> list[str]:
+    """Structural checks: reachability, terminal states, no traps."""
+    problems: list[str] = []
+    nexts: dict[DossierState, set[DossierState]] = {s: set() for s in states}
+    for spec in specs:
+        nexts[spec.source].add(spec.dest or spec.source)
+    seen = {S.REGISTERED}
+    todo = deque(seen)
+    while todo:
+        for n in nexts[todo.popleft()] - seen:
+            seen.add(n)
+            todo.append(n)
+    unreachable = [s for s in states if s not in seen]
+    if unreachable:
+        problems.append(f"unreachable states {unreachable}")
+    for state in states:
+        leaving = nexts[state] - {state}
+        if state in TERMINAL_STATES and nexts[state]:
+            problems.append(f"terminal state {state} has transitions")
+        if state not in TERMINAL_STATES and not leaving:
+            problems.append(f"trap state {state}: nothing leaves it")
+    prev: dict[DossierState, set[DossierState]] = {s: set() for s in states}
+    for source, dests in nexts.items():
+        for dest in dests:
+            prev[dest].add(source)
+    can_finish = {s for s in states if s in TERMINAL_STATES}
+    todo = deque(can_finish)
+    while todo:
+        for p in prev[todo.popleft()] - can_finish:
+            can_finish.add(p)
+            todo.append(p)
+    stuck = [s for s in states if s not in can_finish]
+    if stuck:
+        problems.append(f"states that can never finish {stuck}")
+    if not any(s in TERMINAL_STATES for s in seen):
+        problems.append("no terminal state is reachable")
+    return problems
+
+
+class DossierMachine:
+    """The shared, checked ``transitions.Machine`` of one profile."""
+
+    def __init__(self, profile: RuleProfile) -> None:
+        self.profile = profile
+        self.specs = edges(profile)
+        used = {S.REGISTERED} | {t.source for t in self.specs}
+        used |= {t.dest for t in self.specs if t.dest is not None}
+        self.states = [s for s in DossierState if s in used]
+        problems = _problems(self.states, self.specs)
+        if problems:
+            raise MachineDefinitionError(profile.id, problems)
+        conditions = {t: _Guards(g) for t, g in GUARDS.items()}
+        self._machine = Machine(
+            model=None,
+            states=[s.value for s in self.states],
+            initial=S.REGISTERED.value,
+            transitions=[
+                {
+                    "trigger": t.trigger,
+                    "source": t.source.value,
+                    "dest": t.dest.value if t.dest is not None else None,
+                    "conditions": [conditions[t.trigger]] if t.trigger in conditions else [],
+                }
+                for t in self.specs
+            ],
+            auto_transitions=False,
+            send_event=True,
+            ignore_invalid_triggers=False,
+        )
+        self.triggers = frozenset(t.trigger for t in self.specs)
+
+    def fire(self, trigger: str, ctx: GuardContext) -> DossierState:
+        """The state after ``trigger``, or an error saying why not. Pure: nothing is stored."""
+        dossier = ctx.dossier
+        event = self._machine.events.get(trigger)
+        if event is None:
+            raise InvalidTransition(dossier.id, dossier.state.value, trigger)
+        subject = _Subject(dossier.state.value)
+        try:
+            moved = event.trigger(subject, ctx=ctx)
+        except MachineError:
+            raise InvalidTransition(dossier.id, dossier.state.value, trigger) from None
+        if not moved:
+            raise GuardRefused(dossier.id, trigger, subject.refusals)
+        return DossierState(subject.state)
+
+    def allowed(self, state: DossierState) -> list[str]:
+        """Triggers with a transition out of ``state`` (guards not evaluated)."""
+        return sorted({t.trigger for t in self.specs if t.source is state})
+
+    def mermaid(self) -> str:
+        """A Mermaid ``stateDiagram-v2`` of this machine, generated from its own transitions."""
+        lines = ["stateDiagram-v2", f"    %% rule profile {self.profile.id}"]
+        for state in self.states:
+            lines.append(f"    {state.value} : {state.value} ({state.label_vi})")
+        lines.append(f"    [*] --> {S.REGISTERED.value}")
+        # Read the edges back from the transitions Machine so the diagram shows what runs.
+        for name, event in self._machine.events.items():
+            for source, transitions in event.transitions.items():
+                for transition in transitions:
+                    dest = transition.dest or source
+                    lines.append(f"    {source} --> {dest} : {name}")
+        for state in self.states:
+            if state in TERMINAL_STATES:
+                lines.append(f"    {state.value} --> [*]")
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class MachineRegistry:
+    """Machines by profile id, each built on first use and then shared."""
+
+    machines: dict[str, DossierMachine] = field(default_factory=dict)
+
+    def get(self, profile: RuleProfile) -> DossierMachine:
+        """The shared machine of ``profile``."""
+        machine = self.machines.get(profile.id)
+        if machine is None:
+            machine = self.machines[profile.id] = DossierMachine(profile)
+        return machine

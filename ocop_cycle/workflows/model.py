@@ -1,0 +1,145 @@
+"""Read models: the dossier as folded from its events, and the event record itself."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from ocop_cycle.rules.authority import Actor, Level
+from ocop_cycle.rules.scoring import Outcome
+from ocop_cycle.workflows.states import DossierState
+
+__all__ = ["Dossier", "DossierKind", "Event", "ProducerKind", "Round"]
+
+
+class ProducerKind(StrEnum):
+    """The legal form of a producer ("chủ thể")."""
+
+    ENTERPRISE = "enterprise"  # doanh nghiệp (công ty)
+    COOPERATIVE = "cooperative"  # hợp tác xã (HTX)
+    COOPERATIVE_GROUP = "cooperative_group"  # tổ hợp tác (THT)
+    HOUSEHOLD_BUSINESS = "household_business"  # hộ kinh doanh có đăng ký
+    ASSOCIATION = "association"  # hội, e.g. "Hội Nuôi ong"
+
+    @property
+    def label_vi(self) -> str:
+        """The Vietnamese name of the legal form."""
+        return _PRODUCER_VI[self]
+
+
+_PRODUCER_VI = {
+    ProducerKind.ENTERPRISE: "Doanh nghiệp",
+    ProducerKind.COOPERATIVE: "Hợp tác xã",
+    ProducerKind.COOPERATIVE_GROUP: "Tổ hợp tác",
+    ProducerKind.HOUSEHOLD_BUSINESS: "Hộ kinh doanh",
+    ProducerKind.ASSOCIATION: "Hội",
+}
+
+
+class DossierKind(StrEnum):
+    """Why a dossier exists."""
+
+    NEW = "new"  # đánh giá mới
+    RE_EVALUATION = "re_evaluation"  # đánh giá lại
+    UPGRADE = "upgrade"  # nâng hạng
+    IMPORTED = "imported"  # a certificate issued before this system, brought in as history
+
+    @property
+    def label_vi(self) -> str:
+        """The Vietnamese name."""
+        return _KIND_VI[self]
+
+
+_KIND_VI = {
+    DossierKind.NEW: "Đánh giá mới",
+    DossierKind.RE_EVALUATION: "Đánh giá lại",
+    DossierKind.UPGRADE: "Nâng hạng",
+    DossierKind.IMPORTED: "Nhập từ hồ sơ cũ",
+}
+
+
+class Dossier(BaseModel):
+    """A dossier as the fold of its events: the projection row, as a read model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    version: int
+    state: DossierState
+    profile_id: str
+    kind: DossierKind
+    producer_id: UUID
+    producer_name: str
+    producer_kind: ProducerKind
+    product_id: UUID
+    product_name: str
+    product_group: str
+    product_set: str
+    commune_code: str | None
+    district_code: str | None
+    province_code: str
+    predecessor_id: UUID | None = None
+    successor_id: UUID | None = None
+    round_id: UUID | None = None
+    level: Level | None = None
+    score: Decimal | None = None
+    stars: int | None = None
+    outcome: Outcome | None = None
+    scored_on: date | None = None
+    supplement_due_on: date | None = None
+    certified_stars: int | None = None
+    certified_level: Level | None = None
+    certificate_number: str | None = None
+    decision_number: str | None = None
+    issuing_body: str | None = None
+    certified_on: date | None = None
+    valid_until: date | None = None
+    last_inspection_on: date | None = None
+    last_inspection_passed: bool | None = None
+    registered_at: AwareDatetime
+    updated_at: AwareDatetime
+    last_hash: str
+
+    @property
+    def state_label_vi(self) -> str:
+        """The state's Vietnamese label."""
+        return self.state.label_vi
+
+
+class Event(BaseModel):
+    """One immutable entry of a dossier's log."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dossier_id: UUID
+    seq: int
+    type: str
+    schema_version: int
+    payload: dict[str, Any]
+    actor: Actor
+    profile_id: str
+    occurred_at: datetime
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+    id: int | None = None
+
+
+class Round(BaseModel):
+    """An evaluation round ("đợt đánh giá") of one year and jurisdiction."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    year: int
+    number: int
+    jurisdiction_code: str
+    name: str
+    registration_deadline: date
+    council_meeting_on: date
+    scoring_deadline: date

@@ -1,0 +1,75 @@
+"""Notifications an event owes to people, written to the outbox with the event.
+
+Each has a stable id (derived from the dossier, seq and kind) so that a consumer can drop
+repeats: delivery is at least once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid5
+
+from ocop_cycle.rules.authority import Role
+from ocop_cycle.workflows.model import Dossier, Event
+
+__all__ = ["Notice", "notices_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One notification to one recipient."""
+
+    id: UUID
+    kind: str
+    recipient_role: Role
+    recipient_jurisdiction: str
+    message_vi: str
+    data: dict[str, Any]
+
+
+_PRODUCER_MESSAGES = {
+    "returned": "Hồ sơ sản phẩm «{product}» được trả lại để bổ sung, hạn nộp lại {due_on}.",
+    "rejected": "Hồ sơ sản phẩm «{product}» không đủ điều kiện tham gia đánh giá.",
+    "certified": "Sản phẩm «{product}» được công nhận {stars} sao theo quyết định số "
+    "{decision_number}, hiệu lực đến {valid_until}.",
+    "not_recognized": "Sản phẩm «{product}» chưa đạt hạng 3 sao, không được công nhận.",
+    "revoked": "Sản phẩm «{product}» bị thu hồi giấy chứng nhận OCOP theo quyết định số "
+    "{decision_number}.",
+    "renewal_due_marked": "Giấy chứng nhận OCOP của sản phẩm «{product}» hết hạn ngày "
+    "{valid_until}; đề nghị nộp hồ sơ đánh giá lại.",
+    "expired": "Giấy chứng nhận OCOP của sản phẩm «{product}» đã hết hiệu lực ngày {valid_until}.",
+    "superseded": "Giấy chứng nhận cũ của sản phẩm «{product}» được thay bằng giấy chứng nhận mới.",
+}
+
+
+def notices_for(event: Event, dossier: Dossier) -> list[Notice]:
+    """What ``event`` (already applied, giving ``dossier``) must tell whom."""
+    template = _PRODUCER_MESSAGES.get(event.type)
+    if template is None:
+        return []
+    fields: dict[str, object] = {
+        "product": dossier.product_name,
+        "due_on": "",
+        "stars": "",
+        "valid_until": "",
+    }
+    fields.update({k: v for k, v in event.payload.items() if isinstance(v, str | int)})
+    data = {
+        "dossier_id": str(dossier.id),
+        "seq": event.seq,
+        "event": event.type,
+        "state": dossier.state.value,
+        "product": dossier.product_name,
+        "producer_id": str(dossier.producer_id),
+    }
+    return [
+        Notice(
+            id=uuid5(dossier.id, f"{event.seq}|{event.type}|producer"),
+            kind=event.type,
+            recipient_role=Role.PRODUCER,
+            recipient_jurisdiction=dossier.commune_code or dossier.province_code,
+            message_vi=template.format(**fields),
+            data=data,
+        )
+    ]
