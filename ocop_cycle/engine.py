@@ -307,7 +307,7 @@ class Engine:
     def create_round(self, *, actor: Actor, **fields: Any) -> Round:
         """Open an evaluation round; fields of ``CreateRound``."""
         command = CreateRound(**fields)
-        allowed = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.SYSTEM}
+        allowed = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.MINISTRY, Role.SYSTEM}
         if actor.role not in allowed or (
             actor.role is not Role.SYSTEM and actor.jurisdiction != command.jurisdiction_code
         ):

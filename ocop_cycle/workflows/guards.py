@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ocop_cycle.errors import Reason
+from ocop_cycle.rules.authority import CENTRAL
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.scoring import Outcome
 from ocop_cycle.workflows.commands import (
@@ -19,6 +20,7 @@ from ocop_cycle.workflows.commands import (
     RecordInspection,
     ReturnForSupplement,
 )
+from ocop_cycle.workflows.decide import scoring_level
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import DossierState
 
@@ -63,11 +65,32 @@ def round_covers_dossier(ctx: GuardContext) -> Reason | None:
     """A round takes dossiers from its own jurisdiction only."""
     assert ctx.round is not None
     d = ctx.dossier
-    if ctx.round.jurisdiction_code not in {d.province_code, d.district_code, d.commune_code}:
+    if ctx.round.jurisdiction_code not in {
+        CENTRAL,
+        d.province_code,
+        d.district_code,
+        d.commune_code,
+    }:
         return Reason(
             "round.other_jurisdiction",
             "Đợt đánh giá thuộc địa bàn khác",
             f"round belongs to jurisdiction {ctx.round.jurisdiction_code}",
+        )
+    return None
+
+
+def round_matches_tier(ctx: GuardContext) -> Reason | None:
+    """A district round takes dossiers before the district council, and so on up."""
+    assert ctx.round is not None
+    level = scoring_level(ctx.dossier, ctx.profile)
+    code = ctx.round.jurisdiction_code
+    round_level = "central" if code == CENTRAL else {2: "province", 3: "district"}.get(len(code))
+    if level is None or round_level != level.value:
+        return Reason(
+            "round.wrong_tier",
+            "Đợt đánh giá không thuộc cấp đang xét hồ sơ",
+            f"a {round_level or 'commune'} round cannot take a dossier awaiting the "
+            f"{level.value if level else 'no'} council",
         )
     return None
 
@@ -191,7 +214,7 @@ def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
 
 #: The guards of each trigger, run together so that a refusal lists every reason.
 GUARDS: dict[str, tuple[Guard, ...]] = {
-    "assign_round": (round_covers_dossier, round_open),
+    "assign_round": (round_covers_dossier, round_matches_tier, round_open),
     "score": (round_assigned,),
     "forward": (outcome_is_forward,),
     "certify": (outcome_is_certifiable, decision_after_scoring),

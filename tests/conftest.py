@@ -1,0 +1,91 @@
+"""Fixtures: every storage test runs on SQLite and, when OCOP_TEST_DATABASE_URL is set, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ocop_cycle import VN_TZ, Engine, SettableClock
+from ocop_cycle.storage.database import create_database_engine, upgrade
+from ocop_cycle.storage.schema import metadata
+
+PG_URL = os.environ.get("OCOP_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+START = datetime(2023, 3, 1, 9, 0, tzinfo=VN_TZ)
+
+
+def reset_postgres(url: str) -> None:
+    """Drop every ocop table and migrate from nothing."""
+    engine = create_database_engine(url)
+    try:
+        with engine.begin() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(text(f"DROP TABLE IF EXISTS {table.name} CASCADE"))
+            conn.execute(text("DROP TABLE IF EXISTS ocop_alembic_version"))
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def truncate_postgres(url: str) -> None:
+    """Empty every ocop table."""
+    engine = create_database_engine(url)
+    try:
+        with engine.begin() as conn:
+            names = ", ".join(t.name for t in metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once is faster)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_database_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready() -> str:
+    """The PostgreSQL test URL, migrated from nothing once per run."""
+    if PG_URL is None:
+        pytest.skip("OCOP_TEST_DATABASE_URL is not set: PostgreSQL half skipped")
+    reset_postgres(PG_URL)  # an unreachable server fails here, loudly: never a silent skip
+    return PG_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh, migrated database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "ocop.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_ready")
+    truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    """A clock standing at 1 March 2023, 09:00 in Vietnam."""
+    return SettableClock(START)
+
+
+@pytest.fixture
+def engine(db_url: str, clock: SettableClock) -> Iterator[Engine]:
+    """An engine on a fresh database with the settable clock."""
+    eng = Engine.open(db_url, clock=clock)
+    try:
+        yield eng
+    finally:
+        eng.close()
