@@ -1,4 +1,4 @@
-"""Fixtures: every storage test runs on SQLite and, when OCOP_TEST_DATABASE_URL is set, PostgreSQL."""
+"""Fixtures: storage tests run on SQLite, and on PostgreSQL when OCOP_TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 

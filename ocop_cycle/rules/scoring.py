@@ -16,6 +16,7 @@ from ocop_cycle.errors import FieldProblem
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.sheets import ScoringSheet
 from ocop_cycle.text import Name
+from ocop_cycle.validation import InputModel
 
 __all__ = [
     "CouncilSession",
@@ -29,10 +30,8 @@ __all__ = [
 CENT = Decimal("0.01")
 
 
-class MemberSheet(BaseModel):
+class MemberSheet(InputModel):
     """One present council member's filled sheet: criterion code -> chosen level code."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     member: Name
     levels: dict[
@@ -41,10 +40,8 @@ class MemberSheet(BaseModel):
     ]
 
 
-class CouncilSession(BaseModel):
+class CouncilSession(InputModel):
     """A council session: who sits on the council, who came, and each present member's sheet."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     council_size: int = Field(ge=1, le=50)
     chair: Name

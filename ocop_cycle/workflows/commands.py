@@ -8,23 +8,20 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 
-from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.rules.authority import JurisdictionCode, Level
 from ocop_cycle.rules.scoring import CouncilSession
 from ocop_cycle.text import Name, OptionalText
+from ocop_cycle.validation import InputModel
 from ocop_cycle.workflows.model import ProducerKind
 
 __all__ = [
@@ -52,7 +49,6 @@ __all__ = [
     "StartMonitoring",
     "VerifyCommune",
     "Withdraw",
-    "problems_from",
 ]
 
 IdempotencyKey = Annotated[
@@ -62,24 +58,7 @@ SetCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Share = Annotated[Decimal, Field(ge=0, le=1)]
 
 
-def problems_from(exc: ValidationError) -> list[FieldProblem]:
-    """Pydantic's errors as field problems with dotted paths."""
-    return [
-        FieldProblem(".".join(str(p) for p in err["loc"]) or "(command)", err["msg"])
-        for err in exc.errors()
-    ]
-
-
-class _Frozen(BaseModel):
-    """Frozen, strict about unknown fields, and raising our error tree on bad input."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise InvalidCommand(type(self).__name__, problems_from(exc)) from None
+_Frozen = InputModel
 
 
 class ProducerInfo(_Frozen):

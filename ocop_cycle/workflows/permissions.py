@@ -13,12 +13,18 @@ __all__ = ["allowed_roles", "authorize", "authorize_creation"]
 _TIER_COMMANDS = {"score", "forward", "certify", "not_recognize"}
 
 
-def allowed_roles(profile: RuleProfile, trigger: str, dossier: Dossier | None) -> tuple[Role, ...]:
-    """The roles that may fire ``trigger`` on ``dossier`` under ``profile``."""
+def allowed_roles(
+    profile: RuleProfile, trigger: str, dossier: Dossier | None
+) -> tuple[Role, ...] | None:
+    """The roles that may fire ``trigger`` on ``dossier``; None when its state has no answer.
+
+    Tier commands (score, forward, certify, not recognise) and revocation depend on the tier
+    holding the dossier; in a state with no such tier the machine refuses the transition anyway.
+    """
     if trigger in _TIER_COMMANDS:
         level = scoring_level(dossier, profile) if dossier is not None else None
         if level is None:
-            return ()
+            return None
         tier = profile.tier(level)
         if trigger == "score":
             return tier.scorer_roles
@@ -28,11 +34,11 @@ def allowed_roles(profile: RuleProfile, trigger: str, dossier: Dossier | None) -
     if trigger == "revoke":
         # Only the recognising body revokes: the certifiers of the tier that certified.
         if dossier is None or dossier.certified_level is None:
-            return ()
+            return None
         try:
             return profile.tier(dossier.certified_level).certifier_roles
         except KeyError:
-            return ()
+            return None
     return profile.permissions.get(trigger, ())
 
 
@@ -72,7 +78,10 @@ def _check_scope(
 
 def authorize(profile: RuleProfile, actor: Actor, trigger: str, dossier: Dossier) -> None:
     """Raise ``PermissionDenied`` unless ``actor`` may fire ``trigger`` on ``dossier``."""
-    if actor.role not in allowed_roles(profile, trigger, dossier):
+    roles = allowed_roles(profile, trigger, dossier)
+    if roles is None:
+        return  # no tier acts in this state: the machine reports the invalid transition
+    if actor.role not in roles:
         raise _denied(
             trigger,
             actor,

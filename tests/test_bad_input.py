@@ -1,0 +1,191 @@
+"""Bad input is refused with a typed error naming the field; nothing is written."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from ocop_cycle import (
+    CouncilSession,
+    Engine,
+    InvalidCommand,
+    MemberSheet,
+    Role,
+    SettableClock,
+)
+from tests.scenario import Walk, snapshot
+
+
+def invalid(engine: Engine, call: Any) -> InvalidCommand:
+    before = snapshot(engine)
+    with pytest.raises(InvalidCommand) as caught:
+        call()
+    assert snapshot(engine) == before
+    assert isinstance(caught.value, ValueError)
+    return caught.value
+
+
+def _session(walk: Walk, d: Any, edit: Any) -> CouncilSession:
+    good = walk.session(d, [60, 60, 60])
+    return CouncilSession(**edit(good.model_dump()))
+
+
+def test_unknown_criterion(engine: Engine, clock: SettableClock) -> None:
+    """A criterion the sheet does not have is named with its path."""
+    walk = Walk(engine, clock)
+    d = walk.in_round()
+
+    def edit(s: dict[str, Any]) -> dict[str, Any]:
+        s["sheets"][0]["levels"]["Z9"] = "a"
+        return s
+
+    err = invalid(
+        engine,
+        lambda: engine.score(
+            d.id, actor=walk.actor(Role.DISTRICT_COUNCIL), session=_session(walk, d, edit)
+        ),
+    )
+    assert err.fields == ("session.sheets.0.levels.Z9",)
+
+
+def test_level_not_in_sheet(engine: Engine, clock: SettableClock) -> None:
+    """A level code the criterion does not have is named."""
+    walk = Walk(engine, clock)
+    d = walk.in_round()
+
+    def edit(s: dict[str, Any]) -> dict[str, Any]:
+        s["sheets"][1]["levels"]["A1"] = "z"
+        return s
+
+    err = invalid(
+        engine,
+        lambda: engine.score(
+            d.id, actor=walk.actor(Role.DISTRICT_COUNCIL), session=_session(walk, d, edit)
+        ),
+    )
+    assert err.fields == ("session.sheets.1.levels.A1",)
+
+
+def test_missing_member_sheets(engine: Engine, clock: SettableClock) -> None:
+    """A present member without a sheet, and a sheet missing criteria, are both named."""
+    walk = Walk(engine, clock)
+    d = walk.in_round()
+
+    def edit(s: dict[str, Any]) -> dict[str, Any]:
+        s["sheets"] = s["sheets"][:2]
+        del s["sheets"][0]["levels"]["C6"]
+        return s
+
+    err = invalid(
+        engine,
+        lambda: engine.score(
+            d.id, actor=walk.actor(Role.DISTRICT_COUNCIL), session=_session(walk, d, edit)
+        ),
+    )
+    assert err.fields == ("session.sheets.0.levels", "session.sheets")
+    assert "Thành viên 3" in str(err)
+
+
+def test_quorum_and_spread(engine: Engine, clock: SettableClock) -> None:
+    """Too few members present, or totals more than 10 apart, is not a valid session."""
+    walk = Walk(engine, clock)
+    d = walk.in_round()
+    profile = engine.rules.profile(d.profile_id)
+    sheet = engine.rules.sheet(profile.id, "eggs")
+    from ocop_cycle.testing import session_for
+
+    thin = session_for(sheet, profile, [60, 60, 60], council_size=7)
+    err = invalid(
+        engine, lambda: engine.score(d.id, actor=walk.actor(Role.DISTRICT_COUNCIL), session=thin)
+    )
+    assert err.fields == ("session.present",)
+    wide = session_for(sheet, profile, [55, 60, 66])
+    err = invalid(
+        engine, lambda: engine.score(d.id, actor=walk.actor(Role.DISTRICT_COUNCIL), session=wide)
+    )
+    assert "re-score" in str(err)
+
+
+def test_product_set_not_in_group(engine: Engine, clock: SettableClock) -> None:
+    """Honey is not a beverage."""
+    walk = Walk(engine, clock)
+    err = invalid(
+        engine,
+        lambda: walk.register(
+            product={"name": "Mật ong", "group": "beverages", "product_set": "honey"}
+        ),
+    )
+    assert err.fields == ("product.product_set",)
+
+
+def test_naive_datetime(engine: Engine, clock: SettableClock) -> None:
+    """A datetime without a time zone is refused, not guessed."""
+    walk = Walk(engine, clock)
+    err = invalid(engine, lambda: walk.register(occurred_at=datetime(2023, 2, 28, 9, 0)))
+    assert err.fields == ("occurred_at",)
+
+
+def test_future_occurrence(engine: Engine, clock: SettableClock) -> None:
+    """Nothing is recorded as having happened after now."""
+    walk = Walk(engine, clock)
+    err = invalid(engine, lambda: walk.register(occurred_at=walk.later(days=0).replace(year=2030)))
+    assert err.fields == ("occurred_at",)
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
+def test_empty_names(engine: Engine, clock: SettableClock, blank: str) -> None:
+    """An empty producer or product name is named as the bad field."""
+    walk = Walk(engine, clock)
+    err = invalid(
+        engine,
+        lambda: walk.register(
+            producer={"name": blank, "kind": "cooperative"},
+            product={"name": blank, "group": "food", "product_set": "eggs"},
+        ),
+    )
+    assert err.fields == ("producer.name", "product.name")
+
+
+def test_missing_district_under_qd148(engine: Engine, clock: SettableClock) -> None:
+    """Under a profile with a district tier the district code is required."""
+    walk = Walk(engine, clock)
+    err = invalid(engine, lambda: walk.register(district_code=None))
+    assert err.fields == ("district_code",)
+
+
+def test_bad_jurisdiction_code(engine: Engine, clock: SettableClock) -> None:
+    """A commune code must be an official five-digit code."""
+    walk = Walk(engine, clock)
+    err = invalid(engine, lambda: walk.register(commune_code="Xương Lâm"))
+    assert err.fields == ("commune_code",)
+
+
+def test_vietnamese_text_is_nfc(engine: Engine, clock: SettableClock) -> None:
+    """Names typed in decomposed form (NFD) are stored in NFC, so one name is one name."""
+    walk = Walk(engine, clock)
+    nfd = unicodedata.normalize("NFD", "Hội Nuôi ong xã Nghĩa Hoà")
+    assert nfd != unicodedata.normalize("NFC", nfd)
+    d = walk.register(
+        producer={"name": nfd, "kind": "association"},
+        product={
+            "name": unicodedata.normalize("NFD", "Mật ong Nghĩa Hoà"),
+            "group": "food",
+            "product_set": "honey",
+        },
+    )
+    assert d.producer_name == "Hội Nuôi ong xã Nghĩa Hoà"
+    assert unicodedata.is_normalized("NFC", d.product_name)
+    again = walk.register(
+        producer={"name": "Hội Nuôi ong xã Nghĩa Hoà", "kind": "association"},
+        product={"name": "Mật ong Nghĩa Hoà 2", "group": "food", "product_set": "honey"},
+    )
+    assert again.producer_id == d.producer_id
+
+
+def test_member_sheet_model_refuses_empty_member() -> None:
+    """Council sheets need a member name."""
+    with pytest.raises(InvalidCommand):
+        MemberSheet(member=" ", levels={})

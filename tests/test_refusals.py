@@ -1,0 +1,248 @@
+"""Every kind of refusal raises a typed error and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from ocop_cycle import (
+    Actor,
+    ConcurrencyConflict,
+    DossierNotFound,
+    Engine,
+    GuardRefused,
+    IdempotencyKeyReused,
+    InvalidCommand,
+    InvalidTransition,
+    OcopCycleError,
+    PermissionDenied,
+    Role,
+    RoundNotFound,
+    SettableClock,
+)
+from tests.scenario import Walk, snapshot
+
+
+def refuses(engine: Engine, error: type[OcopCycleError], call: Callable[[], Any]) -> Any:
+    """Run ``call``, expect ``error``, and check that nothing was written."""
+    before = snapshot(engine)
+    with pytest.raises(error) as caught:
+        call()
+    assert snapshot(engine) == before
+    return caught.value
+
+
+def test_wrong_state(engine: Engine, clock: SettableClock) -> None:
+    """Certifying a dossier that was never scored is an invalid transition."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    err = refuses(
+        engine,
+        InvalidTransition,
+        lambda: engine.certify(d.id, actor=walk.actor(Role.DISTRICT_COMMITTEE), **walk.decision()),
+    )
+    assert (err.dossier_id, err.state, err.event) == (d.id, "registered", "certify")
+
+
+def test_terminal_state_refuses_everything(engine: Engine, clock: SettableClock) -> None:
+    """A withdrawn dossier takes no further command."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    engine.withdraw(d.id, actor=walk.actor(Role.COMMUNE_OFFICER))
+    refuses(
+        engine,
+        InvalidTransition,
+        lambda: engine.verify_commune(d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE)),
+    )
+
+
+def test_guard_lists_its_reasons(engine: Engine, clock: SettableClock) -> None:
+    """Scoring before the dossier is in a round is refused with a coded reason."""
+    walk = Walk(engine, clock)
+    d = walk.verified()
+    err = refuses(
+        engine,
+        GuardRefused,
+        lambda: walk.score(d, [60, 60, 60], Role.DISTRICT_COUNCIL),
+    )
+    assert err.codes == ("round.not_assigned",)
+    assert err.reasons[0].vi.startswith("Hồ sơ chưa")
+
+
+def test_guard_decision_before_scoring(engine: Engine, clock: SettableClock) -> None:
+    """A recognition decision dated before the council session is refused."""
+    walk = Walk(engine, clock)
+    d = walk.entry_scored([60, 60, 60])
+    err = refuses(
+        engine,
+        GuardRefused,
+        lambda: engine.certify(
+            d.id,
+            actor=walk.actor(Role.DISTRICT_COMMITTEE),
+            **walk.decision(on=date(2023, 1, 1)),
+        ),
+    )
+    assert err.codes == ("decision.before_scoring",)
+
+
+def test_round_guards(engine: Engine, clock: SettableClock) -> None:
+    """A round of another district, or one past its deadline, is refused; a missing one too."""
+    walk = Walk(engine, clock)
+    d = walk.verified()
+    other = engine.create_round(
+        actor=Actor(role=Role.DISTRICT_OFFICE, jurisdiction="218"),
+        year=2023,
+        number=1,
+        jurisdiction_code="218",
+        name="Đợt 1 huyện khác",
+        registration_deadline=date(2023, 3, 1),
+        council_meeting_on=date(2023, 3, 1),
+        scoring_deadline=date(2023, 3, 1),
+    )
+    clock.set(clock.now().replace(day=2))
+    err = refuses(
+        engine,
+        GuardRefused,
+        lambda: engine.assign_round(
+            d.id, actor=walk.actor(Role.DISTRICT_OFFICE), round_id=other.id
+        ),
+    )
+    assert err.codes == ("round.other_jurisdiction", "round.closed")
+    refuses(
+        engine,
+        RoundNotFound,
+        lambda: engine.assign_round(d.id, actor=walk.actor(Role.DISTRICT_OFFICE), round_id=uuid4()),
+    )
+
+
+@pytest.mark.parametrize(
+    ("actor", "code"),
+    [
+        (Actor(role=Role.COMMUNE_COMMITTEE, jurisdiction="07427"), "permission.jurisdiction"),
+        (Actor(role=Role.DISTRICT_COUNCIL, jurisdiction="217"), "permission.role"),
+        (Actor(role=Role.AUDITOR, jurisdiction="VN"), "permission.role"),
+    ],
+    ids=["other-commune", "wrong-role", "auditor"],
+)
+def test_permission(engine: Engine, clock: SettableClock, actor: Actor, code: str) -> None:
+    """Only the dossier's own commune verifies it; auditors are read-only."""
+    d = Walk(engine, clock).register()
+    err = refuses(engine, PermissionDenied, lambda: engine.verify_commune(d.id, actor=actor))
+    assert err.reason.code == code
+    assert isinstance(err, PermissionError)
+
+
+def test_producer_acts_on_its_own_dossiers_only(engine: Engine, clock: SettableClock) -> None:
+    """A producer may withdraw its own dossier, not another producer's."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    stranger = Actor(role=Role.PRODUCER, jurisdiction="07426", id=str(uuid4()))
+    err = refuses(engine, PermissionDenied, lambda: engine.withdraw(d.id, actor=stranger))
+    assert err.reason.code == "permission.not_owner"
+    owner = Actor(role=Role.PRODUCER, jurisdiction="07426", id=str(d.producer_id))
+    assert engine.withdraw(d.id, actor=owner).state == "withdrawn"
+
+
+def test_revoke_only_by_the_recognising_body(engine: Engine, clock: SettableClock) -> None:
+    """A district-certified product is revoked by the district committee, not the province."""
+    walk = Walk(engine, clock)
+    d = walk.certified()
+    fields: dict[str, Any] = {
+        "grounds": {"code": "food_safety_sanction", "details": "Vi phạm ATTP"},
+        **walk.decision("7/QĐ-UBND"),
+    }
+    refuses(
+        engine,
+        PermissionDenied,
+        lambda: engine.revoke(d.id, actor=walk.actor(Role.PROVINCE_COMMITTEE), **fields),
+    )
+    assert (
+        engine.revoke(d.id, actor=walk.actor(Role.DISTRICT_COMMITTEE), **fields).state == "revoked"
+    )
+
+
+def test_bad_payload_names_the_field(engine: Engine, clock: SettableClock) -> None:
+    """Empty grounds are a bad payload, named, and nothing is written."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    err = refuses(
+        engine,
+        InvalidCommand,
+        lambda: engine.reject(d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), grounds="   "),
+    )
+    assert err.fields == ("grounds",)
+
+
+def test_unknown_field_is_refused(engine: Engine, clock: SettableClock) -> None:
+    """A misspelt field is not silently ignored."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    err = refuses(
+        engine,
+        InvalidCommand,
+        lambda: engine.reject(d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), ground="x"),
+    )
+    assert "ground" in err.fields
+
+
+def test_stale_version_is_a_concurrency_conflict(engine: Engine, clock: SettableClock) -> None:
+    """A command based on an older version raises ConcurrencyConflict with both versions."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    engine.verify_commune(d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), expected_version=1)
+    err = refuses(
+        engine,
+        ConcurrencyConflict,
+        lambda: engine.reject(
+            d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), grounds="x", expected_version=1
+        ),
+    )
+    assert (err.expected_version, err.actual_version) == (1, 2)
+
+
+def test_unknown_dossier(engine: Engine, clock: SettableClock) -> None:
+    """A command on a dossier id that does not exist raises DossierNotFound (a LookupError)."""
+    err = refuses(
+        engine,
+        DossierNotFound,
+        lambda: engine.verify_commune(
+            uuid4(), actor=Walk(engine, clock).actor(Role.COMMUNE_COMMITTEE)
+        ),
+    )
+    assert isinstance(err, LookupError)
+
+
+def test_idempotent_repeat_returns_the_first_result(engine: Engine, clock: SettableClock) -> None:
+    """The same key twice: one dossier, one event; the repeat returns what the first returned."""
+    walk = Walk(engine, clock)
+    first = walk.register(idempotency_key="đơn-001")
+    before = snapshot(engine)
+    again = walk.register(idempotency_key="đơn-001")
+    assert again == first
+    assert snapshot(engine) == before
+    verified = engine.verify_commune(
+        first.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), idempotency_key="xn-001"
+    )
+    engine.assign_round(first.id, actor=walk.actor(Role.DISTRICT_OFFICE), round_id=walk.round_id())
+    repeat = engine.verify_commune(
+        first.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), idempotency_key="xn-001"
+    )
+    assert repeat == verified
+    assert repeat.version == 2
+
+
+def test_idempotency_key_reused_for_another_command(engine: Engine, clock: SettableClock) -> None:
+    """A key first used for one command cannot be reused for a different one."""
+    walk = Walk(engine, clock)
+    d = walk.register(idempotency_key="k-1")
+    refuses(
+        engine,
+        IdempotencyKeyReused,
+        lambda: engine.reject(
+            d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), grounds="x", idempotency_key="k-1"
+        ),
+    )
