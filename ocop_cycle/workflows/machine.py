@@ -29,7 +29,7 @@ from ocop_cycle.workflows.states import (
     scored_state,
 )
 
-__all__ = ["DossierMachine", "TransitionSpec"]
+__all__ = ["DossierMachine", "MachineRegistry", "TransitionSpec", "edges", "graph_problems"]
 
 S = DossierState
 _CERTIFICATE_HELD = [S.CERTIFIED, S.MONITORED, S.RENEWAL_DUE]
@@ -107,7 +107,7 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
     return out
 
 
-def _problems(states: list[DossierState], specs: list[TransitionSpec]) -> list[str]:
+def graph_problems(states: list[DossierState], specs: list[TransitionSpec]) -> list[str]:
     """Structural checks: reachability, terminal states, no traps."""
     problems: list[str] = []
     nexts: dict[DossierState, set[DossierState]] = {s: set() for s in states}
@@ -155,7 +155,7 @@ class DossierMachine:
         used = {S.REGISTERED} | {t.source for t in self.specs}
         used |= {t.dest for t in self.specs if t.dest is not None}
         self.states = [s for s in DossierState if s in used]
-        problems = _problems(self.states, self.specs)
+        problems = graph_problems(self.states, self.specs)
         if problems:
             raise MachineDefinitionError(profile.id, problems)
         conditions = {t: _Guards(g) for t, g in GUARDS.items()}

@@ -1,0 +1,74 @@
+"""The workflow graph: built once per profile on transitions, checked when built."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ocop_cycle import DossierState, Engine, MachineDefinitionError
+from ocop_cycle.rules.book import default_rule_book
+from ocop_cycle.workflows.machine import DossierMachine, TransitionSpec, graph_problems
+from ocop_cycle.workflows.states import TERMINAL_STATES
+
+S = DossierState
+PROFILES = ["qd1048-2019", "qd148-2023", "qd1489-2025"]
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_every_profile_builds_a_sound_graph(profile_id: str) -> None:
+    """One initial state, all states reachable, terminals reachable, no trap states."""
+    machine = DossierMachine(default_rule_book().profile(profile_id))
+    assert graph_problems(machine.states, machine.specs) == []
+    assert machine.states[0] is S.REGISTERED
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_no_back_doors(profile_id: str) -> None:
+    """auto_transitions is off: there is no to_<state> trigger around the guards."""
+    machine = DossierMachine(default_rule_book().profile(profile_id))
+    assert not [name for name in machine._machine.events if name.startswith("to_")]
+
+
+def test_trap_and_unreachable_states_are_caught() -> None:
+    """A non-terminal state with no way out, or a state nothing leads to, fails the check."""
+    specs = [TransitionSpec("certify", S.REGISTERED, S.CERTIFIED)]
+    problems = graph_problems([S.REGISTERED, S.CERTIFIED, S.REVOKED], specs)
+    assert any("unreachable" in p and "revoked" in p for p in problems)
+    assert any("trap state certified" in p for p in problems)
+
+
+def test_check_failure_raises_at_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine whose graph has a trap refuses to build, naming the profile and the problem."""
+    from ocop_cycle.workflows import machine as module
+
+    real = module.edges
+    monkeypatch.setattr(
+        module, "edges", lambda p: [s for s in real(p) if s.trigger != "start_monitoring"]
+    )
+    with pytest.raises(MachineDefinitionError, match="unreachable states") as caught:
+        DossierMachine(default_rule_book().profile("qd148-2023"))
+    assert caught.value.profile_id == "qd148-2023"
+
+
+def test_terminal_states_have_no_exits() -> None:
+    """Renewed, revoked, not recognised, withdrawn and rejected end the story."""
+    machine = DossierMachine(default_rule_book().profile("qd148-2023"))
+    assert {s.source for s in machine.specs} & TERMINAL_STATES == set()
+
+
+def test_mermaid_is_generated_from_the_machine() -> None:
+    """The diagram has one line per transition of the running machine, and nothing else."""
+    machine = DossierMachine(default_rule_book().profile("qd148-2023"))
+    text = machine.mermaid()
+    assert text.startswith("stateDiagram-v2\n")
+    edges = set(re.findall(r"^    (\w+) --> (\w+) : (\w+)$", text, flags=re.M))
+    expected = {(s.source.value, (s.dest or s.source).value, s.trigger) for s in machine.specs}
+    assert edges == expected
+    assert "Đã công nhận" in text
+
+
+def test_one_machine_per_profile(engine: Engine) -> None:
+    """The engine reuses one machine per profile, never one per dossier."""
+    assert engine.machine("qd148-2023") is engine.machine("qd148-2023")
+    assert engine.machine("qd148-2023") is not engine.machine("qd1489-2025")

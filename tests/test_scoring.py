@@ -1,0 +1,107 @@
+"""Council scoring as pure functions: mean, stars, mandatory minimums, session validity."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ocop_cycle import CouncilSession, MemberSheet
+from ocop_cycle.rules.book import default_rule_book
+from ocop_cycle.rules.scoring import evaluate_session, session_problems
+from ocop_cycle.testing import session_for
+from ocop_cycle.workflows.decide import tier_outcome
+
+BOOK = default_rule_book()
+P148 = BOOK.profile("qd148-2023")
+EGGS = BOOK.sheet("qd148-2023", "eggs")
+
+
+def test_mean_of_totals_is_exact_to_two_places() -> None:
+    """Three members 61, 62, 64 give 62.33 as a Decimal, no float anywhere."""
+    result = evaluate_session(session_for(EGGS, P148, [61, 62, 64]), EGGS, P148)
+    assert result.total == Decimal("62.33")
+    assert isinstance(result.total, Decimal)
+    assert result.member_totals == {
+        "Thành viên 1": Decimal(61),
+        "Thành viên 2": Decimal(62),
+        "Thành viên 3": Decimal(64),
+    }
+    assert sum(result.parts.values()) == pytest.approx(result.total, abs=Decimal("0.02"))
+
+
+def test_half_cent_rounds_up() -> None:
+    """60 and 61 average to 60.50; 60, 60, 61 to 60.33; 61, 61, 60 … to 60.67."""
+    assert evaluate_session(session_for(EGGS, P148, [60, 61]), EGGS, P148).total == Decimal("60.50")
+    assert evaluate_session(session_for(EGGS, P148, [61, 61, 60]), EGGS, P148).total == Decimal(
+        "60.67"
+    )
+
+
+def test_missed_mandatory_minimum_caps_the_stars() -> None:
+    """75 points but no periodic safety tests (C6 at its lowest): not 4★, and not even 3★."""
+    session = session_for(EGGS, P148, [75, 75, 75], miss=("C6",))
+    result = evaluate_session(session, EGGS, P148)
+    assert (result.total, result.band_stars, result.stars) == (Decimal(75), 4, 2)
+    assert result.capped_by == ("C6",)
+    assert tier_outcome(P148, P148.tiers[0], result).value == "not_recognized"
+
+
+BANDS = st.sampled_from([(31, 49), (50, 69), (70, 89), (90, 97)])
+
+
+@given(BANDS.flatmap(lambda b: st.lists(st.integers(*b), min_size=3, max_size=7)))
+def test_stars_follow_bands_when_minimums_are_met(totals: list[int]) -> None:
+    """Members in one band meeting its minimums: stars = band of the mean, within the totals."""
+    spread_ok = max(totals) - min(totals) <= 10
+    session = session_for(EGGS, P148, totals)
+    problems = session_problems(session, EGGS, P148)
+    assert (problems == []) == spread_ok
+    result = evaluate_session(session, EGGS, P148)
+    assert min(totals) <= result.total <= max(totals)
+    assert result.stars == P148.stars_for(result.total)
+
+
+@pytest.mark.parametrize(
+    ("total", "outcome"),
+    [(45, "not_recognized"), (50, "certify"), (69, "certify"), (70, "forward"), (95, "forward")],
+)
+def test_district_outcomes_under_148(total: int, outcome: str) -> None:
+    """At the district: <50 not recognised, 50–69.99 certify 3★, ≥70 forward to the province."""
+    result = evaluate_session(session_for(EGGS, P148, [total] * 3), EGGS, P148)
+    assert tier_outcome(P148, P148.tiers[0], result).value == outcome
+
+
+def test_district_of_1048_certifies_nothing() -> None:
+    """Under 1048 the district pre-scores: 55 points is forwarded to the province."""
+    p = BOOK.profile("qd1048-2019")
+    sheet = BOOK.sheet(p.id, "eggs")
+    result = evaluate_session(session_for(sheet, p, [55] * 3), sheet, p)
+    assert tier_outcome(p, p.tiers[0], result).value == "forward"
+
+
+def test_session_problems_name_fields() -> None:
+    """Quorum, chair, duplicate members and strangers are each reported with a field."""
+    good = session_for(EGGS, P148, [60, 60, 60, 60])
+    levels = good.sheets[0].levels
+    bad = CouncilSession(
+        council_size=7,
+        chair="Chủ tịch",
+        present=("A", "A", "B"),
+        sheets=(
+            MemberSheet(member="A", levels=levels),
+            MemberSheet(member="A", levels=levels),
+            MemberSheet(member="C", levels=levels),
+        ),
+    )
+    fields = [p.field for p in session_problems(bad, EGGS, P148)]
+    assert fields == [
+        "present",
+        "present",
+        "chair",
+        "sheets.1.member",
+        "sheets.2.member",
+        "sheets",
+    ]
