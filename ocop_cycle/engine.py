@@ -329,6 +329,12 @@ class Engine:
             with self._store.engine.begin() as conn:
                 conn.execute(rounds.insert(), row)
         except IntegrityError:
+            # Opening the same round twice returns it (a retry); a different one is an error.
+            existing = self._store.round_by_number(
+                command.year, command.jurisdiction_code, command.number
+            )
+            if existing is not None and existing.model_dump(exclude={"id"}) == command.model_dump():
+                return existing
             raise InvalidCommand(
                 "CreateRound",
                 [FieldProblem("number", "this jurisdiction already has that round this year")],

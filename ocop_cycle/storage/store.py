@@ -175,6 +175,17 @@ class Store:
         row = conn.execute(self._select_round, {"id": round_id}).mappings().first()
         return Round.model_validate(dict(row)) if row is not None else None
 
+    def round_by_number(self, year: int, jurisdiction: str, number: int) -> Round | None:
+        """The round with this natural key, if any."""
+        stmt = select(rounds).where(
+            rounds.c.year == year,
+            rounds.c.jurisdiction_code == jurisdiction,
+            rounds.c.number == number,
+        )
+        with self.read() as conn:
+            row = conn.execute(stmt).mappings().first()
+        return Round.model_validate(dict(row)) if row is not None else None
+
     def idempotent(self, conn: Connection, key: str) -> RowMapping | None:
         """The record of an idempotency key, if it was used."""
         return conn.execute(self._select_key, {"key": key}).mappings().first()

@@ -17,7 +17,7 @@ from ocop_cycle.rules.scoring import Outcome
 from ocop_cycle.workflows.model import Dossier, DossierKind, Event, ProducerKind
 from ocop_cycle.workflows.states import DossierState, forwarded_state, scored_state
 
-__all__ = ["EVENT_TYPES", "SCHEMA_VERSION", "apply", "fold"]
+__all__ = ["EVENT_LABELS_VI", "EVENT_TYPES", "SCHEMA_VERSION", "apply", "fold"]
 
 #: Stable event type names, by the trigger or creation command that records them.
 EVENT_TYPES: dict[str, str] = {
@@ -40,6 +40,28 @@ EVENT_TYPES: dict[str, str] = {
     "mark_renewal_due": "renewal_due_marked",
     "expire": "expired",
     "supersede": "superseded",
+}
+
+#: What each event is called in Vietnamese, for timelines shown to people.
+EVENT_LABELS_VI: dict[str, str] = {
+    "registered": "Đăng ký tham gia",
+    "certificate_imported": "Nhập giấy chứng nhận cũ",
+    "returned": "Trả lại để bổ sung",
+    "resubmitted": "Nộp lại hồ sơ",
+    "commune_verified": "UBND xã xác nhận",
+    "rejected": "Không đủ điều kiện",
+    "round_assigned": "Xếp vào đợt đánh giá",
+    "scored": "Hội đồng chấm điểm",
+    "forwarded": "Chuyển lên cấp trên",
+    "certified": "Quyết định công nhận",
+    "not_recognized": "Không công nhận",
+    "monitoring_started": "Bắt đầu giám sát",
+    "inspection_recorded": "Ghi nhận kiểm tra",
+    "revoked": "Thu hồi giấy chứng nhận",
+    "withdrawn": "Rút hồ sơ",
+    "renewal_due_marked": "Thông báo đánh giá lại",
+    "expired": "Hết hiệu lực",
+    "superseded": "Được thay bằng giấy chứng nhận mới",
 }
 
 #: The payload schema version every event type is written with today.

@@ -1,0 +1,188 @@
+"""The ``ocop-cycle`` command: thin — it parses, calls the library, prints.
+
+Exit status: 0 success, 1 an ocop-cycle error (message on stderr), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import structlog
+
+from ocop_cycle.clock import SystemClock
+from ocop_cycle.engine import Engine
+from ocop_cycle.errors import OcopCycleError
+from ocop_cycle.rules.book import default_rule_book
+from ocop_cycle.storage.database import DEFAULT_URL, current_revision
+from ocop_cycle.workflows.fold import EVENT_LABELS_VI
+from ocop_cycle.workflows.model import Dossier, Event
+
+__all__ = ["build_parser", "main"]
+
+_FIELDS_VI = [
+    ("id", "Mã hồ sơ"),
+    ("state", "Trạng thái"),
+    ("kind", "Loại"),
+    ("profile_id", "Bộ quy tắc"),
+    ("producer_name", "Chủ thể"),
+    ("product_name", "Sản phẩm"),
+    ("product_set", "Bộ sản phẩm"),
+    ("commune_code", "Mã xã"),
+    ("district_code", "Mã huyện"),
+    ("province_code", "Mã tỉnh"),
+    ("score", "Điểm"),
+    ("stars", "Hạng sao (chấm)"),
+    ("certified_stars", "Hạng sao công nhận"),
+    ("decision_number", "Số quyết định"),
+    ("certified_on", "Ngày công nhận"),
+    ("valid_until", "Hiệu lực đến"),
+    ("predecessor_id", "Hồ sơ trước"),
+    ("successor_id", "Hồ sơ thay thế"),
+    ("version", "Phiên bản"),
+]
+
+
+def configure_logging(verbosity: int) -> None:
+    """Console output for a terminal, JSON lines otherwise; on stderr."""
+    level = logging.WARNING - 10 * verbosity
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer()
+        if sys.stderr.isatty()
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="ocop-cycle",
+        description=(
+            "Workflow engine for Vietnam's OCOP programme (Chương trình Mỗi xã một sản phẩm): "
+            "dossiers, councils, certificates and their deadlines, with an audit trail."
+        ),
+    )
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("OCOP_DATABASE_URL", DEFAULT_URL),
+        help="database URL (default: $OCOP_DATABASE_URL or %(default)s)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="create or migrate the ocop-cycle tables")
+    db_sub.add_parser("current", help="print the schema revision")
+
+    diagram = sub.add_parser(
+        "diagram", help="print the dossier workflow as a Mermaid stateDiagram-v2"
+    )
+    diagram.add_argument(
+        "--profile",
+        help="rule profile (qd1048-2019, qd148-2023, qd1489-2025); default: in force today",
+    )
+
+    dossier = sub.add_parser("dossier", help="look at dossiers")
+    d_sub = dossier.add_subparsers(dest="dossier_command", required=True, metavar="ACTION")
+    show = d_sub.add_parser("show", help="a dossier and its history")
+    show.add_argument("id", type=UUID, help="dossier id")
+    show.add_argument("--format", choices=["table", "json"], default="table")
+    return parser
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "—"
+    if hasattr(value, "value"):
+        return str(value.value)
+    return str(value)
+
+
+def _print_dossier(dossier: Dossier, events: Sequence[Event]) -> None:
+    width = max(len(label) for _, label in _FIELDS_VI)
+    for name, label in _FIELDS_VI:
+        value = getattr(dossier, name)
+        if name == "state":
+            print(f"{label:<{width}}  {dossier.state.value} — {dossier.state.label_vi}")
+        else:
+            print(f"{label:<{width}}  {_plain(value)}")
+    print()
+    print("Lịch sử / history")
+    for e in events:
+        when = e.occurred_at.strftime("%d/%m/%Y %H:%M")
+        label = EVENT_LABELS_VI.get(e.type, e.type)
+        print(f"  {e.seq:>3}  {when}  {label:<34} {e.type:<20} {e.actor}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "diagram":
+        book = default_rule_book()
+        profile = (
+            book.profile(args.profile)
+            if args.profile
+            else book.profile_in_force(SystemClock().now().date())
+        )
+        from ocop_cycle.workflows.machine import DossierMachine
+
+        sys.stdout.write(DossierMachine(profile).mermaid())
+        return 0
+    with Engine.open(args.db) as engine:
+        if args.command == "db":
+            if args.db_command == "upgrade":
+                engine.upgrade()
+                print(f"schema at {current_revision(engine.sa_engine)} in {_safe(args.db)}")
+            else:
+                print(current_revision(engine.sa_engine) or "none")
+            return 0
+        engine.check_schema()
+        dossier = engine.get(args.id)
+        events = engine.history(args.id)
+        if args.format == "json":
+            doc = {
+                "dossier": dossier.model_dump(mode="json"),
+                "events": [e.model_dump(mode="json") for e in events],
+            }
+            print(json.dumps(doc, ensure_ascii=False, indent=2))
+        else:
+            _print_dossier(dossier, events)
+        return 0
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    try:
+        return _run(args)
+    except OcopCycleError as exc:
+        print(f"ocop-cycle: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""The `ocop-cycle` command: help, schema, diagram, dossier show, exit statuses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ocop_cycle import Engine, SettableClock
+from ocop_cycle.cli import main
+from tests.scenario import Walk
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ocop_cycle.cli", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_help_lists_commands() -> None:
+    """--help explains the tool and lists its commands; exit 0."""
+    result = run("--help")
+    assert result.returncode == 0
+    for word in ("db", "diagram", "dossier", "OCOP_DATABASE_URL"):
+        assert word in result.stdout
+
+
+def test_bad_usage_exits_2() -> None:
+    """An unknown command is a usage error."""
+    assert run("frobnicate").returncode == 2
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    """`db upgrade` migrates a new SQLite file; `db current` then says 0001."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert run("--db", url, "db", "upgrade").returncode == 0
+    current = run("--db", url, "db", "current")
+    assert current.stdout.strip() == "0001"
+
+
+def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --db the URL comes from OCOP_DATABASE_URL."""
+    monkeypatch.setenv("OCOP_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    assert main(["db", "upgrade"]) == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_diagram_per_profile() -> None:
+    """`diagram --profile` prints the Mermaid graph of that profile's machine."""
+    out = run("diagram", "--profile", "qd1489-2025").stdout
+    assert out.startswith("stateDiagram-v2")
+    assert "province_scored" in out
+    assert "district_scored" not in out
+
+
+def test_unknown_profile_exits_1() -> None:
+    """An unknown profile is an ocop-cycle error: message on stderr, exit 1."""
+    result = run("diagram", "--profile", "qd1-2000")
+    assert result.returncode == 1
+    assert "no rule profile" in result.stderr
+
+
+def test_dossier_show(
+    engine: Engine, clock: SettableClock, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dossier show` prints the state in Vietnamese and the history; --format json is parseable."""
+    d = Walk(engine, clock).certified()
+    assert main(["--db", db_url, "dossier", "show", str(d.id)]) == 0
+    out = capsys.readouterr().out
+    assert "Đã công nhận" in out
+    assert "Quyết định công nhận" in out
+    assert main(["--db", db_url, "dossier", "show", str(d.id), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["dossier"]["state"] == "certified"
+    assert [e["seq"] for e in doc["events"]] == list(range(1, d.version + 1))
+
+
+def test_dossier_show_missing_exits_1(tmp_path: Path) -> None:
+    """An unknown dossier id: exit 1 and a message."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run("--db", url, "db", "upgrade")
+    result = run("--db", url, "dossier", "show", "00000000-0000-0000-0000-000000000001")
+    assert result.returncode == 1
+    assert "no dossier" in result.stderr
+
+
+def test_show_before_upgrade_says_so(tmp_path: Path) -> None:
+    """On a database without the schema the CLI says to run `db upgrade`."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = run("--db", url, "dossier", "show", "00000000-0000-0000-0000-000000000001")
+    assert result.returncode == 1
+    assert "db upgrade" in result.stderr
