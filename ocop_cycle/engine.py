@@ -18,8 +18,6 @@ from uuid import UUID, uuid4
 import structlog
 from sqlalchemy import Engine as SAEngine
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from ocop_cycle.audit.chain import GENESIS, canonical, event_hash
 from ocop_cycle.clock import Clock, SystemClock, to_vn
@@ -44,7 +42,8 @@ from ocop_cycle.storage.database import (
     create_database_engine,
     upgrade,
 )
-from ocop_cycle.storage.schema import dossiers, events, rounds
+from ocop_cycle.storage.fastpath import Tx
+from ocop_cycle.storage.schema import dossiers, events
 from ocop_cycle.storage.store import KeyCollision, Store
 from ocop_cycle.workflows.commands import (
     AssignRound,
@@ -191,13 +190,13 @@ class Engine:
         stmt = select(dossiers).order_by(dossiers.c.registered_at.desc()).limit(limit)
         if state is not None:
             stmt = stmt.where(dossiers.c.state == state.value)
-        with self._store.read() as conn:
+        with self.sa_engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         return [Dossier.model_validate(dict(r)) for r in rows]
 
     def count_events(self) -> int:
         """How many events the log holds."""
-        with self._store.read() as conn:
+        with self.sa_engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
     def get_round(self, round_id: UUID) -> Round:
@@ -323,24 +322,25 @@ class Engine:
                     "only the OCOP office of the round's jurisdiction may open it",
                 ),
             )
-        now = self.clock.now()
-        row = {"id": uuid4(), **command.model_dump(), "created_at": now}
+        row = {"id": uuid4(), **command.model_dump(), "created_at": self.clock.now()}
         try:
-            with self._store.engine.begin() as conn:
-                conn.execute(rounds.insert(), row)
-        except IntegrityError:
-            # Opening the same round twice returns it (a retry); a different one is an error.
+            with self._store.write() as tx:
+                self._store.insert_round(tx, row)
+            row.pop("created_at")
+            return Round.model_validate(row)
+        except KeyCollision:
+            pass
+        # Opening the same round twice returns it (a retry); a different one is an error.
+        with self._store.read() as tx:
             existing = self._store.round_by_number(
-                command.year, command.jurisdiction_code, command.number
+                tx, command.year, command.jurisdiction_code, command.number
             )
-            if existing is not None and existing.model_dump(exclude={"id"}) == command.model_dump():
-                return existing
-            raise InvalidCommand(
-                "CreateRound",
-                [FieldProblem("number", "this jurisdiction already has that round this year")],
-            ) from None
-        row.pop("created_at")
-        return Round.model_validate(row)
+        if existing is not None and existing.model_dump(exclude={"id"}) == command.model_dump():
+            return existing
+        raise InvalidCommand(
+            "CreateRound",
+            [FieldProblem("number", "this jurisdiction already has that round this year")],
+        )
 
     # -- the write path -----------------------------------------------------------------------
 
@@ -391,7 +391,7 @@ class Engine:
         body = command.model_dump_json(exclude={"idempotency_key"})
         return hashlib.sha256(f"{type(command).__name__}|{body}".encode()).hexdigest()
 
-    def _replayed(self, conn: Connection, command: Command) -> Dossier | None:
+    def _replayed(self, conn: Tx, command: Command) -> Dossier | None:
         """The first result of a repeated idempotency key, or None when the key is new."""
         key = command.idempotency_key
         if key is None:
@@ -407,7 +407,7 @@ class Engine:
         assert dossier is not None
         return dossier
 
-    def _idempotent(self, command: Command, body: Callable[[Connection], Dossier]) -> Dossier:
+    def _idempotent(self, command: Command, body: Callable[[Tx], Dossier]) -> Dossier:
         """Run ``body`` in one write transaction, honouring the command's idempotency key."""
         try:
             with self._store.write() as conn:
@@ -473,7 +473,7 @@ class Engine:
 
     def _create(
         self,
-        conn: Connection,
+        conn: Tx,
         *,
         trigger: str,
         payload: dict[str, Any],
@@ -607,7 +607,7 @@ class Engine:
         occurred, now = self._times(command)
         profile = self.rules.profile_in_force(occurred.date())
 
-        def body(conn: Connection) -> Dossier:
+        def body(conn: Tx) -> Dossier:
             before = self._store.load(conn, command.predecessor_id)
             if before is None:
                 raise DossierNotFound(command.predecessor_id)
@@ -652,7 +652,7 @@ class Engine:
 
         return self._idempotent(command, body)
 
-    def _reevaluation_refusals(self, conn: Connection, before: Dossier, kind: str) -> list[Reason]:
+    def _reevaluation_refusals(self, conn: Tx, before: Dossier, kind: str) -> list[Reason]:
         reasons = []
         if before.state not in _HELD:
             reasons.append(
@@ -684,7 +684,7 @@ class Engine:
         occurred, now = self._times(command)
         trigger = type(command).trigger
 
-        def body(conn: Connection) -> Dossier:
+        def body(conn: Tx) -> Dossier:
             before = self._store.load(conn, command.dossier_id)
             if before is None:
                 raise DossierNotFound(command.dossier_id)
@@ -747,7 +747,7 @@ class Engine:
 
     def _supersede(
         self,
-        conn: Connection,
+        conn: Tx,
         old: Dossier,
         new: Dossier,
         actor: Actor,

@@ -1,10 +1,8 @@
 """Opening the database: URLs, SQLite durability settings, write transactions, migrations.
 
 SQLite is the embedded default: WAL, foreign keys on, a busy timeout, and ``synchronous=FULL``
-unless told otherwise (a signed certification decision must survive a power cut). Write
-transactions on SQLite begin with ``BEGIN IMMEDIATE`` so two processes never both read a dossier
-and then race to write it; PostgreSQL relies on the version check and the unique ``(dossier_id,
-seq)`` instead.
+unless told otherwise (a signed certification decision must survive a power cut). How write
+transactions begin is in ``fastpath.transaction``.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from ocop_cycle.errors import SchemaNotReady
 
-__all__ = ["DEFAULT_URL", "SqliteSettings", "create_database_engine", "upgrade", "writer"]
+__all__ = ["DEFAULT_URL", "SqliteSettings", "create_database_engine", "upgrade"]
 
 DEFAULT_URL = "sqlite:///ocop.db"
 _MIGRATIONS = "ocop_cycle.storage:migrations"
@@ -59,22 +57,6 @@ def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwa
             cursor.close()
 
     return engine
-
-
-def writer(engine: Engine) -> Engine:
-    """A view of ``engine`` whose transactions take SQLite's write lock at BEGIN.
-
-    The listener is attached to this view only, so a host's own use of its engine is untouched.
-    """
-    view = engine.execution_options(ocop_writer=True)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(view, "begin")
-        def _begin_immediate(conn: Connection) -> None:
-            # pysqlite (legacy transaction control) sees the open transaction and adds no BEGIN.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return view
 
 
 def _alembic_config(connection: Connection) -> Any:

@@ -1,8 +1,8 @@
-"""The write path and reads, on prebuilt SQLAlchemy Core statements.
+"""Reads and the write path: one command is one transaction.
 
-One command is one transaction: the idempotency key (if any), the event row(s), the projection
-update checked against the version it was read at, and the outbox rows. SQLAlchemy's errors
-are translated here, at the boundary, into ocop-cycle's.
+A transaction holds the idempotency key (if any), the event row(s), the projection update
+checked against the version it was read at, and the outbox rows. Statements are built once
+(see ``fastpath``); database errors are translated here, at the boundary, into ocop-cycle's.
 """
 
 from __future__ import annotations
@@ -16,12 +16,10 @@ from uuid import UUID
 
 from sqlalchemy import Engine, and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from ocop_cycle.errors import ConcurrencyConflict, SchemaNotReady, StorageError
 from ocop_cycle.rules.authority import Actor
-from ocop_cycle.storage.database import writer
+from ocop_cycle.storage.fastpath import Prepared, Tx, transaction
 from ocop_cycle.storage.schema import (
     dossiers,
     events,
@@ -39,12 +37,25 @@ __all__ = ["KeyCollision", "Store"]
 
 
 class KeyCollision(Exception):
-    """Another transaction recorded the same idempotency key first (internal signal)."""
+    """A natural key (idempotency key, round number) is taken (internal signal)."""
 
 
 D = dossiers.c
 E = events.c
 _DOSSIER_COLUMNS = [c.name for c in dossiers.columns]
+_TERMINAL = {s.value for s in TERMINAL_STATES}
+_EVENT_COLUMNS = [c.name for c in events.columns if c.name != "id"]
+_OUTBOX_COLUMNS = [
+    "notification_id",
+    "dossier_id",
+    "seq",
+    "kind",
+    "recipient_role",
+    "recipient_jurisdiction",
+    "message_vi",
+    "data",
+    "created_at",
+]
 
 
 def _plain(value: Any) -> Any:
@@ -76,7 +87,7 @@ def event_row(event: Event) -> dict[str, Any]:
     }
 
 
-def event_from_row(row: RowMapping) -> Event:
+def event_from_row(row: dict[str, Any]) -> Event:
     """An event read back from its row."""
     return Event(
         id=row["id"],
@@ -104,97 +115,137 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._writer = writer(engine)
         self.dialect = engine.dialect.name
-        # Built once: SQLAlchemy's cost is in building statements, not in running them.
-        self._select_dossier = select(dossiers).where(D.id == bindparam("id"))
-        self._update_dossier = update(dossiers).where(
+        d = engine.dialect
+
+        def prepared(stmt: Any, keys: Sequence[str] | None = None) -> Prepared:
+            columns = list(stmt.selected_columns) if hasattr(stmt, "selected_columns") else []
+            return Prepared(stmt, d, keys, columns)
+
+        self._select_dossier = prepared(select(dossiers).where(D.id == bindparam("id")))
+        self._update_where = update(dossiers).where(
             and_(D.id == bindparam("b_id"), D.version == bindparam("b_version"))
         )
-        self._insert_dossier = insert(dossiers)
-        self._insert_event = insert(events)
-        self._insert_outbox = insert(outbox)
-        self._insert_key = insert(idempotency)
-        self._select_key = select(idempotency).where(idempotency.c.key == bindparam("key"))
-        self._select_events = select(events).where(E.dossier_id == bindparam("id")).order_by(E.seq)
-        self._select_events_upto = (
+        self._prepare = prepared
+        # One prepared UPDATE per set of changed columns (a handful per workflow), so an update
+        # writes only what changed and SQLite touches no index whose columns stayed the same.
+        self._updates: dict[tuple[str, ...], Prepared] = {}
+        self._insert_dossier = prepared(insert(dossiers), _DOSSIER_COLUMNS)
+        self._insert_event = prepared(insert(events), _EVENT_COLUMNS)
+        self._insert_outbox = prepared(insert(outbox), _OUTBOX_COLUMNS)
+        self._insert_key = prepared(insert(idempotency), [c.name for c in idempotency.columns])
+        self._select_key = prepared(
+            select(idempotency).where(idempotency.c.key == bindparam("key"))
+        )
+        self._select_events = prepared(
+            select(events).where(E.dossier_id == bindparam("id")).order_by(E.seq)
+        )
+        self._select_events_upto = prepared(
             select(events)
             .where(E.dossier_id == bindparam("id"), E.seq <= bindparam("seq"))
             .order_by(E.seq)
         )
-        self._open_successor = select(D.id).where(
-            D.predecessor_id == bindparam("id"),
-            D.state.not_in([s.value for s in TERMINAL_STATES]),
+        self._successors = prepared(
+            select(D.id, D.state).where(D.predecessor_id == bindparam("id"))
         )
-        self._select_round = select(rounds).where(rounds.c.id == bindparam("id"))
+        self._select_round = prepared(select(rounds).where(rounds.c.id == bindparam("id")))
+        self._select_round_key = prepared(
+            select(rounds).where(
+                rounds.c.year == bindparam("year"),
+                rounds.c.jurisdiction_code == bindparam("jurisdiction_code"),
+                rounds.c.number == bindparam("number"),
+            )
+        )
+        self._insert_round = prepared(insert(rounds), [c.name for c in rounds.columns])
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        self._insert_producer = prepared(
+            dialect_insert(producers).on_conflict_do_nothing(), [c.name for c in producers.columns]
+        )
+        self._insert_product = prepared(
+            dialect_insert(products).on_conflict_do_nothing(), [c.name for c in products.columns]
+        )
+        dbapi = engine.dialect.loaded_dbapi
+        self._integrity_error: type[Exception] = dbapi.IntegrityError
+        self._database_error: type[Exception] = dbapi.DatabaseError
 
     # -- transactions -------------------------------------------------------------------------
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self) -> Iterator[Tx]:
         """One write transaction; database errors come out as ocop-cycle errors."""
         try:
-            with self._writer.begin() as conn:
-                yield conn
-        except IntegrityError as exc:
-            raise StorageError("integrity error", detail=str(exc.orig)) from exc
-        except (OperationalError, ProgrammingError) as exc:
+            with transaction(self.engine) as tx:
+                yield tx
+        except self._integrity_error as exc:
+            raise StorageError(f"integrity error: {exc}", detail=str(exc)) from exc
+        except self._database_error as exc:
             raise _translate(exc) from exc
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A read-only connection."""
+    def read(self) -> Iterator[Tx]:
+        """A read-only transaction (never takes SQLite's write lock)."""
+        connection = self.engine.raw_connection()
         try:
-            with self.engine.connect() as conn:
-                yield conn
-        except (OperationalError, ProgrammingError) as exc:
+            yield Tx(connection.cursor())
+        except self._database_error as exc:
             raise _translate(exc) from exc
+        finally:
+            connection.rollback()
+            connection.close()
 
     # -- reads --------------------------------------------------------------------------------
 
-    def load(self, conn: Connection, dossier_id: UUID) -> Dossier | None:
+    def load(self, tx: Tx, dossier_id: UUID) -> Dossier | None:
         """The projection row of a dossier, if it exists."""
-        row = conn.execute(self._select_dossier, {"id": dossier_id}).mappings().first()
-        return Dossier.model_validate(dict(row)) if row is not None else None
+        row = tx.one(self._select_dossier, {"id": dossier_id})
+        return Dossier.model_validate(row) if row is not None else None
 
-    def events(self, conn: Connection, dossier_id: UUID, upto: int | None = None) -> list[Event]:
+    def events(self, tx: Tx, dossier_id: UUID, upto: int | None = None) -> list[Event]:
         """A dossier's events in order, optionally up to and including ``upto``."""
         if upto is None:
-            result = conn.execute(self._select_events, {"id": dossier_id})
+            rows = tx.all(self._select_events, {"id": dossier_id})
         else:
-            result = conn.execute(self._select_events_upto, {"id": dossier_id, "seq": upto})
-        return [event_from_row(r) for r in result.mappings()]
+            rows = tx.all(self._select_events_upto, {"id": dossier_id, "seq": upto})
+        return [event_from_row(r) for r in rows]
 
-    def open_successor(self, conn: Connection, dossier_id: UUID) -> UUID | None:
+    def open_successor(self, tx: Tx, dossier_id: UUID) -> UUID | None:
         """An unfinished dossier that re-evaluates ``dossier_id``, if any."""
-        value = conn.execute(self._open_successor, {"id": dossier_id}).scalar()
-        return value if isinstance(value, UUID) else None
+        open_ = [
+            r["id"]
+            for r in tx.all(self._successors, {"id": dossier_id})
+            if r["state"] not in _TERMINAL
+        ]
+        return open_[0] if open_ else None
 
-    def round(self, conn: Connection, round_id: UUID) -> Round | None:
+    def round(self, tx: Tx, round_id: UUID) -> Round | None:
         """A round by id."""
-        row = conn.execute(self._select_round, {"id": round_id}).mappings().first()
-        return Round.model_validate(dict(row)) if row is not None else None
+        row = tx.one(self._select_round, {"id": round_id})
+        return Round.model_validate(row) if row is not None else None
 
-    def round_by_number(self, year: int, jurisdiction: str, number: int) -> Round | None:
+    def round_by_number(self, tx: Tx, year: int, jurisdiction: str, number: int) -> Round | None:
         """The round with this natural key, if any."""
-        stmt = select(rounds).where(
-            rounds.c.year == year,
-            rounds.c.jurisdiction_code == jurisdiction,
-            rounds.c.number == number,
-        )
-        with self.read() as conn:
-            row = conn.execute(stmt).mappings().first()
-        return Round.model_validate(dict(row)) if row is not None else None
+        key = {"year": year, "jurisdiction_code": jurisdiction, "number": number}
+        row = tx.one(self._select_round_key, key)
+        return Round.model_validate(row) if row is not None else None
 
-    def idempotent(self, conn: Connection, key: str) -> RowMapping | None:
+    def idempotent(self, tx: Tx, key: str) -> dict[str, Any] | None:
         """The record of an idempotency key, if it was used."""
-        return conn.execute(self._select_key, {"key": key}).mappings().first()
+        return tx.one(self._select_key, {"key": key})
 
     # -- writes -------------------------------------------------------------------------------
 
+    def insert_round(self, tx: Tx, row: dict[str, Any]) -> None:
+        """Insert a round; ``KeyCollision`` when its natural key is taken."""
+        try:
+            tx.run(self._insert_round, row)
+        except self._integrity_error as exc:
+            raise KeyCollision(
+                f"round {row['year']}/{row['jurisdiction_code']}/{row['number']}"
+            ) from exc
+
     def remember(
         self,
-        conn: Connection,
+        tx: Tx,
         key: str,
         command: str,
         fingerprint: str,
@@ -203,40 +254,33 @@ class Store:
         at: datetime,
     ) -> None:
         """Record an idempotency key; ``KeyCollision`` when another writer recorded it first."""
+        row = {
+            "key": key,
+            "command": command,
+            "fingerprint": fingerprint,
+            "dossier_id": dossier_id,
+            "version": version,
+            "recorded_at": at,
+        }
         try:
-            conn.execute(
-                self._insert_key,
-                {
-                    "key": key,
-                    "command": command,
-                    "fingerprint": fingerprint,
-                    "dossier_id": dossier_id,
-                    "version": version,
-                    "recorded_at": at,
-                },
-            )
-        except IntegrityError as exc:
+            tx.run(self._insert_key, row)
+        except self._integrity_error as exc:
             raise KeyCollision(key) from exc
 
-    def ensure_parties(
-        self, conn: Connection, producer: dict[str, Any], product: dict[str, Any]
-    ) -> None:
+    def ensure_parties(self, tx: Tx, producer: dict[str, Any], product: dict[str, Any]) -> None:
         """Insert the producer and product rows unless they exist already."""
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        conn.execute(dialect_insert(producers).values(**producer).on_conflict_do_nothing())
-        conn.execute(dialect_insert(products).values(**product).on_conflict_do_nothing())
+        tx.run(self._insert_producer, producer)
+        tx.run(self._insert_product, product)
 
-    def create(
-        self, conn: Connection, dossier: Dossier, event: Event, notices: Sequence[Notice]
-    ) -> None:
+    def create(self, tx: Tx, dossier: Dossier, event: Event, notices: Sequence[Notice]) -> None:
         """Insert a new dossier's projection and first event."""
-        conn.execute(self._insert_dossier, dossier_row(dossier))
-        conn.execute(self._insert_event, event_row(event))
-        self._notify(conn, notices, event)
+        tx.run(self._insert_dossier, dossier_row(dossier))
+        tx.run(self._insert_event, event_row(event))
+        self._notify(tx, notices, event)
 
     def append(
         self,
-        conn: Connection,
+        tx: Tx,
         before: Dossier,
         after: Dossier,
         event: Event,
@@ -247,24 +291,29 @@ class Store:
         The UPDATE runs first and checks the version read earlier: on PostgreSQL it takes the
         row lock, so a racing writer waits here and then finds the version gone.
         """
-        params = dossier_row(after)
+        params = {
+            name: _plain(value)
+            for name in _DOSSIER_COLUMNS
+            if (value := getattr(after, name)) != getattr(before, name)
+        }
+        changed = tuple(params)
+        statement = self._updates.get(changed)
+        if statement is None:
+            statement = self._updates[changed] = self._prepare(self._update_where, changed)
         params["b_id"] = before.id
         params["b_version"] = before.version
-        updated = conn.execute(self._update_dossier, params).rowcount
-        if updated != 1:
+        if tx.run(statement, params) != 1:
             raise ConcurrencyConflict(before.id, before.version, None)
         try:
-            conn.execute(self._insert_event, event_row(event))
-        except IntegrityError as exc:
+            tx.run(self._insert_event, event_row(event))
+        except self._integrity_error as exc:
             raise ConcurrencyConflict(before.id, before.version, None) from exc
-        self._notify(conn, notices, event)
+        self._notify(tx, notices, event)
 
-    def _notify(self, conn: Connection, notices: Sequence[Notice], event: Event) -> None:
-        if not notices:
-            return
-        conn.execute(
-            self._insert_outbox,
-            [
+    def _notify(self, tx: Tx, notices: Sequence[Notice], event: Event) -> None:
+        for n in notices:
+            tx.run(
+                self._insert_outbox,
                 {
                     "notification_id": n.id,
                     "dossier_id": event.dossier_id,
@@ -275,16 +324,14 @@ class Store:
                     "message_vi": n.message_vi,
                     "data": n.data,
                     "created_at": event.recorded_at,
-                }
-                for n in notices
-            ],
-        )
+                },
+            )
 
 
-def _translate(exc: OperationalError | ProgrammingError) -> StorageError:
-    text = str(exc.orig).lower()
+def _translate(exc: Exception) -> StorageError:
+    text = str(exc).lower()
     if "no such table" in text or ("relation" in text and "does not exist" in text):
         return SchemaNotReady(
-            "ocop-cycle tables are missing: run `ocop-cycle db upgrade`", detail=str(exc.orig)
+            "ocop-cycle tables are missing: run `ocop-cycle db upgrade`", detail=str(exc)
         )
-    return StorageError(f"database error: {exc.orig}", detail=str(exc.orig))
+    return StorageError(f"database error: {exc}", detail=str(exc))

@@ -1,0 +1,131 @@
+"""The write path's statements, compiled once by SQLAlchemy and run on the DBAPI cursor.
+
+Why: measured on this project's machines, SQLAlchemy's per-execution machinery (execution
+context, result objects, events) cost 50-150 µs per statement, several times the statement
+itself; a transition runs five. The SQL text, parameter order and every type conversion still
+come from SQLAlchemy (its compiler and each type's public ``bind_processor`` /
+``result_processor``), so the dialects and column types stay in one place, the schema module.
+Only the hot write path uses this; everything else uses SQLAlchemy Core normally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, cast
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement, ColumnElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+__all__ = ["Prepared", "Tx"]
+
+Processor = Callable[[Any], Any] | None
+
+
+class Prepared:
+    """One statement compiled for one dialect: SQL text, parameter order, converters."""
+
+    def __init__(
+        self,
+        statement: ClauseElement,
+        dialect: Dialect,
+        column_keys: Sequence[str] | None = None,
+        result_columns: Sequence[ColumnElement[Any]] = (),
+    ) -> None:
+        compiled = cast(
+            SQLCompiler,
+            statement.compile(
+                dialect=dialect, column_keys=list(column_keys) if column_keys else None
+            ),
+        )
+        self.sql = str(compiled)
+        if "POSTCOMPILE" in self.sql:  # expanding IN lists need per-call rendering: not here
+            raise ValueError(f"statement cannot be prepared once: {self.sql}")
+        self.positional = bool(compiled.positional)
+        names = list(compiled.positiontup or ()) if self.positional else list(compiled.binds)
+        self.names = names
+        self._binds: list[tuple[str, Processor]] = [
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in names
+        ]
+        self._dialect = dialect
+        self._result_columns = list(result_columns)
+        self.result_names = [str(c.key) for c in result_columns]
+        # Result converters need the driver's type codes (PostgreSQL OIDs): built on first fetch.
+        self._results: list[Processor] | None = None
+
+    def params(self, values: dict[str, Any]) -> Any:
+        """Driver parameters for ``values`` (keyed by bind name), converted as SQLAlchemy would."""
+        if self.positional:
+            return tuple(
+                proc(values[name]) if proc is not None else values[name]
+                for name, proc in self._binds
+            )
+        return {
+            name: proc(values[name]) if proc is not None else values[name]
+            for name, proc in self._binds
+        }
+
+    def row(self, raw: Sequence[Any], description: Sequence[Any]) -> dict[str, Any]:
+        """A fetched row as a dict of Python values."""
+        if self._results is None:
+            d = self._dialect
+            self._results = [
+                c.type.dialect_impl(d).result_processor(d, desc[1])
+                for c, desc in zip(self._result_columns, description, strict=True)
+            ]
+        return {
+            name: proc(value) if proc is not None else value
+            for name, proc, value in zip(self.result_names, self._results, raw, strict=True)
+        }
+
+
+class Tx:
+    """One write transaction on a pooled DBAPI connection."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def run(self, prepared: Prepared, values: dict[str, Any]) -> int:
+        """Execute; returns the affected row count."""
+        self.cursor.execute(prepared.sql, prepared.params(values))
+        return int(self.cursor.rowcount)
+
+    def run_many(self, prepared: Prepared, rows: Sequence[dict[str, Any]]) -> None:
+        """Execute once per row."""
+        self.cursor.executemany(prepared.sql, [prepared.params(r) for r in rows])
+
+    def one(self, prepared: Prepared, values: dict[str, Any]) -> dict[str, Any] | None:
+        """The first row of a query, or None."""
+        self.cursor.execute(prepared.sql, prepared.params(values))
+        raw = self.cursor.fetchone()
+        return prepared.row(raw, self.cursor.description) if raw is not None else None
+
+    def all(self, prepared: Prepared, values: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every row of a query."""
+        self.cursor.execute(prepared.sql, prepared.params(values))
+        rows = self.cursor.fetchall()
+        return [prepared.row(raw, self.cursor.description) for raw in rows]
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Tx]:
+    """A write transaction: SQLite takes its write lock at BEGIN (IMMEDIATE) so two processes
+    never both read a dossier and then race to write it; PostgreSQL begins implicitly and relies
+    on the version check and the unique ``(dossier_id, seq)``. Commits on success, rolls back on
+    any exception, and always returns the connection to the pool."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(cursor)
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+    finally:
+        connection.close()
