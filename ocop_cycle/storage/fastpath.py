@@ -68,13 +68,14 @@ class Prepared:
             for name, proc in self._binds
         }
 
-    def row(self, raw: Sequence[Any], description: Sequence[Any]) -> dict[str, Any]:
+    def row(self, raw: Sequence[Any], cursor: Any) -> dict[str, Any]:
         """A fetched row as a dict of Python values."""
         if self._results is None:
             d = self._dialect
+            # cursor.description is built anew on each access by some drivers: read it once.
             self._results = [
                 c.type.dialect_impl(d).result_processor(d, desc[1])
-                for c, desc in zip(self._result_columns, description, strict=True)
+                for c, desc in zip(self._result_columns, cursor.description, strict=True)
             ]
         return {
             name: proc(value) if proc is not None else value
@@ -101,13 +102,13 @@ class Tx:
         """The first row of a query, or None."""
         self.cursor.execute(prepared.sql, prepared.params(values))
         raw = self.cursor.fetchone()
-        return prepared.row(raw, self.cursor.description) if raw is not None else None
+        return prepared.row(raw, self.cursor) if raw is not None else None
 
     def all(self, prepared: Prepared, values: dict[str, Any]) -> list[dict[str, Any]]:
         """Every row of a query."""
         self.cursor.execute(prepared.sql, prepared.params(values))
         rows = self.cursor.fetchall()
-        return [prepared.row(raw, self.cursor.description) for raw in rows]
+        return [prepared.row(raw, self.cursor) for raw in rows]
 
 
 @contextmanager
