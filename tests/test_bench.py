@@ -1,0 +1,45 @@
+"""The benchmarks still run (tiny sizes): a smoke test, never a timing assertion."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_transitions_bench_runs_and_reports_ratios(tmp_path: Path) -> None:
+    """bench/transitions.py prints raw and engine rates and their ratio for each SQLite mode."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"OCOP_TEST_DATABASE_URL", "OCOP_BENCH_PG_URL"}
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "transitions.py"),
+            "--transitions=40",
+            "--dossiers=4",
+            "--blocks=2",
+            "--memory-sizes=10,20",
+            "--json",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(result.stdout)
+    assert [r["backend"] for r in report["throughput"]] == [
+        "sqlite WAL synchronous=FULL",
+        "sqlite WAL synchronous=NORMAL",
+    ]
+    for row in report["throughput"]:
+        assert row["ratio"] == row["engine_per_s"] / row["raw_per_s"]
+    assert [m["dossiers"] for m in report["memory"]] == [10, 20]
+    assert list(tmp_path.iterdir()) == []  # its databases were temporary
