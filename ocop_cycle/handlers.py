@@ -28,6 +28,7 @@ from ocop_cycle.errors import (
     Reason,
     RoundNotFound,
 )
+from ocop_cycle.jobs.plan import deadlines_for
 from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.profiles import RuleProfile
@@ -292,6 +293,7 @@ class Handlers:
             },
         )
         self.store.create(conn, dossier, event, notices_for(event, dossier))
+        self.store.add_deadlines(conn, deadlines_for(event, dossier, profile), now)
         log.info(
             "dossier.created",
             dossier_id=str(dossier.id),
@@ -456,69 +458,77 @@ class Handlers:
         return reasons
 
     def transition(self, command: DossierCommand, actor: Actor) -> Dossier:
+        """Run a command on an existing dossier in its own transaction."""
         occurred, now = self._times(command)
+        return self._idempotent(
+            command, lambda tx: self.transition_in(tx, command, actor, occurred, now)
+        )
+
+    def transition_in(
+        self, tx: Tx, command: DossierCommand, actor: Actor, occurred: datetime, now: datetime
+    ) -> Dossier:
+        """Run a command inside an open transaction (the scheduler applies deadlines so).
+
+        Everything that can refuse runs before the first write, so a refusal leaves the
+        transaction as it found it.
+        """
         trigger = type(command).trigger
-
-        def body(conn: Tx) -> Dossier:
-            before = self.store.load(conn, command.dossier_id)
-            if before is None:
-                raise DossierNotFound(command.dossier_id)
-            if command.expected_version is not None and command.expected_version != before.version:
-                raise ConcurrencyConflict(before.id, command.expected_version, before.version)
-            profile = self.rules.profile(before.profile_id)
-            authorize(profile, actor, trigger, before)
-            round_ = None
-            result = None
-            if isinstance(command, AssignRound):
-                round_ = self.store.round(conn, command.round_id)
-                if round_ is None:
-                    raise RoundNotFound(command.round_id)
-            elif isinstance(command, Score):
-                sheet = self.rules.sheet(profile.id, before.product_set)
-                problems = session_problems(command.session, sheet, profile)
-                if problems:
-                    raise InvalidCommand(
-                        "Score",
-                        [FieldProblem(f"session.{p.field}", p.message) for p in problems],
-                    )
-                result = evaluate_session(command.session, sheet, profile)
-            machine = self.machines.get(profile)
-            ctx = GuardContext(before, profile, command, now, round_)
-            state = machine.fire(trigger, ctx)
-            predecessor = None
-            if isinstance(command, Certify) and before.predecessor_id is not None:
-                predecessor = self.store.load(conn, before.predecessor_id)
-            payload = transition_payload(
-                command, before, profile, occurred.date(), result, predecessor
-            )
-            event = self._new_event(
-                dossier_id=before.id,
-                seq=before.version + 1,
-                trigger=trigger,
-                payload=payload,
-                actor=actor,
-                profile=profile,
-                occurred_at=occurred,
-                recorded_at=now,
-                prev_hash=before.last_hash,
-            )
-            after = apply(before, event)
-            # The machine decides, the fold records: they must agree, or the code is wrong.
-            assert after.state is state, (after.state, state)
-            self.store.append(conn, before, after, event, notices_for(event, after))
-            log.info(
-                "dossier.transition",
-                dossier_id=str(before.id),
-                event_type=event.type,
-                from_state=before.state.value,
-                to_state=after.state.value,
-                actor=str(actor),
-            )
-            if predecessor is not None and predecessor.state in _HELD:
-                self._supersede(conn, predecessor, after, actor, occurred, now)
-            return after
-
-        return self._idempotent(command, body)
+        before = self.store.load(tx, command.dossier_id)
+        if before is None:
+            raise DossierNotFound(command.dossier_id)
+        if command.expected_version is not None and command.expected_version != before.version:
+            raise ConcurrencyConflict(before.id, command.expected_version, before.version)
+        profile = self.rules.profile(before.profile_id)
+        authorize(profile, actor, trigger, before)
+        round_ = None
+        result = None
+        if isinstance(command, AssignRound):
+            round_ = self.store.round(tx, command.round_id)
+            if round_ is None:
+                raise RoundNotFound(command.round_id)
+        elif isinstance(command, Score):
+            sheet = self.rules.sheet(profile.id, before.product_set)
+            problems = session_problems(command.session, sheet, profile)
+            if problems:
+                raise InvalidCommand(
+                    "Score",
+                    [FieldProblem(f"session.{p.field}", p.message) for p in problems],
+                )
+            result = evaluate_session(command.session, sheet, profile)
+        machine = self.machines.get(profile)
+        ctx = GuardContext(before, profile, command, now, round_)
+        state = machine.fire(trigger, ctx)
+        predecessor = None
+        if isinstance(command, Certify) and before.predecessor_id is not None:
+            predecessor = self.store.load(tx, before.predecessor_id)
+        payload = transition_payload(command, before, profile, occurred.date(), result, predecessor)
+        event = self._new_event(
+            dossier_id=before.id,
+            seq=before.version + 1,
+            trigger=trigger,
+            payload=payload,
+            actor=actor,
+            profile=profile,
+            occurred_at=occurred,
+            recorded_at=now,
+            prev_hash=before.last_hash,
+        )
+        after = apply(before, event)
+        # The machine decides, the fold records: they must agree, or the code is wrong.
+        assert after.state is state, (after.state, state)
+        self.store.append(tx, before, after, event, notices_for(event, after))
+        self.store.add_deadlines(tx, deadlines_for(event, after, profile, round_), now)
+        log.info(
+            "dossier.transition",
+            dossier_id=str(before.id),
+            event_type=event.type,
+            from_state=before.state.value,
+            to_state=after.state.value,
+            actor=str(actor),
+        )
+        if predecessor is not None and predecessor.state in _HELD:
+            self._supersede(tx, predecessor, after, actor, occurred, now)
+        return after
 
     def _supersede(
         self,

@@ -7,7 +7,17 @@ from typing import Any
 
 import pytest
 
-from ocop_cycle import Dossier, DossierState, Engine, Role, SettableClock, default_rule_book
+from ocop_cycle import (
+    Dossier,
+    DossierState,
+    Engine,
+    EscalateInspection,
+    FlagRoundMissed,
+    Role,
+    SendReminder,
+    SettableClock,
+    default_rule_book,
+)
 from ocop_cycle.workflows.machine import DossierMachine, TransitionSpec
 from tests.scenario import Walk
 
@@ -123,6 +133,21 @@ def fire(walk: Walk, spec: TransitionSpec, d: Dossier) -> Dossier:
             **walk.decision("99/QĐ-UBND"),
         ),
         "withdraw": lambda: e.withdraw(d.id, actor=a(Role.COMMUNE_OFFICER)),
+        "remind": lambda: e.execute(
+            SendReminder(
+                dossier_id=d.id,
+                kind="renewal_notice" if d.valid_until else "council_reminder",
+                due_at=walk.clock.now(),
+            ),
+            a(Role.SYSTEM),
+        ),
+        "escalate_inspection": lambda: e.execute(
+            EscalateInspection(dossier_id=d.id, since=walk.clock.now().date()), a(Role.SYSTEM)
+        ),
+        "flag_round_missed": lambda: e.execute(
+            FlagRoundMissed(dossier_id=d.id, round_id=d.round_id or walk.round_id()),
+            a(Role.SYSTEM),
+        ),
     }
     return calls[spec.trigger]()  # type: ignore[no-any-return]
 

@@ -40,6 +40,9 @@ COMMANDS = (
     "record_inspection",
     "mark_renewal_due",
     "expire",
+    "remind",
+    "escalate_inspection",
+    "flag_round_missed",
 )
 
 ProfileId = Annotated[str, StringConstraints(pattern=r"^qd\d+-\d{4}$")]

@@ -22,6 +22,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 __all__ = ["Prepared", "Tx"]
 
 Processor = Callable[[Any], Any] | None
+_NO_VALUE = object()
 
 
 class Prepared:
@@ -46,10 +47,13 @@ class Prepared:
         self.positional = bool(compiled.positional)
         names = list(compiled.positiontup or ()) if self.positional else list(compiled.binds)
         self.names = names
-        self._binds: list[tuple[str, Processor]] = [
-            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-            for name in names
-        ]
+        # Literal values in the statement (``status == "pending"``) are binds with a value.
+        self._binds: list[tuple[str, Processor, Any]] = []
+        for name in names:
+            bind = compiled.binds[name]
+            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            fixed = _NO_VALUE if bind.required or bind.value is None else bind.value
+            self._binds.append((name, proc, fixed))
         self._dialect = dialect
         self._result_columns = list(result_columns)
         self.result_names = [str(c.key) for c in result_columns]
@@ -58,15 +62,11 @@ class Prepared:
 
     def params(self, values: dict[str, Any]) -> Any:
         """Driver parameters for ``values`` (keyed by bind name), converted as SQLAlchemy would."""
-        if self.positional:
-            return tuple(
-                proc(values[name]) if proc is not None else values[name]
-                for name, proc in self._binds
-            )
-        return {
-            name: proc(values[name]) if proc is not None else values[name]
-            for name, proc in self._binds
-        }
+        out = []
+        for name, proc, fixed in self._binds:
+            value = values[name] if fixed is _NO_VALUE else values.get(name, fixed)
+            out.append(proc(value) if proc is not None else value)
+        return tuple(out) if self.positional else dict(zip(self.names, out, strict=True))
 
     def row(self, raw: Sequence[Any], cursor: Any) -> dict[str, Any]:
         """A fetched row as a dict of Python values."""

@@ -30,6 +30,7 @@ from ocop_cycle.storage.types import AwareDateTime, DecimalScore, JsonDocument
 
 __all__ = [
     "Base",
+    "DeadlineRow",
     "DossierRow",
     "EventRow",
     "IdempotencyRow",
@@ -37,6 +38,7 @@ __all__ = [
     "ProducerRow",
     "ProductRow",
     "RoundRow",
+    "deadlines",
     "dossiers",
     "events",
     "idempotency",
@@ -201,6 +203,30 @@ class OutboxRow(Base):
     acked_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
 
 
+class DeadlineRow(Base):
+    """A deadline: something that must happen once at ``due_at`` unless the dossier moved on.
+
+    Written in the same transaction as the event that starts its clock; ``key`` is its natural
+    key (kind, subject, due time), so planning it twice cannot make it happen twice.
+    """
+
+    __tablename__ = "ocop_deadlines"
+    __table_args__ = (Index("ix_ocop_deadlines_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    dossier_id: Mapped[UUID] = mapped_column(index=True)
+    round_id: Mapped[UUID | None] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    status: Mapped[str] = mapped_column(String(12))
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    applied_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    lateness_seconds: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str | None] = mapped_column(String(300))
+
+
 class IdempotencyRow(Base):
     """The first result of each idempotency key, so a repeat returns it and writes nothing."""
 
@@ -225,3 +251,4 @@ dossiers = _table(DossierRow)
 events = _table(EventRow)
 outbox = _table(OutboxRow)
 idempotency = _table(IdempotencyRow)
+deadlines = _table(DeadlineRow)

@@ -18,9 +18,11 @@ from sqlalchemy import Engine, and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ocop_cycle.errors import ConcurrencyConflict, SchemaNotReady, StorageError
+from ocop_cycle.jobs.plan import DeadlineSpec
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.storage.fastpath import Prepared, Tx, transaction
 from ocop_cycle.storage.schema import (
+    deadlines,
     dossiers,
     events,
     idempotency,
@@ -163,6 +165,10 @@ class Store:
         )
         self._insert_product = prepared(
             dialect_insert(products).on_conflict_do_nothing(), [c.name for c in products.columns]
+        )
+        self._insert_deadline = prepared(
+            dialect_insert(deadlines).on_conflict_do_nothing(),
+            ["key", "kind", "dossier_id", "round_id", "due_at", "status", "detail", "created_at"],
         )
         dbapi = engine.dialect.loaded_dbapi
         self._integrity_error: type[Exception] = dbapi.IntegrityError
@@ -309,6 +315,23 @@ class Store:
         except self._integrity_error as exc:
             raise ConcurrencyConflict(before.id, before.version, None) from exc
         self._notify(tx, notices, event)
+
+    def add_deadlines(self, tx: Tx, specs: Sequence[DeadlineSpec], now: datetime) -> None:
+        """Write planned deadlines; one already planned (same natural key) is left as it is."""
+        for spec in specs:
+            tx.run(
+                self._insert_deadline,
+                {
+                    "key": spec.key,
+                    "kind": spec.kind,
+                    "dossier_id": spec.dossier_id,
+                    "round_id": spec.round_id,
+                    "due_at": spec.due_at,
+                    "status": "pending",
+                    "detail": spec.detail,
+                    "created_at": now,
+                },
+            )
 
     def _notify(self, tx: Tx, notices: Sequence[Notice], event: Event) -> None:
         for n in notices:

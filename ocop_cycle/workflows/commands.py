@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from ocop_cycle.rules.authority import JurisdictionCode, Level
+from ocop_cycle.rules.authority import JurisdictionCode, Level, Role
 from ocop_cycle.rules.scoring import CouncilSession
 from ocop_cycle.text import Name, OptionalText
 from ocop_cycle.validation import InputModel
@@ -30,13 +30,16 @@ __all__ = [
     "Command",
     "CreateRound",
     "DossierCommand",
+    "EscalateInspection",
     "Expire",
+    "FlagRoundMissed",
     "Forward",
     "ImportCertificate",
     "MarkRenewalDue",
     "NotRecognize",
     "ProducerInfo",
     "ProductInfo",
+    "Recipient",
     "RecordInspection",
     "RegisterDossier",
     "RegisterReevaluation",
@@ -46,6 +49,7 @@ __all__ = [
     "RevocationGrounds",
     "Revoke",
     "Score",
+    "SendReminder",
     "StartMonitoring",
     "VerifyCommune",
     "Withdraw",
@@ -132,12 +136,22 @@ class ImportCertificate(Command):
     certificate_number: Name | None = None
 
 
+class Recipient(_Frozen):
+    """Someone a command's event must notify, beyond the producer notices every event owes."""
+
+    role: Role
+    jurisdiction: JurisdictionCode
+    message_vi: Name
+
+
 class DossierCommand(Command):
     """A command addressed to one existing dossier."""
 
     dossier_id: UUID
     #: The version the caller based its decision on; a newer dossier raises ConcurrencyConflict.
     expected_version: int | None = Field(default=None, ge=1)
+    #: Extra notices, written to the outbox with the event (and recorded in its payload).
+    notify: tuple[Recipient, ...] = ()
 
 
 class ReturnForSupplement(DossierCommand):
@@ -177,6 +191,8 @@ class AssignRound(DossierCommand):
 
     trigger: ClassVar[str] = "assign_round"
     round_id: UUID
+    #: Set when the scheduler carries an unscored dossier over from a round whose deadline passed.
+    carried_from: UUID | None = None
 
 
 class Score(DossierCommand):
@@ -255,6 +271,28 @@ class Withdraw(DossierCommand):
 
     trigger: ClassVar[str] = "withdraw"
     reason: OptionalText = ""
+
+
+class SendReminder(DossierCommand):
+    """A reminder went out (system): council e-dossier, or a renewal notice before expiry."""
+
+    trigger: ClassVar[str] = "remind"
+    kind: Literal["council_reminder", "renewal_notice"]
+    due_at: AwareDatetime
+
+
+class EscalateInspection(DossierCommand):
+    """A monitored product was not inspected in time (system)."""
+
+    trigger: ClassVar[str] = "escalate_inspection"
+    since: date
+
+
+class FlagRoundMissed(DossierCommand):
+    """An unscored dossier passed its round's deadline with no later round to go to (system)."""
+
+    trigger: ClassVar[str] = "flag_round_missed"
+    round_id: UUID
 
 
 class MarkRenewalDue(DossierCommand):

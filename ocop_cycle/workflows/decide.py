@@ -20,7 +20,9 @@ from ocop_cycle.workflows.commands import (
     AssignRound,
     Certify,
     DossierCommand,
+    EscalateInspection,
     Expire,
+    FlagRoundMissed,
     Forward,
     ImportCertificate,
     MarkRenewalDue,
@@ -33,6 +35,7 @@ from ocop_cycle.workflows.commands import (
     ReturnForSupplement,
     Revoke,
     Score,
+    SendReminder,
     StartMonitoring,
     VerifyCommune,
     Withdraw,
@@ -169,6 +172,20 @@ def transition_payload(
     predecessor: Dossier | None = None,
 ) -> dict[str, Any]:
     """The payload of the event a transition command records."""
+    payload = _payload(command, dossier, profile, today, result, predecessor)
+    if command.notify:
+        payload["notify"] = [r.model_dump(mode="json") for r in command.notify]
+    return payload
+
+
+def _payload(
+    command: DossierCommand,
+    dossier: Dossier,
+    profile: RuleProfile,
+    today: date,
+    result: ScoreResult | None,
+    predecessor: Dossier | None,
+) -> dict[str, Any]:
     match command:
         case ReturnForSupplement():
             due = command.due_on or today + timedelta(days=profile.durations.supplement_days)
@@ -184,6 +201,13 @@ def transition_payload(
         case Reject():
             return {"grounds": command.grounds}
         case AssignRound():
+            carried = str(command.carried_from) if command.carried_from else None
+            return {"round_id": str(command.round_id), "carried_from": carried}
+        case SendReminder():
+            return {"kind": command.kind, "due_at": command.due_at.isoformat()}
+        case EscalateInspection():
+            return {"since": command.since.isoformat()}
+        case FlagRoundMissed():
             return {"round_id": str(command.round_id)}
         case Score():
             assert result is not None

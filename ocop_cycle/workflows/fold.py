@@ -40,6 +40,9 @@ EVENT_TYPES: dict[str, str] = {
     "mark_renewal_due": "renewal_due_marked",
     "expire": "expired",
     "supersede": "superseded",
+    "remind": "reminder_sent",
+    "escalate_inspection": "inspection_overdue",
+    "flag_round_missed": "round_missed",
 }
 
 #: What each event is called in Vietnamese, for timelines shown to people.
@@ -62,6 +65,9 @@ EVENT_LABELS_VI: dict[str, str] = {
     "renewal_due_marked": "Thông báo đánh giá lại",
     "expired": "Hết hiệu lực",
     "superseded": "Được thay bằng giấy chứng nhận mới",
+    "reminder_sent": "Gửi nhắc hạn",
+    "inspection_overdue": "Quá hạn kiểm tra định kỳ",
+    "round_missed": "Quá hạn chấm điểm, không còn đợt sau",
 }
 
 #: The payload schema version every event type is written with today.
@@ -175,6 +181,9 @@ _APPLY: dict[str, Callable[[Dossier | None, Event], dict[str, Any]]] = {
     "withdrawn": _state(S.WITHDRAWN),
     "renewal_due_marked": _state(S.RENEWAL_DUE),
     "expired": _state(S.EXPIRED),
+    "reminder_sent": lambda _, e: {},
+    "inspection_overdue": lambda _, e: {},
+    "round_missed": lambda _, e: {},
     "superseded": lambda _, e: {
         "state": S.RENEWED,
         "successor_id": UUID(e.payload["successor_id"]),

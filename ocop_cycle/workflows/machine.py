@@ -104,6 +104,14 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
     add("expire", _CERTIFICATE_HELD, S.EXPIRED)
     add("revoke", [*_CERTIFICATE_HELD, S.EXPIRED], S.REVOKED)
     add("supersede", _CERTIFICATE_HELD, S.RENEWED)
+    awaiting_council: list[DossierState] = [
+        s
+        for s in pending
+        if s not in {S.REGISTERED, S.RETURNED} and not s.value.endswith("_scored")
+    ]
+    add("remind", [*awaiting_council, *_CERTIFICATE_HELD], None)
+    add("escalate_inspection", [S.MONITORED, S.RENEWAL_DUE], None)
+    add("flag_round_missed", awaiting_council, None)
     return out
 
 

@@ -29,6 +29,9 @@ class Notice:
 
 
 _PRODUCER_MESSAGES = {
+    "reminder_sent": "Nhắc hạn: giấy chứng nhận OCOP của sản phẩm «{product}» hết hạn ngày "
+    "{valid_until}.",
+    "round_assigned": "Hồ sơ sản phẩm «{product}» được xếp vào đợt đánh giá.",
     "returned": "Hồ sơ sản phẩm «{product}» được trả lại để bổ sung, hạn nộp lại {due_on}.",
     "rejected": "Hồ sơ sản phẩm «{product}» không đủ điều kiện tham gia đánh giá.",
     "certified": "Sản phẩm «{product}» được công nhận {stars} sao theo quyết định số "
@@ -40,19 +43,21 @@ _PRODUCER_MESSAGES = {
     "{valid_until}; đề nghị nộp hồ sơ đánh giá lại.",
     "expired": "Giấy chứng nhận OCOP của sản phẩm «{product}» đã hết hiệu lực ngày {valid_until}.",
     "superseded": "Giấy chứng nhận cũ của sản phẩm «{product}» được thay bằng giấy chứng nhận mới.",
+    "withdrawn": "Hồ sơ sản phẩm «{product}» đã được rút ({reason}).",
 }
 
 
 def notices_for(event: Event, dossier: Dossier) -> list[Notice]:
     """What ``event`` (already applied, giving ``dossier``) must tell whom."""
     template = _PRODUCER_MESSAGES.get(event.type)
-    if template is None:
-        return []
+    if event.type == "reminder_sent" and event.payload.get("kind") == "council_reminder":
+        template = None  # the council is told (``notify``), not the producer
     fields: dict[str, object] = {
         "product": dossier.product_name,
         "due_on": "",
         "stars": "",
         "valid_until": "",
+        "reason": "",
     }
     fields.update({k: v for k, v in event.payload.items() if isinstance(v, str | int)})
     data = {
@@ -63,13 +68,27 @@ def notices_for(event: Event, dossier: Dossier) -> list[Notice]:
         "product": dossier.product_name,
         "producer_id": str(dossier.producer_id),
     }
-    return [
-        Notice(
-            id=uuid5(dossier.id, f"{event.seq}|{event.type}|producer"),
-            kind=event.type,
-            recipient_role=Role.PRODUCER,
-            recipient_jurisdiction=dossier.commune_code or dossier.province_code,
-            message_vi=template.format(**fields),
-            data=data,
+    out = []
+    if template is not None:
+        out.append(
+            Notice(
+                id=uuid5(dossier.id, f"{event.seq}|{event.type}|producer"),
+                kind=event.type,
+                recipient_role=Role.PRODUCER,
+                recipient_jurisdiction=dossier.commune_code or dossier.province_code,
+                message_vi=template.format(**fields),
+                data=data,
+            )
         )
-    ]
+    for i, extra in enumerate(event.payload.get("notify", ())):
+        out.append(
+            Notice(
+                id=uuid5(dossier.id, f"{event.seq}|{event.type}|notify|{i}"),
+                kind=event.type,
+                recipient_role=Role(extra["role"]),
+                recipient_jurisdiction=extra["jurisdiction"],
+                message_vi=extra["message_vi"],
+                data=data,
+            )
+        )
+    return out

@@ -1,0 +1,31 @@
+"""Working days in Vietnam: weekends and public holidays (from the ``holidays`` package)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cache
+
+import holidays
+
+__all__ = ["is_working_day", "working_days_before"]
+
+
+@cache
+def _public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a Vietnamese public holiday (Tết, 30/4, 1/5, 2/9, ...)."""
+    return day.weekday() < 5 and day not in _public_holidays(day.year)
+
+
+def working_days_before(day: date, count: int) -> date:
+    """The working day ``count`` working days before ``day`` (``day`` itself not counted)."""
+    current = day
+    remaining = count
+    while remaining > 0:
+        current -= timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current

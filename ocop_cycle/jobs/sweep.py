@@ -1,0 +1,358 @@
+"""Sweeps: find what is due at time T, and apply each due deadline exactly once.
+
+"What is due" is one indexed range query on ``(status, due_at)``: its cost follows what is
+due, not the size of the store. Each due row is claimed and applied in one transaction with the
+events it causes: PostgreSQL claims with ``FOR UPDATE SKIP LOCKED`` so several schedulers share
+the work; SQLite's write lock (BEGIN IMMEDIATE) serialises them, and the status flip is a
+compare-and-set. A crash before COMMIT leaves the row pending for the next sweep; a crash after
+leaves it done. Applying is an ordinary command by the system actor, so its effects are events
+and outbox rows like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import structlog
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import bindparam, select, update
+
+from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
+from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
+from ocop_cycle.storage.fastpath import Prepared, Tx
+from ocop_cycle.storage.schema import deadlines, rounds
+from ocop_cycle.workflows.commands import (
+    AssignRound,
+    DossierCommand,
+    EscalateInspection,
+    Expire,
+    FlagRoundMissed,
+    MarkRenewalDue,
+    Recipient,
+    SendReminder,
+    Withdraw,
+)
+from ocop_cycle.workflows.model import Dossier, Round
+from ocop_cycle.workflows.states import DossierState
+
+if TYPE_CHECKING:
+    from ocop_cycle.engine import Engine
+
+__all__ = ["Applied", "Deadline", "SweepReport", "Sweeper"]
+
+log = structlog.get_logger("ocop_cycle.jobs")
+
+S = DossierState
+_HELD = {S.CERTIFIED, S.MONITORED, S.RENEWAL_DUE}
+_AWAITING_COUNCIL = {S.COMMUNE_VERIFIED, S.FORWARDED_PROVINCE, S.FORWARDED_CENTRAL}
+D = deadlines.c
+
+
+class Deadline(BaseModel):
+    """A deadline row, as a read model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    key: str
+    kind: str
+    dossier_id: UUID
+    round_id: UUID | None
+    due_at: datetime
+    status: str
+    detail: dict[str, Any]
+    applied_at: datetime | None = None
+    lateness_seconds: int | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """One deadline the sweep settled: what it did and how late."""
+
+    deadline_id: int
+    kind: str
+    dossier_id: UUID
+    due_at: datetime
+    outcome: str
+    lateness: timedelta
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    applied: list[Applied] = field(default_factory=list)
+    conflicts: int = 0
+
+    @property
+    def count(self) -> int:
+        """How many deadlines were settled (applied or skipped as moot)."""
+        return len(self.applied)
+
+
+def _office(code: str) -> Role:
+    return {2: Role.PROVINCE_OFFICE, 3: Role.DISTRICT_OFFICE}.get(len(code), Role.MINISTRY)
+
+
+def _council(code: str) -> Role:
+    if code == CENTRAL:
+        return Role.CENTRAL_COUNCIL
+    return {2: Role.PROVINCE_COUNCIL, 3: Role.DISTRICT_COUNCIL}.get(len(code), Role.CENTRAL_COUNCIL)
+
+
+class Sweeper:
+    """Applies due deadlines of one engine's database."""
+
+    def __init__(self, engine: Engine, *, actor: Actor | None = None) -> None:
+        self.engine = engine
+        self.actor = actor or Actor.system()
+        self._store = engine._store
+        self._handlers = engine._handlers
+        dialect = engine.sa_engine.dialect
+        columns = [D.id, D.key, D.kind, D.dossier_id, D.round_id, D.due_at, D.status, D.detail]
+        due = (
+            select(*columns)
+            .where(D.status == "pending", D.due_at <= bindparam("now"))
+            .order_by(D.due_at, D.id)
+            .limit(1)
+        )
+        if dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        self._claim = Prepared(due, dialect, result_columns=columns)
+        self._settle = Prepared(
+            update(deadlines)
+            .where(D.id == bindparam("b_id"), D.status == "pending")
+            .values(
+                status=bindparam("b_status"),
+                applied_at=bindparam("b_applied_at"),
+                lateness_seconds=bindparam("b_lateness"),
+                outcome=bindparam("b_outcome"),
+            ),
+            dialect,
+        )
+        later = (
+            select(*rounds.c)
+            .where(
+                rounds.c.jurisdiction_code == bindparam("jurisdiction"),
+                rounds.c.scoring_deadline > bindparam("after"),
+            )
+            .order_by(rounds.c.scoring_deadline, rounds.c.number)
+            .limit(1)
+        )
+        self._next_round = Prepared(later, dialect, result_columns=list(rounds.c))
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def pending(self, *, due_before: datetime | None = None, limit: int = 1000) -> list[Deadline]:
+        """Pending deadlines in due order, optionally only those due before a time."""
+        stmt = select(deadlines).where(D.status == "pending").order_by(D.due_at, D.id)
+        if due_before is not None:
+            stmt = stmt.where(D.due_at < due_before)
+        with self.engine.sa_engine.connect() as conn:
+            rows = conn.execute(stmt.limit(limit)).mappings().all()
+        return [Deadline.model_validate(dict(r)) for r in rows]
+
+    def next_due_at(self) -> datetime | None:
+        """When the earliest pending deadline falls due, if any."""
+        stmt = select(D.due_at).where(D.status == "pending").order_by(D.due_at).limit(1)
+        with self.engine.sa_engine.connect() as conn:
+            value = conn.execute(stmt).scalar()
+        return value if isinstance(value, datetime) else None
+
+    # -- applying -----------------------------------------------------------------------------
+
+    def sweep(self, *, now: datetime | None = None, limit: int | None = None) -> SweepReport:
+        """Apply everything due at ``now`` (the clock's now by default), in due order."""
+        now = now or self.engine.clock.now()
+        report = SweepReport()
+        while limit is None or report.count < limit:
+            try:
+                applied = self.apply_next(now)
+            except ConcurrencyConflict:
+                # Another writer moved the dossier between our read and write: the row is still
+                # pending and is retried on the next turn of this loop.
+                report.conflicts += 1
+                if report.conflicts > 100 + report.count:
+                    break
+                continue
+            if applied is None:
+                break
+            report.applied.append(applied)
+        if report.count:
+            log.info("sweep.done", applied=report.count, conflicts=report.conflicts)
+        return report
+
+    def apply_next(self, now: datetime) -> Applied | None:
+        """Claim the earliest due deadline and settle it in one transaction; None if none."""
+        with self._store.write() as tx:
+            row = tx.one(self._claim, {"now": now})
+            if row is None:
+                return None
+            outcome = self._apply(tx, row, now)
+            lateness = now - row["due_at"]
+            settled = tx.run(
+                self._settle,
+                {
+                    "b_id": row["id"],
+                    "b_status": "done" if not outcome.startswith("skipped") else "skipped",
+                    "b_applied_at": now,
+                    "b_lateness": int(lateness.total_seconds()),
+                    "b_outcome": outcome[:300],
+                },
+            )
+            if settled != 1:  # someone settled it first: undo everything we did
+                raise ConcurrencyConflict(row["dossier_id"], None, None)
+        log.info(
+            "deadline.applied",
+            kind=row["kind"],
+            dossier_id=str(row["dossier_id"]),
+            due_at=row["due_at"].isoformat(),
+            lateness_s=int(lateness.total_seconds()),
+            outcome=outcome,
+        )
+        return Applied(row["id"], row["kind"], row["dossier_id"], row["due_at"], outcome, lateness)
+
+    def _apply(self, tx: Tx, row: dict[str, Any], now: datetime) -> str:
+        dossier = self._store.load(tx, row["dossier_id"])
+        if dossier is None:
+            return "skipped: dossier not found"
+        try:
+            command = self._command_for(tx, row, dossier, now)
+        except NotFound as exc:
+            return f"skipped: {exc}"
+        if isinstance(command, str):
+            return f"skipped: {command}"
+        try:
+            after = self._handlers.transition_in(tx, command, self.actor, row["due_at"], now)
+        except CommandRefused as exc:
+            return f"skipped: {exc}"
+        return f"{type(command).trigger} -> {after.state.value}"
+
+    def _command_for(
+        self, tx: Tx, row: dict[str, Any], d: Dossier, now: datetime
+    ) -> DossierCommand | str:
+        """The system command a due deadline calls for, or why it no longer applies."""
+        kind, detail = row["kind"], row["detail"]
+        if kind == "supplement_due":
+            if d.state is not S.RETURNED or str(d.supplement_due_on) != detail["due_on"]:
+                return f"dossier is {d.state.value}, not awaiting that supplement"
+            return Withdraw(
+                dossier_id=d.id, reason=f"Quá hạn bổ sung hồ sơ (hạn {detail['due_on']})"
+            )
+        if kind in {"council_reminder", "round_scoring"}:
+            if d.round_id != row["round_id"] or d.state not in _AWAITING_COUNCIL:
+                return f"dossier is {d.state.value}, no longer awaiting that round"
+            round_ = self._store.round(tx, row["round_id"])
+            if round_ is None:
+                return "round not found"
+            if kind == "council_reminder":
+                return self._council_reminder(d, round_, row["due_at"])
+            return self._carry_over(tx, d, round_, now)
+        if kind == "renewal_notice":
+            if d.state not in _HELD or str(d.valid_until) != detail["valid_until"]:
+                return f"dossier is {d.state.value}: no certificate to renew"
+            if detail["statutory"]:
+                if d.state is S.RENEWAL_DUE:
+                    return "already renewal_due"
+                return MarkRenewalDue(dossier_id=d.id)
+            return SendReminder(dossier_id=d.id, kind="renewal_notice", due_at=row["due_at"])
+        if kind == "expiry":
+            if d.state not in _HELD or str(d.valid_until) != detail["valid_until"]:
+                return f"dossier is {d.state.value}: nothing to expire"
+            return Expire(dossier_id=d.id, notify=self._revocation_request(d))
+        if kind == "inspection_due":
+            since = date.fromisoformat(detail["since"])
+            if d.state not in {S.MONITORED, S.RENEWAL_DUE}:
+                return f"dossier is {d.state.value}: not monitored"
+            if d.last_inspection_on is not None and d.last_inspection_on > since:
+                return f"inspected on {d.last_inspection_on.isoformat()}"
+            code = d.district_code or d.province_code
+            return EscalateInspection(
+                dossier_id=d.id,
+                since=since,
+                notify=(
+                    Recipient(
+                        role=Role.INSPECTOR,
+                        jurisdiction=code,
+                        message_vi=f"Sản phẩm «{d.product_name}» quá hạn kiểm tra định kỳ "
+                        f"(lần kiểm tra trước: {since.strftime('%d/%m/%Y')}).",
+                    ),
+                ),
+            )
+        return f"unknown deadline kind {kind!r}"
+
+    def _council_reminder(self, d: Dossier, round_: Round, due_at: datetime) -> SendReminder:
+        meeting = round_.council_meeting_on.strftime("%d/%m/%Y")
+        return SendReminder(
+            dossier_id=d.id,
+            kind="council_reminder",
+            due_at=due_at,
+            notify=(
+                Recipient(
+                    role=_council(round_.jurisdiction_code),
+                    jurisdiction=round_.jurisdiction_code,
+                    message_vi=f"Gửi hồ sơ điện tử sản phẩm «{d.product_name}» cho thành viên "
+                    f"Hội đồng trước phiên họp ngày {meeting} ({round_.name}).",
+                ),
+            ),
+        )
+
+    def _carry_over(self, tx: Tx, d: Dossier, round_: Round, now: datetime) -> DossierCommand:
+        code = round_.jurisdiction_code
+        found = tx.one(
+            self._next_round,
+            {"jurisdiction": code, "after": max(round_.scoring_deadline, now.date())},
+        )
+        if found is None:
+            return FlagRoundMissed(
+                dossier_id=d.id,
+                round_id=round_.id,
+                notify=(
+                    Recipient(
+                        role=_office(code),
+                        jurisdiction=code,
+                        message_vi=f"Hồ sơ «{d.product_name}» chưa được chấm điểm trong "
+                        f"{round_.name} và chưa có đợt đánh giá tiếp theo.",
+                    ),
+                ),
+            )
+        following = Round.model_validate(found)
+        return AssignRound(
+            dossier_id=d.id,
+            round_id=following.id,
+            carried_from=round_.id,
+            notify=(
+                Recipient(
+                    role=_office(code),
+                    jurisdiction=code,
+                    message_vi=f"Hồ sơ «{d.product_name}» chưa được chấm điểm trong "
+                    f"{round_.name}, chuyển sang {following.name}.",
+                ),
+            ),
+        )
+
+    def _revocation_request(self, d: Dossier) -> tuple[Recipient, ...]:
+        level = d.certified_level or Level.PROVINCE
+        profile = self.engine.rules.profile(d.profile_id)
+        try:
+            roles = profile.tier(level).certifier_roles
+        except KeyError:
+            roles = (Role.PROVINCE_COMMITTEE,)
+        code = {
+            Level.DISTRICT: d.district_code,
+            Level.PROVINCE: d.province_code,
+        }.get(level) or CENTRAL
+        valid = d.valid_until.strftime("%d/%m/%Y") if d.valid_until else "?"
+        return (
+            Recipient(
+                role=roles[0] if roles else Role.PROVINCE_COMMITTEE,
+                jurisdiction=code,
+                message_vi=f"Giấy chứng nhận OCOP của sản phẩm «{d.product_name}» "
+                f"(số {d.certificate_number}) hết hiệu lực ngày {valid}: đề nghị ban hành "
+                "quyết định thu hồi.",
+            ),
+        )
