@@ -33,6 +33,7 @@ from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.scoring import CouncilSession, MemberSheet, Outcome, ScoreResult
 from ocop_cycle.rules.sheets import ScoringSheet
 from ocop_cycle.storage.database import SqliteSettings
+from ocop_cycle.storage.outbox import Notification
 from ocop_cycle.workflows.commands import (
     AssignRound,
     Certify,
@@ -102,6 +103,7 @@ __all__ = [
     "MemberSheet",
     "NotFound",
     "NotRecognize",
+    "Notification",
     "OcopCycleError",
     "Outcome",
     "PermissionDenied",

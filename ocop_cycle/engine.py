@@ -5,6 +5,8 @@ The write path itself is in ``handlers``; this module is the surface a host sees
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from uuid import UUID
@@ -27,6 +29,7 @@ from ocop_cycle.storage.database import (
     create_database_engine,
     upgrade,
 )
+from ocop_cycle.storage.outbox import Notification, Outbox
 from ocop_cycle.storage.schema import dossiers, events
 from ocop_cycle.storage.store import Store
 from ocop_cycle.workflows.commands import (
@@ -86,6 +89,7 @@ class Engine:
         self.rules = rules or default_rule_book()
         self._owns_engine = _owns_engine
         self._store = Store(sa_engine)
+        self._outbox = Outbox(sa_engine)
         self._handlers = Handlers(self._store, self.rules, self.clock, hmac_key)
 
     @classmethod
@@ -171,6 +175,23 @@ class Engine:
         """How many events the log holds."""
         with self.sa_engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+
+    # -- outbox -------------------------------------------------------------------------------
+
+    def claim_notifications(
+        self, consumer: str, *, limit: int = 100, lease: timedelta = timedelta(minutes=5)
+    ) -> list[Notification]:
+        """Lease up to ``limit`` undelivered notifications; unacknowledged ones come back after
+        the lease (at-least-once delivery; drop repeats by ``notification_id``)."""
+        return self._outbox.claim(consumer, self.clock.now(), limit=limit, lease=lease)
+
+    def ack_notifications(self, notification_ids: Iterable[UUID]) -> int:
+        """Acknowledge delivered notifications; returns how many were newly acknowledged."""
+        return self._outbox.ack(notification_ids, self.clock.now())
+
+    def notifications(self, *, include_acked: bool = False, limit: int = 100) -> list[Notification]:
+        """Notifications in the outbox, oldest first."""
+        return self._outbox.list(include_acked=include_acked, limit=limit)
 
     def get_round(self, round_id: UUID) -> Round:
         """An evaluation round."""
