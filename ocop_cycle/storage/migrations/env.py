@@ -16,7 +16,11 @@ context.configure(
     target_metadata=metadata,
     version_table=VERSION_TABLE,
     render_as_batch=connection.dialect.name == "sqlite",
-    include_name=lambda name, type_, parent: type_ != "table" or str(name).startswith("ocop_"),
+    # Only our tables; APScheduler creates and owns its ocop_scheduler_jobs_* tables itself.
+    include_name=lambda name, type_, parent: (
+        type_ != "table"
+        or (str(name).startswith("ocop_") and not str(name).startswith("ocop_scheduler_jobs"))
+    ),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -16,6 +16,7 @@ from uuid import UUID
 
 import structlog
 
+from ocop_cycle.cli import jobs as jobs_cli
 from ocop_cycle.clock import SystemClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import OcopCycleError
@@ -49,9 +50,9 @@ _FIELDS_VI = [
 ]
 
 
-def configure_logging(verbosity: int) -> None:
+def configure_logging(verbosity: int, *, base: int = logging.WARNING) -> None:
     """Console output for a terminal, JSON lines otherwise; on stderr."""
-    level = logging.WARNING - 10 * verbosity
+    level = max(logging.DEBUG, base - 10 * verbosity)
     renderer: Any = (
         structlog.dev.ConsoleRenderer()
         if sys.stderr.isatty()
@@ -100,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="rule profile (qd1048-2019, qd148-2023, qd1489-2025); default: in force today",
     )
 
+    jobs_cli.add_parsers(sub)
+
     dossier = sub.add_parser("dossier", help="look at dossiers")
     d_sub = dossier.add_subparsers(dest="dossier_command", required=True, metavar="ACTION")
     show = d_sub.add_parser("show", help="a dossier and its history")
@@ -144,6 +147,8 @@ def _run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(DossierMachine(profile).mermaid())
         return 0
+    if args.command in jobs_cli.COMMANDS:
+        return jobs_cli.run(args)
     with Engine.open(args.db) as engine:
         if args.command == "db":
             if args.db_command == "upgrade":
@@ -176,13 +181,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(args.verbose)
+    daemon = args.command == "scheduler"
+    configure_logging(args.verbose, base=logging.INFO if daemon else logging.WARNING)
     try:
         return _run(args)
     except OcopCycleError as exc:
         print(f"ocop-cycle: {exc}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    except BrokenPipeError:
+        # The reader (`| head`) left: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

@@ -1,0 +1,147 @@
+"""CLI commands for operators: the scheduler, deadlines, the outbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from ocop_cycle.clock import VN_TZ, SettableClock
+from ocop_cycle.engine import Engine
+from ocop_cycle.errors import FieldProblem, InvalidCommand
+
+__all__ = ["COMMANDS", "add_parsers", "run"]
+
+COMMANDS = {"scheduler", "deadlines", "outbox"}
+
+
+def _instant(text: str) -> datetime:
+    """A date (start of day) or datetime, in Vietnam's time zone unless an offset is given."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {text!r}") from None
+    if len(text) == 10:
+        parsed = datetime.combine(date.fromisoformat(text), time(0, 0))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the operator commands to the top-level subparsers."""
+    sched = sub.add_parser(
+        "scheduler",
+        help="run the deadline scheduler",
+        description="Apply due deadlines (supplement, council reminders, round deadlines, renewal "
+        "notices, expiry, inspections): each exactly once, even with several schedulers.",
+    )
+    s_sub = sched.add_subparsers(dest="scheduler_command", required=True, metavar="ACTION")
+    run_p = s_sub.add_parser("run", help="sweep on an interval until SIGTERM/SIGINT")
+    run_p.add_argument("--once", action="store_true", help="sweep once, then exit")
+    run_p.add_argument("--interval", type=float, default=60.0, help="seconds between sweeps")
+    run_p.add_argument("--name", default="default", help="scheduler name (one job table each)")
+    run_p.add_argument(
+        "--simulated",
+        action="store_true",
+        help="simulated clock: move from --from to --until applying what falls due, no sleeping",
+    )
+    run_p.add_argument("--from", dest="start", type=_instant, help="simulation start (ISO)")
+    run_p.add_argument("--until", type=_instant, help="simulation end (ISO)")
+
+    dl = sub.add_parser("deadlines", help="list pending deadlines in due order")
+    dl.add_argument("--due-before", type=_instant, help="only those due before this (ISO)")
+    dl.add_argument("--limit", type=int, default=1000)
+    dl.add_argument("--format", choices=["table", "json"], default="table")
+
+    ob = sub.add_parser("outbox", help="notifications for hosts to deliver")
+    o_sub = ob.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    o_list = o_sub.add_parser("list", help="undelivered notifications (--all: every one)")
+    o_list.add_argument("--all", action="store_true")
+    o_list.add_argument("--limit", type=int, default=100)
+    o_list.add_argument("--format", choices=["table", "json"], default="table")
+    o_claim = o_sub.add_parser("claim", help="lease notifications to a consumer (JSON lines)")
+    o_claim.add_argument("--consumer", required=True)
+    o_claim.add_argument("--limit", type=int, default=100)
+    o_claim.add_argument("--lease", type=float, default=300.0, help="seconds")
+    o_ack = o_sub.add_parser("ack", help="acknowledge delivered notifications")
+    o_ack.add_argument("ids", nargs="+", type=UUID, metavar="NOTIFICATION_ID")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run an operator command; returns the exit status."""
+    if args.command == "scheduler":
+        return _scheduler(args)
+    with Engine.open(args.db) as engine:
+        engine.check_schema()
+        if args.command == "deadlines":
+            return _deadlines(engine, args)
+        return _outbox(engine, args)
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    from ocop_cycle.jobs.scheduler import CycleScheduler
+    from ocop_cycle.jobs.simulation import run_until
+    from ocop_cycle.jobs.sweep import Sweeper
+
+    if args.simulated:
+        if args.start is None or args.until is None or args.until < args.start:
+            raise InvalidCommand(
+                "scheduler run", [FieldProblem("--from/--until", "both needed, in order")]
+            )
+        with Engine.open(args.db, clock=SettableClock(args.start)) as engine:
+            engine.check_schema()
+            applied = run_until(engine, args.until)
+        print(
+            f"simulated {args.start.isoformat()} → {args.until.isoformat()}: "
+            f"{len(applied)} deadlines settled"
+        )
+        return 0
+    with Engine.open(args.db) as engine:
+        engine.check_schema()
+        if args.once:
+            report = Sweeper(engine).sweep()
+            print(f"{report.count} deadlines settled")
+            return 0
+        CycleScheduler(engine, interval=args.interval, name=args.name).run_forever()
+    return 0
+
+
+def _deadlines(engine: Engine, args: argparse.Namespace) -> int:
+    from ocop_cycle.jobs.sweep import Sweeper
+
+    rows = Sweeper(engine).pending(due_before=args.due_before, limit=args.limit)
+    if args.format == "json":
+        for r in rows:
+            print(r.model_dump_json())
+        return 0
+    print(f"{'due (Asia/Ho_Chi_Minh)':<22} {'kind':<17} dossier")
+    for r in rows:
+        print(f"{r.due_at.strftime('%Y-%m-%d %H:%M'):<22} {r.kind:<17} {r.dossier_id}")
+    print(f"{len(rows)} pending")
+    return 0
+
+
+def _outbox(engine: Engine, args: argparse.Namespace) -> int:
+    if args.outbox_command == "ack":
+        done = engine.ack_notifications(args.ids)
+        print(f"{done} acknowledged")
+        return 0
+    if args.outbox_command == "claim":
+        for n in engine.claim_notifications(
+            args.consumer, limit=args.limit, lease=timedelta(seconds=args.lease)
+        ):
+            print(n.model_dump_json())
+        return 0
+    rows = engine.notifications(include_acked=args.all, limit=args.limit)
+    if args.format == "json":
+        print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        state = "đã nhận" if r.acked_at else "chờ gửi"
+        print(
+            f"{r.notification_id}  {r.kind:<20} {r.recipient_role}@{r.recipient_jurisdiction}"
+            f"  [{state}]  {r.message_vi}"
+        )
+    print(f"{len(rows)} notifications")
+    return 0

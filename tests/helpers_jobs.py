@@ -1,0 +1,46 @@
+"""Setting up many due deadlines quickly, for the scheduler tests."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from ocop_cycle import Engine, Role
+from tests.scenario import LANG_GIANG
+
+
+def import_certificates(
+    engine: Engine, count: int, decision: date, tag: str, threads: int = 1
+) -> list[object]:
+    """``count`` certificates issued on ``decision`` under the profile then in force."""
+    profile = engine.rules.profile_in_force(decision)
+    level = next(t.level for t in profile.tiers if t.certifies_up_to >= 3)
+
+    def one(i: int) -> object:
+        return engine.import_certificate(
+            actor=LANG_GIANG.actor(Role.DISTRICT_OFFICE),
+            profile_id=profile.id,
+            producer={"name": f"Chủ thể {tag} {i}", "kind": "cooperative"},
+            product={"name": f"Sản phẩm {tag} {i}", "group": "food", "product_set": "honey"},
+            commune_code="07426",
+            district_code="217",
+            province_code="24",
+            stars=3,
+            level=level,
+            decision_number=f"{i}/QĐ-{tag}",
+            decision_date=decision,
+            issuing_body="UBND huyện Lạng Giang",
+        ).id
+
+    if threads == 1:
+        return [one(i) for i in range(count)]
+    with ThreadPoolExecutor(threads) as pool:  # PostgreSQL: group commit across connections
+        return list(pool.map(one, range(count)))
+
+
+def decision_with_only_first_notice_due(today: date, profile_days: int = 36) -> date:
+    """A decision date whose certificate's 90-day notice is due today but not the 60-day one."""
+    valid_until = today + timedelta(days=75)
+    return valid_until + timedelta(days=1) - relativedelta(months=profile_days)
