@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from ocop_cycle import Engine, SchemaNotReady, SettableClock, StorageError
-from ocop_cycle.storage.database import VERSION_TABLE, create_database_engine
+from ocop_cycle.storage.database import VERSION_TABLE, create_database_engine, include_name
 from ocop_cycle.storage.schema import metadata
 from tests.scenario import Walk
 
@@ -24,9 +24,7 @@ def test_migration_matches_the_models(db_url: str) -> None:
                 conn,
                 opts={
                     "version_table": VERSION_TABLE,
-                    "include_name": lambda name, type_, parent: (
-                        type_ != "table" or str(name).startswith("ocop_")
-                    ),
+                    "include_name": include_name,
                 },
             )
             diff = [

@@ -59,6 +59,18 @@ def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwa
     return engine
 
 
+def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """Alembic's filter: only ocop-cycle's own tables (and their indexes) are ours to migrate.
+
+    A host's tables, and the ``ocop_scheduler_jobs_*`` tables APScheduler creates and owns, are
+    left alone.
+    """
+    table = name if type_ == "table" else parent_names.get("table_name")
+    if table is None:
+        return True
+    return table.startswith("ocop_") and not table.startswith("ocop_scheduler_jobs")
+
+
 def _alembic_config(connection: Connection) -> Any:
     from alembic.config import Config
 

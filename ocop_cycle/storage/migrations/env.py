@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from ocop_cycle.storage.database import VERSION_TABLE
+from ocop_cycle.storage.database import VERSION_TABLE, include_name
 from ocop_cycle.storage.schema import metadata
 
 connection = context.config.attributes.get("connection")
@@ -17,10 +17,7 @@ context.configure(
     version_table=VERSION_TABLE,
     render_as_batch=connection.dialect.name == "sqlite",
     # Only our tables; APScheduler creates and owns its ocop_scheduler_jobs_* tables itself.
-    include_name=lambda name, type_, parent: (
-        type_ != "table"
-        or (str(name).startswith("ocop_") and not str(name).startswith("ocop_scheduler_jobs"))
-    ),
+    include_name=include_name,
 )
 with context.begin_transaction():
     context.run_migrations()
