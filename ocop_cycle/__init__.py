@@ -27,6 +27,9 @@ from ocop_cycle.errors import (
     SheetNotFound,
     StorageError,
 )
+from ocop_cycle.jobs.scheduler import CycleScheduler, SchedulerState
+from ocop_cycle.jobs.simulation import run_until
+from ocop_cycle.jobs.sweep import Applied, Deadline, Sweeper, SweepReport
 from ocop_cycle.rules.authority import Actor, Level, Role
 from ocop_cycle.rules.book import RuleBook, default_rule_book
 from ocop_cycle.rules.profiles import RuleProfile
@@ -72,6 +75,7 @@ __version__ = "0.1.0"
 __all__ = [
     "VN_TZ",
     "Actor",
+    "Applied",
     "AssignRound",
     "Certify",
     "Clock",
@@ -80,6 +84,8 @@ __all__ = [
     "ConcurrencyConflict",
     "CouncilSession",
     "CreateRound",
+    "CycleScheduler",
+    "Deadline",
     "Dossier",
     "DossierKind",
     "DossierMachine",
@@ -127,6 +133,7 @@ __all__ = [
     "RuleBook",
     "RuleDataInvalid",
     "RuleProfile",
+    "SchedulerState",
     "SchemaNotReady",
     "Score",
     "ScoreResult",
@@ -137,8 +144,11 @@ __all__ = [
     "SqliteSettings",
     "StartMonitoring",
     "StorageError",
+    "SweepReport",
+    "Sweeper",
     "SystemClock",
     "VerifyCommune",
     "Withdraw",
     "default_rule_book",
+    "run_until",
 ]

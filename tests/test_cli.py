@@ -93,3 +93,59 @@ def test_show_before_upgrade_says_so(tmp_path: Path) -> None:
     result = run("--db", url, "dossier", "show", "00000000-0000-0000-0000-000000000001")
     assert result.returncode == 1
     assert "db upgrade" in result.stderr
+
+
+def test_operator_commands(
+    engine: Engine, clock: SettableClock, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """deadlines lists what is pending; a simulated run applies it; outbox list/claim/ack."""
+    Walk(engine, clock).certified()
+    capsys.readouterr()  # drop the setup's log lines
+    assert main(["--db", db_url, "deadlines", "--format", "json"]) == 0
+    pending = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert "expiry" in {p["kind"] for p in pending}
+    assert main(["--db", db_url, "deadlines", "--due-before", "2023-03-02"]) == 0
+    assert "0 pending" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "--db",
+                db_url,
+                "scheduler",
+                "run",
+                "--simulated",
+                "--from",
+                "2023-03-02",
+                "--until",
+                "2026-12-31",
+            ]
+        )
+        == 0
+    )
+    assert f"{len(pending)} deadlines settled" in capsys.readouterr().out
+    assert main(["--db", db_url, "outbox", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "hết hiệu lực" in listed
+    assert main(["--db", db_url, "outbox", "claim", "--consumer", "test", "--limit", "2"]) == 0
+    claimed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(claimed) == 2
+    assert main(["--db", db_url, "outbox", "ack", *[c["notification_id"] for c in claimed]]) == 0
+    assert "2 acknowledged" in capsys.readouterr().out
+
+
+def test_simulation_needs_both_ends(tmp_path: Path) -> None:
+    """--simulated without --until is refused with exit 1 and a message naming the options."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run("--db", url, "db", "upgrade")
+    result = run("--db", url, "scheduler", "run", "--simulated", "--from", "2024-01-01")
+    assert result.returncode == 1
+    assert "--from/--until" in result.stderr
+
+
+def test_once_sweeps_and_exits(tmp_path: Path) -> None:
+    """`scheduler run --once` sweeps what is due now and exits 0."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run("--db", url, "db", "upgrade")
+    result = run("--db", url, "scheduler", "run", "--once")
+    assert result.returncode == 0
+    assert "0 deadlines settled" in result.stdout

@@ -153,16 +153,20 @@ class CycleScheduler:
 
     def run_forever(self) -> None:
         """Start, then block until SIGTERM or SIGINT asks for a graceful stop."""
+        requested: list[int] = []
 
         def _graceful(signum: int, _frame: Any) -> None:
-            log.info("scheduler.signal", signal=signal.Signals(signum).name)
-            threading.Thread(target=self.stop, name="ocop-stop").start()
+            # Only record it: a handler may interrupt the main thread in the middle of a write
+            # (logging holds the stream), so it must take no lock and write nothing.
+            requested.append(signum)
 
         previous = {s: signal.signal(s, _graceful) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             self.start()
-            while not self.wait(timeout=1.0):
+            while not requested and not self.wait(timeout=0.2):
                 pass
+            if requested:
+                log.info("scheduler.signal", signal=signal.Signals(requested[0]).name)
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)

@@ -7,6 +7,7 @@ transactions begin is in ``fastpath.transaction``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -59,7 +60,7 @@ def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwa
     return engine
 
 
-def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+def include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:
     """Alembic's filter: only ocop-cycle's own tables (and their indexes) are ours to migrate.
 
     A host's tables, and the ``ocop_scheduler_jobs_*`` tables APScheduler creates and owns, are
