@@ -48,13 +48,14 @@ from ocop_cycle.workflows.commands import (
     Score,
 )
 from ocop_cycle.workflows.decide import creation_payload, import_payload, transition_payload
-from ocop_cycle.workflows.fold import EVENT_TYPES, SCHEMA_VERSION, apply, fold
+from ocop_cycle.workflows.fold import EVENT_TYPES, apply, fold
 from ocop_cycle.workflows.guards import GuardContext
 from ocop_cycle.workflows.machine import MachineRegistry
 from ocop_cycle.workflows.model import Dossier, DossierKind, Event, Round
 from ocop_cycle.workflows.notices import notices_for
 from ocop_cycle.workflows.permissions import authorize, authorize_creation
 from ocop_cycle.workflows.states import DossierState
+from ocop_cycle.workflows.upcast import current_version
 
 __all__ = ["Handlers"]
 
@@ -129,6 +130,7 @@ class Handlers:
         prev_hash: str,
     ) -> Event:
         type_ = EVENT_TYPES[trigger]
+        version = current_version(type_)
         actor_doc = {
             "role": actor.role.value,
             "jurisdiction": actor.jurisdiction,
@@ -139,7 +141,7 @@ class Handlers:
             dossier_id=dossier_id,
             seq=seq,
             type=type_,
-            schema_version=SCHEMA_VERSION,
+            schema_version=version,
             payload=payload,
             actor=actor_doc,
             profile_id=profile.id,
@@ -151,7 +153,7 @@ class Handlers:
             dossier_id=dossier_id,
             seq=seq,
             type=type_,
-            schema_version=SCHEMA_VERSION,
+            schema_version=version,
             payload=payload,
             actor=actor,
             profile_id=profile.id,

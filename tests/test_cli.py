@@ -38,7 +38,7 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     assert run("--db", url, "db", "upgrade").returncode == 0
     current = run("--db", url, "db", "current")
-    assert current.stdout.strip() == "0002"
+    assert current.stdout.strip() == "0003"
 
 
 def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

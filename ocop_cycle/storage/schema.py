@@ -30,6 +30,8 @@ from ocop_cycle.storage.types import AwareDateTime, DecimalScore, JsonDocument
 
 __all__ = [
     "Base",
+    "CheckpointHeadRow",
+    "CheckpointRow",
     "DeadlineRow",
     "DossierRow",
     "EventRow",
@@ -38,6 +40,8 @@ __all__ = [
     "ProducerRow",
     "ProductRow",
     "RoundRow",
+    "checkpoint_heads",
+    "checkpoints",
     "deadlines",
     "dossiers",
     "events",
@@ -227,6 +231,34 @@ class DeadlineRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(300))
 
 
+class CheckpointRow(Base):
+    """A checkpoint: one root over every chain's head at a moment, so that deleting a whole
+    dossier, or a dossier's last events, is detected too. Publish the root outside the database."""
+
+    __tablename__ = "ocop_checkpoints"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    max_event_id: Mapped[int] = mapped_column(BigInteger)
+    dossier_count: Mapped[int] = mapped_column(Integer)
+    event_count: Mapped[int] = mapped_column(BigInteger)
+    keyed: Mapped[bool] = mapped_column(Boolean)
+    root: Mapped[str] = mapped_column(String(64))
+
+
+class CheckpointHeadRow(Base):
+    """One chain's head as a checkpoint saw it."""
+
+    __tablename__ = "ocop_checkpoint_heads"
+
+    checkpoint_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("ocop_checkpoints.id"), primary_key=True
+    )
+    dossier_id: Mapped[UUID] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class IdempotencyRow(Base):
     """The first result of each idempotency key, so a repeat returns it and writes nothing."""
 
@@ -252,3 +284,5 @@ events = _table(EventRow)
 outbox = _table(OutboxRow)
 idempotency = _table(IdempotencyRow)
 deadlines = _table(DeadlineRow)
+checkpoints = _table(CheckpointRow)
+checkpoint_heads = _table(CheckpointHeadRow)

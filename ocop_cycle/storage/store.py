@@ -34,6 +34,7 @@ from ocop_cycle.storage.schema import (
 from ocop_cycle.workflows.model import Dossier, Event, Round
 from ocop_cycle.workflows.notices import Notice
 from ocop_cycle.workflows.states import TERMINAL_STATES
+from ocop_cycle.workflows.upcast import upcast
 
 __all__ = ["KeyCollision", "Store"]
 
@@ -89,8 +90,14 @@ def event_row(event: Event) -> dict[str, Any]:
     }
 
 
-def event_from_row(row: dict[str, Any]) -> Event:
-    """An event read back from its row."""
+def event_from_row(row: dict[str, Any], *, as_stored: bool = False) -> Event:
+    """An event read back from its row, upcast to the current schema unless ``as_stored``."""
+    event = stored_event(row)
+    return event if as_stored else upcast(event)
+
+
+def stored_event(row: dict[str, Any]) -> Event:
+    """An event exactly as its row holds it (what its hash covers)."""
     return Event(
         id=row["id"],
         dossier_id=row["dossier_id"],

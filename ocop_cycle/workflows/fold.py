@@ -17,7 +17,7 @@ from ocop_cycle.rules.scoring import Outcome
 from ocop_cycle.workflows.model import Dossier, DossierKind, Event, ProducerKind
 from ocop_cycle.workflows.states import DossierState, forwarded_state, scored_state
 
-__all__ = ["EVENT_LABELS_VI", "EVENT_TYPES", "SCHEMA_VERSION", "apply", "fold"]
+__all__ = ["EVENT_LABELS_VI", "EVENT_TYPES", "apply", "fold"]
 
 #: Stable event type names, by the trigger or creation command that records them.
 EVENT_TYPES: dict[str, str] = {
@@ -69,9 +69,6 @@ EVENT_LABELS_VI: dict[str, str] = {
     "inspection_overdue": "Quá hạn kiểm tra định kỳ",
     "round_missed": "Quá hạn chấm điểm, không còn đợt sau",
 }
-
-#: The payload schema version every event type is written with today.
-SCHEMA_VERSION = 1
 
 S = DossierState
 
