@@ -4,6 +4,9 @@ Every supported name is importable from here; submodules are internal layout. No
 on import: no database, no environment reading, no logging configuration.
 """
 
+from ocop_cycle.audit.auditor import Auditor, Checkpoint, ReplayReport
+from ocop_cycle.audit.offline import verify_export
+from ocop_cycle.audit.verify import Break, VerifyReport
 from ocop_cycle.clock import VN_TZ, Clock, SettableClock, SystemClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import (
@@ -77,7 +80,10 @@ __all__ = [
     "Actor",
     "Applied",
     "AssignRound",
+    "Auditor",
+    "Break",
     "Certify",
+    "Checkpoint",
     "Clock",
     "Command",
     "CommandRefused",
@@ -123,6 +129,7 @@ __all__ = [
     "RegisterDossier",
     "RegisterReevaluation",
     "Reject",
+    "ReplayReport",
     "Resubmit",
     "ReturnForSupplement",
     "RevocationGrounds",
@@ -148,7 +155,9 @@ __all__ = [
     "Sweeper",
     "SystemClock",
     "VerifyCommune",
+    "VerifyReport",
     "Withdraw",
     "default_rule_book",
     "run_until",
+    "verify_export",
 ]

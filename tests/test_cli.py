@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from ocop_cycle import Engine, SettableClock
 from ocop_cycle.cli import main
+from ocop_cycle.storage.schema import events
 from tests.scenario import Walk
 
 
@@ -149,3 +151,47 @@ def test_once_sweeps_and_exits(tmp_path: Path) -> None:
     result = run("--db", url, "scheduler", "run", "--once")
     assert result.returncode == 0
     assert "0 deadlines settled" in result.stdout
+
+
+def test_audit_commands(
+    engine: Engine,
+    clock: SettableClock,
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """audit checkpoint/verify/history/replay/export, and verify exits 1 naming a broken link."""
+    d = Walk(engine, clock).certified()
+    capsys.readouterr()
+    assert main(["--db", db_url, "audit", "checkpoint"]) == 0
+    root = capsys.readouterr().out.split("root ")[1].strip()
+    assert main(["--db", db_url, "audit", "verify", "--published-root", root]) == 0
+    assert "intact" in capsys.readouterr().out
+    assert main(["--db", db_url, "audit", "history", str(d.id), "--as-of", "2023-03-01"]) == 0
+    assert "Quyết định công nhận" in capsys.readouterr().out
+    assert main(["--db", db_url, "audit", "replay"]) == 0
+    assert "all equal" in capsys.readouterr().out
+    export = tmp_path / "e.jsonl"
+    assert main(["--db", db_url, "audit", "export", "--out", str(export)]) == 0
+    assert main(["--db", db_url, "audit", "verify", "--from-export", str(export)]) == 0
+    assert main(["--db", db_url, "audit", "verify", "--published-root", "0" * 64]) == 1
+    with engine.sa_engine.begin() as conn:
+        conn.execute(update(events).where(events.c.seq == 2).values(actor_id="x"))
+    capsys.readouterr()
+    assert main(["--db", db_url, "audit", "verify", "--dossier", str(d.id)]) == 1
+    out = capsys.readouterr().out
+    assert f"BROKEN  dossier {d.id} seq 2: hash_mismatch" in out
+
+
+def test_audit_with_key_file(
+    db_url: str, clock: SettableClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A keyed store verifies with --key-file and not without it."""
+    key = tmp_path / "hmac.key"
+    key.write_bytes(b"khoa-bi-mat\n")
+    with Engine.open(db_url, clock=clock, hmac_key=b"khoa-bi-mat") as keyed:
+        Walk(keyed, clock).register()
+    assert main(["--db", db_url, "--key-file", str(key), "audit", "verify"]) == 0
+    assert main(["--db", db_url, "audit", "verify"]) == 1
+    assert main(["--db", db_url, "--key-file", str(tmp_path / "missing"), "audit", "verify"]) == 1
+    assert "--key-file" in capsys.readouterr().err

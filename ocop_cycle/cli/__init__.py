@@ -11,15 +11,17 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import structlog
 
+from ocop_cycle.cli import audit as audit_cli
 from ocop_cycle.cli import jobs as jobs_cli
 from ocop_cycle.clock import SystemClock
 from ocop_cycle.engine import Engine
-from ocop_cycle.errors import OcopCycleError
+from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.storage.database import DEFAULT_URL, current_revision
 from ocop_cycle.workflows.fold import EVENT_LABELS_VI
@@ -87,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="database URL (default: $OCOP_DATABASE_URL or %(default)s)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
+        "--key-file",
+        type=Path,
+        default=os.environ.get("OCOP_HMAC_KEY_FILE"),
+        help="HMAC key for keyed hash chains (default: $OCOP_HMAC_KEY_FILE; never stored in "
+        "the database)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     db = sub.add_parser("db", help="database schema")
@@ -103,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     jobs_cli.add_parsers(sub)
+    audit_cli.add_parser(sub)
 
     dossier = sub.add_parser("dossier", help="look at dossiers")
     d_sub = dossier.add_subparsers(dest="dossier_command", required=True, metavar="ACTION")
@@ -148,8 +158,10 @@ def _run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(DossierMachine(profile).mermaid())
         return 0
+    if args.command == "audit":
+        return audit_cli.run(args, _key(args.key_file))
     if args.command in jobs_cli.COMMANDS:
-        return jobs_cli.run(args)
+        return jobs_cli.run(args, _key(args.key_file))
     with Engine.open(args.db) as engine:
         if args.command == "db":
             if args.db_command == "upgrade":
@@ -170,6 +182,17 @@ def _run(args: argparse.Namespace) -> int:
         else:
             _print_dossier(dossier, events)
         return 0
+
+
+def _key(path: Path | None) -> bytes | None:
+    """The HMAC key: from the file named, else $OCOP_HMAC_KEY, else none."""
+    if path is not None:
+        try:
+            return path.read_bytes().strip()
+        except OSError as exc:
+            raise InvalidCommand("--key-file", [FieldProblem("--key-file", str(exc))]) from None
+    value = os.environ.get("OCOP_HMAC_KEY")
+    return value.encode("utf-8") if value else None
 
 
 def _safe(url: str) -> str:

@@ -68,18 +68,18 @@ def add_parsers(sub: Any) -> None:
     o_ack.add_argument("ids", nargs="+", type=UUID, metavar="NOTIFICATION_ID")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run an operator command; returns the exit status."""
+def run(args: argparse.Namespace, key: bytes | None = None) -> int:
+    """Run an operator command (``key``: the HMAC key of a keyed store); returns the status."""
     if args.command == "scheduler":
-        return _scheduler(args)
-    with Engine.open(args.db) as engine:
+        return _scheduler(args, key)
+    with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
         if args.command == "deadlines":
             return _deadlines(engine, args)
         return _outbox(engine, args)
 
 
-def _scheduler(args: argparse.Namespace) -> int:
+def _scheduler(args: argparse.Namespace, key: bytes | None) -> int:
     from ocop_cycle.jobs.scheduler import CycleScheduler
     from ocop_cycle.jobs.simulation import run_until
     from ocop_cycle.jobs.sweep import Sweeper
@@ -89,7 +89,7 @@ def _scheduler(args: argparse.Namespace) -> int:
             raise InvalidCommand(
                 "scheduler run", [FieldProblem("--from/--until", "both needed, in order")]
             )
-        with Engine.open(args.db, clock=SettableClock(args.start)) as engine:
+        with Engine.open(args.db, clock=SettableClock(args.start), hmac_key=key) as engine:
             engine.check_schema()
             applied = run_until(engine, args.until)
         print(
@@ -97,7 +97,7 @@ def _scheduler(args: argparse.Namespace) -> int:
             f"{len(applied)} deadlines settled"
         )
         return 0
-    with Engine.open(args.db) as engine:
+    with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
         if args.once:
             report = Sweeper(engine).sweep()

@@ -1,0 +1,135 @@
+"""CLI commands for auditors: verify, history, replay, export, checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from ocop_cycle.audit.auditor import Auditor
+from ocop_cycle.audit.offline import verify_export
+from ocop_cycle.audit.verify import VerifyReport
+from ocop_cycle.clock import VN_TZ
+from ocop_cycle.engine import Engine
+from ocop_cycle.workflows.fold import EVENT_LABELS_VI
+
+__all__ = ["add_parser", "run"]
+
+
+def _instant(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {text!r}") from None
+    if len(text) == 10:  # a date: the whole day counts
+        parsed = datetime.combine(date.fromisoformat(text), time(23, 59, 59, 999999))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
+
+
+def add_parser(sub: Any) -> None:
+    """Add ``audit`` and its actions to the top-level subparsers."""
+    audit = sub.add_parser(
+        "audit",
+        help="verify, replay and export dossier histories",
+        description="Prove the record unaltered (hash chains, checkpoints), replay it, show any "
+        "dossier as it stood on a date, export it. With an HMAC-keyed store, pass --key-file.",
+    )
+    a_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = a_sub.add_parser("verify", help="exit 0 when intact, 1 listing every broken link")
+    verify.add_argument("--dossier", type=UUID, help="only this dossier's chain")
+    verify.add_argument("--from-export", type=Path, help="verify a JSON Lines export, offline")
+    verify.add_argument("--published-root", help="the latest checkpoint root, as published")
+    history = a_sub.add_parser("history", help="a dossier's timeline (Vietnamese labels)")
+    history.add_argument("id", type=UUID)
+    history.add_argument("--as-of", type=_instant, help="as things happened by this date/time")
+    history.add_argument("--known-at", type=_instant, help="as the system knew it then")
+    history.add_argument("--format", choices=["table", "json"], default="table")
+    replay = a_sub.add_parser("replay", help="rebuild projections from events and compare")
+    replay.add_argument("--dossier", type=UUID)
+    export = a_sub.add_parser("export", help="every event (and checkpoints) to a file")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    a_sub.add_parser("checkpoint", help="record one root over every chain's head; print it")
+
+
+def _print_report(report: VerifyReport, what: str) -> int:
+    for b in report.breaks:
+        print(f"BROKEN  {b}")
+    state = "intact" if report.intact else f"{len(report.breaks)} broken link(s)"
+    print(
+        f"{what}: {report.events} events in {report.dossiers} dossiers, "
+        f"{report.checkpoints} checkpoint(s): {state}"
+    )
+    return 0 if report.intact else 1
+
+
+def run(args: argparse.Namespace, key: bytes | None) -> int:
+    """Run an audit action; returns the exit status."""
+    if args.audit_command == "verify" and args.from_export is not None:
+        return _print_report(verify_export(args.from_export, key), str(args.from_export))
+    with Engine.open(args.db, hmac_key=key) as engine:
+        engine.check_schema()
+        auditor = Auditor(engine, key)
+        if args.audit_command == "verify":
+            report = auditor.verify(args.dossier, published_root=args.published_root)
+            return _print_report(report, "database")
+        if args.audit_command == "checkpoint":
+            cp = auditor.checkpoint()
+            print(
+                f"checkpoint {cp.id}: {cp.dossier_count} chains, {cp.event_count} events, "
+                f"root {cp.root}{' (HMAC)' if cp.keyed else ''}"
+            )
+            return 0
+        if args.audit_command == "replay":
+            if args.dossier is not None:
+                same = engine.replay(args.dossier) == engine.get(args.dossier)
+                print("projection equals replay" if same else "projection DIFFERS from replay")
+                return 0 if same else 1
+            result = auditor.replay()
+            for m in result.mismatches:
+                print(f"DIFFERS {m}")
+            print(
+                f"replayed {result.events} events into {result.dossiers} dossiers, "
+                f"rechecked {result.scores_checked} scores: "
+                + ("all equal" if result.intact else f"{len(result.mismatches)} difference(s)")
+            )
+            return 0 if result.intact else 1
+        if args.audit_command == "export":
+            out = args.out.open("w", encoding="utf-8", newline="") if args.out else sys.stdout
+            try:
+                count = auditor.export(out, args.format)
+            finally:
+                if args.out:
+                    out.close()
+            print(f"exported {count} events", file=sys.stderr)
+            return 0
+        return _history(auditor, args)
+
+
+def _history(auditor: Auditor, args: argparse.Namespace) -> int:
+    dossier, events = auditor.history(args.id, as_of=args.as_of, known_at=args.known_at)
+    if args.format == "json":
+        doc = {
+            "dossier": dossier.model_dump(mode="json"),
+            "events": [e.model_dump(mode="json") for e in events],
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{dossier.product_name} — {dossier.producer_name} ({dossier.profile_id})")
+    print(
+        f"Trạng thái: {dossier.state.label_vi} ({dossier.state.value}), phiên bản {dossier.version}"
+    )
+    for e in events:
+        decision = e.payload.get("decision_number")
+        extra = f"  QĐ {decision}" if decision else ""
+        print(
+            f"  {e.seq:>3}  {e.occurred_at.strftime('%d/%m/%Y %H:%M')}"
+            f"  (ghi {e.recorded_at.strftime('%d/%m/%Y')})"
+            f"  {EVENT_LABELS_VI.get(e.type, e.type):<34} {e.actor.role.label_vi}"
+            f" [{e.actor.jurisdiction}] {e.profile_id}{extra}"
+        )
+    return 0

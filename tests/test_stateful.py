@@ -1,0 +1,161 @@
+"""Random command sequences over many dossiers keep the store's invariants (Hypothesis)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from sqlalchemy import func, select
+
+from ocop_cycle import (
+    Auditor,
+    ConcurrencyConflict,
+    DossierState,
+    Engine,
+    InvalidCommand,
+    OcopCycleError,
+    Role,
+    SettableClock,
+)
+from ocop_cycle.jobs.sweep import Sweeper
+from ocop_cycle.storage.database import create_database_engine, upgrade
+from ocop_cycle.storage.schema import events, outbox
+from tests.conftest import START
+from tests.scenario import Walk
+
+_TEMPLATE: Path | None = None
+
+
+def template() -> Path:
+    """A migrated SQLite file made once for the whole run."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        folder = Path(tempfile.mkdtemp())
+        _TEMPLATE = folder / "template.db"
+        engine = create_database_engine(f"sqlite:///{_TEMPLATE}")
+        upgrade(engine)
+        engine.dispose()
+    return _TEMPLATE
+
+
+ACTIONS = [
+    "verify",
+    "return",
+    "resubmit",
+    "reject",
+    "round",
+    "score_low",
+    "score_mid",
+    "score_high",
+    "forward",
+    "certify",
+    "not_recognize",
+    "monitor",
+    "inspect",
+    "withdraw",
+    "revoke",
+]
+
+
+class DossierStore(RuleBasedStateMachine):
+    """Drives random commands at random dossiers; checks invariants after every step."""
+
+    dossiers = Bundle("dossiers")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp())
+        shutil.copy(template(), self.folder / "ocop.db")
+        self.clock = SettableClock(START)
+        self.engine = Engine.open(f"sqlite:///{self.folder / 'ocop.db'}", clock=self.clock)
+        self.walk = Walk(self.engine, self.clock)
+        self.count = 0
+
+    def teardown(self) -> None:
+        self.engine.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _log_size(self) -> tuple[int, int]:
+        with self.engine.sa_engine.connect() as conn:
+            return (
+                conn.execute(select(func.count()).select_from(events)).scalar_one(),
+                conn.execute(select(func.count()).select_from(outbox)).scalar_one(),
+            )
+
+    @rule(target=dossiers)
+    def register(self) -> Any:
+        self.count += 1
+        return self.walk.register(f"Sản phẩm {self.count}").id
+
+    @rule(dossier=dossiers, action=st.sampled_from(ACTIONS))
+    def command(self, dossier: Any, action: str) -> None:
+        e, a, w = self.engine, self.walk.actor, self.walk
+        before = self._log_size()
+        version = e.get(dossier).version
+        calls = {
+            "verify": lambda: e.verify_commune(dossier, actor=a(Role.COMMUNE_COMMITTEE)),
+            "return": lambda: e.return_for_supplement(
+                dossier, actor=a(Role.COMMUNE_OFFICER), guidance="Bổ sung"
+            ),
+            "resubmit": lambda: e.resubmit(dossier, actor=a(Role.COMMUNE_OFFICER)),
+            "reject": lambda: e.reject(dossier, actor=a(Role.COMMUNE_COMMITTEE), grounds="Không"),
+            "round": lambda: e.assign_round(
+                dossier, actor=a(Role.DISTRICT_OFFICE), round_id=w.round_id()
+            ),
+            "score_low": lambda: w.score(e.get(dossier), [40, 40, 40], Role.DISTRICT_COUNCIL),
+            "score_mid": lambda: w.score(e.get(dossier), [60, 61, 62], Role.DISTRICT_COUNCIL),
+            "score_high": lambda: w.score(e.get(dossier), [75, 76, 77], Role.DISTRICT_COUNCIL),
+            "forward": lambda: e.forward(dossier, actor=a(Role.DISTRICT_OFFICE)),
+            "certify": lambda: e.certify(dossier, actor=a(Role.DISTRICT_COMMITTEE), **w.decision()),
+            "not_recognize": lambda: e.not_recognize(dossier, actor=a(Role.DISTRICT_COMMITTEE)),
+            "monitor": lambda: e.start_monitoring(dossier, actor=a(Role.DISTRICT_OFFICE)),
+            "inspect": lambda: e.record_inspection(
+                dossier, actor=a(Role.INSPECTOR), inspected_on=self.clock.now().date(), passed=True
+            ),
+            "withdraw": lambda: e.withdraw(dossier, actor=a(Role.COMMUNE_OFFICER)),
+            "revoke": lambda: e.revoke(
+                dossier,
+                actor=a(Role.DISTRICT_COMMITTEE),
+                grounds={"code": "other", "details": "Kiểm tra"},
+                **w.decision("9/QĐ"),
+            ),
+        }
+        try:
+            after = calls[action]()
+        except (InvalidCommand, ConcurrencyConflict) as exc:
+            raise AssertionError(f"unexpected {exc!r}") from exc
+        except OcopCycleError:
+            # A refused command leaves the log exactly as it was.
+            assert self._log_size() == before
+            assert e.get(dossier).version == version
+        else:
+            assert after.version > version
+
+    @rule(days=st.integers(min_value=1, max_value=400))
+    def time_passes(self, days: int) -> None:
+        self.clock.advance(timedelta(days=days))
+        Sweeper(self.engine).sweep()
+
+    @invariant()
+    def projections_are_folds_and_chains_verify(self) -> None:
+        for d in self.engine.dossiers(limit=10_000):
+            history = self.engine.history(d.id)
+            assert [ev.seq for ev in history] == list(range(1, d.version + 1))
+            assert self.engine.replay(d.id) == d
+            assert d.state in DossierState
+        assert Auditor(self.engine).verify().intact
+
+
+TestDossierStore = DossierStore.TestCase
+TestDossierStore.settings = settings(
+    max_examples=25,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
