@@ -1,0 +1,359 @@
+"""Full-store verification rate next to the raw limit, memory as the store grows, as-of latency.
+
+- engine: ``Auditor.verify()`` — streams every event in (dossier, seq) order, recomputes every
+  hash, checks links, projections and checkpoints;
+- raw: the bare driver reads the same rows in the same order and hashes the same canonical
+  content (``json`` + ``hashlib``), with no engine.
+
+The store is filled with valid chains (4 events per dossier) written in bulk.
+
+Run: python bench/verify.py [--pg URL] [--events 1000000]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/transitions.py shares its name with the `transitions` library: keep this folder off
+# sys.path so the library, not the benchmark, is what ocop_cycle imports.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import random
+import statistics
+import tempfile
+import time
+import tracemalloc
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import insert, text
+
+from ocop_cycle import VN_TZ, Auditor, Engine
+from ocop_cycle.audit.chain import GENESIS, canonical, event_hash, iso
+from ocop_cycle.storage.fastpath import Prepared
+from ocop_cycle.storage.schema import dossiers, events, metadata, producers, products
+
+structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+START = datetime(2024, 1, 1, 9, tzinfo=VN_TZ)
+ACTOR = {"role": "commune_officer", "jurisdiction": "07426", "id": None, "name": None}
+STEPS = ["registered", "commune_verified", "returned", "resubmitted"]
+STATES = ["registered", "commune_verified", "returned", "registered"]
+
+
+def reset(url: str) -> None:
+    engine = Engine.open(url)
+    cascade = " CASCADE" if engine.sa_engine.dialect.name == "postgresql" else ""
+    with engine.sa_engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(text(f"DROP TABLE IF EXISTS {table.name}{cascade}"))
+        conn.execute(text("DROP TABLE IF EXISTS ocop_alembic_version"))
+    engine.upgrade()
+    engine.close()
+
+
+def fill(engine: Engine, first: int, count: int) -> None:
+    """Dossiers ``first`` .. ``first + count`` with 4 chained events each, and projections."""
+    sa = engine.sa_engine
+    dialect = sa.dialect
+    producer, product = uuid.UUID(int=1), uuid.UUID(int=2)
+    if first == 0:
+        with sa.begin() as conn:
+            conn.execute(
+                insert(producers),
+                {
+                    "id": producer,
+                    "name": "Chủ thể",
+                    "kind": "cooperative",
+                    "address": "",
+                    "commune_code": "07426",
+                    "district_code": "217",
+                    "province_code": "24",
+                    "created_at": START,
+                },
+            )
+            conn.execute(
+                insert(products),
+                {
+                    "id": product,
+                    "producer_id": producer,
+                    "name": "Sản phẩm",
+                    "product_group": "food",
+                    "product_set": "honey",
+                    "created_at": START,
+                },
+            )
+    event_cols = [c.name for c in events.columns if c.name != "id"]
+    p_event = Prepared(insert(events), dialect, event_cols)
+    p_dossier = Prepared(insert(dossiers), dialect, [c.name for c in dossiers.columns])
+    raw = sa.raw_connection()
+    cur = raw.cursor()
+    batch_events: list[Any] = []
+    batch_dossiers: list[Any] = []
+    for n in range(first, first + count):
+        dossier_id = uuid.UUID(int=(n + 1) << 64)
+        prev = GENESIS
+        at = START + timedelta(minutes=n)
+        payloads = [
+            {
+                "kind": "new",
+                "producer": {
+                    "id": str(producer),
+                    "name": "Chủ thể",
+                    "kind": "cooperative",
+                    "address": "",
+                },
+                "product": {
+                    "id": str(product),
+                    "name": f"Sản phẩm {n}",
+                    "group": "food",
+                    "product_set": "honey",
+                },
+                "commune_code": "07426",
+                "district_code": "217",
+                "province_code": "24",
+                "predecessor_id": None,
+                "note": "",
+            },
+            {"local_labour_share": None, "local_material_share": None, "note": ""},
+            {"guidance": "Bổ sung", "due_on": "2024-02-01"},
+            {"note": ""},
+        ]
+        for seq, (kind, payload) in enumerate(zip(STEPS, payloads, strict=True), start=1):
+            when = at + timedelta(days=seq)
+            content = canonical(
+                dossier_id=dossier_id,
+                seq=seq,
+                type=kind,
+                schema_version=1,
+                payload=payload,
+                actor=ACTOR,
+                profile_id="qd148-2023",
+                occurred_at=when,
+                recorded_at=when,
+                prev_hash=prev,
+            )
+            digest = event_hash(content)
+            batch_events.append(
+                p_event.params(
+                    {
+                        "dossier_id": dossier_id,
+                        "seq": seq,
+                        "type": kind,
+                        "schema_version": 1,
+                        "payload": payload,
+                        "actor_role": ACTOR["role"],
+                        "actor_jurisdiction": ACTOR["jurisdiction"],
+                        "actor_id": None,
+                        "actor_name": None,
+                        "profile_id": "qd148-2023",
+                        "occurred_at": when,
+                        "recorded_at": when,
+                        "prev_hash": prev,
+                        "hash": digest,
+                    }
+                )
+            )
+            prev = digest
+        batch_dossiers.append(
+            p_dossier.params(
+                {
+                    "id": dossier_id,
+                    "version": 4,
+                    "state": STATES[-1],
+                    "profile_id": "qd148-2023",
+                    "kind": "new",
+                    "producer_id": producer,
+                    "producer_name": "Chủ thể",
+                    "producer_kind": "cooperative",
+                    "product_id": product,
+                    "product_name": f"Sản phẩm {n}",
+                    "product_group": "food",
+                    "product_set": "honey",
+                    "commune_code": "07426",
+                    "district_code": "217",
+                    "province_code": "24",
+                    "predecessor_id": None,
+                    "successor_id": None,
+                    "round_id": None,
+                    "level": None,
+                    "score": None,
+                    "stars": None,
+                    "outcome": None,
+                    "scored_on": None,
+                    "supplement_due_on": None,
+                    "certified_stars": None,
+                    "certified_level": None,
+                    "certificate_number": None,
+                    "decision_number": None,
+                    "issuing_body": None,
+                    "certified_on": None,
+                    "valid_until": None,
+                    "last_inspection_on": None,
+                    "last_inspection_passed": None,
+                    "registered_at": at + timedelta(days=1),
+                    "updated_at": at + timedelta(days=4),
+                    "last_hash": prev,
+                }
+            )
+        )
+        if len(batch_dossiers) >= 5000:
+            cur.executemany(p_dossier.sql, batch_dossiers)
+            cur.executemany(p_event.sql, batch_events)
+            raw.commit()
+            batch_events.clear()
+            batch_dossiers.clear()
+    if batch_dossiers:
+        cur.executemany(p_dossier.sql, batch_dossiers)
+        cur.executemany(p_event.sql, batch_events)
+        raw.commit()
+    raw.close()
+
+
+def raw_verify(engine: Engine) -> int:
+    """Read the same rows in the same order with the bare driver and hash them: no engine."""
+    pg = engine.sa_engine.dialect.name == "postgresql"
+    raw = engine.sa_engine.raw_connection()
+    cursor = raw.driver_connection.cursor(name="raw_verify") if pg else raw.cursor()  # type: ignore[union-attr]
+    cursor.execute(
+        "SELECT dossier_id, seq, type, schema_version, payload, actor_role, actor_jurisdiction,"
+        " actor_id, actor_name, profile_id, occurred_at, recorded_at, prev_hash, hash"
+        " FROM ocop_events ORDER BY dossier_id, seq"
+    )
+    count = 0
+    while rows := cursor.fetchmany(5000):
+        for (
+            d,
+            seq,
+            kind,
+            version,
+            payload,
+            role,
+            juris,
+            aid,
+            aname,
+            profile,
+            occ,
+            rec,
+            prev,
+            stored,
+        ) in rows:
+            if not pg:
+                payload = json.loads(payload)
+                occ = datetime.fromisoformat(occ).replace(tzinfo=UTC)
+                rec = datetime.fromisoformat(rec).replace(tzinfo=UTC)
+                d = uuid.UUID(d)
+            doc = {
+                "actor": {"role": role, "jurisdiction": juris, "id": aid, "name": aname},
+                "dossier_id": str(d),
+                "occurred_at": iso(occ),
+                "payload": payload,
+                "prev_hash": prev,
+                "profile": profile,
+                "recorded_at": iso(rec),
+                "schema_version": version,
+                "seq": seq,
+                "type": kind,
+            }
+            digest = hashlib.sha256(
+                json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+            ).hexdigest()
+            if digest != stored:
+                raise RuntimeError(f"raw verify: {d} seq {seq} does not hash")
+            count += 1
+    cursor.close()
+    raw.rollback()
+    raw.close()
+    return count
+
+
+def measure(label: str, url: str, total_events: int, samples: int) -> dict[str, Any]:
+    reset(url)
+    engine = Engine.open(url)
+    per = len(STEPS)
+    small = max(1, total_events // 10 // per)
+    full = total_events // per
+    t = time.perf_counter()
+    fill(engine, 0, small)
+    tracemalloc.start()
+    report = Auditor(engine).verify()
+    peak_small = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert report.intact, report.breaks[:3]
+    fill(engine, small, full - small)
+    fill_s = time.perf_counter() - t
+    tracemalloc.start()
+    Auditor(engine).verify()
+    peak_full = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    t = time.perf_counter()
+    report = Auditor(engine).verify()
+    engine_s = time.perf_counter() - t
+    assert report.intact
+    assert report.events == full * per
+    t = time.perf_counter()
+    raw_n = raw_verify(engine)
+    raw_s = time.perf_counter() - t
+    assert raw_n == full * per
+    auditor = Auditor(engine)
+    rng = random.Random(7)
+    latencies = []
+    for _ in range(samples):
+        n = rng.randrange(full)
+        as_of = START + timedelta(minutes=n, days=2, hours=1)
+        t = time.perf_counter()
+        dossier, _ = auditor.history(uuid.UUID(int=(n + 1) << 64), as_of=as_of)
+        latencies.append((time.perf_counter() - t) * 1000)
+        assert dossier.state.value == "commune_verified"
+    engine.close()
+    return {
+        "backend": label,
+        "events": full * per,
+        "fill_s": round(fill_s, 1),
+        "engine_events_per_s": full * per / engine_s,
+        "raw_events_per_s": raw_n / raw_s,
+        "ratio": (full * per / engine_s) / (raw_n / raw_s),
+        "peak_kib_tenth": peak_small / 1024,
+        "peak_kib_full": peak_full / 1024,
+        "as_of_median_ms": statistics.median(latencies),
+        "as_of_p95_ms": sorted(latencies)[int(0.95 * len(latencies)) - 1],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg", default=os.environ.get("OCOP_BENCH_PG_URL"))
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+        backends = [("sqlite (WAL)", f"sqlite:///{Path(tmp) / 'verify.db'}")]
+        if args.pg:
+            backends.append(("postgresql", args.pg))
+        for label, url in backends:
+            results.append(measure(label, url, args.events, args.samples))
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    for r in results:
+        print(
+            f"{r['backend']}: {r['events']} events; engine {r['engine_events_per_s']:.0f}/s, raw "
+            f"{r['raw_events_per_s']:.0f}/s, ratio {r['ratio']:.2f}; peak memory "
+            f"{r['peak_kib_tenth']:.0f} KiB at a tenth, {r['peak_kib_full']:.0f} KiB full; as-of "
+            f"median {r['as_of_median_ms']:.2f} ms (p95 {r['as_of_p95_ms']:.2f})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
