@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -14,8 +13,8 @@ from sqlalchemy import delete, insert, select, update
 
 from ocop_cycle import Dossier, Engine, Role, SettableClock
 from ocop_cycle.audit.auditor import Auditor
-from ocop_cycle.audit.chain import canonical
 from ocop_cycle.audit.offline import verify_export
+from ocop_cycle.audit.verify import row_hash
 from ocop_cycle.storage.schema import dossiers, events
 from ocop_cycle.workflows.model import Event
 from ocop_cycle.workflows.upcast import upcast
@@ -178,24 +177,7 @@ def test_hmac_key_defeats_recomputed_hashes(db_url: str, clock: SettableClock) -
         with engine.sa_engine.begin() as conn:
             row = dict(conn.execute(select(events).where(events.c.id == eid)).mappings().one())
             row["payload"] = {**row["payload"], "stars": 5}
-            content = canonical(
-                dossier_id=row["dossier_id"],
-                seq=row["seq"],
-                type=row["type"],
-                schema_version=row["schema_version"],
-                payload=row["payload"],
-                actor={
-                    "role": row["actor_role"],
-                    "jurisdiction": row["actor_jurisdiction"],
-                    "id": row["actor_id"],
-                    "name": row["actor_name"],
-                },
-                profile_id=row["profile_id"],
-                occurred_at=row["occurred_at"],
-                recorded_at=row["recorded_at"],
-                prev_hash=row["prev_hash"],
-            )
-            forged_hash = hashlib.sha256(content).hexdigest()
+            forged_hash = row_hash(row, None)  # plain SHA-256: the forger has no key
             conn.execute(
                 update(events)
                 .where(events.c.id == eid)

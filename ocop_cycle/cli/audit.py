@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -13,21 +12,11 @@ from uuid import UUID
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import VerifyReport
-from ocop_cycle.clock import VN_TZ
+from ocop_cycle.cli.options import end_of
 from ocop_cycle.engine import Engine
 from ocop_cycle.workflows.fold import EVENT_LABELS_VI
 
 __all__ = ["add_parser", "run"]
-
-
-def _instant(text: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {text!r}") from None
-    if len(text) == 10:  # a date: the whole day counts
-        parsed = datetime.combine(date.fromisoformat(text), time(23, 59, 59, 999999))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
 
 
 def add_parser(sub: Any) -> None:
@@ -45,8 +34,8 @@ def add_parser(sub: Any) -> None:
     verify.add_argument("--published-root", help="the latest checkpoint root, as published")
     history = a_sub.add_parser("history", help="a dossier's timeline (Vietnamese labels)")
     history.add_argument("id", type=UUID)
-    history.add_argument("--as-of", type=_instant, help="as things happened by this date/time")
-    history.add_argument("--known-at", type=_instant, help="as the system knew it then")
+    history.add_argument("--as-of", type=end_of, help="as things happened by this date/time")
+    history.add_argument("--known-at", type=end_of, help="as the system knew it then")
     history.add_argument("--format", choices=["table", "json"], default="table")
     replay = a_sub.add_parser("replay", help="rebuild projections from events and compare")
     replay.add_argument("--dossier", type=UUID)

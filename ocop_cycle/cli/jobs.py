@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from ocop_cycle.clock import VN_TZ, SettableClock
+from ocop_cycle.cli.options import instant
+from ocop_cycle.clock import SettableClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
 
 __all__ = ["COMMANDS", "add_parsers", "run"]
 
 COMMANDS = {"scheduler", "deadlines", "outbox"}
-
-
-def _instant(text: str) -> datetime:
-    """A date (start of day) or datetime, in Vietnam's time zone unless an offset is given."""
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {text!r}") from None
-    if len(text) == 10:
-        parsed = datetime.combine(date.fromisoformat(text), time(0, 0))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
 
 
 def add_parsers(sub: Any) -> None:
@@ -46,11 +36,11 @@ def add_parsers(sub: Any) -> None:
         action="store_true",
         help="simulated clock: move from --from to --until applying what falls due, no sleeping",
     )
-    run_p.add_argument("--from", dest="start", type=_instant, help="simulation start (ISO)")
-    run_p.add_argument("--until", type=_instant, help="simulation end (ISO)")
+    run_p.add_argument("--from", dest="start", type=instant, help="simulation start (ISO)")
+    run_p.add_argument("--until", type=instant, help="simulation end (ISO)")
 
     dl = sub.add_parser("deadlines", help="list pending deadlines in due order")
-    dl.add_argument("--due-before", type=_instant, help="only those due before this (ISO)")
+    dl.add_argument("--due-before", type=instant, help="only those due before this (ISO)")
     dl.add_argument("--limit", type=int, default=1000)
     dl.add_argument("--format", choices=["table", "json"], default="table")
 
