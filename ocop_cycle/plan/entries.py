@@ -1,0 +1,81 @@
+"""The shipped plan of Lạng Giang district for 2024 (Biểu 1 and Biểu 2), as validated data.
+
+The text is transcribed as the plan wrote it, spelling variants included (Núi Hản / Núi Hân,
+Thôn Lẻ / Thôn Lê, ...); each row's ``note`` says where the two tables disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from ocop_cycle.errors import RuleDataInvalid
+from ocop_cycle.rules.book import default_rule_book
+from ocop_cycle.workflows.model import ProducerKind
+
+__all__ = ["PlanEntry", "SupportRequest", "lang_giang_2024"]
+
+
+class PlanEntry(BaseModel):
+    """One product of Biểu 1: evaluated new, upgraded, or re-evaluated, in a round."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    section: Literal["new", "upgrade", "re_evaluation"]
+    tt: str
+    producer: str
+    producer_kind: ProducerKind
+    address: str
+    village: str
+    commune: str
+    product: str
+    product_group: str
+    product_set: str
+    round: Literal["2024-06", "2024-10"]
+    note: str
+
+    @field_validator("product_set")
+    @classmethod
+    def _known_set(cls, value: str) -> str:
+        if default_rule_book().catalogue.group_of(value) is None:
+            raise ValueError(f"unknown product set {value!r}")
+        return value
+
+
+class SupportRequest(BaseModel):
+    """One row of Biểu 2: support asked for trademark management and/or packaging and stamps."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tt: str
+    producer: str
+    address: str
+    product: str
+    trademark: bool
+    packaging_stamps: bool
+    note: str
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    node = resources.files("ocop_cycle.plan") / "data" / "lang_giang_2024" / name
+    return list(csv.DictReader(io.StringIO(node.read_text(encoding="utf-8"))))
+
+
+@cache
+def lang_giang_2024() -> tuple[tuple[PlanEntry, ...], tuple[SupportRequest, ...]]:
+    """Biểu 1 and Biểu 2 of the Lạng Giang 2024 plan, validated (loaded once, on first use)."""
+    try:
+        entries = tuple(PlanEntry.model_validate(r) for r in _rows("bieu1.csv"))
+        support = tuple(SupportRequest.model_validate(r) for r in _rows("bieu2.csv"))
+    except ValidationError as exc:
+        raise RuleDataInvalid("lang_giang_2024", [str(exc)]) from exc
+    for entry in entries:
+        group = default_rule_book().catalogue.group_of(entry.product_set)
+        if group is None or group.code != entry.product_group:
+            raise RuleDataInvalid("lang_giang_2024", [f"{entry.product}: set not in group"])
+    return entries, support
