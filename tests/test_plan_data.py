@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ocop_cycle.plan.entries import lang_giang_2024
+from ocop_cycle.plan.entries import lang_giang_2024, lang_giang_communes
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_ffe4850c18d5b9c6.txt"
 SECTIONS = {"I": "new", "II": "upgrade", "III": "re_evaluation"}
@@ -73,3 +73,20 @@ def test_spelling_variants_are_noted() -> None:
     assert "Núi Hân" in next(e.note for e in entries if "Núi Hản" in e.producer)
     assert "Núi Hản" in next(s.note for s in support if "Núi Hân" in s.producer)
     assert "Thôn Lê" in next(e.note for e in entries if e.village == "Thôn Lẻ")
+
+
+def test_every_commune_has_its_official_codes() -> None:
+    """Each commune or town the plan names has its 2024 code (huyện 217, tỉnh 24) and its
+    successor after the 2025 merger (xã Xương Lâm 07426 → xã Lạng Giang 07375)."""
+    entries, _ = lang_giang_2024()
+    communes = lang_giang_communes()
+    assert {e.commune for e in entries if e.commune} <= communes.keys()
+    assert (
+        communes["xã Xương Lâm"].commune_code,
+        communes["xã Xương Lâm"].successor_2025_code,
+    ) == (
+        "07426",
+        "07375",
+    )
+    assert communes["thị trấn Kép"].successor_2025_name == "Xã Kép"
+    assert all(c.district_code == "217" and c.province_code == "24" for c in communes.values())

@@ -18,7 +18,7 @@ from ocop_cycle.errors import RuleDataInvalid
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.workflows.model import ProducerKind
 
-__all__ = ["PlanEntry", "SupportRequest", "lang_giang_2024"]
+__all__ = ["Commune", "PlanEntry", "SupportRequest", "lang_giang_2024", "lang_giang_communes"]
 
 
 class PlanEntry(BaseModel):
@@ -59,6 +59,26 @@ class SupportRequest(BaseModel):
     trademark: bool
     packaging_stamps: bool
     note: str
+
+
+class Commune(BaseModel):
+    """A commune or town of the plan with its official (GSO) codes in 2024 and its successor
+    after the 2025 merger (codes read with the ``vietnamadminunits`` package when transcribed)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    commune: str
+    commune_code: str
+    district_code: str
+    province_code: str
+    successor_2025_code: str
+    successor_2025_name: str
+
+
+@cache
+def lang_giang_communes() -> dict[str, Commune]:
+    """The plan's communes and towns by the name the plan uses."""
+    return {r["commune"]: Commune.model_validate(r) for r in _rows("communes.csv")}
 
 
 def _rows(name: str) -> list[dict[str, str]]:
