@@ -19,6 +19,7 @@ import structlog
 
 from ocop_cycle.cli import audit as audit_cli
 from ocop_cycle.cli import jobs as jobs_cli
+from ocop_cycle.cli import plan as plan_cli
 from ocop_cycle.clock import SystemClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     jobs_cli.add_parsers(sub)
     audit_cli.add_parser(sub)
+    plan_cli.add_parser(sub)
 
     dossier = sub.add_parser("dossier", help="look at dossiers")
     d_sub = dossier.add_subparsers(dest="dossier_command", required=True, metavar="ACTION")
@@ -158,6 +160,8 @@ def _run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(DossierMachine(profile).mermaid())
         return 0
+    if args.command == "import-plan":
+        return plan_cli.run(args, _key(args.key_file))
     if args.command == "audit":
         return audit_cli.run(args, _key(args.key_file))
     if args.command in jobs_cli.COMMANDS:

@@ -1,0 +1,70 @@
+"""`import-plan`: all rows or none, every bad row reported with its line, re-import a no-op."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from ocop_cycle import Engine, SystemClock
+from ocop_cycle.cli import main
+from ocop_cycle.plan.importer import import_plan, read_plan_csv
+from tests.scenario import snapshot
+
+SHIPPED = Path(str(files("ocop_cycle.plan") / "data" / "lang_giang_2024" / "bieu1.csv"))
+
+
+def test_shipped_plan_imports_once(db_url: str) -> None:
+    """The 23 products of Biểu 1 become dossiers under qd148-2023; importing again adds nothing."""
+    entries, problems = read_plan_csv(SHIPPED)
+    assert problems == []
+    with Engine.open(db_url, clock=SystemClock()) as engine:
+        report = import_plan(engine, entries)
+        assert (report.registered, report.histories) == (23, 13)
+        before = snapshot(engine)
+        import_plan(engine, entries)
+        assert snapshot(engine) == before
+        registered = [d for d in engine.dossiers() if d.state == "registered"]
+        assert len(registered) == 23
+        assert {d.profile_id for d in registered} == {"qd148-2023"}
+        assert sum(d.kind == "re_evaluation" for d in registered) == 12
+        assert sum(d.kind == "upgrade" for d in registered) == 1
+
+
+def test_bad_rows_are_all_reported_and_nothing_is_written(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Unknown commune, duplicated product, missing round, empty producer: each named with its
+    line; the database is untouched."""
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    bad = [
+        header,
+        rows[0],
+        rows[1].replace("xã Nghĩa Hưng,Rượu", "xã Atlantis,Rượu"),
+        rows[0],
+        rows[3].replace(",2024-10,", ",,"),
+        rows[4].replace("Hợp tác xã mỳ sạch JVO FOOD Thái Đào", ""),
+    ]
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    with Engine.open(db_url) as engine:
+        before = snapshot(engine)
+        assert main(["--db", db_url, "import-plan", str(path)]) == 1
+        assert snapshot(engine) == before
+    out = capsys.readouterr().out
+    assert "line 3: unknown commune 'xã Atlantis'" in out
+    assert "line 4: duplicated product 'Trứng Gà núi Hương Sơn' (line 2)" in out
+    assert "line 5: missing round" in out
+    assert "line 6: empty producer" in out
+    assert "4 bad row(s): nothing imported" in out
+
+
+def test_wrong_encoding_is_refused(tmp_path: Path) -> None:
+    """A file saved in a legacy code page is refused before any row is read."""
+    path = tmp_path / "cp1258.csv"
+    path.write_bytes(SHIPPED.read_text(encoding="utf-8").encode("utf-8")[:60] + b"\xff\xfe\xe0")
+    entries, problems = read_plan_csv(path)
+    assert entries == []
+    assert "not UTF-8" in str(problems[0])
