@@ -305,6 +305,30 @@ class Handlers:
         )
         return dossier
 
+    def _create_once(
+        self,
+        command: Command,
+        trigger: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        profile: RuleProfile,
+        occurred: datetime,
+        now: datetime,
+    ) -> Dossier:
+        """Create a dossier in its own transaction, honouring the idempotency key."""
+        return self._idempotent(
+            command,
+            lambda tx: self._create(
+                tx,
+                trigger=trigger,
+                payload=payload,
+                actor=actor,
+                profile=profile,
+                occurred=occurred,
+                now=now,
+            ),
+        )
+
     def register(self, command: RegisterDossier, actor: Actor) -> Dossier:
         occurred, now = self._times(command)
         profile = self.rules.profile_in_force(occurred.date())
@@ -327,18 +351,7 @@ class Handlers:
             province_code=command.province_code,
             note=command.note,
         )
-        return self._idempotent(
-            command,
-            lambda conn: self._create(
-                conn,
-                trigger="register",
-                payload=payload,
-                actor=actor,
-                profile=profile,
-                occurred=occurred,
-                now=now,
-            ),
-        )
+        return self._create_once(command, "register", payload, actor, profile, occurred, now)
 
     def import_certificate(self, command: ImportCertificate, actor: Actor) -> Dossier:
         occurred, now = self._times(command)
@@ -369,17 +382,8 @@ class Handlers:
             command.province_code,
         )
         payload = import_payload(command, profile)
-        return self._idempotent(
-            command,
-            lambda conn: self._create(
-                conn,
-                trigger="import_certificate",
-                payload=payload,
-                actor=actor,
-                profile=profile,
-                occurred=occurred,
-                now=now,
-            ),
+        return self._create_once(
+            command, "import_certificate", payload, actor, profile, occurred, now
         )
 
     def register_reevaluation(self, command: RegisterReevaluation, actor: Actor) -> Dossier:
