@@ -68,3 +68,29 @@ def test_wrong_encoding_is_refused(tmp_path: Path) -> None:
     entries, problems = read_plan_csv(path)
     assert entries == []
     assert "not UTF-8" in str(problems[0])
+
+
+def test_xlsx_plan_is_read_like_csv(tmp_path: Path) -> None:
+    """District offices work in Excel: the same plan as .xlsx gives the same entries."""
+    import csv
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    with SHIPPED.open(encoding="utf-8") as handle:
+        for row in csv.reader(handle):
+            sheet.append(row)
+    path = tmp_path / "ke-hoach.xlsx"
+    book.save(path)
+    from_xlsx, problems = read_plan_csv(path)
+    assert problems == []
+    assert from_xlsx == read_plan_csv(SHIPPED)[0]
+
+
+def test_not_a_workbook(tmp_path: Path) -> None:
+    """A file named .xlsx that is not a workbook is refused with a clear message."""
+    path = tmp_path / "plan.xlsx"
+    path.write_text("not excel", encoding="utf-8")
+    _, problems = read_plan_csv(path)
+    assert "not a readable .xlsx workbook" in str(problems[0])

@@ -17,7 +17,8 @@ def add_parser(sub: Any) -> None:
     """Add ``import-plan`` to the top-level subparsers."""
     p = sub.add_parser(
         "import-plan",
-        help="import a plan's Biểu 1 (CSV, UTF-8): every row checked first, re-import is a no-op",
+        help="import a plan's Biểu 1 (CSV in UTF-8, or .xlsx): every row checked first; "
+        "re-importing is a no-op",
     )
     p.add_argument("file", type=Path)
     p.add_argument(

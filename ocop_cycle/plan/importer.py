@@ -87,24 +87,54 @@ def _kind_of(producer: str) -> str:
     return ""
 
 
-def read_plan_csv(path: Path | str) -> tuple[list[PlanEntry], list[PlanProblem]]:
-    """Parse and validate every row; the entries are usable only when there are no problems."""
-    raw = Path(path).read_bytes()
+def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | PlanProblem:
     try:
-        text = raw.decode("utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return [], [PlanProblem(0, f"the file is not UTF-8 ({exc.reason} at byte {exc.start})")]
+        return PlanProblem(0, f"the file is not UTF-8 ({exc.reason} at byte {exc.start})")
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    rows = [(reader.line_num, {k: v or "" for k, v in r.items() if k is not None}) for r in reader]
+    return list(reader.fieldnames or []), rows
+
+
+def _xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | PlanProblem:
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        return PlanProblem(0, f"not a readable .xlsx workbook: {exc}")
+    cells = [
+        [("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True)
+    ]
+    if not cells:
+        return PlanProblem(1, "the sheet is empty")
+    header = [h.strip() for h in cells[0]]
+    rows = [
+        (number, dict(zip(header, values, strict=False)))
+        for number, values in enumerate(cells[1:], start=2)
+        if any(v.strip() for v in values)
+    ]
+    return header, rows
+
+
+def read_plan_csv(path: Path | str) -> tuple[list[PlanEntry], list[PlanProblem]]:
+    """Parse and validate every row of a CSV (UTF-8) or .xlsx plan; the entries are usable only
+    when there are no problems. Lines are the file's lines (the sheet's rows for .xlsx)."""
+    path = Path(path)
+    read = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
+    if isinstance(read, PlanProblem):
+        return [], [read]
+    header, rows = read
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
         return [], [PlanProblem(1, f"missing columns: {', '.join(missing)}")]
     communes = lang_giang_communes()
     entries: list[PlanEntry] = []
     problems: list[PlanProblem] = []
     seen: dict[tuple[str, str], int] = {}
-    for row in reader:
-        line = reader.line_num
-        values = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for line, row in rows:
+        values = {k: v.strip() for k, v in row.items()}
         values.setdefault("tt", "")
         values.setdefault("village", "")
         values.setdefault("note", "")
