@@ -101,12 +101,16 @@ def _xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
     from openpyxl import load_workbook
 
     try:
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         return PlanProblem(0, f"not a readable .xlsx workbook: {exc}")
-    cells = [
-        [("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True)
-    ]
+    try:  # a read-only workbook keeps its file open until closed
+        cells = [
+            [("" if v is None else str(v)) for v in row]
+            for row in book.worksheets[0].iter_rows(values_only=True)
+        ]
+    finally:
+        book.close()
     if not cells:
         return PlanProblem(1, "the sheet is empty")
     header = [h.strip() for h in cells[0]]
