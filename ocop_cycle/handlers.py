@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 import structlog
 
-from ocop_cycle.audit.chain import GENESIS, canonical, event_hash
+from ocop_cycle.audit.chain import GENESIS, actor_document, canonical, event_hash
 from ocop_cycle.clock import Clock, to_vn
 from ocop_cycle.errors import (
     ConcurrencyConflict,
@@ -130,38 +130,23 @@ class Handlers:
         prev_hash: str,
     ) -> Event:
         type_ = EVENT_TYPES[trigger]
-        version = current_version(type_)
-        actor_doc = {
-            "role": actor.role.value,
-            "jurisdiction": actor.jurisdiction,
-            "id": actor.id,
-            "name": actor.name,
+        fields: dict[str, Any] = {
+            "dossier_id": dossier_id,
+            "seq": seq,
+            "type": type_,
+            "schema_version": current_version(type_),
+            "payload": payload,
+            "profile_id": profile.id,
+            "occurred_at": occurred_at,
+            "recorded_at": recorded_at,
+            "prev_hash": prev_hash,
         }
         content = canonical(
-            dossier_id=dossier_id,
-            seq=seq,
-            type=type_,
-            schema_version=version,
-            payload=payload,
-            actor=actor_doc,
-            profile_id=profile.id,
-            occurred_at=occurred_at,
-            recorded_at=recorded_at,
-            prev_hash=prev_hash,
+            **fields,
+            actor=actor_document(actor.role.value, actor.jurisdiction, actor.id, actor.name),
         )
         return Event.model_construct(
-            dossier_id=dossier_id,
-            seq=seq,
-            type=type_,
-            schema_version=version,
-            payload=payload,
-            actor=actor,
-            profile_id=profile.id,
-            occurred_at=occurred_at,
-            recorded_at=recorded_at,
-            prev_hash=prev_hash,
-            hash=event_hash(content, self.hmac_key),
-            id=None,
+            **fields, actor=actor, hash=event_hash(content, self.hmac_key), id=None
         )
 
     @staticmethod

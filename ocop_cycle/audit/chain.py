@@ -17,7 +17,7 @@ from uuid import UUID
 
 from ocop_cycle.clock import VN_TZ
 
-__all__ = ["GENESIS", "canonical", "event_hash", "iso"]
+__all__ = ["GENESIS", "actor_document", "canonical", "event_hash", "iso"]
 
 #: The ``prev_hash`` of a dossier's first event.
 GENESIS = "0" * 64
@@ -26,6 +26,13 @@ GENESIS = "0" * 64
 def iso(instant: datetime) -> str:
     """The canonical text of an instant."""
     return instant.astimezone(VN_TZ).isoformat(timespec="microseconds")
+
+
+def actor_document(
+    role: str, jurisdiction: str, actor_id: str | None, name: str | None
+) -> dict[str, Any]:
+    """The actor as the hash covers it."""
+    return {"role": role, "jurisdiction": jurisdiction, "id": actor_id, "name": name}
 
 
 def canonical(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from ocop_cycle.audit.chain import GENESIS, canonical, event_hash
+from ocop_cycle.audit.chain import GENESIS, actor_document, canonical, event_hash
 
 __all__ = ["Break", "ChainWalker", "Head", "VerifyReport", "checkpoint_root", "row_hash"]
 
@@ -56,12 +56,9 @@ def row_hash(row: Mapping[str, Any], key: bytes | None) -> str:
         type=row["type"],
         schema_version=row["schema_version"],
         payload=row["payload"],
-        actor={
-            "role": row["actor_role"],
-            "jurisdiction": row["actor_jurisdiction"],
-            "id": row["actor_id"],
-            "name": row["actor_name"],
-        },
+        actor=actor_document(
+            row["actor_role"], row["actor_jurisdiction"], row["actor_id"], row["actor_name"]
+        ),
         profile_id=row["profile_id"],
         occurred_at=row["occurred_at"],
         recorded_at=row["recorded_at"],
