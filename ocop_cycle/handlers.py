@@ -47,7 +47,12 @@ from ocop_cycle.workflows.commands import (
     RegisterReevaluation,
     Score,
 )
-from ocop_cycle.workflows.decide import creation_payload, import_payload, transition_payload
+from ocop_cycle.workflows.decide import (
+    creation_payload,
+    import_payload,
+    support_payload,
+    transition_payload,
+)
 from ocop_cycle.workflows.fold import EVENT_TYPES, apply, fold
 from ocop_cycle.workflows.guards import GuardContext
 from ocop_cycle.workflows.machine import MachineRegistry
@@ -519,6 +524,60 @@ class Handlers:
         )
         if predecessor is not None and predecessor.state in _HELD:
             self._supersede(tx, predecessor, after, actor, occurred, now)
+        if isinstance(command, Certify):
+            after = self._grant_support(tx, after, predecessor, profile, occurred, now)
+        return after
+
+    def _grant_support(
+        self,
+        tx: Tx,
+        certified: Dossier,
+        predecessor: Dossier | None,
+        profile: RuleProfile,
+        occurred: datetime,
+        now: datetime,
+    ) -> Dossier:
+        """Record the support a certification earns under the province's policy, if any.
+
+        Written in the certification's transaction, as its own event (the amount is part of the
+        verified history) with a notice to the producer and one to the paying office.
+        """
+        assert certified.certified_on is not None
+        assert certified.certified_stars is not None
+        policy = self.rules.support_policy(certified.province_code, certified.certified_on)
+        if policy is None:
+            return certified
+        award = policy.award(
+            certified.kind.value,  # type: ignore[arg-type]
+            certified.certified_stars,
+            predecessor.certified_stars if predecessor is not None else None,
+            certified.certified_on,
+            certified.province_code,
+        )
+        if award is None:
+            return certified
+        machine = self.machines.get(profile)
+        machine.fire("grant_support", GuardContext(certified, profile, None, now))
+        payload = support_payload(award, policy.title_vi, certified)
+        event = self._new_event(
+            dossier_id=certified.id,
+            seq=certified.version + 1,
+            trigger="grant_support",
+            payload=payload,
+            actor=Actor.system(),
+            profile=profile,
+            occurred_at=occurred,
+            recorded_at=now,
+            prev_hash=certified.last_hash,
+        )
+        after = apply(certified, event)
+        self.store.append(tx, certified, after, event, notices_for(event, after))
+        log.info(
+            "dossier.support_granted",
+            dossier_id=str(certified.id),
+            basis=award.basis,
+            amount=str(award.amount),
+        )
         return after
 
     def _supersede(

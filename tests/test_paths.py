@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 
@@ -11,6 +12,7 @@ from ocop_cycle import (
     DossierKind,
     DossierState,
     Engine,
+    Event,
     GuardRefused,
     Level,
     Role,
@@ -60,7 +62,7 @@ def test_three_star_path_to_renewed_under_qd148(engine: Engine, clock: SettableC
     new = engine.certify(new.id, actor=walk.actor(Role.DISTRICT_COMMITTEE), **walk.decision())
     old = engine.get(d.id)
     assert (old.state, old.successor_id) == (S.RENEWED, new.id)
-    assert engine.history(new.id)[-1].payload["result"] == "kept"
+    assert _certified_event(engine, new.id).payload["result"] == "kept"
     assert engine.replay(old.id) == old
     assert engine.replay(new.id) == new
 
@@ -205,5 +207,9 @@ def test_upgrade_from_three_to_four_stars(engine: Engine, clock: SettableClock) 
     up = walk.score(up, [72, 71, 73], Role.PROVINCE_COUNCIL)
     up = engine.certify(up.id, actor=walk.actor(Role.PROVINCE_COMMITTEE), **walk.decision())
     assert up.certified_stars == 4
-    assert engine.history(up.id)[-1].payload["result"] == "upgraded"
+    assert _certified_event(engine, up.id).payload["result"] == "upgraded"
     assert engine.get(d.id).state is S.RENEWED
+
+
+def _certified_event(engine: Engine, dossier_id: UUID) -> Event:
+    return next(e for e in engine.history(dossier_id) if e.type == "certified")

@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from ocop_cycle import Dossier, DossierState, Engine, Role, RuleBook, SettableClock
+from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.rules.support import bac_giang_67_2023
+from tests.scenario import LANG_GIANG, Walk, at
 
 M = Decimal(1_000_000)
 D2024 = date(2024, 7, 1)
@@ -46,3 +49,49 @@ def test_packaging_share_is_capped() -> None:
     assert policy.packaging_support(3, 40 * M) == 20 * M
     assert policy.packaging_support(3, 100 * M) == 30 * M
     assert policy.packaging_support(5, 300 * M) == 100 * M
+
+
+def _certified_in_2024(walk: Walk, name: str) -> Dossier:
+    walk.clock.set(at(2024, 3, 1))
+    return walk.certified(name=name)
+
+
+def test_certification_records_support_as_an_event_with_notices(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A 3★ first recognition in Bắc Giang in 2024 earns 50 M: an event in the same transaction
+    as the decision, a notice to the producer and one to the paying province office."""
+    d = _certified_in_2024(Walk(engine, clock), "Trứng gà")
+    history = engine.history(d.id)
+    assert [e.type for e in history[-2:]] == ["certified", "support_granted"]
+    grant = history[-1].payload
+    assert (grant["basis"], Decimal(grant["amount"]), grant["policy_id"]) == (
+        "first_recognition",
+        50 * M,
+        "bac-giang-67-2023",
+    )
+    assert d.version == history[-1].seq
+    notes = [n for n in engine.notifications() if n.kind == "support_granted"]
+    assert {(n.recipient_role, n.recipient_jurisdiction) for n in notes} == {
+        (Role.PRODUCER, LANG_GIANG.commune),
+        (Role.PROVINCE_OFFICE, "24"),
+    }
+    assert any("50.000.000 đồng" in n.message_vi for n in notes)
+    assert engine.replay(d.id) == engine.get(d.id)
+
+
+def test_no_policy_no_support(engine: Engine, clock: SettableClock) -> None:
+    """A decision outside the policy's years earns nothing and records nothing."""
+    d = Walk(engine, clock).certified(name="Trứng gà")  # decided in 2023
+    assert "support_granted" not in [e.type for e in engine.history(d.id)]
+
+
+def test_a_book_without_policies_awards_nothing(db_url: str) -> None:
+    """Support is policy data: a host whose rule book has none certifies without it."""
+    book = default_rule_book()
+    bare = RuleBook(book.profiles.values(), book.catalogue, book.sheets.values())
+    clock = SettableClock(at(2024, 3, 1))
+    with Engine.open(db_url, clock=clock, rules=bare) as engine:
+        d = Walk(engine, clock).certified(name="Trứng gà")
+        assert d.state is DossierState.CERTIFIED
+        assert "support_granted" not in [e.type for e in engine.history(d.id)]

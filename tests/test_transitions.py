@@ -152,7 +152,10 @@ def fire(walk: Walk, spec: TransitionSpec, d: Dossier) -> Dossier:
     return calls[spec.trigger]()  # type: ignore[no-any-return]
 
 
-SPECS = [s for s in MACHINE.specs if s.trigger != "supersede"]
+#: Engine-internal triggers, fired as consequences of a certification (tested in test_paths and
+#: test_support), not host commands.
+INTERNAL = {"supersede", "grant_support"}
+SPECS = [s for s in MACHINE.specs if s.trigger not in INTERNAL]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.source.value}-{s.trigger}")
@@ -176,3 +179,4 @@ def test_supersede_edges_are_exercised_elsewhere() -> None:
         S.RENEWAL_DUE,
     }
     assert not hasattr(Engine, "supersede")
+    assert not hasattr(Engine, "grant_support")

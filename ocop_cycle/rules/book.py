@@ -22,10 +22,11 @@ from ocop_cycle.errors import ProfileNotFound, RuleDataInvalid, SheetNotFound
 from ocop_cycle.rules.catalogue import Catalogue
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.sheets import ScoringSheet
+from ocop_cycle.rules.support import SupportPolicy
 
 __all__ = ["RuleBook", "default_rule_book"]
 
-_M = TypeVar("_M", RuleProfile, Catalogue, ScoringSheet)
+_M = TypeVar("_M", RuleProfile, Catalogue, ScoringSheet, SupportPolicy)
 
 
 def _read(node: Traversable) -> object:
@@ -40,15 +41,19 @@ def _problems(exc: ValidationError) -> list[str]:
 
 
 class RuleBook:
-    """Profiles by id, the catalogue, and sheets by (profile, product set)."""
+    """Profiles by id, the catalogue, sheets by (profile, product set), support policies."""
 
     def __init__(
         self,
         profiles: Iterable[RuleProfile],
         catalogue: Catalogue,
         sheets: Iterable[ScoringSheet],
+        support: Iterable[SupportPolicy] = (),
     ) -> None:
         self.profiles = {p.id: p for p in profiles}
+        # [open] which provinces pay support, and how much, is policy data: a book without any
+        # policy certifies without awarding support.
+        self.support = tuple(support)
         self.catalogue = catalogue
         self.sheets = {(s.profile, s.product_set): s for s in sheets}
         problems: list[str] = []
@@ -86,7 +91,17 @@ class RuleBook:
                         if (sheet.profile, sheet.product_set) != (folder.name, node.name[:-5]):
                             raise RuleDataInvalid(str(node), ["file name does not match content"])
                         sheets.append(sheet)
-        return cls(profiles, catalogue, sheets)
+        support_dir = base / "support"
+        support = (
+            [
+                cls._parse(SupportPolicy, node)
+                for node in sorted(support_dir.iterdir(), key=lambda n: n.name)
+                if node.name.endswith(".json")
+            ]
+            if support_dir.is_dir()
+            else []
+        )
+        return cls(profiles, catalogue, sheets, support)
 
     @staticmethod
     def _parse(model: type[_M], node: Traversable) -> _M:
@@ -108,6 +123,13 @@ class RuleBook:
             if profile.in_force_on(day):
                 return profile
         raise ProfileNotFound(f"in force on {day.isoformat()}")
+
+    def support_policy(self, province_code: str, decision_date: date) -> SupportPolicy | None:
+        """The support policy covering a province's decision on a day, if any."""
+        for policy in self.support:
+            if policy.covers(province_code, decision_date):
+                return policy
+        return None
 
     def sheet(self, profile_id: str, product_set: str) -> ScoringSheet:
         """The sheet for a profile and product set."""

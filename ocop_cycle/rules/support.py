@@ -9,15 +9,34 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["SupportPolicy", "bac_giang_67_2023"]
+__all__ = ["SupportAward", "SupportPolicy", "bac_giang_67_2023"]
 
 Outcome = Literal["new", "re_evaluation", "upgrade"]
+Basis = Literal["first_recognition", "re_evaluation_kept", "upgraded"]
+
+#: What each basis is called in Vietnamese, for reports and notices.
+BASIS_LABELS_VI: dict[str, str] = {
+    "first_recognition": "Công nhận lần đầu",
+    "re_evaluation_kept": "Đánh giá lại, giữ hạng sao",
+    "upgraded": "Nâng hạng sao",
+}
+
+
+class SupportAward(BaseModel):
+    """What one certification earns under a policy, and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    policy_id: str
+    basis: Basis
+    stars: int
+    previous_stars: int | None
+    amount: Decimal
+    currency: Literal["VND"] = "VND"
 
 
 class SupportPolicy(BaseModel):
@@ -38,6 +57,41 @@ class SupportPolicy(BaseModel):
     packaging_cap: dict[int, Decimal]
     trademark_registration: Decimal
 
+    def covers(self, province_code: str, decision_date: date) -> bool:
+        """Whether a decision of this province on this day falls under the policy."""
+        return province_code == self.province_code and (
+            self.decisions_from <= decision_date <= self.decisions_until
+        )
+
+    def award(
+        self,
+        kind: Outcome,
+        stars: int,
+        previous_stars: int | None,
+        decision_date: date,
+        province_code: str,
+    ) -> SupportAward | None:
+        """What a certification earns under this policy, or None when nothing applies."""
+        if not self.covers(province_code, decision_date):
+            return None
+        basis: Basis | None = None
+        if kind == "new":
+            basis, table = "first_recognition", self.first_recognition
+        elif previous_stars is not None and stars > previous_stars:
+            basis, table = "upgraded", self.upgraded_to
+        elif kind == "re_evaluation" and previous_stars == stars:
+            basis, table = "re_evaluation_kept", self.re_evaluation_kept
+        amount = table.get(stars, Decimal(0)) if basis is not None else Decimal(0)
+        if basis is None or amount <= 0:
+            return None
+        return SupportAward(
+            policy_id=self.id,
+            basis=basis,
+            stars=stars,
+            previous_stars=previous_stars,
+            amount=amount,
+        )
+
     def recognition_support(
         self,
         kind: Outcome,
@@ -47,17 +101,8 @@ class SupportPolicy(BaseModel):
         province_code: str,
     ) -> Decimal:
         """What a certification earns under this policy (0 when it does not apply)."""
-        if province_code != self.province_code or not (
-            self.decisions_from <= decision_date <= self.decisions_until
-        ):
-            return Decimal(0)
-        if kind == "new":
-            return self.first_recognition.get(stars, Decimal(0))
-        if previous_stars is not None and stars > previous_stars:
-            return self.upgraded_to.get(stars, Decimal(0))
-        if kind == "re_evaluation" and previous_stars == stars:
-            return self.re_evaluation_kept.get(stars, Decimal(0))
-        return Decimal(0)
+        found = self.award(kind, stars, previous_stars, decision_date, province_code)
+        return found.amount if found is not None else Decimal(0)
 
     def packaging_support(self, stars: int, cost: Decimal) -> Decimal:
         """The share of a packaging and stamps cost paid, within the cap for the star."""
@@ -65,8 +110,8 @@ class SupportPolicy(BaseModel):
         return min(cost * self.packaging_share, cap)
 
 
-@cache
 def bac_giang_67_2023() -> SupportPolicy:
-    """Bắc Giang's policy for decisions in 2024–2025 (loaded on first use)."""
-    node = resources.files("ocop_cycle.rules") / "data" / "support" / "bac-giang-67-2023.json"
-    return SupportPolicy.model_validate_json(node.read_text(encoding="utf-8"))
+    """Bắc Giang's policy for decisions in 2024–2025, as the shipped rule book holds it."""
+    from ocop_cycle.rules.book import default_rule_book
+
+    return next(p for p in default_rule_book().support if p.id == "bac-giang-67-2023")

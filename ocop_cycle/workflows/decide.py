@@ -7,6 +7,7 @@ stored as they are; ``fold.apply`` reads them back.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -15,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from ocop_cycle.rules.authority import Level
 from ocop_cycle.rules.profiles import RuleProfile, TierRules
 from ocop_cycle.rules.scoring import Outcome, ScoreResult
+from ocop_cycle.rules.support import BASIS_LABELS_VI, SupportAward
 from ocop_cycle.text import nfc
 from ocop_cycle.workflows.commands import (
     AssignRound,
@@ -282,3 +284,26 @@ def _certify_payload(
 
 def _dec(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def support_payload(award: SupportAward, policy_title_vi: str, dossier: Dossier) -> dict[str, Any]:
+    """The ``support_granted`` event's payload: the award, and the office that pays it."""
+    amount = format_vnd(award.amount)
+    return {
+        **award.model_dump(mode="json"),
+        "policy_title_vi": policy_title_vi,
+        "notify": [
+            {
+                "role": "province_office",
+                "jurisdiction": dossier.province_code,
+                "message_vi": f"Chi hỗ trợ {amount} ({BASIS_LABELS_VI[award.basis].lower()}, "
+                f"{award.stars} sao) cho sản phẩm «{dossier.product_name}» của "
+                f"{dossier.producer_name}.",
+            }
+        ],
+    }
+
+
+def format_vnd(amount: Decimal) -> str:
+    """An amount as Vietnamese write it: ``50.000.000 đồng``."""
+    return f"{amount:,.0f}".replace(",", ".") + " đồng"

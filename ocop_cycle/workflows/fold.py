@@ -43,6 +43,7 @@ EVENT_TYPES: dict[str, str] = {
     "remind": "reminder_sent",
     "escalate_inspection": "inspection_overdue",
     "flag_round_missed": "round_missed",
+    "grant_support": "support_granted",
 }
 
 #: What each event is called in Vietnamese, for timelines shown to people.
@@ -68,6 +69,7 @@ EVENT_LABELS_VI: dict[str, str] = {
     "reminder_sent": "Gửi nhắc hạn",
     "inspection_overdue": "Quá hạn kiểm tra định kỳ",
     "round_missed": "Quá hạn chấm điểm, không còn đợt sau",
+    "support_granted": "Hỗ trợ kinh phí theo chính sách của tỉnh",
 }
 
 S = DossierState
@@ -181,6 +183,7 @@ _APPLY: dict[str, Callable[[Dossier | None, Event], dict[str, Any]]] = {
     "reminder_sent": lambda _, e: {},
     "inspection_overdue": lambda _, e: {},
     "round_missed": lambda _, e: {},
+    "support_granted": lambda _, e: {},
     "superseded": lambda _, e: {
         "state": S.RENEWED,
         "successor_id": UUID(e.payload["successor_id"]),

@@ -104,6 +104,7 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
     add("expire", _CERTIFICATE_HELD, S.EXPIRED)
     add("revoke", [*_CERTIFICATE_HELD, S.EXPIRED], S.REVOKED)
     add("supersede", _CERTIFICATE_HELD, S.RENEWED)
+    add("grant_support", [S.CERTIFIED], None)
     awaiting_council: list[DossierState] = [
         s
         for s in pending

@@ -7,10 +7,13 @@ repeats: delivery is at least once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
 
 from ocop_cycle.rules.authority import Role
+from ocop_cycle.rules.support import BASIS_LABELS_VI
+from ocop_cycle.workflows.decide import format_vnd
 from ocop_cycle.workflows.model import Dossier, Event
 
 __all__ = ["Notice", "notices_for"]
@@ -44,6 +47,8 @@ _PRODUCER_MESSAGES = {
     "expired": "Giấy chứng nhận OCOP của sản phẩm «{product}» đã hết hiệu lực ngày {valid_until}.",
     "superseded": "Giấy chứng nhận cũ của sản phẩm «{product}» được thay bằng giấy chứng nhận mới.",
     "withdrawn": "Hồ sơ sản phẩm «{product}» đã được rút ({reason}).",
+    "support_granted": "Sản phẩm «{product}» được hỗ trợ {amount} ({basis}) theo "
+    "{policy_title_vi}.",
 }
 
 
@@ -60,6 +65,9 @@ def notices_for(event: Event, dossier: Dossier) -> list[Notice]:
         "reason": "",
     }
     fields.update({k: v for k, v in event.payload.items() if isinstance(v, str | int)})
+    if event.type == "support_granted":
+        fields["amount"] = format_vnd(Decimal(event.payload["amount"]))
+        fields["basis"] = BASIS_LABELS_VI[event.payload["basis"]].lower()
     data = {
         "dossier_id": str(dossier.id),
         "seq": event.seq,
