@@ -53,5 +53,28 @@ def test_two_commands_for_a_fresh_machine() -> None:
     first = re.search(r"```sh\n(.*?)```", README, flags=re.S)
     assert first is not None
     commands = [line.split("#")[0].strip() for line in first.group(1).splitlines()]
-    assert [c for c in commands if c] == ["make quickstart", "make test"]
+    assert [c for c in commands if c] == ["make demo", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_first_command_is_the_demo_on_sqlite(tmp_path: Path) -> None:
+    """`make demo` runs `ocop-cycle demo` on a SQLite file; that command, run twice as the
+    Makefile runs it, ends with the plan report and an intact audit both times, same numbers."""
+    recipe = re.search(r"^demo:.*\n\t(.*)$", (ROOT / "Makefile").read_text(), flags=re.M)
+    assert recipe is not None
+    args = recipe.group(1).split()
+    assert args[0].endswith("/ocop-cycle")
+    assert args[1:] == ["--db", "sqlite:///ocop-demo.db", "demo", "--reset"]
+    outs = [
+        subprocess.run(
+            [sys.executable, "-m", "ocop_cycle.cli", *args[1:]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for _ in range(2)
+    ]
+    assert "Mục tiêu kế hoạch" in outs[0]
+    assert "intact" in outs[0]
+    assert outs[0] == outs[1]

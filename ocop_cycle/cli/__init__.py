@@ -18,8 +18,10 @@ from uuid import UUID
 import structlog
 
 from ocop_cycle.cli import audit as audit_cli
+from ocop_cycle.cli import demo as demo_cli
 from ocop_cycle.cli import jobs as jobs_cli
 from ocop_cycle.cli import plan as plan_cli
+from ocop_cycle.cli import report as report_cli
 from ocop_cycle.clock import SystemClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError
@@ -98,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the database)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo_cli.add_parser(sub)
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -115,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_cli.add_parsers(sub)
     audit_cli.add_parser(sub)
     plan_cli.add_parser(sub)
+    report_cli.add_parser(sub)
 
     dossier = sub.add_parser("dossier", help="look at dossiers")
     d_sub = dossier.add_subparsers(dest="dossier_command", required=True, metavar="ACTION")
@@ -160,6 +164,10 @@ def _run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(DossierMachine(profile).mermaid())
         return 0
+    if args.command == "demo":
+        return demo_cli.run(args, _key(args.key_file))
+    if args.command == "report":
+        return report_cli.run(args, _key(args.key_file))
     if args.command == "import-plan":
         return plan_cli.run(args, _key(args.key_file))
     if args.command == "audit":

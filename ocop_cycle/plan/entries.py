@@ -39,6 +39,11 @@ class PlanEntry(BaseModel):
     round: Literal["2024-06", "2024-10"]
     note: str
 
+    @property
+    def ref(self) -> str:
+        """How Biểu 2 and reports point at this row: ``section/tt`` (the product when no TT)."""
+        return f"{self.section}/{self.tt or self.product}"
+
     @field_validator("product_set")
     @classmethod
     def _known_set(cls, value: str) -> str:
@@ -58,6 +63,8 @@ class SupportRequest(BaseModel):
     product: str
     trademark: bool
     packaging_stamps: bool
+    #: The Biểu 1 row of the same product (``PlanEntry.ref``); empty when Biểu 1 has none.
+    plan_ref: str
     note: str
 
 
@@ -77,7 +84,7 @@ class Commune(BaseModel):
 
 @cache
 def lang_giang_communes() -> dict[str, Commune]:
-    """The plan's communes and towns by the name the plan uses."""
+    """The district's 19 communes and towns (the plan names 17), by the name the plan uses."""
     return {r["commune"]: Commune.model_validate(r) for r in _rows("communes.csv")}
 
 
@@ -98,4 +105,8 @@ def lang_giang_2024() -> tuple[tuple[PlanEntry, ...], tuple[SupportRequest, ...]
         group = default_rule_book().catalogue.group_of(entry.product_set)
         if group is None or group.code != entry.product_group:
             raise RuleDataInvalid("lang_giang_2024", [f"{entry.product}: set not in group"])
+    refs = {e.ref for e in entries}
+    dangling = [s.tt for s in support if s.plan_ref and s.plan_ref not in refs]
+    if dangling:
+        raise RuleDataInvalid("lang_giang_2024", [f"Biểu 2 rows {dangling}: unknown plan_ref"])
     return entries, support

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from pydantic import ValidationError
 
@@ -69,6 +70,8 @@ class PlanReport:
     problems: list[PlanProblem] = field(default_factory=list)
     registered: int = 0
     histories: int = 0
+    #: The dossier each plan row became, by ``PlanEntry.ref`` (the same on a re-import).
+    dossiers: dict[str, UUID] = field(default_factory=dict)
 
 
 def _kind_of(producer: str) -> str:
@@ -194,13 +197,13 @@ def import_plan(
             "province_code": c.province_code,
         }
         if e.section == "new":
-            engine.register(
+            report.dossiers[e.ref] = engine.register(
                 actor=officer,
                 occurred_at=_at(settings.registered_on),
                 idempotency_key=key,
                 note=f"Kế hoạch 2024, đợt {e.round}",
                 **common,
-            )
+            ).id
             report.registered += 1
             continue
         issued = (
@@ -223,13 +226,13 @@ def import_plan(
             **common,
         )
         report.histories += 1
-        engine.register_reevaluation(
+        report.dossiers[e.ref] = engine.register_reevaluation(
             old.id,
             actor=officer,
             kind=e.section,
             occurred_at=_at(settings.registered_on),
             idempotency_key=key,
             note=f"Kế hoạch 2024, đợt {e.round}",
-        )
+        ).id
         report.registered += 1
     return report

@@ -1,0 +1,79 @@
+"""CLI: ``report plan --year Y`` — a district plan's targets against what the store shows."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from ocop_cycle.engine import Engine
+from ocop_cycle.errors import FieldProblem, InvalidCommand
+from ocop_cycle.plan.progress import PlanProgress, plan_progress
+from ocop_cycle.plan.render import render_csv, render_json, render_table, write_xlsx
+from ocop_cycle.plan.targets import lang_giang_2024_targets
+
+__all__ = ["add_parser", "print_report", "run"]
+
+FORMATS = ["table", "json", "csv", "xlsx"]
+
+
+def add_parser(sub: Any) -> None:
+    """Add ``report plan`` to the top-level subparsers."""
+    report = sub.add_parser("report", help="reports on plans")
+    r_sub = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
+    plan = r_sub.add_parser(
+        "plan",
+        help="a year's plan: targets against actual, per round, commune and product group, "
+        "open dossiers with their next deadline, support",
+    )
+    plan.add_argument("--year", type=int, default=2024, help="plan year (default %(default)s)")
+    plan.add_argument("--format", choices=FORMATS, default="table")
+    plan.add_argument(
+        "--output", type=Path, help="write to this file (required for xlsx; default stdout)"
+    )
+
+
+def _targets_for(year: int) -> Any:
+    shipped = lang_giang_2024_targets()
+    if year != shipped.year:
+        raise InvalidCommand(
+            "report plan",
+            [FieldProblem("--year", f"no plan for {year}: the shipped plan is {shipped.year}")],
+        )
+    return shipped
+
+
+def print_report(progress: PlanProgress, fmt: str, output: Path | None) -> None:
+    """Write the report in ``fmt`` to ``output`` (stdout when None)."""
+    if fmt == "xlsx":
+        if output is None:
+            raise InvalidCommand(
+                "report plan", [FieldProblem("--output", "required with --format xlsx")]
+            )
+        write_xlsx(progress, output)
+        return
+    if fmt == "table":
+        if output is None:
+            render_table(progress, Console())
+            return
+        with output.open("w", encoding="utf-8") as fh:
+            render_table(progress, Console(file=fh, width=160))
+        return
+    text = render_json(progress) + "\n" if fmt == "json" else render_csv(progress)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def run(args: argparse.Namespace, key: bytes | None) -> int:
+    """Compute and print the report."""
+    targets = _targets_for(args.year)
+    with Engine.open(args.db, hmac_key=key) as engine:
+        engine.check_schema()
+        progress = plan_progress(engine, targets)
+    print_report(progress, args.format, args.output)
+    return 0

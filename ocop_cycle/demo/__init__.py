@@ -1,0 +1,1 @@
+"""The demo: the Lạng Giang 2024 plan played from 2024 to 2027 on a simulated clock."""
