@@ -8,6 +8,7 @@ from ocop_cycle.audit.auditor import Auditor, Checkpoint, ReplayReport
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import Break, VerifyReport
 from ocop_cycle.clock import VN_TZ, Clock, SettableClock, SystemClock
+from ocop_cycle.demo.runner import DemoResult, run_demo
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import (
     CommandRefused,
@@ -33,11 +34,16 @@ from ocop_cycle.errors import (
 from ocop_cycle.jobs.scheduler import CycleScheduler, SchedulerState
 from ocop_cycle.jobs.simulation import run_until
 from ocop_cycle.jobs.sweep import Applied, Deadline, Sweeper, SweepReport
+from ocop_cycle.plan.entries import PlanEntry, SupportRequest
+from ocop_cycle.plan.importer import ImportSettings, PlanProblem, import_plan, read_plan_csv
+from ocop_cycle.plan.progress import PlanProgress, plan_progress
+from ocop_cycle.plan.targets import PlanTarget, PlanTargets
 from ocop_cycle.rules.authority import Actor, Level, Role
 from ocop_cycle.rules.book import RuleBook, default_rule_book
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.scoring import CouncilSession, MemberSheet, Outcome, ScoreResult
 from ocop_cycle.rules.sheets import ScoringSheet
+from ocop_cycle.rules.support import SupportAward, SupportPolicy
 from ocop_cycle.storage.database import SqliteSettings
 from ocop_cycle.storage.outbox import Notification
 from ocop_cycle.workflows.commands import (
@@ -92,6 +98,7 @@ __all__ = [
     "CreateRound",
     "CycleScheduler",
     "Deadline",
+    "DemoResult",
     "Dossier",
     "DossierKind",
     "DossierMachine",
@@ -107,6 +114,7 @@ __all__ = [
     "GuardRefused",
     "IdempotencyKeyReused",
     "ImportCertificate",
+    "ImportSettings",
     "InvalidCommand",
     "InvalidTransition",
     "Level",
@@ -119,6 +127,11 @@ __all__ = [
     "OcopCycleError",
     "Outcome",
     "PermissionDenied",
+    "PlanEntry",
+    "PlanProblem",
+    "PlanProgress",
+    "PlanTarget",
+    "PlanTargets",
     "ProducerInfo",
     "ProducerKind",
     "ProductInfo",
@@ -151,6 +164,9 @@ __all__ = [
     "SqliteSettings",
     "StartMonitoring",
     "StorageError",
+    "SupportAward",
+    "SupportPolicy",
+    "SupportRequest",
     "SweepReport",
     "Sweeper",
     "SystemClock",
@@ -158,6 +174,10 @@ __all__ = [
     "VerifyReport",
     "Withdraw",
     "default_rule_book",
+    "import_plan",
+    "plan_progress",
+    "read_plan_csv",
+    "run_demo",
     "run_until",
     "verify_export",
 ]
