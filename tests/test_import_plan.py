@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from importlib.resources import files
 from pathlib import Path
 
@@ -62,11 +63,16 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(
 
 
 def test_wrong_encoding_is_refused(tmp_path: Path) -> None:
-    """A file saved in a legacy code page is refused before any row is read."""
+    """A file saved in a legacy code page (Windows-1258) is refused before any row is read,
+    naming the first line that is not UTF-8."""
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines()
+    legacy = unicodedata.normalize("NFD", lines[2]).encode("cp1258", errors="replace")
     path = tmp_path / "cp1258.csv"
-    path.write_bytes(SHIPPED.read_text(encoding="utf-8").encode("utf-8")[:60] + b"\xff\xfe\xe0")
+    path.write_bytes("\n".join(lines[:2]).encode("utf-8") + b"\n" + legacy + b"\n")
     entries, problems = read_plan_csv(path)
     assert entries == []
+    assert len(problems) == 1
+    assert problems[0].line == 3
     assert "not UTF-8" in str(problems[0])
 
 

@@ -90,3 +90,13 @@ def test_every_commune_has_its_official_codes() -> None:
     )
     assert communes["thị trấn Kép"].successor_2025_name == "Xã Kép"
     assert all(c.district_code == "217" and c.province_code == "24" for c in communes.values())
+
+
+def test_the_district_has_nineteen_communes_and_towns() -> None:
+    """ "Every commune and town" counts all 19 units of Lạng Giang in 2024 (17 xã, 2 thị trấn),
+    including the two the plan does not name (xã Đào Mỹ, xã Hương Lạc)."""
+    communes = lang_giang_communes()
+    assert len(communes) == 19
+    assert sum(name.startswith("thị trấn") for name in communes) == 2
+    named = {e.commune for e in lang_giang_2024()[0]}
+    assert set(communes) - named == {"xã Đào Mỹ", "xã Hương Lạc"}

@@ -91,10 +91,16 @@ def _kind_of(producer: str) -> str:
 
 
 def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | PlanProblem:
+    raw = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return PlanProblem(0, f"the file is not UTF-8 ({exc.reason} at byte {exc.start})")
+        line = raw[: exc.start].count(b"\n") + 1
+        return PlanProblem(
+            line,
+            f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); save it as "
+            "'CSV UTF-8' (Excel) or import the .xlsx",
+        )
     reader = csv.DictReader(io.StringIO(text))
     rows = [(reader.line_num, {k: v or "" for k, v in r.items() if k is not None}) for r in reader]
     return list(reader.fieldnames or []), rows
