@@ -77,12 +77,19 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
+            TextColumn("{task.fields[deadlines]} thời hạn"),
             TextColumn("{task.fields[day]}"),
             TimeElapsedColumn(),
         )
         # A bar on a terminal only: piped output stays clean.
         with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
-            task = bar.add_task("Kế hoạch OCOP 2024", total=None, day="")
+            task = bar.add_task("Kế hoạch OCOP 2024", total=None, day="", deadlines=0)
+            settled = 0
+
+            def deadline(_: str) -> None:
+                nonlocal settled
+                settled += 1
+                bar.update(task, deadlines=settled)
 
             def step(label: str) -> None:
                 bar.update(task, advance=1, day=f"{clock.now():%d/%m/%Y} {label}")
@@ -90,7 +97,9 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
             def start(total: int) -> None:
                 bar.update(task, total=total)
 
-            result = run_demo(engine, seed=args.seed, on_start=start, on_step=step)
+            result = run_demo(
+                engine, seed=args.seed, on_start=start, on_step=step, on_deadline=deadline
+            )
         progress = plan_progress(engine)
         verified = Auditor(engine, key).verify()
     print_report(progress, args.format, args.output)

@@ -306,7 +306,7 @@ def run_demo(
 
     steps = [s for s in demo.steps() if s.at <= until]
     if on_start is not None:
-        on_start(len(steps))
+        on_start(len(steps) + 1)  # the people's steps, then the sweep to ``until``
     for step in steps:
         result.deadlines += len(run_until(engine, step.at, on_applied=applied))
         step.run()
@@ -314,6 +314,8 @@ def run_demo(
         if on_step is not None:
             on_step(step.label)
     result.deadlines += len(run_until(engine, until, on_applied=applied))
+    if on_step is not None:
+        on_step("Hệ thống áp dụng các thời hạn còn lại")
     result.deadline_kinds = dict(sorted(kinds.items()))
     log.info("demo.done", steps=result.steps, deadlines=result.deadlines, seed=seed)
     return result
