@@ -15,6 +15,7 @@ from sqlalchemy import Engine as SAEngine
 from sqlalchemy import func, select
 
 from ocop_cycle.clock import Clock, SystemClock
+from ocop_cycle.creation import Creations
 from ocop_cycle.errors import (
     DossierNotFound,
     RoundNotFound,
@@ -91,6 +92,7 @@ class Engine:
         self._store = Store(sa_engine)
         self._outbox = Outbox(sa_engine)
         self._handlers = Handlers(self._store, self.rules, self.clock, hmac_key)
+        self._creations = Creations(self._handlers)
 
     @classmethod
     def open(
@@ -205,15 +207,15 @@ class Engine:
 
     def execute(self, command: Command, actor: Actor) -> Dossier:
         """Run any command object; the named methods below are shortcuts to this."""
-        handlers = self._handlers
+        creations = self._creations
         if isinstance(command, RegisterDossier):
-            return handlers.register(command, actor)
+            return creations.register(command, actor)
         if isinstance(command, RegisterReevaluation):
-            return handlers.register_reevaluation(command, actor)
+            return creations.register_reevaluation(command, actor)
         if isinstance(command, ImportCertificate):
-            return handlers.import_certificate(command, actor)
+            return creations.import_certificate(command, actor)
         if isinstance(command, DossierCommand):
-            return handlers.transition(command, actor)
+            return self._handlers.transition(command, actor)
         raise TypeError(f"not a dossier command: {type(command).__name__}")
 
     def _run(self, model: type[C], actor: Actor, fields: dict[str, Any]) -> Dossier:
@@ -300,4 +302,4 @@ class Engine:
 
     def create_round(self, *, actor: Actor, **fields: Any) -> Round:
         """Open an evaluation round; fields of ``CreateRound``. Opening it again returns it."""
-        return self._handlers.create_round(CreateRound(**fields), actor)
+        return self._creations.create_round(CreateRound(**fields), actor)
