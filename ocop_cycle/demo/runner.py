@@ -192,8 +192,10 @@ class _Demo:
         for r in ROUNDS:
             planned = [f for f in self.fates.values() if f.plan_round == r.plan_round]
             steps += self._round_steps(r, planned, by_round[r.number])
-        for year in (2025, 2026):
-            on = date(year, 5, 20)
+        # Yearly inspections, each within twelve months of the last (the next one falls due a
+        # year after each); none in 2027, so the scheduler escalates the overdue ones.
+        for on in (date(2025, 5, 20), date(2026, 5, 15)):
+            year = on.year
             steps.append(Step(_at(on), f"Kiểm tra định kỳ năm {year}", self._inspections(on)))
         revoked = [f.ref for f in self.fates.values() if f.revoked]
         on = date(2025, 6, 10)
