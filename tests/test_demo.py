@@ -99,6 +99,27 @@ def test_report_json_matches_the_scenario(
     assert int(report["support_total"]) == expected_total
 
 
+def test_rounds_and_communes_match_the_scenario(tmp_path: Path) -> None:
+    """Per round: planned, carried out, certified, forwarded and not recognised; per commune:
+    new products recognised — each as the scenario's fates imply."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    engine, result = demo(url, seed=8)
+    with engine:
+        p = plan_progress(engine)
+    fates: list[Fate] = result.fates
+    for r in p.rounds:
+        mine = [f for f in fates if f.scored_round == r.number]
+        assert r.planned == sum(f.plan_round == ("2024-06", "2024-10")[r.number - 1] for f in fates)
+        assert r.carried_out == sum(f.carried and f.scored_round == r.number + 1 for f in fates)
+        assert r.certified == sum(f.stars is not None for f in mine)
+        assert r.forwarded == sum(f.path == "province" for f in mine)
+        assert r.not_recognized == sum(f.path == "not_recognized" for f in mine)
+    for c in p.communes:
+        here = [f for f in fates if f.commune == c.commune]
+        assert c.new_recognized == sum(f.section == "new" and f.stars is not None for f in here)
+        assert c.planned == len(here)
+
+
 def test_same_seed_same_numbers(tmp_path: Path) -> None:
     """Two runs with one seed give the same report, ids and timestamps of writing aside."""
 
