@@ -1,4 +1,5 @@
-"""Random command sequences over many dossiers keep the store's invariants (Hypothesis)."""
+"""Random command sequences over many dossiers keep the store's invariants (Hypothesis), on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
@@ -26,7 +28,7 @@ from ocop_cycle import (
 from ocop_cycle.jobs.sweep import Sweeper
 from ocop_cycle.storage.database import create_database_engine, upgrade
 from ocop_cycle.storage.schema import events, outbox
-from tests.conftest import START
+from tests.conftest import PG_URL, START, reset_postgres, truncate_postgres
 from tests.scenario import Walk
 
 _TEMPLATE: Path | None = None
@@ -70,12 +72,16 @@ class DossierStore(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp())
-        shutil.copy(template(), self.folder / "ocop.db")
         self.clock = SettableClock(START)
-        self.engine = Engine.open(f"sqlite:///{self.folder / 'ocop.db'}", clock=self.clock)
+        self.engine = Engine.open(self.database_url(), clock=self.clock)
         self.walk = Walk(self.engine, self.clock)
         self.count = 0
+
+    def database_url(self) -> str:
+        """A fresh, migrated database for one example."""
+        self.folder = Path(tempfile.mkdtemp())
+        shutil.copy(template(), self.folder / "ocop.db")
+        return f"sqlite:///{self.folder / 'ocop.db'}"
 
     def teardown(self) -> None:
         self.engine.close()
@@ -154,6 +160,34 @@ class DossierStore(RuleBasedStateMachine):
 
 TestDossierStore = DossierStore.TestCase
 TestDossierStore.settings = settings(
+    max_examples=25,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+_PG_MIGRATED = False
+
+
+class PostgresDossierStore(DossierStore):
+    """The same machine on PostgreSQL: emptied before each example."""
+
+    def database_url(self) -> str:
+        global _PG_MIGRATED
+        assert PG_URL is not None
+        if not _PG_MIGRATED:  # an unreachable server fails here, loudly
+            reset_postgres(PG_URL)
+            _PG_MIGRATED = True
+        truncate_postgres(PG_URL)
+        self.folder = Path(tempfile.mkdtemp())
+        return PG_URL
+
+
+TestDossierStoreOnPostgres = pytest.mark.skipif(
+    PG_URL is None, reason="OCOP_TEST_DATABASE_URL is not set: PostgreSQL half skipped"
+)(PostgresDossierStore.TestCase)
+TestDossierStoreOnPostgres.settings = settings(
     max_examples=25,
     stateful_step_count=30,
     deadline=None,
