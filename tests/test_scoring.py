@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ocop_cycle import CouncilSession, MemberSheet
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.rules.scoring import evaluate_session, session_problems
-from ocop_cycle.testing import session_for
+from ocop_cycle.testing import levels_for, session_for
 from ocop_cycle.workflows.decide import tier_outcome
 
 BOOK = default_rule_book()
@@ -47,6 +47,34 @@ def test_missed_mandatory_minimum_caps_the_stars() -> None:
     assert (result.total, result.band_stars, result.stars) == (Decimal(75), 4, 2)
     assert result.capped_by == ("C6",)
     assert tier_outcome(P148, P148.tiers[0], result).value == "not_recognized"
+
+
+def _split_on_c6() -> CouncilSession:
+    """Three members at 75 points, two rating C6 "d" (3 points), one "a" (0): the mean on C6
+    (2 points) meets the 4★ minimum ("c"); one member does not."""
+    base = levels_for(EGGS, P148, 75)
+    sheets = tuple(
+        MemberSheet(member=f"Thành viên {i}", levels={**base, "C6": level})
+        for i, level in enumerate(["d", "d", "a"], start=1)
+    )
+    return CouncilSession(
+        council_size=3, chair="Thành viên 1", present=tuple(s.member for s in sheets), sheets=sheets
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "stars", "capped"),
+    [("mean", 4, ()), ("majority", 4, ()), ("every_member", 2, ("C6",))],
+)
+def test_when_a_minimum_counts_as_met_is_a_setting(
+    rule: str, stars: int, capped: tuple[str, ...]
+) -> None:
+    """[open] By the mean (default), a majority, or every member: the same sheets, three rules."""
+    profile = P148.model_copy(
+        update={"council": P148.council.model_copy(update={"minimum_met_when": rule})}
+    )
+    result = evaluate_session(_split_on_c6(), EGGS, profile)
+    assert (result.band_stars, result.stars, result.capped_by) == (4, stars, capped)
 
 
 BANDS = st.sampled_from([(31, 49), (50, 69), (70, 89), (90, 97)])

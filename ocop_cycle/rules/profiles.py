@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -98,6 +98,10 @@ class CouncilRules(BaseModel):
     chair_required: bool
     #: Members' totals may differ by at most this much, else the council re-scores; None = any.
     max_spread: Decimal | None = Field(default=None, gt=0)
+    #: [open] When a mandatory minimum ("điểm liệt") counts as met: the members' mean points on
+    #: the criterion reach the required level's (``mean``), every member chose at least that
+    #: level (``every_member``), or more than half did (``majority``).
+    minimum_met_when: Literal["mean", "every_member", "majority"] = "mean"
 
 
 class Durations(BaseModel):

@@ -145,13 +145,14 @@ def evaluate_session(
     """The result of a session that ``session_problems`` found valid.
 
     The score is the arithmetic mean of the members' totals, no trimming, rounded half-up to two
-    places. A criterion's minimum for a star counts as met when the members' mean points on it
-    reach the points of the required level [open: a setting if a province rules otherwise].
+    places. Whether a criterion's minimum for a star is met follows the profile's
+    ``council.minimum_met_when`` [open]: by the members' mean points on it (the default), by
+    every member, or by a majority.
     """
     n = Decimal(len(session.sheets))
     member_totals: dict[str, Decimal] = {}
     parts: dict[str, Decimal] = {}
-    criterion_sum: dict[str, Decimal] = {}
+    criterion_points: dict[str, list[Decimal]] = {}
     for member_sheet in session.sheets:
         total = Decimal(0)
         for code, level_code in member_sheet.levels.items():
@@ -160,18 +161,21 @@ def evaluate_session(
             assert chosen is not None
             total += chosen.points
             parts[criterion.part] = parts.get(criterion.part, Decimal(0)) + chosen.points
-            criterion_sum[code] = criterion_sum.get(code, Decimal(0)) + chosen.points
+            criterion_points.setdefault(code, []).append(chosen.points)
         member_totals[member_sheet.member] = total
     mean = (sum(member_totals.values(), Decimal(0)) / n).quantize(CENT, ROUND_HALF_UP)
     band = profile.stars_for(mean)
     stars = band
     capped: list[str] = []
+    rule = profile.council.minimum_met_when
     while stars > 1:
         missed = [
             c.code
             for c in sheet.criteria
             if stars in c.minimum_for_stars
-            and criterion_sum[c.code] / n < _points(c.level(c.minimum_for_stars[stars]))
+            and not _minimum_met(
+                criterion_points[c.code], _points(c.level(c.minimum_for_stars[stars])), rule
+            )
         ]
         if not missed:
             break
@@ -185,6 +189,14 @@ def evaluate_session(
         stars=stars,
         capped_by=tuple(capped),
     )
+
+
+def _minimum_met(points: list[Decimal], required: Decimal, rule: str) -> bool:
+    if rule == "every_member":
+        return all(p >= required for p in points)
+    if rule == "majority":
+        return 2 * sum(p >= required for p in points) > len(points)
+    return sum(points, Decimal(0)) / len(points) >= required
 
 
 def _points(level: object) -> Decimal:
