@@ -43,6 +43,14 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     assert current.stdout.strip() == "0003"
 
 
+def test_db_option_after_the_command(tmp_path: Path) -> None:
+    """`ocop-cycle db upgrade --db URL` is the same as `ocop-cycle --db URL db upgrade`."""
+    url = f"sqlite:///{tmp_path / 'late.db'}"
+    assert run("db", "upgrade", "--db", url).returncode == 0
+    assert run("db", "current", "--db", url).stdout.strip() == "0003"
+    assert (tmp_path / "late.db").exists()
+
+
 def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without --db the URL comes from OCOP_DATABASE_URL."""
     monkeypatch.setenv("OCOP_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")

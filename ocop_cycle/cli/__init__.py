@@ -125,7 +125,24 @@ def build_parser() -> argparse.ArgumentParser:
     show = d_sub.add_parser("show", help="a dossier and its history")
     show.add_argument("id", type=UUID, help="dossier id")
     show.add_argument("--format", choices=["table", "json"], default="table")
+    for leaf in _leaves(parser):
+        # `ocop-cycle demo --db URL` reads as naturally as `ocop-cycle --db URL demo`.
+        if "--db" not in leaf._option_string_actions:
+            leaf.add_argument(
+                "--db",
+                default=argparse.SUPPRESS,
+                help=f"database URL (default: $OCOP_DATABASE_URL or {DEFAULT_URL}); may also "
+                "come before the command",
+            )
     return parser
+
+
+def _leaves(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers that parse a command's own arguments (no further subcommand)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return [parser]
+    return [leaf for a in subs for child in a.choices.values() for leaf in _leaves(child)]
 
 
 def _plain(value: Any) -> str:
