@@ -32,7 +32,6 @@ log = structlog.get_logger("ocop_cycle")
 
 DEMO_START = datetime(2024, 3, 1, 9, 0, tzinfo=VN_TZ)
 DEMO_END = datetime(2027, 12, 31, 23, 59, tzinfo=VN_TZ)
-DISTRICT = "Huyện Lạng Giang"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +194,7 @@ class _Demo:
         # Yearly inspections, each within twelve months of the last (the next one falls due a
         # year after each); none in 2027, so the scheduler escalates the overdue ones.
         for on in (date(2025, 5, 20), date(2026, 5, 15)):
-            year = on.year
-            steps.append(Step(_at(on), f"Kiểm tra định kỳ năm {year}", self._inspections(on)))
+            steps.append(Step(_at(on), f"Kiểm tra định kỳ năm {on.year}", self._inspections(on)))
         revoked = [f.ref for f in self.fates.values() if f.revoked]
         on = date(2025, 6, 10)
         steps += [
