@@ -112,6 +112,33 @@ class Handlers:
             **fields, actor=actor, hash=event_hash(content, self.hmac_key), id=None
         )
 
+    def _append(
+        self,
+        tx: Tx,
+        before: Dossier,
+        trigger: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        profile: RuleProfile,
+        occurred: datetime,
+        now: datetime,
+    ) -> tuple[Event, Dossier]:
+        """Chain the next event onto ``before`` and write it with the projection and notices."""
+        event = self.new_event(
+            dossier_id=before.id,
+            seq=before.version + 1,
+            trigger=trigger,
+            payload=payload,
+            actor=actor,
+            profile=profile,
+            occurred_at=occurred,
+            recorded_at=now,
+            prev_hash=before.last_hash,
+        )
+        after = apply(before, event)
+        self.store.append(tx, before, after, event, notices_for(event, after))
+        return event, after
+
     @staticmethod
     def _fingerprint(command: Command) -> str:
         body = command.model_dump_json(exclude={"idempotency_key"})
@@ -215,21 +242,10 @@ class Handlers:
         if isinstance(command, Certify) and before.predecessor_id is not None:
             predecessor = self.store.load(tx, before.predecessor_id)
         payload = transition_payload(command, before, profile, occurred.date(), result, predecessor)
-        event = self.new_event(
-            dossier_id=before.id,
-            seq=before.version + 1,
-            trigger=trigger,
-            payload=payload,
-            actor=actor,
-            profile=profile,
-            occurred_at=occurred,
-            recorded_at=now,
-            prev_hash=before.last_hash,
-        )
-        after = apply(before, event)
-        # The machine decides, the fold records: they must agree, or the code is wrong.
+        event, after = self._append(tx, before, trigger, payload, actor, profile, occurred, now)
+        # The machine decides, the fold records: they must agree, or the code is wrong (the
+        # failed assertion rolls the transaction back).
         assert after.state is state, (after.state, state)
-        self.store.append(tx, before, after, event, notices_for(event, after))
         self.store.add_deadlines(tx, deadlines_for(event, after, profile, round_), now)
         log.info(
             "dossier.transition",
@@ -276,19 +292,9 @@ class Handlers:
         machine = self.machines.get(profile)
         machine.fire("grant_support", GuardContext(certified, profile, None, now))
         payload = support_payload(award, policy.title_vi, certified)
-        event = self.new_event(
-            dossier_id=certified.id,
-            seq=certified.version + 1,
-            trigger="grant_support",
-            payload=payload,
-            actor=Actor.system(),
-            profile=profile,
-            occurred_at=occurred,
-            recorded_at=now,
-            prev_hash=certified.last_hash,
+        _, after = self._append(
+            tx, certified, "grant_support", payload, Actor.system(), profile, occurred, now
         )
-        after = apply(certified, event)
-        self.store.append(tx, certified, after, event, notices_for(event, after))
         log.info(
             "dossier.support_granted",
             dossier_id=str(certified.id),
@@ -309,16 +315,5 @@ class Handlers:
         """The new certificate replaces the old one: the old dossier becomes ``renewed``."""
         profile = self.rules.profile(old.profile_id)
         self.machines.get(profile).fire("supersede", GuardContext(old, profile, None, now))
-        event = self.new_event(
-            dossier_id=old.id,
-            seq=old.version + 1,
-            trigger="supersede",
-            payload={"successor_id": str(new.id), "successor_stars": new.certified_stars},
-            actor=actor,
-            profile=profile,
-            occurred_at=occurred,
-            recorded_at=now,
-            prev_hash=old.last_hash,
-        )
-        after = apply(old, event)
-        self.store.append(conn, old, after, event, notices_for(event, after))
+        payload = {"successor_id": str(new.id), "successor_stars": new.certified_stars}
+        self._append(conn, old, "supersede", payload, actor, profile, occurred, now)
