@@ -18,7 +18,7 @@ from ocop_cycle.errors import (
     PermissionDenied,
     Reason,
 )
-from ocop_cycle.handlers import HELD, Handlers
+from ocop_cycle.handlers import Handlers
 from ocop_cycle.jobs.plan import deadlines_for
 from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.rules.profiles import RuleProfile
@@ -37,6 +37,7 @@ from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 from ocop_cycle.workflows.notices import notices_for
 from ocop_cycle.workflows.permissions import authorize, authorize_creation
+from ocop_cycle.workflows.states import HOLDING_CERTIFICATE
 
 __all__ = ["Creations"]
 
@@ -303,7 +304,7 @@ class Creations:
 
     def _reevaluation_refusals(self, conn: Tx, before: Dossier, kind: str) -> list[Reason]:
         reasons = []
-        if before.state not in HELD:
+        if before.state not in HOLDING_CERTIFICATE:
             reasons.append(
                 Reason(
                     "reevaluation.no_certificate",

@@ -65,7 +65,6 @@ __all__ = ["Engine"]
 
 
 C = TypeVar("C", bound=Command)
-_HELD = {DossierState.CERTIFIED, DossierState.MONITORED, DossierState.RENEWAL_DUE}
 
 
 class Engine:

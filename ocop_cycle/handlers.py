@@ -53,14 +53,12 @@ from ocop_cycle.workflows.machine import MachineRegistry
 from ocop_cycle.workflows.model import Dossier, Event
 from ocop_cycle.workflows.notices import notices_for
 from ocop_cycle.workflows.permissions import authorize
-from ocop_cycle.workflows.states import DossierState
+from ocop_cycle.workflows.states import HOLDING_CERTIFICATE
 from ocop_cycle.workflows.upcast import current_version
 
 __all__ = ["Handlers"]
 
 log = structlog.get_logger("ocop_cycle")
-
-HELD = {DossierState.CERTIFIED, DossierState.MONITORED, DossierState.RENEWAL_DUE}
 
 
 class Handlers:
@@ -255,7 +253,7 @@ class Handlers:
             to_state=after.state.value,
             actor=str(actor),
         )
-        if predecessor is not None and predecessor.state in HELD:
+        if predecessor is not None and predecessor.state in HOLDING_CERTIFICATE:
             self._supersede(tx, predecessor, after, actor, occurred, now)
         if isinstance(command, Certify):
             after = self._grant_support(tx, after, predecessor, profile, occurred, now)

@@ -36,7 +36,7 @@ from ocop_cycle.workflows.commands import (
     Withdraw,
 )
 from ocop_cycle.workflows.model import Dossier, Round
-from ocop_cycle.workflows.states import DossierState
+from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 
 if TYPE_CHECKING:
     from ocop_cycle.engine import Engine
@@ -46,7 +46,6 @@ __all__ = ["Applied", "Deadline", "SweepReport", "Sweeper"]
 log = structlog.get_logger("ocop_cycle.jobs")
 
 S = DossierState
-_HELD = {S.CERTIFIED, S.MONITORED, S.RENEWAL_DUE}
 _AWAITING_COUNCIL = {S.COMMUNE_VERIFIED, S.FORWARDED_PROVINCE, S.FORWARDED_CENTRAL}
 D = deadlines.c
 
@@ -253,7 +252,7 @@ class Sweeper:
                 return self._council_reminder(d, round_, row["due_at"])
             return self._carry_over(tx, d, round_, now)
         if kind == "renewal_notice":
-            if d.state not in _HELD or str(d.valid_until) != detail["valid_until"]:
+            if d.state not in HOLDING_CERTIFICATE or str(d.valid_until) != detail["valid_until"]:
                 return f"dossier is {d.state.value}: no certificate to renew"
             if detail["statutory"]:
                 if d.state is S.RENEWAL_DUE:
@@ -261,7 +260,7 @@ class Sweeper:
                 return MarkRenewalDue(dossier_id=d.id)
             return SendReminder(dossier_id=d.id, kind="renewal_notice", due_at=row["due_at"])
         if kind == "expiry":
-            if d.state not in _HELD or str(d.valid_until) != detail["valid_until"]:
+            if d.state not in HOLDING_CERTIFICATE or str(d.valid_until) != detail["valid_until"]:
                 return f"dossier is {d.state.value}: nothing to expire"
             return Expire(dossier_id=d.id, notify=self._revocation_request(d))
         if kind == "inspection_due":

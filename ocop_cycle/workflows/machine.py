@@ -23,6 +23,7 @@ from ocop_cycle.errors import (
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.workflows.guards import GUARDS, Guard, GuardContext
 from ocop_cycle.workflows.states import (
+    HOLDING_CERTIFICATE,
     TERMINAL_STATES,
     DossierState,
     forwarded_state,
@@ -32,7 +33,6 @@ from ocop_cycle.workflows.states import (
 __all__ = ["DossierMachine", "MachineRegistry", "TransitionSpec", "edges", "graph_problems"]
 
 S = DossierState
-_CERTIFICATE_HELD = [S.CERTIFIED, S.MONITORED, S.RENEWAL_DUE]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +101,16 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
     add("start_monitoring", [S.CERTIFIED], S.MONITORED)
     add("record_inspection", [S.MONITORED, S.RENEWAL_DUE], None)
     add("mark_renewal_due", [S.CERTIFIED, S.MONITORED], S.RENEWAL_DUE)
-    add("expire", _CERTIFICATE_HELD, S.EXPIRED)
-    add("revoke", [*_CERTIFICATE_HELD, S.EXPIRED], S.REVOKED)
-    add("supersede", _CERTIFICATE_HELD, S.RENEWED)
+    add("expire", list(HOLDING_CERTIFICATE), S.EXPIRED)
+    add("revoke", [*HOLDING_CERTIFICATE, S.EXPIRED], S.REVOKED)
+    add("supersede", list(HOLDING_CERTIFICATE), S.RENEWED)
     add("grant_support", [S.CERTIFIED], None)
     awaiting_council: list[DossierState] = [
         s
         for s in pending
         if s not in {S.REGISTERED, S.RETURNED} and not s.value.endswith("_scored")
     ]
-    add("remind", [*awaiting_council, *_CERTIFICATE_HELD], None)
+    add("remind", [*awaiting_council, *HOLDING_CERTIFICATE], None)
     add("escalate_inspection", [S.MONITORED, S.RENEWAL_DUE], None)
     add("flag_round_missed", awaiting_council, None)
     return out

@@ -6,7 +6,13 @@ from enum import StrEnum
 
 from ocop_cycle.rules.authority import Level
 
-__all__ = ["TERMINAL_STATES", "DossierState", "forwarded_state", "scored_state"]
+__all__ = [
+    "HOLDING_CERTIFICATE",
+    "TERMINAL_STATES",
+    "DossierState",
+    "forwarded_state",
+    "scored_state",
+]
 
 
 class DossierState(StrEnum):
@@ -60,6 +66,9 @@ _LABEL_VI = {
     DossierState.WITHDRAWN: "Đã rút hồ sơ",
     DossierState.REJECTED: "Không đủ điều kiện",
 }
+
+#: States in which the dossier holds a valid certificate (in this order, for diagrams).
+HOLDING_CERTIFICATE = (DossierState.CERTIFIED, DossierState.MONITORED, DossierState.RENEWAL_DUE)
 
 #: States with no way out: the dossier's story is over.
 TERMINAL_STATES = frozenset(
