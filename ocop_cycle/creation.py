@@ -4,6 +4,7 @@ round. Each runs in one transaction through the core in ``handlers.py``."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -25,7 +26,6 @@ from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.storage.fastpath import Tx
 from ocop_cycle.storage.store import KeyCollision
 from ocop_cycle.workflows.commands import (
-    Command,
     CreateRound,
     ImportCertificate,
     ProductInfo,
@@ -172,30 +172,6 @@ class Creations:
         )
         return dossier
 
-    def _create_once(
-        self,
-        command: Command,
-        trigger: str,
-        payload: dict[str, Any],
-        actor: Actor,
-        profile: RuleProfile,
-        occurred: datetime,
-        now: datetime,
-    ) -> Dossier:
-        """Create a dossier in its own transaction, honouring the idempotency key."""
-        return self.core.idempotent(
-            command,
-            lambda tx: self._create(
-                tx,
-                trigger=trigger,
-                payload=payload,
-                actor=actor,
-                profile=profile,
-                occurred=occurred,
-                now=now,
-            ),
-        )
-
     def register(self, command: RegisterDossier, actor: Actor) -> Dossier:
         occurred, now = self.core.times(command)
         profile = self.rules.profile_in_force(occurred.date())
@@ -218,7 +194,16 @@ class Creations:
             province_code=command.province_code,
             note=command.note,
         )
-        return self._create_once(command, "register", payload, actor, profile, occurred, now)
+        body = partial(
+            self._create,
+            trigger="register",
+            payload=payload,
+            actor=actor,
+            profile=profile,
+            occurred=occurred,
+            now=now,
+        )
+        return self.core.idempotent(command, body)
 
     def import_certificate(self, command: ImportCertificate, actor: Actor) -> Dossier:
         occurred, now = self.core.times(command)
@@ -249,9 +234,16 @@ class Creations:
             command.province_code,
         )
         payload = import_payload(command, profile)
-        return self._create_once(
-            command, "import_certificate", payload, actor, profile, occurred, now
+        body = partial(
+            self._create,
+            trigger="import_certificate",
+            payload=payload,
+            actor=actor,
+            profile=profile,
+            occurred=occurred,
+            now=now,
         )
+        return self.core.idempotent(command, body)
 
     def register_reevaluation(self, command: RegisterReevaluation, actor: Actor) -> Dossier:
         occurred, now = self.core.times(command)

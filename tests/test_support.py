@@ -33,14 +33,15 @@ D2024 = date(2024, 7, 1)
 def test_recognition_support(kind: str, stars: int, previous: int | None, millions: int) -> None:
     """First recognition 50/150/300 M; kept 20/60 M; upgraded to 4★/5★ 150/300 M."""
     policy = bac_giang_67_2023()
-    assert policy.recognition_support(kind, stars, previous, D2024, "24") == millions * M  # type: ignore[arg-type]
+    award = policy.award(kind, stars, previous, D2024, "24")  # type: ignore[arg-type]
+    assert (award.amount if award is not None else 0) == millions * M
 
 
 def test_outside_province_or_period_earns_nothing() -> None:
     """Another province, or a decision outside 2024–2025, is not covered."""
     policy = bac_giang_67_2023()
-    assert policy.recognition_support("new", 3, None, D2024, "01") == 0
-    assert policy.recognition_support("new", 3, None, date(2023, 12, 31), "24") == 0
+    assert policy.award("new", 3, None, D2024, "01") is None
+    assert policy.award("new", 3, None, date(2023, 12, 31), "24") is None
 
 
 def test_packaging_share_is_capped() -> None:

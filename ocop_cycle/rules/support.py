@@ -92,18 +92,6 @@ class SupportPolicy(BaseModel):
             amount=amount,
         )
 
-    def recognition_support(
-        self,
-        kind: Outcome,
-        stars: int,
-        previous_stars: int | None,
-        decision_date: date,
-        province_code: str,
-    ) -> Decimal:
-        """What a certification earns under this policy (0 when it does not apply)."""
-        found = self.award(kind, stars, previous_stars, decision_date, province_code)
-        return found.amount if found is not None else Decimal(0)
-
     def packaging_support(self, stars: int, cost: Decimal) -> Decimal:
         """The share of a packaging and stamps cost paid, within the cap for the star."""
         cap = self.packaging_cap.get(stars, Decimal(0))
