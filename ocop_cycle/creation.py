@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 import structlog
 
 from ocop_cycle.audit.chain import GENESIS
+from ocop_cycle.clock import to_vn
 from ocop_cycle.errors import (
     DossierNotFound,
     FieldProblem,
@@ -24,7 +25,7 @@ from ocop_cycle.jobs.plan import deadlines_for
 from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.storage.fastpath import Tx
-from ocop_cycle.storage.store import KeyCollision
+from ocop_cycle.storage.store import KeyCollision, OpenSuccessorExists
 from ocop_cycle.workflows.commands import (
     CreateRound,
     ImportCertificate,
@@ -43,6 +44,12 @@ __all__ = ["Creations"]
 
 log = structlog.get_logger("ocop_cycle")
 
+ALREADY_OPEN = Reason(
+    "reevaluation.already_open",
+    "Đã có hồ sơ đánh giá lại đang xử lý",
+    "a re-evaluation of this certificate is already open",
+)
+
 
 class Creations:
     """Creates dossiers and rounds on the core's store, rules and clock."""
@@ -54,11 +61,13 @@ class Creations:
         self.clock = core.clock
 
     def create_round(self, command: CreateRound, actor: Actor) -> Round:
-        """Open an evaluation round; the same round opened again is returned, not duplicated."""
-        allowed = {Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.MINISTRY, Role.SYSTEM}
-        if actor.role not in allowed or (
-            actor.role is not Role.SYSTEM and actor.jurisdiction != command.jurisdiction_code
-        ):
+        """Open an evaluation round; the same round opened again is returned, not duplicated.
+
+        Who may open one is profile data (``permissions.create_round``, under the profile in
+        force today), and only for the actor's own jurisdiction (the ministry's is ``VN``).
+        """
+        profile = self.rules.profile_in_force(to_vn(self.clock.now()).date())
+        if actor.role not in profile.permissions.get("create_round", ()):
             raise PermissionDenied(
                 "create_round",
                 actor.role.value,
@@ -66,7 +75,18 @@ class Creations:
                 Reason(
                     "permission.role",
                     "Chỉ cơ quan thường trực OCOP của địa bàn được mở đợt đánh giá",
-                    "only the OCOP office of the round's jurisdiction may open it",
+                    f"role {actor.role.value} may not open a round under {profile.id}",
+                ),
+            )
+        if actor.jurisdiction != command.jurisdiction_code:
+            raise PermissionDenied(
+                "create_round",
+                actor.role.value,
+                actor.jurisdiction,
+                Reason(
+                    "permission.jurisdiction",
+                    "Đợt đánh giá không thuộc địa bàn quản lý của người thực hiện",
+                    f"the round's jurisdiction {command.jurisdiction_code} is not the actor's",
                 ),
             )
         row = {"id": uuid4(), **command.model_dump(), "created_at": self.clock.now()}
@@ -119,6 +139,7 @@ class Creations:
     def _create(
         self,
         conn: Tx,
+        _before: Dossier | None = None,
         *,
         trigger: str,
         payload: dict[str, Any],
@@ -177,14 +198,17 @@ class Creations:
         profile = self.rules.profile_in_force(occurred.date())
         self._check_product("RegisterDossier", command.product)
         self._check_jurisdiction("RegisterDossier", profile, command.district_code)
-        authorize_creation(
-            profile,
-            actor,
-            "register",
-            command.commune_code,
-            command.district_code,
-            command.province_code,
-        )
+
+        def authorise(_tx: Tx, _found: dict[str, Any] | None) -> None:
+            authorize_creation(
+                profile,
+                actor,
+                "register",
+                command.commune_code,
+                command.district_code,
+                command.province_code,
+            )
+
         payload = creation_payload(
             kind=DossierKind.NEW,
             producer=command.producer,
@@ -203,7 +227,7 @@ class Creations:
             occurred=occurred,
             now=now,
         )
-        return self.core.idempotent(command, body)
+        return self.core.run(command, authorise, body)
 
     def import_certificate(self, command: ImportCertificate, actor: Actor) -> Dossier:
         occurred, now = self.core.times(command)
@@ -225,14 +249,17 @@ class Creations:
         if problems:
             raise InvalidCommand("ImportCertificate", problems)
         self._check_product("ImportCertificate", command.product)
-        authorize_creation(
-            profile,
-            actor,
-            "import_certificate",
-            command.commune_code,
-            command.district_code,
-            command.province_code,
-        )
+
+        def authorise(_tx: Tx, _found: dict[str, Any] | None) -> None:
+            authorize_creation(
+                profile,
+                actor,
+                "import_certificate",
+                command.commune_code,
+                command.district_code,
+                command.province_code,
+            )
+
         payload = import_payload(command, profile)
         body = partial(
             self._create,
@@ -243,26 +270,36 @@ class Creations:
             occurred=occurred,
             now=now,
         )
-        return self.core.idempotent(command, body)
+        return self.core.run(command, authorise, body)
 
     def register_reevaluation(self, command: RegisterReevaluation, actor: Actor) -> Dossier:
         occurred, now = self.core.times(command)
         profile = self.rules.profile_in_force(occurred.date())
 
-        def body(conn: Tx) -> Dossier:
-            before = self.store.load(conn, command.predecessor_id)
+        def codes(before: Dossier) -> tuple[str | None, str | None, str]:
+            return (
+                command.commune_code or before.commune_code,
+                command.district_code or before.district_code,
+                command.province_code or before.province_code,
+            )
+
+        def authorise(tx: Tx, _found: dict[str, Any] | None) -> Dossier:
+            before = self.store.load(tx, command.predecessor_id)
             if before is None:
                 raise DossierNotFound(command.predecessor_id)
-            commune = command.commune_code or before.commune_code
-            district = command.district_code or before.district_code
-            province = command.province_code or before.province_code
+            commune, district, province = codes(before)
             self._check_jurisdiction("RegisterReevaluation", profile, district)
             authorize_creation(profile, actor, "register_reevaluation", commune, district, province)
             if actor.role is Role.PRODUCER and actor.id != str(before.producer_id):
                 authorize(profile, actor, "register_reevaluation", before)
-            reasons = self._reevaluation_refusals(conn, before, command.kind)
+            return before
+
+        def body(tx: Tx, before: Dossier | None) -> Dossier:
+            assert before is not None
+            reasons = self._reevaluation_refusals(tx, before, command.kind)
             if reasons:
                 raise GuardRefused(before.id, "register_reevaluation", reasons)
+            commune, district, province = codes(before)
             payload = {
                 "kind": command.kind,
                 "producer": {
@@ -282,17 +319,21 @@ class Creations:
                 "predecessor_id": str(before.id),
                 "note": command.note,
             }
-            return self._create(
-                conn,
-                trigger="register_reevaluation",
-                payload=payload,
-                actor=actor,
-                profile=profile,
-                occurred=occurred,
-                now=now,
-            )
+            try:
+                return self._create(
+                    tx,
+                    trigger="register_reevaluation",
+                    payload=payload,
+                    actor=actor,
+                    profile=profile,
+                    occurred=occurred,
+                    now=now,
+                )
+            except OpenSuccessorExists:
+                # A racing call opened one first (the database's unique index said so).
+                raise GuardRefused(before.id, "register_reevaluation", [ALREADY_OPEN]) from None
 
-        return self.core.idempotent(command, body)
+        return self.core.run(command, authorise, body)
 
     def _reevaluation_refusals(self, conn: Tx, before: Dossier, kind: str) -> list[Reason]:
         reasons = []
@@ -305,13 +346,7 @@ class Creations:
                 )
             )
         if self.store.open_successor(conn, before.id) is not None:
-            reasons.append(
-                Reason(
-                    "reevaluation.already_open",
-                    "Đã có hồ sơ đánh giá lại đang xử lý",
-                    "a re-evaluation of this certificate is already open",
-                )
-            )
+            reasons.append(ALREADY_OPEN)
         if kind == "upgrade" and (before.certified_stars or 0) >= 5:
             reasons.append(
                 Reason(

@@ -12,7 +12,6 @@ from typing import Any, Self, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Engine as SAEngine
-from sqlalchemy import func, select
 
 from ocop_cycle.clock import Clock, SystemClock
 from ocop_cycle.creation import Creations
@@ -31,7 +30,6 @@ from ocop_cycle.storage.database import (
     upgrade,
 )
 from ocop_cycle.storage.outbox import Notification, Outbox
-from ocop_cycle.storage.schema import dossiers, events
 from ocop_cycle.storage.store import Store
 from ocop_cycle.workflows.commands import (
     AssignRound,
@@ -165,17 +163,11 @@ class Engine:
 
     def dossiers(self, *, state: DossierState | None = None, limit: int = 1000) -> list[Dossier]:
         """Dossiers, newest registration first, optionally in one state."""
-        stmt = select(dossiers).order_by(dossiers.c.registered_at.desc()).limit(limit)
-        if state is not None:
-            stmt = stmt.where(dossiers.c.state == state.value)
-        with self.sa_engine.connect() as conn:
-            rows = conn.execute(stmt).mappings().all()
-        return [Dossier.model_validate(dict(r)) for r in rows]
+        return self._store.list_dossiers(state.value if state is not None else None, limit)
 
     def count_events(self) -> int:
         """How many events the log holds."""
-        with self.sa_engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+        return self._store.count_events()
 
     # -- outbox -------------------------------------------------------------------------------
 

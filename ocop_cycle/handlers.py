@@ -22,11 +22,13 @@ import structlog
 from ocop_cycle.audit.chain import actor_document, canonical, event_hash
 from ocop_cycle.clock import Clock, to_vn
 from ocop_cycle.errors import (
+    CommandRefused,
     ConcurrencyConflict,
     DossierNotFound,
     FieldProblem,
     IdempotencyKeyReused,
     InvalidCommand,
+    NotFound,
     RoundNotFound,
 )
 from ocop_cycle.jobs.plan import deadlines_for
@@ -56,7 +58,13 @@ from ocop_cycle.workflows.permissions import authorize
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE
 from ocop_cycle.workflows.upcast import current_version
 
-__all__ = ["Handlers"]
+__all__ = ["Authorise", "Body", "Handlers"]
+
+#: Loads what the command acts on and authorises the actor (given the idempotency record when
+#: the key was used before); returns the dossier acted on, if any.
+Authorise = Callable[[Tx, dict[str, Any] | None], Dossier | None]
+#: The command's work inside the transaction, given what ``Authorise`` loaded.
+Body = Callable[[Tx, Dossier | None], Dossier]
 
 log = structlog.get_logger("ocop_cycle")
 
@@ -142,49 +150,63 @@ class Handlers:
         body = command.model_dump_json(exclude={"idempotency_key"})
         return hashlib.sha256(f"{type(command).__name__}|{body}".encode()).hexdigest()
 
-    def _replayed(self, conn: Tx, command: Command) -> Dossier | None:
-        """The first result of a repeated idempotency key, or None when the key is new."""
+    def _replayed(self, tx: Tx, command: Command, authorise: Authorise) -> Dossier | None:
+        """The first result of a repeated idempotency key, or None when the key is new.
+
+        The actor is authorised before anything about the key is told: a key is not a pass.
+        """
         key = command.idempotency_key
-        if key is None:
-            return None
-        found = self.store.idempotent(conn, key)
+        assert key is not None
+        found = self.store.idempotent(tx, key)
         if found is None:
             return None
+        authorise(tx, found)
         if found["command"] != type(command).__name__ or found["fingerprint"] != (
             self._fingerprint(command)
         ):
             raise IdempotencyKeyReused(key)
-        dossier = fold(self.store.events(conn, found["dossier_id"], found["version"]))
-        assert dossier is not None
+        dossier = fold(self.store.events(tx, found["dossier_id"], found["version"]))
+        if dossier is None:  # the key's dossier is gone: the store was tampered with
+            raise DossierNotFound(found["dossier_id"])
         return dossier
 
-    def idempotent(self, command: Command, body: Callable[[Tx], Dossier]) -> Dossier:
-        """Run ``body`` in one write transaction, honouring the command's idempotency key."""
+    def run(self, command: Command, authorise: Authorise, body: Body) -> Dossier:
+        """One command in one write transaction: authorise, resolve the idempotency key, run.
+
+        A repeated key returns the first result and writes nothing. When a racing call with the
+        same key commits first, this one fails on whatever the first one changed (a taken key, a
+        moved version, a state that no longer allows the command, an open successor): the key
+        is then settled again, so every caller of one keyed command gets its one result.
+        """
+        key = command.idempotency_key
         try:
-            with self.store.write() as conn:
-                first = self._replayed(conn, command)
-                if first is not None:
-                    return first
-                result = body(conn)
-                if command.idempotency_key is not None:
+            with self.store.write() as tx:
+                if key is not None:
+                    first = self._replayed(tx, command, authorise)
+                    if first is not None:
+                        return first
+                before = authorise(tx, None)
+                result = body(tx, before)
+                if key is not None:
                     self.store.remember(
-                        conn,
-                        command.idempotency_key,
+                        tx,
+                        key,
                         type(command).__name__,
                         self._fingerprint(command),
                         result.id,
                         result.version,
+                        before.version if before is not None else 0,
                         self.clock.now(),
                     )
                 return result
-        except (KeyCollision, ConcurrencyConflict):
-            # A racing duplicate of this very command won: return its result, not an error.
-            if command.idempotency_key is not None:
-                with self.store.read() as conn:
-                    first = self._replayed(conn, command)
-                if first is not None:
-                    return first
-            raise
+        except (KeyCollision, ConcurrencyConflict, CommandRefused, NotFound):
+            if key is None:
+                raise
+            with self.store.read() as tx:
+                first = self._replayed(tx, command, authorise)
+            if first is None:
+                raise
+            return first
 
     def times(self, command: Command) -> tuple[datetime, datetime]:
         now = to_vn(self.clock.now())
@@ -198,26 +220,58 @@ class Handlers:
     def transition(self, command: DossierCommand, actor: Actor) -> Dossier:
         """Run a command on an existing dossier in its own transaction."""
         occurred, now = self.times(command)
-        return self.idempotent(
-            command, lambda tx: self.transition_in(tx, command, actor, occurred, now)
-        )
+
+        def authorise(tx: Tx, found: dict[str, Any] | None) -> Dossier:
+            return self.authorise(tx, command, actor, found)
+
+        def body(tx: Tx, before: Dossier | None) -> Dossier:
+            assert before is not None
+            return self.transition_in(tx, command, actor, occurred, now, before=before)
+
+        return self.run(command, authorise, body)
+
+    def authorise(
+        self,
+        tx: Tx,
+        command: DossierCommand,
+        actor: Actor,
+        found: dict[str, Any] | None = None,
+        *,
+        on_deadline: bool = False,
+    ) -> Dossier:
+        """Load the dossier and authorise ``actor``; for a replayed key, as the first call found
+        the dossier (its version then), so the same call is allowed again and no other is."""
+        before: Dossier | None
+        if found is not None and found["dossier_id"] == command.dossier_id:
+            before = fold(self.store.events(tx, command.dossier_id, found["base_version"] or None))
+        else:
+            before = self.store.load(tx, command.dossier_id)
+        if before is None:
+            raise DossierNotFound(command.dossier_id)
+        profile = self.rules.profile(before.profile_id)
+        authorize(profile, actor, type(command).trigger, before, on_deadline=on_deadline)
+        return before
 
     def transition_in(
-        self, tx: Tx, command: DossierCommand, actor: Actor, occurred: datetime, now: datetime
+        self,
+        tx: Tx,
+        command: DossierCommand,
+        actor: Actor,
+        occurred: datetime,
+        now: datetime,
+        *,
+        before: Dossier,
     ) -> Dossier:
-        """Run a command inside an open transaction (the scheduler applies deadlines so).
+        """Run an authorised command inside an open transaction (the scheduler applies
+        deadlines so).
 
         Everything that can refuse runs before the first write, so a refusal leaves the
         transaction as it found it.
         """
         trigger = type(command).trigger
-        before = self.store.load(tx, command.dossier_id)
-        if before is None:
-            raise DossierNotFound(command.dossier_id)
         if command.expected_version is not None and command.expected_version != before.version:
             raise ConcurrencyConflict(before.id, command.expected_version, before.version)
         profile = self.rules.profile(before.profile_id)
-        authorize(profile, actor, trigger, before)
         round_ = None
         result = None
         if isinstance(command, AssignRound):
@@ -241,9 +295,10 @@ class Handlers:
             predecessor = self.store.load(tx, before.predecessor_id)
         payload = transition_payload(command, before, profile, occurred.date(), result, predecessor)
         event, after = self._append(tx, before, trigger, payload, actor, profile, occurred, now)
-        # The machine decides, the fold records: they must agree, or the code is wrong (the
-        # failed assertion rolls the transaction back).
-        assert after.state is state, (after.state, state)
+        # The machine decides, the fold records: they must agree, or the code is wrong. Not an
+        # assert: ``python -O`` would drop it, and the transaction must roll back.
+        if after.state is not state:
+            raise RuntimeError(f"fold gives {after.state} where the machine gives {state}")
         self.store.add_deadlines(tx, deadlines_for(event, after, profile, round_), now)
         log.info(
             "dossier.transition",

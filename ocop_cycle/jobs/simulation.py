@@ -42,9 +42,9 @@ def run_until(
             break
         if due > clock.now():
             clock.set(due)
+        # Other sweepers may be at work on the same database: what they apply is simply not in
+        # this report. A sweep ends only when nothing is due, so the loop always moves on.
         report = sweeper.sweep()
-        if not report.applied:
-            raise RuntimeError(f"deadline due at {due} could not be applied (conflicts)")
         for item in report.applied:
             applied.append(item)
             if on_applied is not None:

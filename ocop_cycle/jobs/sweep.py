@@ -18,12 +18,11 @@ from uuid import UUID
 
 import structlog
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import bindparam, select, update
 
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
-from ocop_cycle.storage.fastpath import Prepared, Tx
-from ocop_cycle.storage.schema import deadlines, rounds
+from ocop_cycle.storage.deadlines import DeadlineQueue
+from ocop_cycle.storage.fastpath import Tx
 from ocop_cycle.workflows.commands import (
     AssignRound,
     DossierCommand,
@@ -47,7 +46,6 @@ log = structlog.get_logger("ocop_cycle.jobs")
 
 S = DossierState
 _AWAITING_COUNCIL = {S.COMMUNE_VERIFIED, S.FORWARDED_PROVINCE, S.FORWARDED_CENTRAL}
-D = deadlines.c
 
 
 class Deadline(BaseModel):
@@ -111,56 +109,18 @@ class Sweeper:
         self.actor = actor or Actor.system()
         self._store = engine._store
         self._handlers = engine._handlers
-        dialect = engine.sa_engine.dialect
-        columns = [D.id, D.key, D.kind, D.dossier_id, D.round_id, D.due_at, D.status, D.detail]
-        due = (
-            select(*columns)
-            .where(D.status == "pending", D.due_at <= bindparam("now"))
-            .order_by(D.due_at, D.id)
-            .limit(1)
-        )
-        if dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        self._claim = Prepared(due, dialect, result_columns=columns)
-        self._settle = Prepared(
-            update(deadlines)
-            .where(D.id == bindparam("b_id"), D.status == "pending")
-            .values(
-                status=bindparam("b_status"),
-                applied_at=bindparam("b_applied_at"),
-                lateness_seconds=bindparam("b_lateness"),
-                outcome=bindparam("b_outcome"),
-            ),
-            dialect,
-        )
-        later = (
-            select(*rounds.c)
-            .where(
-                rounds.c.jurisdiction_code == bindparam("jurisdiction"),
-                rounds.c.scoring_deadline > bindparam("after"),
-            )
-            .order_by(rounds.c.scoring_deadline, rounds.c.number)
-            .limit(1)
-        )
-        self._next_round = Prepared(later, dialect, result_columns=list(rounds.c))
+        self._queue = DeadlineQueue(engine.sa_engine)
 
     # -- queries ------------------------------------------------------------------------------
 
     def pending(self, *, due_before: datetime | None = None, limit: int = 1000) -> list[Deadline]:
         """Pending deadlines in due order, optionally only those due before a time."""
-        stmt = select(deadlines).where(D.status == "pending").order_by(D.due_at, D.id)
-        if due_before is not None:
-            stmt = stmt.where(D.due_at < due_before)
-        with self.engine.sa_engine.connect() as conn:
-            rows = conn.execute(stmt.limit(limit)).mappings().all()
-        return [Deadline.model_validate(dict(r)) for r in rows]
+        rows = self._queue.pending(due_before=due_before, limit=limit)
+        return [Deadline.model_validate(r) for r in rows]
 
     def next_due_at(self) -> datetime | None:
         """When the earliest pending deadline falls due, if any."""
-        stmt = select(D.due_at).where(D.status == "pending").order_by(D.due_at).limit(1)
-        with self.engine.sa_engine.connect() as conn:
-            value = conn.execute(stmt).scalar()
-        return value if isinstance(value, datetime) else None
+        return self._queue.next_due_at()
 
     # -- applying -----------------------------------------------------------------------------
 
@@ -186,24 +146,23 @@ class Sweeper:
         return report
 
     def apply_next(self, now: datetime) -> Applied | None:
-        """Claim the earliest due deadline and settle it in one transaction; None if none."""
+        """Claim the earliest due deadline of a dossier no other sweeper holds and settle it in
+        one transaction with its effects; None when nothing is due."""
         with self._store.write() as tx:
-            row = tx.one(self._claim, {"now": now})
+            row = self._queue.claim(tx, now)
             if row is None:
                 return None
             outcome = self._apply(tx, row, now)
             lateness = now - row["due_at"]
-            settled = tx.run(
-                self._settle,
-                {
-                    "b_id": row["id"],
-                    "b_status": "done" if not outcome.startswith("skipped") else "skipped",
-                    "b_applied_at": now,
-                    "b_lateness": int(lateness.total_seconds()),
-                    "b_outcome": outcome[:300],
-                },
+            settled = self._queue.settle(
+                tx,
+                row["id"],
+                status="done" if not outcome.startswith("skipped") else "skipped",
+                applied_at=now,
+                lateness_seconds=int(lateness.total_seconds()),
+                outcome=outcome,
             )
-            if settled != 1:  # someone settled it first: undo everything we did
+            if not settled:  # someone settled it first: undo everything we did
                 raise ConcurrencyConflict(row["dossier_id"], None, None)
         log.info(
             "deadline.applied",
@@ -225,8 +184,12 @@ class Sweeper:
             return f"skipped: {exc}"
         if isinstance(command, str):
             return f"skipped: {command}"
+        handlers = self._handlers
         try:
-            after = self._handlers.transition_in(tx, command, self.actor, row["due_at"], now)
+            before = handlers.authorise(tx, command, self.actor, on_deadline=True)
+            after = handlers.transition_in(
+                tx, command, self.actor, row["due_at"], now, before=before
+            )
         except CommandRefused as exc:
             return f"skipped: {exc}"
         return f"{type(command).trigger} -> {after.state.value}"
@@ -302,11 +265,8 @@ class Sweeper:
 
     def _carry_over(self, tx: Tx, d: Dossier, round_: Round, now: datetime) -> DossierCommand:
         code = round_.jurisdiction_code
-        found = tx.one(
-            self._next_round,
-            {"jurisdiction": code, "after": max(round_.scoring_deadline, now.date())},
-        )
-        if found is None:
+        following = self._queue.round_after(tx, code, max(round_.scoring_deadline, now.date()))
+        if following is None:
             return FlagRoundMissed(
                 dossier_id=d.id,
                 round_id=round_.id,
@@ -319,7 +279,6 @@ class Sweeper:
                     ),
                 ),
             )
-        following = Round.model_validate(found)
         return AssignRound(
             dossier_id=d.id,
             round_id=following.id,

@@ -18,6 +18,7 @@ from ocop_cycle.rules.authority import Level, Role
 
 __all__ = [
     "COMMANDS",
+    "DEADLINE_COMMANDS",
     "CouncilRules",
     "Durations",
     "RuleProfile",
@@ -38,6 +39,18 @@ COMMANDS = (
     "withdraw",
     "start_monitoring",
     "record_inspection",
+    "mark_renewal_due",
+    "expire",
+    "remind",
+    "escalate_inspection",
+    "flag_round_missed",
+    "create_round",
+)
+
+#: Commands the scheduler may apply when one of the dossier's deadlines falls due.
+DEADLINE_COMMANDS = (
+    "withdraw",
+    "assign_round",
     "mark_renewal_due",
     "expire",
     "remind",
@@ -142,6 +155,10 @@ class RuleProfile(BaseModel):
     durations: Durations
     require_round_for_scoring: bool
     permissions: dict[str, tuple[Role, ...]]
+    #: What the system actor may do, and only when a deadline of the dossier falls due: a
+    #: supplement deadline withdraws, a passed round carries over, an expiry expires. Nothing
+    #: else is ever done in the system's name.
+    deadline_commands: tuple[str, ...]
 
     @model_validator(mode="after")
     def _check(self) -> RuleProfile:
@@ -165,6 +182,12 @@ class RuleProfile(BaseModel):
             problems.append(f"permissions missing for {missing}")
         if unknown:
             problems.append(f"permissions for unknown commands {unknown}")
+        for command, roles in self.permissions.items():
+            if Role.SYSTEM in roles and command not in self.deadline_commands:
+                problems.append(f"the system actor may not {command}: it is not a deadline command")
+        stray = [c for c in self.deadline_commands if c not in DEADLINE_COMMANDS]
+        if stray:
+            problems.append(f"deadline_commands names commands no deadline applies: {stray}")
         if self.in_force_until is not None and self.in_force_until < self.in_force_from:
             problems.append("in_force_until is before in_force_from")
         if problems:

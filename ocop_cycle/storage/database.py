@@ -21,7 +21,7 @@ __all__ = ["DEFAULT_URL", "SqliteSettings", "create_database_engine", "upgrade"]
 DEFAULT_URL = "sqlite:///ocop.db"
 _MIGRATIONS = "ocop_cycle.storage:migrations"
 VERSION_TABLE = "ocop_alembic_version"
-HEAD = "0003"
+HEAD = "0004"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, bindparam, or_, select, update
 
+from ocop_cycle.storage.failures import translated
 from ocop_cycle.storage.fastpath import Prepared, transaction
 from ocop_cycle.storage.schema import outbox
 
@@ -79,7 +80,7 @@ class Outbox:
     ) -> list[Notification]:
         """Lease up to ``limit`` unacknowledged notifications to ``consumer``, oldest first."""
         until = now + lease
-        with transaction(self.engine) as tx:
+        with translated(self.engine), transaction(self.engine) as tx:
             rows = tx.all(self._claimable, {"now": now, "limit": limit})
             for row in rows:
                 tx.run(self._claim, {"b_id": row["id"], "b_by": consumer, "b_until": until})
@@ -91,7 +92,7 @@ class Outbox:
     def ack(self, notification_ids: Iterable[UUID], now: datetime) -> int:
         """Mark notifications delivered; returns how many were newly acknowledged."""
         done = 0
-        with transaction(self.engine) as tx:
+        with translated(self.engine), transaction(self.engine) as tx:
             for nid in notification_ids:
                 done += tx.run(self._ack, {"b_nid": nid, "b_at": now})
         return done
@@ -101,6 +102,6 @@ class Outbox:
         stmt = select(outbox).order_by(OB.id).limit(limit)
         if not include_acked:
             stmt = stmt.where(OB.acked_at.is_(None))
-        with self.engine.connect() as conn:
+        with translated(self.engine), self.engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         return [Notification.model_validate(dict(r)) for r in rows]

@@ -23,12 +23,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ocop_cycle.storage.types import AwareDateTime, DecimalScore, JsonDocument
 
 __all__ = [
+    "OPEN_SUCCESSOR",
     "Base",
     "CheckpointHeadRow",
     "CheckpointRow",
@@ -60,6 +62,13 @@ metadata = MetaData(
         "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
         "pk": "pk_%(table_name)s",
     }
+)
+
+#: The rows of successors still open (not in a terminal state); kept in step with
+#: ``workflows.states.TERMINAL_STATES`` by a test.
+OPEN_SUCCESSOR = text(
+    "predecessor_id IS NOT NULL AND state NOT IN "
+    "('renewed', 'revoked', 'not_recognized', 'withdrawn', 'rejected')"
 )
 
 #: A global ordering id: BIGINT on PostgreSQL, SQLite's INTEGER rowid alias.
@@ -121,6 +130,17 @@ class DossierRow(Base):
     """The projection: each dossier's current state, derived from its events."""
 
     __tablename__ = "ocop_dossiers"
+    # One open re-evaluation per certificate, enforced by the database: two processes that
+    # both saw none cannot both insert one (the second waits, then fails on this index).
+    __table_args__ = (
+        Index(
+            "uq_ocop_dossiers_open_successor",
+            "predecessor_id",
+            unique=True,
+            sqlite_where=OPEN_SUCCESSOR,
+            postgresql_where=OPEN_SUCCESSOR,
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
@@ -269,6 +289,9 @@ class IdempotencyRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     dossier_id: Mapped[UUID] = mapped_column()
     version: Mapped[int] = mapped_column(Integer)
+    #: The dossier's version before the command (0 for a creation): a replay is authorised
+    #: against the dossier as the first call found it.
+    base_version: Mapped[int | None] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 

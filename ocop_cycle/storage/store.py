@@ -8,18 +8,19 @@ checked against the version it was read at, and the outbox rows. Statements are 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, and_, bindparam, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ocop_cycle.errors import ConcurrencyConflict, SchemaNotReady, StorageError
+from ocop_cycle.errors import ConcurrencyConflict
 from ocop_cycle.jobs.plan import DeadlineSpec
 from ocop_cycle.rules.authority import Actor
+from ocop_cycle.storage.failures import translated
 from ocop_cycle.storage.fastpath import Prepared, Tx, transaction
 from ocop_cycle.storage.schema import (
     deadlines,
@@ -36,11 +37,15 @@ from ocop_cycle.workflows.notices import Notice
 from ocop_cycle.workflows.states import TERMINAL_STATES
 from ocop_cycle.workflows.upcast import upcast
 
-__all__ = ["KeyCollision", "Store"]
+__all__ = ["KeyCollision", "OpenSuccessorExists", "Store"]
 
 
 class KeyCollision(Exception):
     """A natural key (idempotency key, round number) is taken (internal signal)."""
+
+
+class OpenSuccessorExists(Exception):
+    """The certificate already has an open re-evaluation (internal signal, from the index)."""
 
 
 D = dossiers.c
@@ -179,32 +184,43 @@ class Store:
         )
         dbapi = engine.dialect.loaded_dbapi
         self._integrity_error: type[Exception] = dbapi.IntegrityError
-        self._database_error: type[Exception] = dbapi.DatabaseError
 
     # -- transactions -------------------------------------------------------------------------
+
+    def guard(self) -> AbstractContextManager[None]:
+        """Driver and SQLAlchemy errors out as ocop-cycle's (connecting included)."""
+        return translated(self.engine)
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """One write transaction; database errors come out as ocop-cycle errors."""
-        try:
-            with transaction(self.engine) as tx:
-                yield tx
-        except self._integrity_error as exc:
-            raise StorageError(f"integrity error: {exc}", detail=str(exc)) from exc
-        except self._database_error as exc:
-            raise _translate(exc) from exc
+        with self.guard(), transaction(self.engine) as tx:
+            yield tx
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
         """A read-only transaction (never takes SQLite's write lock)."""
-        connection = self.engine.raw_connection()
-        try:
-            yield Tx(connection.cursor())
-        except self._database_error as exc:
-            raise _translate(exc) from exc
-        finally:
-            connection.rollback()
-            connection.close()
+        with self.guard():
+            connection = self.engine.raw_connection()
+            try:
+                yield Tx(connection.cursor())
+            finally:
+                connection.rollback()
+                connection.close()
+
+    def list_dossiers(self, state: str | None, limit: int) -> list[Dossier]:
+        """Dossiers, newest registration first, optionally in one state."""
+        stmt = select(dossiers).order_by(D.registered_at.desc()).limit(limit)
+        if state is not None:
+            stmt = stmt.where(D.state == state)
+        with self.guard(), self.engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        return [Dossier.model_validate(dict(r)) for r in rows]
+
+    def count_events(self) -> int:
+        """How many events the log holds."""
+        with self.guard(), self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -264,6 +280,7 @@ class Store:
         fingerprint: str,
         dossier_id: UUID,
         version: int,
+        base_version: int,
         at: datetime,
     ) -> None:
         """Record an idempotency key; ``KeyCollision`` when another writer recorded it first."""
@@ -273,6 +290,7 @@ class Store:
             "fingerprint": fingerprint,
             "dossier_id": dossier_id,
             "version": version,
+            "base_version": base_version,
             "recorded_at": at,
         }
         try:
@@ -286,8 +304,18 @@ class Store:
         tx.run(self._insert_product, product)
 
     def create(self, tx: Tx, dossier: Dossier, event: Event, notices: Sequence[Notice]) -> None:
-        """Insert a new dossier's projection and first event."""
-        tx.run(self._insert_dossier, dossier_row(dossier))
+        """Insert a new dossier's projection and first event.
+
+        ``OpenSuccessorExists`` when the dossier re-evaluates a certificate that already has an
+        open re-evaluation: on PostgreSQL a racing insert waits on the unique index for the
+        first transaction, then fails here.
+        """
+        try:
+            tx.run(self._insert_dossier, dossier_row(dossier))
+        except self._integrity_error as exc:
+            if dossier.predecessor_id is None:
+                raise
+            raise OpenSuccessorExists(str(dossier.predecessor_id)) from exc
         tx.run(self._insert_event, event_row(event))
         self._notify(tx, notices, event)
 
@@ -356,12 +384,3 @@ class Store:
                     "created_at": event.recorded_at,
                 },
             )
-
-
-def _translate(exc: Exception) -> StorageError:
-    text = str(exc).lower()
-    if "no such table" in text or ("relation" in text and "does not exist" in text):
-        return SchemaNotReady(
-            "ocop-cycle tables are missing: run `ocop-cycle db upgrade`", detail=str(exc)
-        )
-    return StorageError(f"database error: {exc}", detail=str(exc))

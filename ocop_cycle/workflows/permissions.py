@@ -76,8 +76,30 @@ def _check_scope(
     )
 
 
-def authorize(profile: RuleProfile, actor: Actor, trigger: str, dossier: Dossier) -> None:
-    """Raise ``PermissionDenied`` unless ``actor`` may fire ``trigger`` on ``dossier``."""
+def authorize(
+    profile: RuleProfile,
+    actor: Actor,
+    trigger: str,
+    dossier: Dossier,
+    *,
+    on_deadline: bool = False,
+) -> None:
+    """Raise ``PermissionDenied`` unless ``actor`` may fire ``trigger`` on ``dossier``.
+
+    The system actor acts only for deadlines: on a due deadline of the dossier it may apply the
+    profile's ``deadline_commands``; otherwise only what the permission data grants it (the
+    commands whose guards check the date themselves, such as ``expire``).
+    """
+    if actor.role is Role.SYSTEM and on_deadline:
+        if trigger in profile.deadline_commands:
+            return
+        raise _denied(
+            trigger,
+            actor,
+            "permission.system_deadline_only",
+            "Hệ thống chỉ thực hiện các thao tác đến hạn",
+            f"the system actor applies deadlines only; {trigger} is not a deadline command",
+        )
     roles = allowed_roles(profile, trigger, dossier)
     if roles is None:
         return  # no tier acts in this state: the machine reports the invalid transition

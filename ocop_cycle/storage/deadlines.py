@@ -1,0 +1,164 @@
+"""The deadline queue: what is due, claimed one dossier at a time, settled once.
+
+Exactly once and in due order, with several schedulers on one database: a sweeper first locks
+the *dossier* whose deadline is due earliest (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so other
+sweepers take other dossiers), then takes that dossier's earliest pending deadline. Every
+sweeper works a dossier only under its row lock, so a dossier's deadlines are applied one after
+the other in due order: a later expiry can never overtake the statutory renewal notice that
+falls due before it. Settling is a compare-and-set on ``status = 'pending'``. On SQLite the write
+transaction (BEGIN IMMEDIATE) serialises sweepers and the earliest due row is the dossier's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Engine, bindparam, select, update
+
+from ocop_cycle.storage.failures import translated
+from ocop_cycle.storage.fastpath import Prepared, Tx
+from ocop_cycle.storage.schema import deadlines, dossiers, rounds
+from ocop_cycle.workflows.model import Round
+
+__all__ = ["DeadlineQueue"]
+
+D = deadlines.c
+#: How many due rows a claim looks through for a dossier no other sweeper holds.
+_WINDOW = 64
+
+
+class DeadlineQueue:
+    """Claims and settles due deadlines; reads the queue for operators."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        dialect = engine.dialect
+        self.locking = dialect.name == "postgresql"
+        columns = [D.id, D.key, D.kind, D.dossier_id, D.round_id, D.due_at, D.status, D.detail]
+        due = (D.status == "pending", D.due_at <= bindparam("now"))
+        self._earliest = Prepared(
+            select(*columns).where(*due).order_by(D.due_at, D.id).limit(1),
+            dialect,
+            result_columns=columns,
+        )
+        self._earliest_of = Prepared(
+            select(*columns)
+            .where(D.dossier_id == bindparam("dossier_id"), *due)
+            .order_by(D.due_at, D.id)
+            .limit(1),
+            dialect,
+            result_columns=columns,
+        )
+        window = select(D.dossier_id, D.due_at, D.id).where(*due)
+        candidates = window.order_by(D.due_at, D.id).limit(_WINDOW).subquery()
+        free = (
+            select(dossiers.c.id)
+            .join(candidates, candidates.c.dossier_id == dossiers.c.id)
+            .order_by(candidates.c.due_at, candidates.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True, of=dossiers)
+        )
+        self._lock_free = Prepared(free, dialect, result_columns=[dossiers.c.id])
+        self._lock_one = Prepared(
+            select(dossiers.c.id).where(dossiers.c.id == bindparam("id")).with_for_update(),
+            dialect,
+            result_columns=[dossiers.c.id],
+        )
+        self._settle = Prepared(
+            update(deadlines)
+            .where(D.id == bindparam("b_id"), D.status == "pending")
+            .values(
+                status=bindparam("b_status"),
+                applied_at=bindparam("b_applied_at"),
+                lateness_seconds=bindparam("b_lateness"),
+                outcome=bindparam("b_outcome"),
+            ),
+            dialect,
+        )
+        later = (
+            select(*rounds.c)
+            .where(
+                rounds.c.jurisdiction_code == bindparam("jurisdiction"),
+                rounds.c.scoring_deadline > bindparam("after"),
+            )
+            .order_by(rounds.c.scoring_deadline, rounds.c.number)
+            .limit(1)
+        )
+        self._next_round = Prepared(later, dialect, result_columns=list(rounds.c))
+
+    def claim(self, tx: Tx, now: datetime) -> dict[str, Any] | None:
+        """The earliest pending deadline due at ``now`` of a dossier this transaction now holds
+        locked, or None when nothing is due.
+
+        When every due dossier is held by another sweeper, wait for the earliest one rather than
+        give up: the caller's loop then always ends with nothing due.
+        """
+        if not self.locking:
+            return tx.one(self._earliest, {"now": now})
+        while True:
+            held = tx.one(self._lock_free, {"now": now})
+            if held is None:
+                first = tx.one(self._earliest, {"now": now})
+                if first is None:
+                    return None
+                if tx.one(self._lock_one, {"id": first["dossier_id"]}) is None:
+                    return first  # no projection to lock: settled as moot by the caller
+                held = {"id": first["dossier_id"]}
+            row = tx.one(self._earliest_of, {"dossier_id": held["id"], "now": now})
+            if row is not None:
+                return row
+            # Another sweeper settled that dossier's last due deadline while we waited.
+
+    def settle(
+        self,
+        tx: Tx,
+        deadline_id: int,
+        *,
+        status: str,
+        applied_at: datetime,
+        lateness_seconds: int,
+        outcome: str,
+    ) -> bool:
+        """Mark a claimed deadline done or skipped; False when someone settled it first."""
+        settled = tx.run(
+            self._settle,
+            {
+                "b_id": deadline_id,
+                "b_status": status,
+                "b_applied_at": applied_at,
+                "b_lateness": lateness_seconds,
+                "b_outcome": outcome[:300],
+            },
+        )
+        return settled == 1
+
+    def round_after(self, tx: Tx, jurisdiction: str, after: Any) -> Round | None:
+        """The jurisdiction's first round whose scoring deadline is after ``after``."""
+        found = tx.one(self._next_round, {"jurisdiction": jurisdiction, "after": after})
+        return Round.model_validate(found) if found is not None else None
+
+    def pending(
+        self, *, due_before: datetime | None = None, limit: int = 1000
+    ) -> Sequence[dict[str, Any]]:
+        """Pending deadline rows in due order, optionally only those due before a time."""
+        stmt = select(deadlines).where(D.status == "pending").order_by(D.due_at, D.id)
+        if due_before is not None:
+            stmt = stmt.where(D.due_at < due_before)
+        with translated(self.engine), self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt.limit(limit)).mappings().all()]
+
+    def next_due_at(self) -> datetime | None:
+        """When the earliest pending deadline falls due, if any."""
+        stmt = select(D.due_at).where(D.status == "pending").order_by(D.due_at).limit(1)
+        with translated(self.engine), self.engine.connect() as conn:
+            value = conn.execute(stmt).scalar()
+        return value if isinstance(value, datetime) else None
+
+    def for_dossier(self, dossier_id: UUID) -> Sequence[dict[str, Any]]:
+        """Every deadline row of one dossier, in due order."""
+        stmt = select(deadlines).where(D.dossier_id == dossier_id).order_by(D.due_at, D.id)
+        with translated(self.engine), self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings().all()]

@@ -1,0 +1,42 @@
+"""Database failures, translated at the storage boundary into ocop-cycle's error tree.
+
+Hosts catch ``OcopCycleError``; a driver's or SQLAlchemy's exception never escapes storage.
+The original is always chained as ``__cause__`` so nothing is lost for debugging.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ocop_cycle.errors import OcopCycleError, SchemaNotReady, StorageError
+
+__all__ = ["translate", "translated"]
+
+
+def translate(exc: BaseException) -> StorageError:
+    """The ocop-cycle error a database failure means."""
+    text = str(exc).lower()
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return SchemaNotReady(
+            "ocop-cycle tables are missing: run `ocop-cycle db upgrade`", detail=str(exc)
+        )
+    if "integrity" in type(exc).__name__.lower() or "unique" in text:
+        return StorageError(f"integrity error: {exc}", detail=str(exc))
+    return StorageError(f"database error: {exc}", detail=str(exc))
+
+
+@contextmanager
+def translated(engine: Engine) -> Iterator[None]:
+    """Run storage work so that any database failure, connecting included, comes out as a
+    ``StorageError`` (or ``SchemaNotReady``)."""
+    dbapi_error: type[BaseException] = engine.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except OcopCycleError:
+        raise
+    except (dbapi_error, SQLAlchemyError) as exc:
+        raise translate(exc) from exc

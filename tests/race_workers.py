@@ -1,0 +1,75 @@
+"""Module-level functions run in child processes by the exactly-once tests (spawn-safe).
+
+Each child opens its own engine, waits at the barrier so that all children fire together, runs
+one command and reports what it got back: the dossier and version, or the error's class name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from multiprocessing.synchronize import Barrier
+from typing import Any
+from uuid import UUID
+
+from ocop_cycle import Engine, OcopCycleError, Role, SettableClock
+from ocop_cycle.jobs.sweep import Sweeper
+from ocop_cycle.testing import Place
+
+Outcome = tuple[str, str, int]
+
+
+def command(url: str, now: str, spec: dict[str, Any], barrier: Barrier, out: Any) -> None:
+    """Run one command described by ``spec`` when every racer is ready; put the outcome."""
+    engine = Engine.open(url, clock=SettableClock(datetime.fromisoformat(now)))
+    try:
+        place = Place(**spec["place"])
+        actor = place.actor(Role(spec["role"]))
+        key = spec.get("key")
+        barrier.wait(timeout=120)
+        try:
+            if spec["op"] == "reevaluate":
+                d = engine.register_reevaluation(
+                    UUID(spec["predecessor"]),
+                    actor=actor,
+                    kind="re_evaluation",
+                    idempotency_key=key,
+                )
+            elif spec["op"] == "return":
+                d = engine.return_for_supplement(
+                    UUID(spec["dossier"]),
+                    actor=actor,
+                    guidance=spec["guidance"],
+                    idempotency_key=key,
+                )
+            else:
+                d = engine.register(
+                    actor=actor,
+                    producer={"name": "Hợp tác xã Hồ Hồ Cao", "kind": "cooperative"},
+                    product={"name": spec["name"], "group": "food", "product_set": "eggs"},
+                    commune_code=place.commune,
+                    district_code=place.district,
+                    province_code=place.province,
+                    idempotency_key=key,
+                )
+            result: Outcome = ("ok", str(d.id), d.version)
+        except OcopCycleError as exc:
+            result = ("refused", type(exc).__name__, 0)
+        except Exception as exc:  # reported to the parent, which fails the test
+            result = ("crashed", f"{type(exc).__name__}: {exc}", 0)
+    finally:
+        engine.close()
+    out.put(result)
+
+
+def sweep(url: str, now: str, barrier: Barrier, out: Any) -> None:
+    """Sweep everything due at ``now`` together with the other sweepers; put how many."""
+    at = datetime.fromisoformat(now)
+    engine = Engine.open(url, clock=SettableClock(at))
+    try:
+        barrier.wait(timeout=120)
+        report = Sweeper(engine).sweep(now=at)
+        out.put(("ok", report.count, report.conflicts))
+    except Exception as exc:
+        out.put(("crashed", f"{type(exc).__name__}: {exc}", 0))
+    finally:
+        engine.close()

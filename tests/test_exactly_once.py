@@ -1,0 +1,256 @@
+"""Exactly once under concurrency, with real OS processes on SQLite and PostgreSQL.
+
+Every test starts its racers together at a barrier; none sleeps. What each must show is
+counted in the database afterwards, not inferred from timings.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import Counter
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy import func, select
+
+from ocop_cycle import Engine, PermissionDenied, Role, SettableClock
+from ocop_cycle.audit.auditor import Auditor
+from ocop_cycle.clock import VN_TZ
+from ocop_cycle.storage.schema import deadlines, dossiers, events
+from ocop_cycle.testing import Place
+from tests import race_workers
+from tests.helpers_jobs import import_certificates
+from tests.scenario import LANG_GIANG, Walk, snapshot
+
+RACERS = 8
+OTHER_COMMUNE = Place(commune="07375", district="217", province="24")
+pytestmark = pytest.mark.slow
+
+
+def race(url: str, now: datetime, specs: list[dict[str, Any]]) -> list[race_workers.Outcome]:
+    """Run one command per spec, each in its own process, all released at once."""
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(len(specs))
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(target=race_workers.command, args=(url, now.isoformat(), spec, barrier, out))
+        for spec in specs
+    ]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=300) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    crashed = [r for r in results if r[0] == "crashed"]
+    assert crashed == []
+    return results
+
+
+def spec(op: str, role: Role, place: Place = LANG_GIANG, **fields: Any) -> dict[str, Any]:
+    return {"op": op, "role": role.value, "place": asdict(place), **fields}
+
+
+def certificate(engine: Engine) -> UUID:
+    """A certificate imported from 2022, valid while the test runs (clock: March 2023)."""
+    (found,) = import_certificates(engine, 1, date(2022, 6, 1), "race")
+    assert isinstance(found, UUID)
+    return found
+
+
+def successors(engine: Engine, predecessor: UUID) -> int:
+    with engine.sa_engine.connect() as conn:
+        stmt = select(func.count()).where(dossiers.c.predecessor_id == predecessor)
+        return int(conn.execute(stmt).scalar_one())
+
+
+def test_eight_processes_open_one_reevaluation(
+    engine: Engine, clock: SettableClock, db_url: str
+) -> None:
+    """8 processes open a re-evaluation of one certificate at once: exactly one is opened."""
+    old = certificate(engine)
+    racers = [spec("reevaluate", Role.COMMUNE_OFFICER, predecessor=str(old)) for _ in range(RACERS)]
+    results = race(db_url, clock.now(), racers)
+    assert Counter(r[0] for r in results) == {"ok": 1, "refused": RACERS - 1}
+    assert {r[1] for r in results if r[0] == "refused"} == {"GuardRefused"}
+    assert successors(engine, old) == 1
+
+
+@pytest.mark.parametrize("op", ["reevaluate", "return"])
+def test_same_key_same_command_one_result_for_all(
+    engine: Engine, clock: SettableClock, db_url: str, op: str
+) -> None:
+    """The same key and command from 8 processes: all get the same dossier and version."""
+    if op == "reevaluate":
+        target = certificate(engine)
+        command = spec(op, Role.COMMUNE_OFFICER, predecessor=str(target), key="k-reeval")
+    else:
+        target = Walk(engine, clock).register().id
+        command = spec(op, Role.COMMUNE_OFFICER, dossier=str(target), guidance="Bổ sung", key="k")
+    before = snapshot(engine)
+    results = race(db_url, clock.now(), [command] * RACERS)
+    assert {r[0] for r in results} == {"ok"}
+    assert len({(r[1], r[2]) for r in results}) == 1
+    events_added = snapshot(engine)[0] - before[0]
+    assert events_added == 1  # one registration, or one return: written once
+    if op == "reevaluate":
+        assert successors(engine, target) == 1
+    else:
+        assert engine.get(target).version == 2
+
+
+@pytest.mark.parametrize("op", ["register", "return"])
+def test_same_key_different_content_one_winner(
+    engine: Engine, clock: SettableClock, db_url: str, op: str
+) -> None:
+    """Same key, different content: one winner, every other caller IdempotencyKeyReused."""
+    if op == "register":
+        racers = [
+            spec(op, Role.COMMUNE_OFFICER, name=f"Trứng gà {i}", key="k-reg") for i in range(RACERS)
+        ]
+    else:
+        target = Walk(engine, clock).register().id
+        racers = [
+            spec(op, Role.COMMUNE_OFFICER, dossier=str(target), guidance=f"Lần {i}", key="k-ret")
+            for i in range(RACERS)
+        ]
+    before = snapshot(engine)
+    results = race(db_url, clock.now(), racers)
+    assert Counter(r[0] for r in results) == {"ok": 1, "refused": RACERS - 1}
+    assert {r[1] for r in results if r[0] == "refused"} == {"IdempotencyKeyReused"}
+    assert snapshot(engine)[0] - before[0] == 1
+
+
+def test_key_replayed_by_another_jurisdiction_is_denied(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A key replayed by an actor of another commune: PermissionDenied, nothing written."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    ours = LANG_GIANG.actor(Role.COMMUNE_OFFICER)
+    theirs = OTHER_COMMUNE.actor(Role.COMMUNE_OFFICER)
+    first = engine.return_for_supplement(d.id, actor=ours, guidance="Bổ sung", idempotency_key="r")
+    before = snapshot(engine)
+    with pytest.raises(PermissionDenied):
+        engine.return_for_supplement(d.id, actor=theirs, guidance="Bổ sung", idempotency_key="r")
+    assert (
+        engine.return_for_supplement(d.id, actor=ours, guidance="Bổ sung", idempotency_key="r")
+        == first
+    )
+    assert snapshot(engine) == before
+
+
+def test_creation_key_replayed_by_another_jurisdiction_is_denied(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A registration's key replayed by another commune's officer: PermissionDenied."""
+    walk = Walk(engine, clock)
+    walk.register(idempotency_key="reg-1")
+    before = snapshot(engine)
+    with pytest.raises(PermissionDenied):
+        engine.register(
+            actor=OTHER_COMMUNE.actor(Role.COMMUNE_OFFICER),
+            producer={"name": "Hợp tác xã Hồ Hồ Cao", "kind": "cooperative"},
+            product={"name": "Trứng gà núi Hương Sơn", "group": "food", "product_set": "eggs"},
+            commune_code="07426",
+            district_code="217",
+            province_code="24",
+            idempotency_key="reg-1",
+        )
+    assert snapshot(engine) == before
+
+
+def test_replay_of_a_forward_is_authorised_as_first_found(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A replayed key is authorised against the dossier as the first call found it: the
+    district office may repeat its forward even though the dossier now awaits the province."""
+    walk = Walk(engine, clock)
+    d = walk.entry_scored([90, 91, 92])
+    office = walk.actor(Role.DISTRICT_OFFICE)
+    first = engine.forward(d.id, actor=office, idempotency_key="fwd")
+    assert engine.forward(d.id, actor=office, idempotency_key="fwd") == first
+
+
+def test_three_sweepers_apply_each_dossiers_deadlines_in_due_order(
+    engine: Engine, clock: SettableClock, db_url: str
+) -> None:
+    """3 sweepers over dossiers whose 4 deadlines are all due: every effect once, in due order
+    (the statutory renewal notice is never overtaken by the expiry after it)."""
+    ids = import_certificates(engine, 30, date(2020, 3, 10), "due", threads=4)
+    # After a long downtime, every notice and the expiry of each certificate are due at once.
+    now = datetime(2023, 3, 20, 9, tzinfo=VN_TZ)
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(3)
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(target=race_workers.sweep, args=(db_url, now.isoformat(), barrier, out))
+        for _ in range(3)
+    ]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=300) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert [r for r in results if r[0] != "ok"] == []
+    assert sum(r[1] for r in results) == 4 * len(ids)
+    with engine.sa_engine.connect() as conn:
+        rows = conn.execute(
+            select(deadlines.c.dossier_id, deadlines.c.status, deadlines.c.kind)
+        ).all()
+        kinds = conn.execute(
+            select(events.c.dossier_id, events.c.type).order_by(events.c.dossier_id, events.c.seq)
+        ).all()
+    assert {r.status for r in rows} == {"done"}
+    timeline: dict[UUID, list[str]] = {}
+    for dossier_id, type_ in kinds:
+        timeline.setdefault(dossier_id, []).append(type_)
+    expected = [
+        "certificate_imported",
+        "reminder_sent",
+        "reminder_sent",
+        "renewal_due_marked",
+        "expired",
+    ]
+    assert {tuple(t) for t in timeline.values()} == {tuple(expected)}
+    assert Auditor(engine).verify().intact
+
+
+def test_three_simulated_runs_side_by_side(
+    engine: Engine, clock: SettableClock, db_url: str
+) -> None:
+    """3 `scheduler run --simulated` on one database: all exit 0, every effect once."""
+    import subprocess
+    import sys
+
+    ids = import_certificates(engine, 20, date(2020, 3, 10), "sim", threads=4)
+    cmd = [
+        sys.executable,
+        "-m",
+        "ocop_cycle.cli",
+        "--db",
+        db_url,
+        "scheduler",
+        "run",
+        "--simulated",
+        "--from",
+        "2023-03-01",
+        "--until",
+        "2023-12-31",
+    ]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    with engine.sa_engine.connect() as conn:
+        statuses = Counter(s for (s,) in conn.execute(select(deadlines.c.status)))
+        count = conn.execute(select(func.count()).select_from(events)).scalar_one()
+    assert statuses == {"done": 4 * len(ids)}
+    assert count == 5 * len(ids)
+    assert {engine.get(i).state.value for i in ids if isinstance(i, UUID)} == {"expired"}
