@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from ocop_cycle import (
+    Actor,
     CouncilSession,
     Engine,
     InvalidCommand,
@@ -189,3 +191,33 @@ def test_member_sheet_model_refuses_empty_member() -> None:
     """Council sheets need a member name."""
     with pytest.raises(InvalidCommand):
         MemberSheet(member=" ", levels={})
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad"),
+    [
+        ({"role": "mayor", "jurisdiction": "24"}, "role"),
+        ({"role": "producer", "jurisdiction": "Bắc Giang"}, "jurisdiction"),
+        ({"role": "producer", "jurisdiction": "2401"}, "jurisdiction"),
+        ({"role": "producer", "jurisdiction": "07426", "id": "  "}, "id"),
+        ({"role": "producer", "jurisdiction": "07426", "jurisdicton": "24"}, "jurisdicton"),
+        ({"jurisdiction": "24"}, "role"),
+    ],
+)
+def test_bad_actor_is_an_invalid_command(fields: dict[str, Any], bad: str) -> None:
+    """An actor with an unknown role, a malformed code or an unknown field names that field."""
+    with pytest.raises(InvalidCommand) as caught:
+        Actor(**fields)
+    assert caught.value.fields == (bad,)
+    assert caught.value.command == "Actor"
+
+
+def test_actor_stays_a_frozen_hashable_value() -> None:
+    """A valid actor is frozen, hashable, equal by value and prints as role@code#id."""
+    actor = Actor(role=Role.PRODUCER, jurisdiction=" 07426 ", id="p-1")
+    assert actor == Actor(role="producer", jurisdiction="07426", id="p-1")
+    assert len({actor, Actor(role="producer", jurisdiction="07426", id="p-1")}) == 1
+    assert str(actor) == "producer@07426#p-1"
+    assert str(Actor.system()) == "system@VN#scheduler"
+    with pytest.raises(ValidationError):
+        actor.role = Role.MINISTRY  # type: ignore[misc]
