@@ -15,6 +15,7 @@ from ocop_cycle import (
     Engine,
     InvalidCommand,
     MemberSheet,
+    RegisterDossier,
     Role,
     SettableClock,
 )
@@ -221,3 +222,72 @@ def test_actor_stays_a_frozen_hashable_value() -> None:
     assert str(Actor.system()) == "system@VN#scheduler"
     with pytest.raises(ValidationError):
         actor.role = Role.MINISTRY  # type: ignore[misc]
+
+
+CONTROL_CHARACTERS = ["\x00", "\x07", "\x1b", "\x1f", "\x7f", "\x85", "\ud800"]
+
+
+@pytest.mark.parametrize("char", CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_control_character_in_a_name(engine: Engine, clock: SettableClock, char: str) -> None:
+    """A NUL or other control character in a name is refused on every backend, naming it."""
+    walk = Walk(engine, clock)
+    err = invalid(
+        engine, lambda: walk.register(producer={"name": f"A{char}B", "kind": "cooperative"})
+    )
+    assert err.fields == ("producer.name",)
+    assert f"U+{ord(char):04X}" in str(err)
+
+
+@pytest.mark.parametrize("char", CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_control_character_in_free_text(engine: Engine, clock: SettableClock, char: str) -> None:
+    """Free text refuses the same characters: the address, a note, nothing written."""
+    walk = Walk(engine, clock)
+    err = invalid(
+        engine,
+        lambda: walk.register(
+            producer={"name": "HTX", "kind": "cooperative", "address": f"thôn{char}Chùa"},
+            note=f"x{char}",
+        ),
+    )
+    assert err.fields == ("producer.address", "note")
+
+
+def test_command_model_refuses_nul() -> None:
+    """Building the command itself refuses NUL, before any engine sees it."""
+    with pytest.raises(InvalidCommand) as caught:
+        RegisterDossier(
+            producer={"name": "A\x00B", "kind": "cooperative"},
+            product={"name": "Trứng gà", "group": "food", "product_set": "eggs"},
+            commune_code="07426",
+            district_code="217",
+            province_code="24",
+        )
+    assert caught.value.fields == ("producer.name",)
+
+
+def test_control_character_in_a_transition(engine: Engine, clock: SettableClock) -> None:
+    """A NUL in a later command's text (rejection grounds) leaves the dossier as it was."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    err = invalid(
+        engine,
+        lambda: engine.reject(
+            d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), grounds="thiếu\x00 hồ sơ"
+        ),
+    )
+    assert err.fields == ("grounds",)
+    assert engine.get(d.id) == d
+
+
+def test_free_text_keeps_line_breaks_and_names_collapse_them(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """Tabs and line breaks stay in free text; in a name they collapse to one space."""
+    walk = Walk(engine, clock)
+    d = walk.register(
+        producer={"name": "HTX\tHồ\r\nCao", "kind": "cooperative", "address": "thôn 1\nxã 2"},
+        note="dòng 1\r\n\tdòng 2",
+    )
+    assert d.producer_name == "HTX Hồ Cao"
+    payload = engine.history(d.id)[0].payload
+    assert payload["note"] == "dòng 1\r\n\tdòng 2"
