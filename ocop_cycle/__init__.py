@@ -1,14 +1,21 @@
 """ocop-cycle: the workflow engine of Vietnam's OCOP programme.
 
 Every supported name is importable from here; submodules are internal layout. Nothing happens
-on import: no database, no environment reading, no logging configuration.
+on import: no database, no environment reading, no logging configuration, and none of the
+optional heavy dependencies (APScheduler loads when a ``CycleScheduler`` starts; rich and openpyxl
+only with the CLI and the plan tools).
+
+``VN_TZ`` is the Asia/Ho_Chi_Minh time zone: every date the library records is aware, in it.
+
+Applications built on the library are not part of this namespace: the demo lives in
+``ocop_cycle.demo`` and the district plan tools (import, targets, progress) in ``ocop_cycle.plan``.
+Helpers for hosts' tests are in ``ocop_cycle.testing``.
 """
 
 from ocop_cycle.audit.auditor import Auditor, Checkpoint, ReplayReport
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import Break, VerifyReport
 from ocop_cycle.clock import VN_TZ, Clock, SettableClock, SystemClock
-from ocop_cycle.demo.runner import DemoResult, run_demo
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import (
     CommandRefused,
@@ -34,10 +41,6 @@ from ocop_cycle.errors import (
 from ocop_cycle.jobs.scheduler import CycleScheduler, SchedulerState
 from ocop_cycle.jobs.simulation import run_until
 from ocop_cycle.jobs.sweep import Applied, Deadline, Sweeper, SweepReport
-from ocop_cycle.plan.entries import PlanEntry, SupportRequest
-from ocop_cycle.plan.importer import ImportSettings, PlanProblem, import_plan, read_plan_csv
-from ocop_cycle.plan.progress import PlanProgress, plan_progress
-from ocop_cycle.plan.targets import PlanTarget, PlanTargets
 from ocop_cycle.rules.authority import Actor, Level, Role
 from ocop_cycle.rules.book import RuleBook, default_rule_book
 from ocop_cycle.rules.profiles import RuleProfile
@@ -98,7 +101,6 @@ __all__ = [
     "CreateRound",
     "CycleScheduler",
     "Deadline",
-    "DemoResult",
     "Dossier",
     "DossierKind",
     "DossierMachine",
@@ -114,7 +116,6 @@ __all__ = [
     "GuardRefused",
     "IdempotencyKeyReused",
     "ImportCertificate",
-    "ImportSettings",
     "InvalidCommand",
     "InvalidTransition",
     "Level",
@@ -127,11 +128,6 @@ __all__ = [
     "OcopCycleError",
     "Outcome",
     "PermissionDenied",
-    "PlanEntry",
-    "PlanProblem",
-    "PlanProgress",
-    "PlanTarget",
-    "PlanTargets",
     "ProducerInfo",
     "ProducerKind",
     "ProductInfo",
@@ -166,7 +162,6 @@ __all__ = [
     "StorageError",
     "SupportAward",
     "SupportPolicy",
-    "SupportRequest",
     "SweepReport",
     "Sweeper",
     "SystemClock",
@@ -174,10 +169,6 @@ __all__ = [
     "VerifyReport",
     "Withdraw",
     "default_rule_book",
-    "import_plan",
-    "plan_progress",
-    "read_plan_csv",
-    "run_demo",
     "run_until",
     "verify_export",
 ]

@@ -19,6 +19,9 @@ Hosts catch ``OcopCycleError`` for everything, or a branch for what they handle:
     ├── MachineDefinitionError              the workflow graph failed its checks when built
     └── StorageError                        the database failed; SQLAlchemy's error is the cause
         └── SchemaNotReady                  tables missing or migrations behind: run `db upgrade`
+
+Every error pickles (hosts pass them through multiprocessing and task queues): it comes back
+with the same type, message and attributes; its ``__cause__`` and traceback are not carried.
 """
 
 from __future__ import annotations
@@ -73,8 +76,21 @@ class FieldProblem:
         return f"{self.field}: {self.message}"
 
 
+def _rebuild(cls: type[OcopCycleError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    # Subclass __init__ signatures differ from ``args`` (the message), so bypass them.
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
 class OcopCycleError(Exception):
     """Root of every error raised by ocop-cycle."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # BaseException's default calls ``type(self)(*self.args)``, which fails for every
+        # subclass whose __init__ takes data rather than a message.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class InvalidCommand(OcopCycleError, ValueError):

@@ -1,13 +1,37 @@
-"""Vietnamese text as data: one normal form (NFC), so that "Hoà" typed two ways is one name."""
+"""Vietnamese text as data: one normal form (NFC), so that "Hoà" typed two ways is one name.
+
+Text that reaches the database holds no control characters: PostgreSQL cannot store NUL at all
+and SQLite would keep it silently, so the same command would succeed on one backend and fail on
+the other. Names and free text refuse them when the command is validated, naming the field.
+"""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
-__all__ = ["Name", "OptionalText", "nfc"]
+__all__ = ["Name", "OptionalText", "nfc", "refuse_control_characters"]
+
+# C0 and C1 control characters, DEL, and unpaired surrogates (no UTF-8 form: neither database
+# driver can encode them). Tab, line feed and carriage return are the whitespace people type.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def refuse_control_characters(value: str) -> str:
+    """``value`` unchanged; ``ValueError`` if it holds a control character other than tab/newline.
+
+    Refused: NUL and the rest of C0 except tab, line feed and carriage return; DEL; C1
+    (U+0080-U+009F); unpaired surrogates.
+    """
+    found = _CONTROL.search(value)
+    if found is not None:
+        code = ord(found.group())
+        what = "an unpaired surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+        raise ValueError(f"must not contain U+{code:04X}, {what} (at position {found.start()})")
+    return value
 
 
 def nfc(value: str) -> str:
@@ -19,8 +43,20 @@ def _nfc_loose(value: str) -> str:
     return unicodedata.normalize("NFC", value).strip()
 
 
-#: A required human-readable name: NFC, trimmed, never empty.
-Name = Annotated[str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=300)]
+#: A required human-readable name: NFC, trimmed, never empty, on one line (tabs and line breaks
+#: collapse to one space); other control characters are refused.
+Name = Annotated[
+    str,
+    AfterValidator(refuse_control_characters),
+    AfterValidator(nfc),
+    StringConstraints(min_length=1, max_length=300),
+]
 
-#: Free text (grounds, findings, guidance): NFC and trimmed; may be empty.
-OptionalText = Annotated[str, AfterValidator(_nfc_loose), StringConstraints(max_length=5000)]
+#: Free text (grounds, findings, guidance): NFC and trimmed; may be empty; keeps tabs and line
+#: breaks; other control characters are refused.
+OptionalText = Annotated[
+    str,
+    AfterValidator(refuse_control_characters),
+    AfterValidator(_nfc_loose),
+    StringConstraints(max_length=5000),
+]

@@ -7,12 +7,15 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from ocop_cycle import (
+    Actor,
     CouncilSession,
     Engine,
     InvalidCommand,
     MemberSheet,
+    RegisterDossier,
     Role,
     SettableClock,
 )
@@ -189,3 +192,102 @@ def test_member_sheet_model_refuses_empty_member() -> None:
     """Council sheets need a member name."""
     with pytest.raises(InvalidCommand):
         MemberSheet(member=" ", levels={})
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad"),
+    [
+        ({"role": "mayor", "jurisdiction": "24"}, "role"),
+        ({"role": "producer", "jurisdiction": "Bắc Giang"}, "jurisdiction"),
+        ({"role": "producer", "jurisdiction": "2401"}, "jurisdiction"),
+        ({"role": "producer", "jurisdiction": "07426", "id": "  "}, "id"),
+        ({"role": "producer", "jurisdiction": "07426", "jurisdicton": "24"}, "jurisdicton"),
+        ({"jurisdiction": "24"}, "role"),
+    ],
+)
+def test_bad_actor_is_an_invalid_command(fields: dict[str, Any], bad: str) -> None:
+    """An actor with an unknown role, a malformed code or an unknown field names that field."""
+    with pytest.raises(InvalidCommand) as caught:
+        Actor(**fields)
+    assert caught.value.fields == (bad,)
+    assert caught.value.command == "Actor"
+
+
+def test_actor_stays_a_frozen_hashable_value() -> None:
+    """A valid actor is frozen, hashable, equal by value and prints as role@code#id."""
+    actor = Actor(role=Role.PRODUCER, jurisdiction=" 07426 ", id="p-1")
+    assert actor == Actor(role="producer", jurisdiction="07426", id="p-1")
+    assert len({actor, Actor(role="producer", jurisdiction="07426", id="p-1")}) == 1
+    assert str(actor) == "producer@07426#p-1"
+    assert str(Actor.system()) == "system@VN#scheduler"
+    with pytest.raises(ValidationError):
+        actor.role = Role.MINISTRY  # type: ignore[misc]
+
+
+CONTROL_CHARACTERS = ["\x00", "\x07", "\x1b", "\x1f", "\x7f", "\x85", "\ud800"]
+
+
+@pytest.mark.parametrize("char", CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_control_character_in_a_name(engine: Engine, clock: SettableClock, char: str) -> None:
+    """A NUL or other control character in a name is refused on every backend, naming it."""
+    walk = Walk(engine, clock)
+    err = invalid(
+        engine, lambda: walk.register(producer={"name": f"A{char}B", "kind": "cooperative"})
+    )
+    assert err.fields == ("producer.name",)
+    assert f"U+{ord(char):04X}" in str(err)
+
+
+@pytest.mark.parametrize("char", CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_control_character_in_free_text(engine: Engine, clock: SettableClock, char: str) -> None:
+    """Free text refuses the same characters: the address, a note, nothing written."""
+    walk = Walk(engine, clock)
+    err = invalid(
+        engine,
+        lambda: walk.register(
+            producer={"name": "HTX", "kind": "cooperative", "address": f"thôn{char}Chùa"},
+            note=f"x{char}",
+        ),
+    )
+    assert err.fields == ("producer.address", "note")
+
+
+def test_command_model_refuses_nul() -> None:
+    """Building the command itself refuses NUL, before any engine sees it."""
+    with pytest.raises(InvalidCommand) as caught:
+        RegisterDossier(
+            producer={"name": "A\x00B", "kind": "cooperative"},
+            product={"name": "Trứng gà", "group": "food", "product_set": "eggs"},
+            commune_code="07426",
+            district_code="217",
+            province_code="24",
+        )
+    assert caught.value.fields == ("producer.name",)
+
+
+def test_control_character_in_a_transition(engine: Engine, clock: SettableClock) -> None:
+    """A NUL in a later command's text (rejection grounds) leaves the dossier as it was."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    err = invalid(
+        engine,
+        lambda: engine.reject(
+            d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), grounds="thiếu\x00 hồ sơ"
+        ),
+    )
+    assert err.fields == ("grounds",)
+    assert engine.get(d.id) == d
+
+
+def test_free_text_keeps_line_breaks_and_names_collapse_them(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """Tabs and line breaks stay in free text; in a name they collapse to one space."""
+    walk = Walk(engine, clock)
+    d = walk.register(
+        producer={"name": "HTX\tHồ\r\nCao", "kind": "cooperative", "address": "thôn 1\nxã 2"},
+        note="dòng 1\r\n\tdòng 2",
+    )
+    assert d.producer_name == "HTX Hồ Cao"
+    payload = engine.history(d.id)[0].payload
+    assert payload["note"] == "dòng 1\r\n\tdòng 2"

@@ -18,9 +18,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from ocop_cycle.clock import VN_TZ
@@ -28,6 +25,8 @@ from ocop_cycle.jobs.sweep import Sweeper
 from ocop_cycle.storage.schema import rounds
 
 if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
     from ocop_cycle.engine import Engine
 
 __all__ = ["CycleScheduler", "SchedulerState", "sweep_job"]
@@ -83,6 +82,11 @@ class CycleScheduler:
         """Register the expected jobs and start waking the sweeps (the first one at once)."""
         if self.state is not SchedulerState.STOPPED:
             raise RuntimeError(f"scheduler is {self.state.value}")
+        # Imported here so that importing ocop_cycle does not load APScheduler.
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         with _ENGINES_LOCK:
             _ENGINES[self.name] = self.engine
         scheduler = BackgroundScheduler(

@@ -11,7 +11,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import StringConstraints
+
+from ocop_cycle.validation import InputModel
 
 __all__ = ["CENTRAL", "Actor", "Level", "Role", "role_level"]
 
@@ -109,10 +111,12 @@ JurisdictionCode = Annotated[
 ]
 
 
-class Actor(BaseModel):
-    """Who fires a command: a role, the jurisdiction it acts for, and for a producer its id."""
+class Actor(InputModel):
+    """Who fires a command: a role, the jurisdiction it acts for, and for a producer its id.
 
-    model_config = ConfigDict(frozen=True)
+    Frozen and hashable. An unknown role, a malformed jurisdiction or an unknown field raises
+    ``InvalidCommand`` naming the field, like any command.
+    """
 
     role: Role
     jurisdiction: JurisdictionCode
