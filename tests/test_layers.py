@@ -92,8 +92,7 @@ def test_the_import_scanner_sees_every_form() -> None:
 
 
 def test_only_storage_touches_the_database() -> None:
-    """No module outside ocop_cycle/storage/ imports sqlalchemy, storage.schema or
-    storage.fastpath, beyond what PENDING still allows."""
+    """Outside storage, nothing imports a FORBIDDEN module beyond what PENDING allows."""
     new = {
         module: sorted(bad - PENDING.get(module, frozenset()))
         for module, bad in _offences().items()

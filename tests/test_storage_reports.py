@@ -79,9 +79,7 @@ def test_schema_revision(queries: ReportQueries) -> None:
 
 
 def test_district_records(queries: ReportQueries, engine: Engine, clock: SettableClock) -> None:
-    """district_records reads the district's dossiers in registration order, only the event
-    types asked for, the district's rounds of the year and its pending deadlines, soonest first;
-    dossiers of other places stay out."""
+    """district_records: the district's dossiers, chosen events, year's rounds, due deadlines."""
     walk = Walk(engine, clock)
     first = walk.in_round("Trứng gà")
     walk.later(hours=1)
@@ -125,8 +123,7 @@ def test_round_deadlines(queries: ReportQueries, engine: Engine, clock: Settable
 
 
 def test_no_schema_is_schema_not_ready(empty_url: str) -> None:
-    """On a database without the schema the queries raise SchemaNotReady (a StorageError),
-    the driver's error chained; the revision is None."""
+    """Without the schema, queries raise SchemaNotReady with the driver error as the cause."""
     sa_engine = create_database_engine(empty_url)
     try:
         queries = ReportQueries(sa_engine)
