@@ -26,7 +26,8 @@ from ocop_cycle.clock import SystemClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError
 from ocop_cycle.rules.book import default_rule_book
-from ocop_cycle.storage.database import DEFAULT_URL, current_revision
+from ocop_cycle.storage.database import DEFAULT_URL, safe_url
+from ocop_cycle.storage.reports import ReportQueries
 from ocop_cycle.workflows.fold import EVENT_LABELS_VI
 from ocop_cycle.workflows.model import Dossier, Event
 
@@ -193,11 +194,13 @@ def _run(args: argparse.Namespace) -> int:
         return jobs_cli.run(args, _key(args.key_file))
     with Engine.open(args.db) as engine:
         if args.command == "db":
+            # Seam: the Engine will expose its ReportQueries as an attribute; built here until then.
+            queries = ReportQueries(engine.sa_engine)
             if args.db_command == "upgrade":
                 engine.upgrade()
-                print(f"schema at {current_revision(engine.sa_engine)} in {_safe(args.db)}")
+                print(f"schema at {queries.schema_revision()} in {safe_url(args.db)}")
             else:
-                print(current_revision(engine.sa_engine) or "none")
+                print(queries.schema_revision() or "none")
             return 0
         engine.check_schema()
         dossier = engine.get(args.id)
@@ -222,12 +225,6 @@ def _key(path: Path | None) -> bytes | None:
             raise InvalidCommand("--key-file", [FieldProblem("--key-file", str(exc))]) from None
     value = os.environ.get("OCOP_HMAC_KEY")
     return value.encode("utf-8") if value else None
-
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

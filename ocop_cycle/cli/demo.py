@@ -10,8 +10,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.cli.report import FORMATS, print_report
@@ -20,7 +18,8 @@ from ocop_cycle.demo.runner import DEMO_START, run_demo
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.plan.progress import plan_progress
-from ocop_cycle.storage.schema import dossiers
+from ocop_cycle.storage.database import sqlite_path
+from ocop_cycle.storage.reports import ReportQueries
 
 __all__ = ["add_parser", "run"]
 
@@ -48,12 +47,11 @@ def add_parser(sub: Any) -> None:
 
 
 def _reset(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    path = sqlite_path(url)
+    if path is None:
         raise InvalidCommand(
             "demo", [FieldProblem("--reset", "only a SQLite database file can be reset")]
         )
-    path = Path(parsed.database or "")
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -66,8 +64,8 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
     clock = SettableClock(DEMO_START)
     with Engine.open(args.db, clock=clock, hmac_key=key) as engine:
         engine.upgrade()
-        with engine.sa_engine.connect() as conn:
-            held = conn.execute(select(func.count()).select_from(dossiers)).scalar_one()
+        # Seam: the Engine will expose its ReportQueries as an attribute; built here until then.
+        held = ReportQueries(engine.sa_engine).dossier_count()
         if held:
             raise InvalidCommand(
                 "demo",

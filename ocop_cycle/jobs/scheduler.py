@@ -16,13 +16,14 @@ import threading
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import structlog
-from sqlalchemy import select
 
 from ocop_cycle.clock import VN_TZ
 from ocop_cycle.jobs.sweep import Sweeper
-from ocop_cycle.storage.schema import rounds
+from ocop_cycle.storage.database import job_store_engine
+from ocop_cycle.storage.reports import ReportQueries
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -66,6 +67,8 @@ class CycleScheduler:
         if not name.isidentifier():
             raise ValueError("scheduler name must be an identifier (it names a table)")
         self.engine = engine
+        # Seam: the Engine will expose its ReportQueries as an attribute; built here until then.
+        self._queries = ReportQueries(engine.sa_engine)
         self.interval = interval
         self.name = name
         self.state = SchedulerState.STOPPED
@@ -92,7 +95,7 @@ class CycleScheduler:
         scheduler = BackgroundScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(
-                    engine=self.engine.sa_engine, tablename=self.job_table
+                    engine=job_store_engine(self.engine.sa_engine), tablename=self.job_table
                 )
             },
             executors={"default": ThreadPoolExecutor(1)},
@@ -127,15 +130,11 @@ class CycleScheduler:
         scheduler.resume()
         log.info("scheduler.started", name=self.name, interval=self.interval)
 
-    def _round_deadlines(self, now: datetime) -> list[tuple[Any, datetime]]:
-        stmt = select(rounds.c.id, rounds.c.scoring_deadline).where(
-            rounds.c.scoring_deadline >= now.date()
-        )
-        with self.engine.sa_engine.connect() as conn:
-            rows = conn.execute(stmt).all()
+    def _round_deadlines(self, now: datetime) -> list[tuple[UUID, datetime]]:
         # The sweep at 00:00 after the deadline day applies the round's deadlines.
         return [
-            (rid, datetime.combine(day + timedelta(days=1), time(0, 0), VN_TZ)) for rid, day in rows
+            (rid, datetime.combine(day + timedelta(days=1), time(0, 0), VN_TZ))
+            for rid, day in self._queries.round_deadlines(now.date())
         ]
 
     def stop(self, *, wait: bool = True) -> None:

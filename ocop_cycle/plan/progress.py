@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from ocop_cycle.plan.entries import PlanEntry, SupportRequest, lang_giang_2024, lang_giang_communes
 from ocop_cycle.plan.targets import PlanTarget, PlanTargets, lang_giang_2024_targets
 from ocop_cycle.rules.support import BASIS_LABELS_VI
-from ocop_cycle.storage.schema import deadlines, dossiers, events, rounds
+from ocop_cycle.storage.reports import ReportQueries
 from ocop_cycle.workflows.decide import producer_id, product_id
-from ocop_cycle.workflows.model import Dossier, DossierKind, Round
+from ocop_cycle.workflows.model import Dossier, DossierKind
 from ocop_cycle.workflows.states import TERMINAL_STATES, DossierState
 
 if TYPE_CHECKING:
@@ -41,6 +40,8 @@ __all__ = [
 
 S = DossierState
 _REFUSED = {S.NOT_RECOGNIZED, S.REJECTED, S.WITHDRAWN}
+#: The events the report reads: round assignment (and carry-over), forwarding, support.
+_EVENT_TYPES = ("round_assigned", "forwarded", "support_granted")
 
 
 class _Row(BaseModel):
@@ -207,37 +208,9 @@ def plan_progress(
     }
     names = {code: c.commune for code, c in communes.items()}
     province = next(iter(communes.values())).province_code
-    with engine.sa_engine.connect() as conn:
-        ds = [
-            Dossier.model_validate(dict(r))
-            for r in conn.execute(
-                select(dossiers)
-                .where(dossiers.c.district_code == district)
-                .order_by(dossiers.c.registered_at, dossiers.c.product_name)
-            ).mappings()
-        ]
-        ids = [d.id for d in ds]
-        evs = conn.execute(
-            select(events.c.dossier_id, events.c.type, events.c.payload, events.c.occurred_at)
-            .where(
-                events.c.dossier_id.in_(ids),
-                events.c.type.in_(["round_assigned", "forwarded", "support_granted"]),
-            )
-            .order_by(events.c.id)
-        ).all()
-        rs = [
-            Round.model_validate(dict(r))
-            for r in conn.execute(
-                select(rounds)
-                .where(rounds.c.jurisdiction_code == district, rounds.c.year == year)
-                .order_by(rounds.c.number)
-            ).mappings()
-        ]
-        pending = conn.execute(
-            select(deadlines.c.dossier_id, deadlines.c.kind, deadlines.c.due_at)
-            .where(deadlines.c.status == "pending", deadlines.c.dossier_id.in_(ids))
-            .order_by(deadlines.c.due_at, deadlines.c.id)
-        ).all()
+    # Seam: the Engine will expose its ReportQueries as an attribute; built here until then.
+    records = ReportQueries(engine.sa_engine).district_records(district, year, _EVENT_TYPES)
+    ds, evs, rs, pending = records.dossiers, records.events, records.rounds, records.pending
     live = [d for d in ds if d.kind is not DossierKind.IMPORTED]
     by_product: dict[UUID, list[Dossier]] = defaultdict(list)
     for d in ds:

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import Connection, make_url
 
-from ocop_cycle.errors import SchemaNotReady
+from ocop_cycle.errors import SchemaNotReady, StorageError
 
-__all__ = ["DEFAULT_URL", "SqliteSettings", "create_database_engine", "upgrade"]
+__all__ = [
+    "DEFAULT_URL",
+    "SqliteSettings",
+    "create_database_engine",
+    "job_store_engine",
+    "safe_url",
+    "sqlite_path",
+    "storage_error",
+    "upgrade",
+]
 
 DEFAULT_URL = "sqlite:///ocop.db"
 _MIGRATIONS = "ocop_cycle.storage:migrations"
@@ -108,3 +118,50 @@ def check_schema(engine: Engine) -> None:
             f"ocop-cycle needs {HEAD}: run `ocop-cycle db upgrade`",
             revision=revision,
         )
+
+
+# -- helpers for code outside storage (URLs, error translation, the job store) ----------------
+
+#: PostgreSQL SQLSTATEs that mean the schema is missing or behind: undefined_table, _column.
+_SCHEMA_SQLSTATES = {"42P01", "42703"}
+
+
+def safe_url(url: str) -> str:
+    """``url`` as text fit to print: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database or "")
+
+
+def storage_error(exc: Exception) -> StorageError:
+    """The ocop-cycle error for a driver error (the caller chains ``exc`` as its cause):
+    ``SchemaNotReady`` when tables or columns are missing, else ``StorageError``."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).lower()
+    missing = (
+        getattr(orig, "sqlstate", None) in _SCHEMA_SQLSTATES
+        or "no such table" in text
+        or "no such column" in text
+    )
+    if missing:
+        return SchemaNotReady(
+            "ocop-cycle tables are missing or behind: run `ocop-cycle db upgrade`",
+            detail=str(orig),
+        )
+    return StorageError(f"database error: {orig}", detail=str(orig))
+
+
+def job_store_engine(engine: Engine) -> Engine:
+    """The SQLAlchemy engine APScheduler's ``SQLAlchemyJobStore`` keeps its jobs with.
+
+    The one sanctioned hand-out of the engine outside ``storage``: the job store is a
+    third-party table (``ocop_scheduler_jobs_<name>``, outside our migrations) that needs an
+    engine, not our queries. Everything else reads through ``storage``'s named interface.
+    """
+    return engine
