@@ -8,8 +8,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
-import structlog
-
+from ocop_cycle._log import get_logger
 from ocop_cycle.audit.chain import GENESIS
 from ocop_cycle.clock import to_vn
 from ocop_cycle.errors import (
@@ -42,7 +41,7 @@ from ocop_cycle.workflows.states import HOLDING_CERTIFICATE
 
 __all__ = ["Creations"]
 
-log = structlog.get_logger("ocop_cycle")
+log = get_logger("ocop_cycle")
 
 ALREADY_OPEN = Reason(
     "reevaluation.already_open",

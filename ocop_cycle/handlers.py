@@ -17,8 +17,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import structlog
-
+from ocop_cycle._log import get_logger
 from ocop_cycle.audit.chain import actor_document, canonical, event_hash
 from ocop_cycle.clock import Clock, to_vn
 from ocop_cycle.errors import (
@@ -66,7 +65,7 @@ Authorise = Callable[[Tx, dict[str, Any] | None], Dossier | None]
 #: The command's work inside the transaction, given what ``Authorise`` loaded.
 Body = Callable[[Tx, Dossier | None], Dossier]
 
-log = structlog.get_logger("ocop_cycle")
+log = get_logger("ocop_cycle")
 
 
 class Handlers:

@@ -78,14 +78,8 @@ def _modules_after_import(*names: str) -> list[str]:
     [
         "apscheduler",
         "openpyxl",
-        pytest.param(
-            "rich",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="structlog imports rich when it is installed, and handlers.py, "
-                "creation.py and jobs/sweep.py import structlog at module level",
-            ),
-        ),
+        "rich",
+        "structlog",
         "ocop_cycle.cli",
         "ocop_cycle.demo",
         "ocop_cycle.plan",

@@ -14,8 +14,7 @@ from decimal import Decimal
 from functools import partial
 from uuid import UUID
 
-import structlog
-
+from ocop_cycle._log import get_logger
 from ocop_cycle.clock import VN_TZ, SettableClock
 from ocop_cycle.demo.scenario import ROUNDS, Fate, RoundDates, build_scenario
 from ocop_cycle.engine import Engine
@@ -28,7 +27,7 @@ from ocop_cycle.testing import Place, session_for
 
 __all__ = ["DEMO_END", "DEMO_START", "DemoResult", "Step", "run_demo"]
 
-log = structlog.get_logger("ocop_cycle")
+log = get_logger("ocop_cycle")
 
 DEMO_START = datetime(2024, 3, 1, 9, 0, tzinfo=VN_TZ)
 DEMO_END = datetime(2027, 12, 31, 23, 59, tzinfo=VN_TZ)

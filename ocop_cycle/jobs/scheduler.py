@@ -18,8 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import structlog
-
+from ocop_cycle._log import get_logger
 from ocop_cycle.clock import VN_TZ
 from ocop_cycle.jobs.sweep import Sweeper
 from ocop_cycle.storage.database import job_store_engine
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CycleScheduler", "SchedulerState", "sweep_job"]
 
-log = structlog.get_logger("ocop_cycle.scheduler")
+log = get_logger("ocop_cycle.scheduler")
 
 # Engines by scheduler name, for the job function: APScheduler stores only the name (a
 # primitive), never a connection URL with its password.

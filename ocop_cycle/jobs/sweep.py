@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import structlog
 from pydantic import BaseModel, ConfigDict
 
+from ocop_cycle._log import get_logger
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
 from ocop_cycle.storage.deadlines import DeadlineQueue
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Applied", "Deadline", "SweepReport", "Sweeper"]
 
-log = structlog.get_logger("ocop_cycle.jobs")
+log = get_logger("ocop_cycle.jobs")
 
 S = DossierState
 _AWAITING_COUNCIL = {S.COMMUNE_VERIFIED, S.FORWARDED_PROVINCE, S.FORWARDED_CENTRAL}
