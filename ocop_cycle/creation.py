@@ -20,7 +20,6 @@ from ocop_cycle.errors import (
     Reason,
 )
 from ocop_cycle.handlers import Handlers
-from ocop_cycle.jobs.plan import deadlines_for
 from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.storage.fastpath import Tx
@@ -32,6 +31,7 @@ from ocop_cycle.workflows.commands import (
     RegisterDossier,
     RegisterReevaluation,
 )
+from ocop_cycle.workflows.deadlines import deadlines_for
 from ocop_cycle.workflows.decide import creation_payload, import_payload
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier, DossierKind, Round

@@ -5,10 +5,11 @@ The write path itself is in ``handlers``; this module is the surface a host sees
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, overload
 from uuid import UUID
 
 from sqlalchemy import Engine as SAEngine
@@ -20,8 +21,9 @@ from ocop_cycle.errors import (
     RoundNotFound,
 )
 from ocop_cycle.handlers import Handlers
-from ocop_cycle.rules.authority import Actor
+from ocop_cycle.rules.authority import Actor, Level
 from ocop_cycle.rules.book import RuleBook, default_rule_book
+from ocop_cycle.rules.scoring import CouncilSession
 from ocop_cycle.storage.database import (
     DEFAULT_URL,
     SqliteSettings,
@@ -42,12 +44,16 @@ from ocop_cycle.workflows.commands import (
     ImportCertificate,
     MarkRenewalDue,
     NotRecognize,
+    ProducerInfo,
+    ProductInfo,
+    Recipient,
     RecordInspection,
     RegisterDossier,
     RegisterReevaluation,
     Reject,
     Resubmit,
     ReturnForSupplement,
+    RevocationGrounds,
     Revoke,
     Score,
     StartMonitoring,
@@ -61,8 +67,13 @@ from ocop_cycle.workflows.states import DossierState
 
 __all__ = ["Engine"]
 
-
 C = TypeVar("C", bound=Command)
+
+
+def _make(model: type[C], **fields: Any) -> C:
+    # The shortcuts' own signatures are what hosts and mypy check; the command model then
+    # validates the values (``InvalidCommand`` naming each bad field).
+    return model(**fields)
 
 
 class Engine:
@@ -196,8 +207,16 @@ class Engine:
 
     # -- commands -----------------------------------------------------------------------------
 
-    def execute(self, command: Command, actor: Actor) -> Dossier:
+    @overload
+    def execute(self, command: CreateRound, actor: Actor) -> Round: ...
+
+    @overload
+    def execute(self, command: Command, actor: Actor) -> Dossier: ...
+
+    def execute(self, command: Command | CreateRound, actor: Actor) -> Dossier | Round:
         """Run any command object; the named methods below are shortcuts to this."""
+        if isinstance(command, CreateRound):
+            return self.execute_round(command, actor)
         creations = self._creations
         if isinstance(command, RegisterDossier):
             return creations.register(command, actor)
@@ -209,88 +228,526 @@ class Engine:
             return self._handlers.transition(command, actor)
         raise TypeError(f"not a dossier command: {type(command).__name__}")
 
-    def _run(self, model: type[C], actor: Actor, fields: dict[str, Any]) -> Dossier:
-        return self.execute(model(**fields), actor)
+    def execute_round(self, command: CreateRound, actor: Actor) -> Round:
+        """Open an evaluation round (``CreateRound``); the same round again returns it."""
+        return self._creations.create_round(command, actor)
 
-    def register(self, *, actor: Actor, **fields: Any) -> Dossier:
-        """Register a new dossier; fields of ``RegisterDossier``."""
-        return self._run(RegisterDossier, actor, fields)
+    def register(
+        self,
+        *,
+        actor: Actor,
+        producer: ProducerInfo | Mapping[str, Any],
+        product: ProductInfo | Mapping[str, Any],
+        commune_code: str,
+        province_code: str,
+        district_code: str | None = None,
+        note: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Dossier:
+        """Register a new dossier ("đăng ký tham gia") at the commune."""
+        return self.execute(
+            _make(
+                RegisterDossier,
+                producer=producer,
+                product=product,
+                commune_code=commune_code,
+                province_code=province_code,
+                district_code=district_code,
+                note=note,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+            ),
+            actor,
+        )
 
     def register_reevaluation(
-        self, predecessor_id: UUID, *, actor: Actor, **fields: Any
+        self,
+        predecessor_id: UUID,
+        *,
+        actor: Actor,
+        kind: Literal["re_evaluation", "upgrade"],
+        commune_code: str | None = None,
+        district_code: str | None = None,
+        province_code: str | None = None,
+        note: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Dossier:
-        """Open a re-evaluation or upgrade of a certified dossier (``RegisterReevaluation``)."""
-        return self._run(RegisterReevaluation, actor, {"predecessor_id": predecessor_id, **fields})
+        """Open a re-evaluation or upgrade of a certified dossier."""
+        return self.execute(
+            _make(
+                RegisterReevaluation,
+                predecessor_id=predecessor_id,
+                kind=kind,
+                commune_code=commune_code,
+                district_code=district_code,
+                province_code=province_code,
+                note=note,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+            ),
+            actor,
+        )
 
-    def import_certificate(self, *, actor: Actor, **fields: Any) -> Dossier:
-        """Bring in a certificate issued before this system; fields of ``ImportCertificate``."""
-        return self._run(ImportCertificate, actor, fields)
-
-    def _on(
-        self, model: type[C], dossier_id: UUID, actor: Actor, fields: dict[str, Any]
+    def import_certificate(
+        self,
+        *,
+        actor: Actor,
+        profile_id: str,
+        producer: ProducerInfo | Mapping[str, Any],
+        product: ProductInfo | Mapping[str, Any],
+        commune_code: str,
+        province_code: str,
+        stars: int,
+        level: Level | str,
+        decision_number: str,
+        decision_date: date,
+        issuing_body: str,
+        district_code: str | None = None,
+        score: Decimal | int | str | None = None,
+        certificate_number: str | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Dossier:
-        return self._run(model, actor, {"dossier_id": dossier_id, **fields})
+        """Bring in a certificate issued before this system, as history under its profile."""
+        return self.execute(
+            _make(
+                ImportCertificate,
+                profile_id=profile_id,
+                producer=producer,
+                product=product,
+                commune_code=commune_code,
+                province_code=province_code,
+                stars=stars,
+                level=level,
+                decision_number=decision_number,
+                decision_date=decision_date,
+                issuing_body=issuing_body,
+                district_code=district_code,
+                score=score,
+                certificate_number=certificate_number,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+            ),
+            actor,
+        )
 
-    def return_for_supplement(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
-        """Return a dossier for supplement ("trả lại để bổ sung"): ``guidance``, ``due_on``."""
-        return self._on(ReturnForSupplement, dossier_id, actor, fields)
+    def return_for_supplement(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        guidance: str,
+        due_on: date | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """Return a dossier for supplement ("trả lại để bổ sung") with guidance and a due date."""
+        return self.execute(
+            _make(
+                ReturnForSupplement,
+                dossier_id=dossier_id,
+                guidance=guidance,
+                due_on=due_on,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def resubmit(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+    def resubmit(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        note: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
         """The producer resubmits a returned dossier."""
-        return self._on(Resubmit, dossier_id, actor, fields)
+        return self.execute(
+            _make(
+                Resubmit,
+                dossier_id=dossier_id,
+                note=note,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def verify_commune(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+    def verify_commune(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        local_labour_share: Decimal | str | None = None,
+        local_material_share: Decimal | str | None = None,
+        note: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
         """The commune confirms the dossier ("UBND xã xác nhận")."""
-        return self._on(VerifyCommune, dossier_id, actor, fields)
+        return self.execute(
+            _make(
+                VerifyCommune,
+                dossier_id=dossier_id,
+                local_labour_share=local_labour_share,
+                local_material_share=local_material_share,
+                note=note,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def reject(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
-        """The dossier is not eligible: ``grounds``."""
-        return self._on(Reject, dossier_id, actor, fields)
+    def reject(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        grounds: str,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """The dossier is not eligible, on ``grounds``."""
+        return self.execute(
+            _make(
+                Reject,
+                dossier_id=dossier_id,
+                grounds=grounds,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def assign_round(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
-        """Put the dossier in a round: ``round_id``."""
-        return self._on(AssignRound, dossier_id, actor, fields)
+    def assign_round(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        round_id: UUID,
+        carried_from: UUID | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """Put the dossier in an evaluation round."""
+        return self.execute(
+            _make(
+                AssignRound,
+                dossier_id=dossier_id,
+                round_id=round_id,
+                carried_from=carried_from,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def score(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
-        """Record a council session (``session``) at the tier the profile says."""
-        return self._on(Score, dossier_id, actor, fields)
+    def score(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        session: CouncilSession | Mapping[str, Any],
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """Record a council session at the tier the dossier stands before."""
+        return self.execute(
+            _make(
+                Score,
+                dossier_id=dossier_id,
+                session=session,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def forward(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+    def forward(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        note: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
         """Send the dossier up to the next tier's council."""
-        return self._on(Forward, dossier_id, actor, fields)
+        return self.execute(
+            _make(
+                Forward,
+                dossier_id=dossier_id,
+                note=note,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def certify(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
-        """Record the recognition decision: number, date and issuing body (``Certify``)."""
-        return self._on(Certify, dossier_id, actor, fields)
+    def certify(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        decision_number: str,
+        decision_date: date,
+        issuing_body: str,
+        certificate_number: str | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """Record the recognition decision: number, date and issuing body."""
+        return self.execute(
+            _make(
+                Certify,
+                dossier_id=dossier_id,
+                decision_number=decision_number,
+                decision_date=decision_date,
+                issuing_body=issuing_body,
+                certificate_number=certificate_number,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def not_recognize(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+    def not_recognize(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        note: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
         """Record that the result is below the recognised minimum."""
-        return self._on(NotRecognize, dossier_id, actor, fields)
+        return self.execute(
+            _make(
+                NotRecognize,
+                dossier_id=dossier_id,
+                note=note,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def start_monitoring(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+    def start_monitoring(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
         """Begin post-certification surveillance."""
-        return self._on(StartMonitoring, dossier_id, actor, fields)
+        return self.execute(
+            _make(
+                StartMonitoring,
+                dossier_id=dossier_id,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def record_inspection(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
-        """Record an inspection: ``inspected_on``, ``passed``, ``findings``."""
-        return self._on(RecordInspection, dossier_id, actor, fields)
+    def record_inspection(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        inspected_on: date,
+        passed: bool,
+        findings: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """Record an inspection: when, whether it passed, what was found."""
+        return self.execute(
+            _make(
+                RecordInspection,
+                dossier_id=dossier_id,
+                inspected_on=inspected_on,
+                passed=passed,
+                findings=findings,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def revoke(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
-        """Revoke the certificate: grounds and the decision (``Revoke``)."""
-        return self._on(Revoke, dossier_id, actor, fields)
+    def revoke(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        grounds: RevocationGrounds | Mapping[str, Any],
+        decision_number: str,
+        decision_date: date,
+        issuing_body: str,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """Revoke the certificate ("thu hồi"): grounds and the decision."""
+        return self.execute(
+            _make(
+                Revoke,
+                dossier_id=dossier_id,
+                grounds=grounds,
+                decision_number=decision_number,
+                decision_date=decision_date,
+                issuing_body=issuing_body,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def withdraw(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
-        """The producer withdraws before a decision."""
-        return self._on(Withdraw, dossier_id, actor, fields)
+    def withdraw(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        reason: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """The producer withdraws before a decision ("rút hồ sơ")."""
+        return self.execute(
+            _make(
+                Withdraw,
+                dossier_id=dossier_id,
+                reason=reason,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def mark_renewal_due(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+    def mark_renewal_due(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
         """The statutory renewal notice went out (system)."""
-        return self._on(MarkRenewalDue, dossier_id, actor, fields)
+        return self.execute(
+            _make(
+                MarkRenewalDue,
+                dossier_id=dossier_id,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def expire(self, dossier_id: UUID, *, actor: Actor, **fields: Any) -> Dossier:
+    def expire(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
         """The certificate lapsed (system)."""
-        return self._on(Expire, dossier_id, actor, fields)
+        return self.execute(
+            _make(
+                Expire,
+                dossier_id=dossier_id,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
 
-    def create_round(self, *, actor: Actor, **fields: Any) -> Round:
-        """Open an evaluation round; fields of ``CreateRound``. Opening it again returns it."""
-        return self._creations.create_round(CreateRound(**fields), actor)
+    def create_round(
+        self,
+        *,
+        actor: Actor,
+        year: int,
+        number: int,
+        jurisdiction_code: str,
+        name: str,
+        registration_deadline: date,
+        council_meeting_on: date,
+        scoring_deadline: date,
+    ) -> Round:
+        """Open an evaluation round; opening the same round again returns it."""
+        return self.execute_round(
+            CreateRound(
+                year=year,
+                number=number,
+                jurisdiction_code=jurisdiction_code,
+                name=name,
+                registration_deadline=registration_deadline,
+                council_meeting_on=council_meeting_on,
+                scoring_deadline=scoring_deadline,
+            ),
+            actor,
+        )

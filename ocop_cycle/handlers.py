@@ -30,7 +30,6 @@ from ocop_cycle.errors import (
     NotFound,
     RoundNotFound,
 )
-from ocop_cycle.jobs.plan import deadlines_for
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.profiles import RuleProfile
@@ -44,6 +43,7 @@ from ocop_cycle.workflows.commands import (
     DossierCommand,
     Score,
 )
+from ocop_cycle.workflows.deadlines import deadlines_for
 from ocop_cycle.workflows.decide import (
     support_payload,
     transition_payload,

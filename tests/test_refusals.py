@@ -18,8 +18,8 @@ from ocop_cycle import (
     IdempotencyKeyReused,
     InvalidCommand,
     InvalidTransition,
-    OcopCycleError,
     PermissionDenied,
+    Reject,
     Role,
     RoundNotFound,
     SettableClock,
@@ -27,7 +27,7 @@ from ocop_cycle import (
 from tests.scenario import Walk, snapshot
 
 
-def refuses(engine: Engine, error: type[OcopCycleError], call: Callable[[], Any]) -> Any:
+def refuses(engine: Engine, error: type[Exception], call: Callable[[], Any]) -> Any:
     """Run ``call``, expect ``error``, and check that nothing was written."""
     before = snapshot(engine)
     with pytest.raises(error) as caught:
@@ -178,15 +178,34 @@ def test_bad_payload_names_the_field(engine: Engine, clock: SettableClock) -> No
 
 
 def test_unknown_field_is_refused(engine: Engine, clock: SettableClock) -> None:
-    """A misspelt field is not silently ignored."""
+    """A misspelt field is not silently ignored: the command names it, nothing is written."""
     walk = Walk(engine, clock)
     d = walk.register()
     err = refuses(
         engine,
         InvalidCommand,
-        lambda: engine.reject(d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), ground="x"),
+        lambda: engine.execute(
+            Reject(dossier_id=d.id, ground="x"),  # type: ignore[call-arg]
+            walk.actor(Role.COMMUNE_COMMITTEE),
+        ),
     )
     assert "ground" in err.fields
+
+
+def test_unknown_keyword_of_a_shortcut_is_a_type_error(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A shortcut's parameters are its signature: a misspelt keyword is Python's TypeError
+    (and mypy's error before that); nothing is written."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    refuses(
+        engine,
+        TypeError,
+        lambda: engine.reject(  # type: ignore[call-arg]
+            d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), ground="x"
+        ),
+    )
 
 
 def test_stale_version_is_a_concurrency_conflict(engine: Engine, clock: SettableClock) -> None:

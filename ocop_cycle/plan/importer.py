@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -195,7 +195,7 @@ def import_plan(
         c = communes[e.commune]
         officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction=c.commune_code)
         key = f"plan:{e.section}:{e.producer}:{e.product}"
-        common = {
+        common: dict[str, Any] = {
             "producer": {"name": e.producer, "kind": e.producer_kind.value, "address": e.address},
             "product": {"name": e.product, "group": e.product_group, "product_set": e.product_set},
             "commune_code": c.commune_code,

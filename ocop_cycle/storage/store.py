@@ -18,7 +18,6 @@ from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ocop_cycle.errors import ConcurrencyConflict
-from ocop_cycle.jobs.plan import DeadlineSpec
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.storage.failures import translated
 from ocop_cycle.storage.fastpath import Prepared, Tx, transaction
@@ -32,6 +31,7 @@ from ocop_cycle.storage.schema import (
     products,
     rounds,
 )
+from ocop_cycle.workflows.deadlines import DeadlineSpec
 from ocop_cycle.workflows.model import Dossier, Event, Round
 from ocop_cycle.workflows.notices import Notice
 from ocop_cycle.workflows.states import TERMINAL_STATES

@@ -14,7 +14,7 @@ from uuid import UUID
 from dateutil.relativedelta import relativedelta
 
 from ocop_cycle.clock import VN_TZ
-from ocop_cycle.jobs.calendar import working_days_before
+from ocop_cycle.rules.calendar import working_days_before
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.workflows.model import Dossier, Event, Round
 
