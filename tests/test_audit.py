@@ -16,6 +16,7 @@ from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import row_hash
 from ocop_cycle.storage.schema import dossiers, events
+from ocop_cycle.storage.store import dossier_row
 from ocop_cycle.workflows.model import Event
 from ocop_cycle.workflows.upcast import upcast
 from tests.scenario import Walk
@@ -106,14 +107,10 @@ def test_deleted_last_events_are_detected(engine: Engine, store: list[Dossier]) 
     tamper(engine, delete(events).where(events.c.dossier_id == target.id, events.c.seq >= 4))
     report = auditor.verify()
     assert "projection_head_mismatch" in {b.problem for b in report.breaks}
-    with engine.sa_engine.connect() as conn:
-        head = conn.execute(
-            select(events.c.hash).where(events.c.dossier_id == target.id, events.c.seq == 3)
-        ).scalar_one()
-    tamper(
-        engine,
-        update(dossiers).where(dossiers.c.id == target.id).values(version=3, last_hash=head),
-    )
+    # A careful forger rewinds the whole projection to what the remaining events give.
+    rewound = dossier_row(engine.replay(target.id))
+    assert rewound["version"] == 3
+    tamper(engine, update(dossiers).where(dossiers.c.id == target.id).values(rewound))
     report = auditor.verify()
     assert [b.problem for b in report.breaks] == ["checkpointed_event_missing"]
     assert located(report, target.id, target.version)
@@ -183,8 +180,11 @@ def test_hmac_key_defeats_recomputed_hashes(db_url: str, clock: SettableClock) -
                 .where(events.c.id == eid)
                 .values(payload=row["payload"], hash=forged_hash)
             )
+            # The forger keeps the projection consistent with the forged event, too.
             conn.execute(
-                update(dossiers).where(dossiers.c.id == d.id).values(last_hash=forged_hash)
+                update(dossiers)
+                .where(dossiers.c.id == d.id)
+                .values(last_hash=forged_hash, certified_stars=5)
             )
         report = Auditor(engine, KEY).verify()
         assert [(b.problem, b.seq) for b in report.breaks] == [("hash_mismatch", d.version)]

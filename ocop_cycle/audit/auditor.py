@@ -1,28 +1,42 @@
 """The auditor's operations on a database: verify, checkpoint, replay, as-of, export.
 
-Reads stream: events come in (dossier, seq) order through a cursor, never all at once.
+Reads stream: events come in (dossier, seq) order through a cursor, never all at once. Every
+statement is storage's (``AuditLog``); this module only reasons about what comes back.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import groupby
 from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, func, insert, select
-
 from ocop_cycle.audit.chain import iso
-from ocop_cycle.audit.verify import Break, ChainWalker, Head, VerifyReport, checkpoint_root
+from ocop_cycle.audit.projection import (
+    Fold,
+    by_dossier,
+    check_projections,
+    differing_fields,
+    fold_chains,
+    merge_by_dossier,
+    projections_by_id,
+)
+from ocop_cycle.audit.verify import (
+    Break,
+    ChainWalker,
+    VerifyReport,
+    check_published_root,
+    checkpoint_root,
+)
 from ocop_cycle.errors import DossierNotFound
 from ocop_cycle.rules.scoring import CouncilSession, evaluate_session
-from ocop_cycle.storage.fastpath import Prepared
-from ocop_cycle.storage.schema import checkpoint_heads, checkpoints, dossiers, events
+from ocop_cycle.storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
 from ocop_cycle.storage.store import event_from_row
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier, Event
@@ -31,26 +45,6 @@ if TYPE_CHECKING:
     from ocop_cycle.engine import Engine
 
 __all__ = ["Auditor", "Checkpoint", "ReplayReport"]
-
-E = events.c
-EVENT_COLUMNS = [
-    E.id,
-    E.dossier_id,
-    E.seq,
-    E.type,
-    E.schema_version,
-    E.payload,
-    E.actor_role,
-    E.actor_jurisdiction,
-    E.actor_id,
-    E.actor_name,
-    E.profile_id,
-    E.occurred_at,
-    E.recorded_at,
-    E.prev_hash,
-    E.hash,
-]
-FETCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,104 +81,59 @@ class Auditor:
     def __init__(self, engine: Engine, key: bytes | None = None) -> None:
         self.engine = engine
         self.key = key
-        dialect = engine.sa_engine.dialect
-        base = select(*EVENT_COLUMNS).order_by(E.dossier_id, E.seq)
-        self._all_events = Prepared(base, dialect, result_columns=EVENT_COLUMNS)
-        self._one_events = Prepared(
-            base.where(E.dossier_id == bindparam("id")), dialect, result_columns=EVENT_COLUMNS
-        )
-        cols = [dossiers.c.id, dossiers.c.version, dossiers.c.last_hash]
-        heads = select(*cols).order_by(dossiers.c.id)
-        self._all_heads = Prepared(heads, dialect, result_columns=cols)
-        self._one_head = Prepared(
-            heads.where(dossiers.c.id == bindparam("id")), dialect, result_columns=cols
-        )
-        full = list(dossiers.c)
-        self._projections = Prepared(
-            select(*full).order_by(dossiers.c.id), dialect, result_columns=full
-        )
+        # The one seam to storage: the engine will hand this out as ``engine.audit_log``.
+        self.log = AuditLog(engine.sa_engine)
 
-    # -- streaming ----------------------------------------------------------------------------
-
-    def _stream(
-        self, prepared: Prepared, params: Mapping[str, Any]
-    ) -> Generator[dict[str, Any], None, None]:
-        raw = self.engine.sa_engine.raw_connection()
-        try:
-            if self.engine.sa_engine.dialect.name == "postgresql":
-                # A server-side cursor: PostgreSQL sends rows as they are fetched.
-                cursor = raw.driver_connection.cursor(name="ocop_audit_stream")  # type: ignore[union-attr]
-            else:
-                cursor = raw.cursor()
-            try:
-                cursor.execute(prepared.sql, prepared.params(dict(params)))
-                while batch := cursor.fetchmany(FETCH):
-                    for values in batch:
-                        yield prepared.row(values, cursor)
-            finally:
-                cursor.close()
-        finally:
-            raw.rollback()
-            raw.close()
-
-    def event_rows(self, dossier_id: UUID | None = None) -> Generator[dict[str, Any], None, None]:
+    def event_rows(self, dossier_id: UUID | None = None) -> Rows:
         """Stored event rows (as hashed), in (dossier, seq) order."""
-        if dossier_id is None:
-            return self._stream(self._all_events, {})
-        return self._stream(self._one_events, {"id": dossier_id})
-
-    def _projection_heads(self, dossier_id: UUID | None) -> Iterator[Head]:
-        prepared, params = (
-            (self._all_heads, {}) if dossier_id is None else (self._one_head, {"id": dossier_id})
-        )
-        for row in self._stream(prepared, params):
-            yield row["id"], row["version"], row["last_hash"]
+        return self.log.event_rows(dossier_id)
 
     # -- verify -------------------------------------------------------------------------------
 
     def verify(
         self, dossier_id: UUID | None = None, *, published_root: str | None = None
     ) -> VerifyReport:
-        """Walk the chains (one, or all), check projections and checkpoints; list every break."""
+        """Walk the chains (every one, or one dossier's), fold each into the projection it must
+        give and compare with the stored one, check every checkpoint; list every break.
+
+        ``published_root`` is a checkpoint root published outside the database. Some stored
+        checkpoint must have exactly that root (``published_root_unmatched`` otherwise: the
+        checkpoint was deleted, or never existed), and that checkpoint must verify in full --
+        every head it saw still in its chain with the same hash, and its root recomputed from
+        them (``published_checkpoint_broken`` otherwise). An older checkpoint is accepted on
+        those terms: a root is published when it is made, so the latest published one may well
+        precede the latest stored one; what the published root vouches for is the history up to
+        that checkpoint, and the chains vouch for each dossier's events after it. With
+        ``dossier_id`` the other checkpoints are checked for that dossier's head only, but the
+        published checkpoint is still checked in full.
+        """
         report = VerifyReport()
         walker = ChainWalker(self.key, report)
-        heads = walker.walk(self.event_rows(dossier_id))
-        walker.check_projections(heads, self._projection_heads(dossier_id))
-        stored = self.checkpoints()
-        for checkpoint in stored:
-            if dossier_id is not None:
-                self._check_one_head(walker, checkpoint.id, dossier_id)
-                continue
-            walker.check_checkpoint(
-                checkpoint.id,
-                checkpoint.root,
-                self._checkpoint_seen(checkpoint.id, None),
-                published_root if checkpoint is stored[-1] else None,
+        projections = check_projections(
+            report,
+            fold_chains(walker, self.log.event_rows(dossier_id)),
+            projections_by_id(self.log.projections(dossier_id)),
+        )
+        if dossier_id is not None and report.dossiers == 0 and projections == 0:
+            report.breaks.append(
+                Break(dossier_id, None, "dossier_unknown", "no events and no projection")
             )
+        stored = self.checkpoints()
+        verified: dict[int, bool] = {}
+        for cp in stored:
+            if dossier_id is None or cp.root == published_root:
+                verified[cp.id] = walker.check_checkpoint(
+                    cp.id, cp.root, self.log.checkpoint_seen(cp.id)
+                )
+            else:
+                self._check_one_head(walker, cp.id, dossier_id)
+        if published_root is not None:
+            roots = [(cp.id, cp.root) for cp in stored]
+            check_published_root(report, published_root, roots, verified)
         return report
 
-    def _checkpoint_seen(
-        self, checkpoint_id: int, dossier_id: UUID | None
-    ) -> Iterator[tuple[UUID, int, str, str | None]]:
-        h = checkpoint_heads.c
-        stmt = (
-            select(h.dossier_id, h.seq, h.hash, E.hash)
-            .select_from(
-                checkpoint_heads.outerjoin(
-                    events, and_(E.dossier_id == h.dossier_id, E.seq == h.seq)
-                )
-            )
-            .where(h.checkpoint_id == checkpoint_id)
-            .order_by(h.dossier_id)
-        )
-        if dossier_id is not None:
-            stmt = stmt.where(h.dossier_id == dossier_id)
-        with self.engine.sa_engine.connect() as conn:
-            for row in conn.execution_options(yield_per=FETCH).execute(stmt):
-                yield row[0], row[1], row[2], row[3]
-
     def _check_one_head(self, walker: ChainWalker, checkpoint_id: int, dossier_id: UUID) -> None:
-        for d, seq, saw, found in self._checkpoint_seen(checkpoint_id, dossier_id):
+        for d, seq, saw, found in self.log.checkpoint_seen(checkpoint_id, dossier_id):
             if found != saw:
                 walker.report.breaks.append(
                     Break(
@@ -201,45 +150,16 @@ class Auditor:
 
     def checkpoint(self) -> Checkpoint:
         """Record every chain's current head and one root over them (keyed when a key is set)."""
-        with self.engine.sa_engine.begin() as conn:
-            max_id = conn.execute(select(func.max(E.id))).scalar() or 0
-            last = (
-                select(E.dossier_id, func.max(E.seq).label("seq"))
-                .where(E.id <= max_id)
-                .group_by(E.dossier_id)
-                .subquery()
-            )
-            rows = conn.execute(
-                select(E.dossier_id, E.seq, E.hash).join(
-                    last, and_(E.dossier_id == last.c.dossier_id, E.seq == last.c.seq)
-                )
-            ).all()
-            heads = [(r[0], r[1], r[2]) for r in rows]
-            count = conn.execute(select(func.count()).where(E.id <= max_id)).scalar() or 0
-            row: dict[str, Any] = {
-                "created_at": self.engine.clock.now(),
-                "max_event_id": max_id,
-                "dossier_count": len(heads),
-                "event_count": count,
-                "keyed": self.key is not None,
-                "root": checkpoint_root(heads, self.key),
-            }
-            new_id = conn.execute(insert(checkpoints).returning(checkpoints.c.id), row).scalar_one()
-            if heads:
-                conn.execute(
-                    insert(checkpoint_heads),
-                    [
-                        {"checkpoint_id": new_id, "dossier_id": d, "seq": s, "hash": h}
-                        for d, s, h in heads
-                    ],
-                )
-        return Checkpoint(id=new_id, **row)
+        row = self.log.write_checkpoint(
+            self.engine.clock.now(),
+            self.key is not None,
+            lambda heads: checkpoint_root(heads, self.key),
+        )
+        return Checkpoint(**row)
 
     def checkpoints(self) -> list[Checkpoint]:
         """Every stored checkpoint, oldest first."""
-        with self.engine.sa_engine.connect() as conn:
-            rows = conn.execute(select(checkpoints).order_by(checkpoints.c.id)).mappings().all()
-        return [Checkpoint(**dict(r)) for r in rows]
+        return [Checkpoint(**row) for row in self.log.checkpoints()]
 
     # -- replay and as-of ---------------------------------------------------------------------
 
@@ -276,62 +196,43 @@ class Auditor:
         """Rebuild every projection from its events and compare; recompute every council score
         from its stored member sheets under the dossier's profile and compare."""
         report = ReplayReport()
-        projections = self._stream(self._projections, {})
-        stored = next(projections, None)
-        current: Dossier | None = None
-        for row in self.event_rows():
-            event = event_from_row(row)
-            report.events += 1
-            if current is not None and current.id != event.dossier_id:
-                stored = self._compare(report, current, stored, projections)
-                current = None
-            try:
-                current = apply(current, event)
-            except ValueError as exc:
+        merged = merge_by_dossier(self._replayed(report), projections_by_id(self.log.projections()))
+        for dossier_id, fold, stored in merged:
+            if fold is None:
                 report.mismatches.append(
-                    Break(event.dossier_id, event.seq, "fold_failed", str(exc))
+                    Break(dossier_id, None, "projection_without_events", "no events to replay")
                 )
                 continue
-            if event.type == "scored":
-                self._check_score(report, current, event)
-        if current is not None:
-            stored = self._compare(report, current, stored, projections)
-        while stored is not None:
-            report.mismatches.append(
-                Break(stored["id"], None, "projection_without_events", "no events to replay")
-            )
-            stored = next(projections, None)
+            report.dossiers += 1
+            if fold.failure is not None:
+                report.mismatches.append(fold.failure)
+                continue
+            assert fold.dossier is not None
+            if stored is None:
+                report.mismatches.append(
+                    Break(
+                        dossier_id,
+                        fold.dossier.version,
+                        "projection_missing",
+                        "replayed, not stored",
+                    )
+                )
+            elif fields := differing_fields(fold.dossier, stored):
+                report.mismatches.append(
+                    Break(dossier_id, fold.dossier.version, "projection_differs", ", ".join(fields))
+                )
         return report
 
-    def _compare(
-        self,
-        report: ReplayReport,
-        folded: Dossier,
-        stored: dict[str, Any] | None,
-        projections: Iterator[dict[str, Any]],
-    ) -> dict[str, Any] | None:
-        report.dossiers += 1
-        while stored is not None and stored["id"] < folded.id:
-            report.mismatches.append(
-                Break(stored["id"], None, "projection_without_events", "no events to replay")
-            )
-            stored = next(projections, None)
-        if stored is None or stored["id"] != folded.id:
-            report.mismatches.append(
-                Break(folded.id, folded.version, "projection_missing", "replayed, not stored")
-            )
-            return stored
-        projection = Dossier.model_validate(stored)
-        if projection != folded:
-            fields = [
-                name
-                for name in Dossier.model_fields
-                if getattr(projection, name) != getattr(folded, name)
-            ]
-            report.mismatches.append(
-                Break(folded.id, folded.version, "projection_differs", ", ".join(fields))
-            )
-        return next(projections, None)
+    def _replayed(self, report: ReplayReport) -> Iterator[tuple[UUID, Fold]]:
+        for dossier_id, rows in groupby(self.log.event_rows(), key=by_dossier):
+            fold = Fold()
+            for row in rows:
+                report.events += 1
+                event = fold.feed(row)
+                if event is not None and event.type == "scored":
+                    assert fold.dossier is not None
+                    self._check_score(report, fold.dossier, event)
+            yield dossier_id, fold
 
     def _check_score(self, report: ReplayReport, dossier: Dossier, event: Event) -> None:
         payload = event.payload
@@ -357,17 +258,16 @@ class Auditor:
         count = 0
         if fmt == "csv":
             writer = csv.writer(out)
-            names = [c.key for c in EVENT_COLUMNS]
-            writer.writerow(names)
+            writer.writerow(EVENT_COLUMNS)
             for row in self.event_rows():
-                writer.writerow([_cell(row[n]) for n in names])
+                writer.writerow([_cell(row[n]) for n in EVENT_COLUMNS])
                 count += 1
             return count
         for row in self.event_rows():
             out.write(json.dumps({"event": _jsonable(row)}, ensure_ascii=False) + "\n")
             count += 1
         for cp in self.checkpoints():
-            heads = [[str(d), s, h] for d, s, h, _ in self._checkpoint_seen(cp.id, None)]
+            heads = [[str(d), s, h] for d, s, h, _ in self.log.checkpoint_seen(cp.id)]
             doc = {
                 "id": cp.id,
                 "created_at": iso(cp.created_at),

@@ -9,13 +9,18 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from ocop_cycle.audit.verify import Break, ChainWalker, VerifyReport
+from ocop_cycle.audit.verify import Break, ChainWalker, VerifyReport, check_published_root
 
 __all__ = ["verify_export"]
 
 
-def verify_export(path: Path | str, key: bytes | None = None) -> VerifyReport:
-    """Check a JSON Lines export written by ``Auditor.export``; every break is located."""
+def verify_export(
+    path: Path | str, key: bytes | None = None, *, published_root: str | None = None
+) -> VerifyReport:
+    """Check a JSON Lines export written by ``Auditor.export``; every break is located.
+
+    ``published_root`` is held to the same terms as in ``Auditor.verify``: some checkpoint in
+    the export must have it, and that checkpoint must verify."""
     report = VerifyReport()
     checkpoints: list[dict[str, Any]] = []
     hashes: dict[tuple[UUID, int], str] = {}
@@ -45,7 +50,11 @@ def verify_export(path: Path | str, key: bytes | None = None) -> VerifyReport:
     walker = ChainWalker(key, report)
     for _ in walker.walk(rows()):
         pass
+    verified: dict[int, bool] = {}
     for cp in checkpoints:
         seen = [(UUID(d), seq, h, hashes.get((UUID(d), seq))) for d, seq, h in cp["heads"]]
-        walker.check_checkpoint(cp["id"], cp["root"], seen)
+        verified[cp["id"]] = walker.check_checkpoint(cp["id"], cp["root"], seen)
+    if published_root is not None:
+        roots = [(cp["id"], cp["root"]) for cp in checkpoints]
+        check_published_root(report, published_root, roots, verified)
     return report

@@ -1,5 +1,5 @@
-"""Verification: walk every chain, recompute every hash, check heads against projections and
-checkpoints, and say exactly where anything is broken.
+"""Verification: walk every chain, recompute every hash, check checkpoints and a published root,
+and say exactly where anything is broken (projections are checked in ``projection``).
 
 The walk is a stream over rows ordered by (dossier, seq): memory stays flat in the number of
 events. The same checks run on the database and, offline, on an export.
@@ -14,7 +14,15 @@ from uuid import UUID
 
 from ocop_cycle.audit.chain import GENESIS, actor_document, canonical, event_hash
 
-__all__ = ["Break", "ChainWalker", "Head", "VerifyReport", "checkpoint_root", "row_hash"]
+__all__ = [
+    "Break",
+    "ChainWalker",
+    "Head",
+    "VerifyReport",
+    "check_published_root",
+    "checkpoint_root",
+    "row_hash",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,49 +136,18 @@ class ChainWalker:
         if dossier is not None:
             yield dossier, expected - 1, prev
 
-    def check_projections(self, heads: Iterator[Head], projections: Iterator[Head]) -> None:
-        """Each projection must stand on its chain's head (catches deleted last events). Both
-        streams come sorted by dossier id the same way; they are merged, not loaded."""
-        report = self.report
-        head = next(heads, None)
-        proj = next(projections, None)
-        while head is not None or proj is not None:
-            if proj is None or (head is not None and _key(head[0]) < _key(proj[0])):
-                assert head is not None
-                report.breaks.append(
-                    Break(head[0], None, "projection_missing", "events with no projection")
-                )
-                head = next(heads, None)
-            elif head is None or _key(proj[0]) < _key(head[0]):
-                report.breaks.append(
-                    Break(proj[0], None, "events_missing", "a projection with no events")
-                )
-                proj = next(projections, None)
-            else:
-                if (head[1], head[2]) != (proj[1], proj[2]):
-                    report.breaks.append(
-                        Break(
-                            head[0],
-                            head[1],
-                            "projection_head_mismatch",
-                            f"projection at version {proj[1]} ({proj[2][:12]}…), chain ends at "
-                            f"seq {head[1]} ({head[2][:12]}…)",
-                        )
-                    )
-                head = next(heads, None)
-                proj = next(projections, None)
-
     def check_checkpoint(
         self,
         checkpoint_id: int,
         root: str,
         seen: Iterable[tuple[UUID, int, str, str | None]],
-        published_root: str | None = None,
-    ) -> None:
-        """Every head a checkpoint saw must still be in its chain with the same hash.
+    ) -> bool:
+        """Every head a checkpoint saw must still be in its chain with the same hash, and the
+        root must be the one those heads give; True when the checkpoint verifies.
 
         ``seen`` yields (dossier, seq, hash the checkpoint saw, hash found now or None)."""
         self.report.checkpoints += 1
+        breaks_before = len(self.report.breaks)
         heads: list[Head] = []
         for dossier_id, seq, head_hash, found in seen:
             heads.append((dossier_id, seq, head_hash))
@@ -196,17 +173,37 @@ class ChainWalker:
             self.report.breaks.append(
                 Break(None, None, "checkpoint_root_mismatch", f"checkpoint {checkpoint_id}")
             )
-        if published_root is not None and published_root != root:
-            self.report.breaks.append(
-                Break(
-                    None,
-                    None,
-                    "checkpoint_root_not_published",
-                    f"checkpoint {checkpoint_id} root {root[:12]}… is not the published "
-                    f"{published_root[:12]}…",
-                )
+        return len(self.report.breaks) == breaks_before
+
+
+def check_published_root(
+    report: VerifyReport,
+    published_root: str,
+    roots: Iterable[tuple[int, str]],
+    verified: Mapping[int, bool],
+) -> None:
+    """A root published outside the database must be some stored checkpoint's root, and that
+    checkpoint must have verified (``verified``: checkpoint id -> it did).
+
+    ``roots`` are the stored checkpoints' (id, root). Deleting every checkpoint, or the one that
+    was published, is caught here: the published root then matches nothing."""
+    matching = [cp_id for cp_id, root in roots if root == published_root]
+    if not matching:
+        report.breaks.append(
+            Break(
+                None,
+                None,
+                "published_root_unmatched",
+                f"no stored checkpoint has the published root {published_root[:12]}…",
             )
-
-
-def _key(dossier_id: UUID) -> Any:
-    return dossier_id
+        )
+    elif not any(verified.get(cp_id, False) for cp_id in matching):
+        report.breaks.append(
+            Break(
+                None,
+                None,
+                "published_checkpoint_broken",
+                f"checkpoint {matching[-1]} has the published root {published_root[:12]}… "
+                "and no longer verifies",
+            )
+        )

@@ -31,7 +31,11 @@ def add_parser(sub: Any) -> None:
     verify = a_sub.add_parser("verify", help="exit 0 when intact, 1 listing every broken link")
     verify.add_argument("--dossier", type=UUID, help="only this dossier's chain")
     verify.add_argument("--from-export", type=Path, help="verify a JSON Lines export, offline")
-    verify.add_argument("--published-root", help="the latest checkpoint root, as published")
+    verify.add_argument(
+        "--published-root",
+        help="a checkpoint root as published outside the database: some stored checkpoint "
+        "must have it, and it must still verify",
+    )
     history = a_sub.add_parser("history", help="a dossier's timeline (Vietnamese labels)")
     history.add_argument("id", type=UUID)
     history.add_argument("--as-of", type=end_of, help="as things happened by this date/time")
@@ -59,7 +63,8 @@ def _print_report(report: VerifyReport, what: str) -> int:
 def run(args: argparse.Namespace, key: bytes | None) -> int:
     """Run an audit action; returns the exit status."""
     if args.audit_command == "verify" and args.from_export is not None:
-        return _print_report(verify_export(args.from_export, key), str(args.from_export))
+        report = verify_export(args.from_export, key, published_root=args.published_root)
+        return _print_report(report, str(args.from_export))
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
         auditor = Auditor(engine, key)

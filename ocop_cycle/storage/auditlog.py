@@ -1,0 +1,218 @@
+"""The auditor's reads and its one write (checkpoints): every statement the audit runs.
+
+The audit sees the database only through ``AuditLog``. Long reads stream: rows come through a
+cursor in batches (a server-side cursor on PostgreSQL), so memory stays flat however many events
+the store holds. Each stream is ordered by dossier id, the same way on every stream, so callers
+can merge them without loading either. Database errors come out as ``StorageError`` (or
+``SchemaNotReady`` when the tables are missing), with the driver's error as the cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Engine, and_, bindparam, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ocop_cycle.errors import SchemaNotReady, StorageError
+from ocop_cycle.storage.fastpath import Prepared
+from ocop_cycle.storage.schema import checkpoint_heads, checkpoints, dossiers, events
+
+__all__ = ["EVENT_COLUMNS", "PROJECTION_COLUMNS", "AuditLog", "ChainHead", "Rows", "SeenHead"]
+
+E = events.c
+D = dossiers.c
+H = checkpoint_heads.c
+
+#: The columns of an event row, in the order exports write them.
+EVENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in events.columns)
+#: The columns of a projection row.
+PROJECTION_COLUMNS: tuple[str, ...] = tuple(c.name for c in dossiers.columns)
+
+#: (dossier, seq, hash) of a chain's last event.
+ChainHead = tuple[UUID, int, str]
+#: (dossier, seq, hash a checkpoint saw, hash stored now or None when the event is gone).
+SeenHead = tuple[UUID, int, str, str | None]
+
+#: A stream of rows (column name -> value); close it to release its connection early.
+Rows = Generator[dict[str, Any], None, None]
+
+FETCH = 5000
+
+
+class AuditLog:
+    """Streams of events, projections and checkpoints for the audit; writes checkpoints."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        dialect = engine.dialect
+        self._pg = dialect.name == "postgresql"
+        event_cols = list(events.columns)
+        ordered = select(*event_cols).order_by(E.dossier_id, E.seq)
+        self._all_events = Prepared(ordered, dialect, result_columns=event_cols)
+        self._one_events = Prepared(
+            ordered.where(E.dossier_id == bindparam("id")), dialect, result_columns=event_cols
+        )
+        head_cols = [D.id, D.version, D.last_hash]
+        heads = select(*head_cols).order_by(D.id)
+        self._all_heads = Prepared(heads, dialect, result_columns=head_cols)
+        self._one_head = Prepared(
+            heads.where(D.id == bindparam("id")), dialect, result_columns=head_cols
+        )
+        full = list(dossiers.columns)
+        rows = select(*full).order_by(D.id)
+        self._all_projections = Prepared(rows, dialect, result_columns=full)
+        self._one_projection = Prepared(
+            rows.where(D.id == bindparam("id")), dialect, result_columns=full
+        )
+        seen_cols = [H.dossier_id, H.seq, H.hash, E.hash.label("found")]
+        seen = (
+            select(*seen_cols)
+            .select_from(
+                checkpoint_heads.outerjoin(
+                    events, and_(E.dossier_id == H.dossier_id, E.seq == H.seq)
+                )
+            )
+            .where(H.checkpoint_id == bindparam("checkpoint"))
+            .order_by(H.dossier_id)
+        )
+        self._seen_all = Prepared(seen, dialect, result_columns=seen_cols)
+        self._seen_one = Prepared(
+            seen.where(H.dossier_id == bindparam("id")), dialect, result_columns=seen_cols
+        )
+        self._database_error: type[Exception] = dialect.loaded_dbapi.DatabaseError
+
+    # -- streams ------------------------------------------------------------------------------
+
+    def event_rows(self, dossier_id: UUID | None = None) -> Rows:
+        """Stored event rows (every column, as hashed), in (dossier, seq) order."""
+        if dossier_id is None:
+            return self._stream(self._all_events, {})
+        return self._stream(self._one_events, {"id": dossier_id})
+
+    def projection_heads(self, dossier_id: UUID | None = None) -> Iterator[ChainHead]:
+        """(id, version, last_hash) of each projection, in dossier order."""
+        prepared, params = (
+            (self._all_heads, {}) if dossier_id is None else (self._one_head, {"id": dossier_id})
+        )
+        for row in self._stream(prepared, params):
+            yield row["id"], row["version"], row["last_hash"]
+
+    def projections(self, dossier_id: UUID | None = None) -> Rows:
+        """Full projection rows (column name -> value), in dossier order."""
+        if dossier_id is None:
+            return self._stream(self._all_projections, {})
+        return self._stream(self._one_projection, {"id": dossier_id})
+
+    def checkpoint_seen(
+        self, checkpoint_id: int, dossier_id: UUID | None = None
+    ) -> Iterator[SeenHead]:
+        """Each head a checkpoint saw, next to the hash stored at that place now (None when the
+        event is gone), in dossier order; all of them or one dossier's."""
+        params: dict[str, Any] = {"checkpoint": checkpoint_id}
+        if dossier_id is None:
+            prepared = self._seen_all
+        else:
+            prepared, params["id"] = self._seen_one, dossier_id
+        for row in self._stream(prepared, params):
+            yield row["dossier_id"], row["seq"], row["hash"], row["found"]
+
+    def _stream(self, prepared: Prepared, params: Mapping[str, Any]) -> Rows:
+        with self._translated():
+            raw = self.engine.raw_connection()
+            try:
+                if self._pg:
+                    # A server-side cursor: PostgreSQL sends rows as they are fetched. Each
+                    # stream has its own connection, so one fixed name cannot collide.
+                    cursor = raw.driver_connection.cursor(name="ocop_audit_stream")  # type: ignore[union-attr]
+                else:
+                    cursor = raw.cursor()
+                try:
+                    cursor.execute(prepared.sql, prepared.params(dict(params)))
+                    while batch := cursor.fetchmany(FETCH):
+                        for values in batch:
+                            yield prepared.row(values, cursor)
+                finally:
+                    cursor.close()
+            finally:
+                raw.rollback()
+                raw.close()
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def write_checkpoint(
+        self, created_at: datetime, keyed: bool, root: Callable[[Sequence[ChainHead]], str]
+    ) -> dict[str, Any]:
+        """Record every chain's head as of the newest event, with ``root(heads)``; returns the
+        stored checkpoint row. Everything is read from one snapshot and written in one
+        transaction."""
+        with self._translated(), self.engine.connect() as conn:
+            if self._pg:
+                # Several statements must see the same store: one snapshot for all of them.
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                max_id = conn.execute(select(func.max(E.id))).scalar() or 0
+                last = (
+                    select(E.dossier_id, func.max(E.seq).label("seq"))
+                    .where(E.id <= max_id)
+                    .group_by(E.dossier_id)
+                    .subquery()
+                )
+                found = conn.execute(
+                    select(E.dossier_id, E.seq, E.hash)
+                    .join(last, and_(E.dossier_id == last.c.dossier_id, E.seq == last.c.seq))
+                    .order_by(E.dossier_id)
+                ).all()
+                heads: list[ChainHead] = [(r[0], r[1], r[2]) for r in found]
+                count = conn.execute(select(func.count()).where(E.id <= max_id)).scalar() or 0
+                row: dict[str, Any] = {
+                    "created_at": created_at,
+                    "max_event_id": max_id,
+                    "dossier_count": len(heads),
+                    "event_count": count,
+                    "keyed": keyed,
+                    "root": root(heads),
+                }
+                new_id = conn.execute(
+                    insert(checkpoints).returning(checkpoints.c.id), row
+                ).scalar_one()
+                if heads:
+                    conn.execute(
+                        insert(checkpoint_heads),
+                        [
+                            {"checkpoint_id": new_id, "dossier_id": d, "seq": s, "hash": h}
+                            for d, s, h in heads
+                        ],
+                    )
+        return {"id": new_id, **row}
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        """Every stored checkpoint row, oldest first."""
+        with self._translated(), self.engine.connect() as conn:
+            rows = conn.execute(select(checkpoints).order_by(checkpoints.c.id)).mappings().all()
+        return [dict(r) for r in rows]
+
+    # -- errors -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            raise _translate(exc) from exc
+        except self._database_error as exc:  # the bare driver's, from the streams
+            raise _translate(exc) from exc
+
+
+def _translate(exc: Exception) -> StorageError:
+    text = str(exc).lower()
+    # SQLite says "no such table"; PostgreSQL 'relation "ocop_events" does not exist'.
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return SchemaNotReady(
+            "ocop-cycle tables are missing: run `ocop-cycle db upgrade`", detail=str(exc)
+        )
+    return StorageError(f"database error: {exc}", detail=str(exc))

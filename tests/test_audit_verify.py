@@ -1,0 +1,293 @@
+"""Verification holes an adversary with write access to the database would try: a deleted
+checkpoint under a published root, an unknown dossier asked about, a projection edited behind
+the engine's back. Each is reported by ``Auditor.verify`` and by ``ocop-cycle audit verify``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from sqlalchemy import delete, insert, select, update
+
+from ocop_cycle import Dossier, Engine, SettableClock
+from ocop_cycle.audit.auditor import Auditor
+from ocop_cycle.audit.offline import verify_export
+from ocop_cycle.audit.verify import VerifyReport
+from ocop_cycle.cli import main
+from ocop_cycle.storage.schema import checkpoint_heads, checkpoints, dossiers, events
+from tests.scenario import Walk
+
+
+@pytest.fixture
+def store(engine: Engine, clock: SettableClock) -> list[Dossier]:
+    """Two certified dossiers and one just registered; every chain verifies."""
+    walk = Walk(engine, clock)
+    made = [walk.certified(name=f"Sản phẩm {i}") for i in range(2)]
+    made.append(walk.register("Sản phẩm mới"))
+    assert Auditor(engine).verify().intact
+    return made
+
+
+def tamper(engine: Engine, *statements: Any) -> None:
+    """Run statements on a connection of our own, as someone with database access would."""
+    with engine.sa_engine.begin() as conn:
+        for stmt in statements:
+            conn.execute(stmt)
+
+
+def problems(report: VerifyReport) -> list[str]:
+    return [b.problem for b in report.breaks]
+
+
+def verify_cli(db_url: str, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """Run `ocop-cycle audit verify ARGS` in-process; (exit status, standard output)."""
+    capsys.readouterr()
+    status = main(["--db", db_url, "audit", "verify", *args])
+    return status, capsys.readouterr().out
+
+
+DELETE_CHECKPOINTS = (delete(checkpoint_heads), delete(checkpoints))
+
+
+# -- a published root -----------------------------------------------------------------------
+
+
+def test_published_root_with_every_checkpoint_deleted_fails(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    """Deleting every stored checkpoint does not make a published root verify: it is unmatched."""
+    auditor = Auditor(engine)
+    root = auditor.checkpoint().root
+    tamper(engine, *DELETE_CHECKPOINTS)
+    report = auditor.verify(published_root=root)
+    assert problems(report) == ["published_root_unmatched"]
+    assert root[:12] in report.breaks[0].detail
+
+
+def test_published_root_matching_no_checkpoint_fails(engine: Engine, store: list[Dossier]) -> None:
+    """A published root that no stored checkpoint has is a break even when others exist."""
+    auditor = Auditor(engine)
+    auditor.checkpoint()
+    assert problems(auditor.verify(published_root="ab" * 32)) == ["published_root_unmatched"]
+
+
+def test_published_root_of_an_older_checkpoint_is_accepted(
+    engine: Engine, clock: SettableClock, store: list[Dossier]
+) -> None:
+    """A root published at an older checkpoint verifies while that checkpoint still does."""
+    auditor = Auditor(engine)
+    older = auditor.checkpoint()
+    Walk(engine, clock).register("Sản phẩm sau")
+    newer = auditor.checkpoint()
+    assert older.root != newer.root
+    assert auditor.verify(published_root=older.root).intact
+    assert auditor.verify(published_root=newer.root).intact
+
+
+def test_published_older_checkpoint_that_no_longer_verifies_fails(
+    engine: Engine, clock: SettableClock, store: list[Dossier]
+) -> None:
+    """Deleting a dossier and the heads the published checkpoint saw, leaving a later checkpoint
+    made afterwards, is caught: the published checkpoint no longer verifies."""
+    auditor = Auditor(engine)
+    older = auditor.checkpoint()
+    victim = store[2]
+    tamper(
+        engine,
+        delete(events).where(events.c.dossier_id == victim.id),
+        delete(dossiers).where(dossiers.c.id == victim.id),
+        delete(checkpoint_heads).where(checkpoint_heads.c.dossier_id == victim.id),
+    )
+    auditor.checkpoint()  # a fresh checkpoint over the doctored store verifies on its own
+    report = auditor.verify(published_root=older.root)
+    assert set(problems(report)) == {"checkpoint_root_mismatch", "published_checkpoint_broken"}
+    assert f"checkpoint {older.id}" in str(report.breaks[-1])
+
+
+def test_published_root_is_checked_when_verifying_one_dossier(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    """With --dossier, the published checkpoint must still exist and verify in full."""
+    auditor = Auditor(engine)
+    root = auditor.checkpoint().root
+    target, victim = store[0], store[2]
+    assert auditor.verify(target.id, published_root=root).intact
+    tamper(
+        engine,
+        delete(events).where(events.c.dossier_id == victim.id),
+        delete(dossiers).where(dossiers.c.id == victim.id),
+    )
+    report = auditor.verify(target.id, published_root=root)
+    assert problems(report) == ["checkpointed_event_missing", "published_checkpoint_broken"]
+    assert report.breaks[0].dossier_id == victim.id
+    tamper(engine, *DELETE_CHECKPOINTS)
+    assert problems(auditor.verify(target.id, published_root=root)) == ["published_root_unmatched"]
+
+
+def test_cli_published_root_after_checkpoints_deleted_exits_1(
+    engine: Engine, store: list[Dossier], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`audit verify --published-root R` exits 1 naming the unmatched root when the store's
+    checkpoints are gone."""
+    root = Auditor(engine).checkpoint().root
+    assert verify_cli(db_url, capsys, "--published-root", root)[0] == 0
+    tamper(engine, *DELETE_CHECKPOINTS)
+    status, out = verify_cli(db_url, capsys, "--published-root", root)
+    assert status == 1
+    assert f"published_root_unmatched: no stored checkpoint has the published root {root[:12]}" in (
+        out
+    )
+    assert "intact" not in out
+
+
+def test_export_published_root_is_checked_offline(
+    engine: Engine,
+    store: list[Dossier],
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An export made after the checkpoints were deleted does not verify against the published
+    root, offline or through `audit verify --from-export`."""
+    auditor = Auditor(engine)
+    root = auditor.checkpoint().root
+    kept = tmp_path / "kept.jsonl"
+    with kept.open("w", encoding="utf-8") as out:
+        auditor.export(out)
+    assert verify_export(kept, published_root=root).intact
+    tamper(engine, *DELETE_CHECKPOINTS)
+    doctored = tmp_path / "doctored.jsonl"
+    with doctored.open("w", encoding="utf-8") as out:
+        auditor.export(out)
+    assert problems(verify_export(doctored, published_root=root)) == ["published_root_unmatched"]
+    status, out = verify_cli(
+        db_url, capsys, "--from-export", str(doctored), "--published-root", root
+    )
+    assert status == 1
+    assert "published_root_unmatched" in out
+
+
+# -- an unknown dossier ---------------------------------------------------------------------
+
+
+def test_unknown_dossier_is_a_break(engine: Engine, store: list[Dossier]) -> None:
+    """Verifying a dossier the store has never held reports it unknown instead of intact."""
+    unknown = uuid4()
+    report = Auditor(engine).verify(unknown)
+    assert [(b.dossier_id, b.problem) for b in report.breaks] == [(unknown, "dossier_unknown")]
+    assert report.events == 0
+
+
+def test_known_dossier_alone_is_intact(engine: Engine, store: list[Dossier]) -> None:
+    """A dossier verified on its own, untouched, is intact and counts only its events."""
+    report = Auditor(engine).verify(store[0].id)
+    assert report.intact
+    assert (report.dossiers, report.events) == (1, store[0].version)
+
+
+def test_dossier_with_projection_only_is_missing_events_not_unknown(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    """A dossier whose events were all deleted but whose projection remains is reported as
+    missing its events."""
+    target = store[1]
+    tamper(engine, delete(events).where(events.c.dossier_id == target.id))
+    assert problems(Auditor(engine).verify(target.id)) == ["events_missing"]
+
+
+def test_cli_unknown_dossier_exits_1(
+    engine: Engine, store: list[Dossier], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`audit verify --dossier <unknown id>` exits 1 and names the dossier as unknown."""
+    unknown = uuid4()
+    status, out = verify_cli(db_url, capsys, "--dossier", str(unknown))
+    assert status == 1
+    assert f"BROKEN  dossier {unknown}: dossier_unknown" in out
+
+
+# -- an edited projection -------------------------------------------------------------------
+
+
+def edit_projection(engine: Engine, dossier_id: UUID, **values: Any) -> None:
+    """Change projection columns without touching version or last_hash."""
+    tamper(engine, update(dossiers).where(dossiers.c.id == dossier_id).values(**values))
+
+
+def test_edited_projection_is_reported_with_its_field(engine: Engine, store: list[Dossier]) -> None:
+    """Raising certified stars in the projection alone is a projection_differs naming the field."""
+    target = store[0]
+    assert target.certified_stars is not None
+    assert target.certified_stars != 5
+    edit_projection(engine, target.id, certified_stars=5)
+    expected = [(target.id, target.version, "projection_differs", "certified_stars")]
+    for report in (Auditor(engine).verify(), Auditor(engine).verify(target.id)):
+        assert [(b.dossier_id, b.seq, b.problem, b.detail) for b in report.breaks] == expected
+
+
+def test_every_edited_projection_field_is_named(engine: Engine, store: list[Dossier]) -> None:
+    """Each edited column is named, whatever its type (state, date, text, bool, decimal)."""
+    target = store[1]
+    edit_projection(
+        engine,
+        target.id,
+        state="monitored",
+        valid_until=None,
+        producer_name="Người khác",
+        last_inspection_passed=True,
+        score=target.score + 1 if target.score is not None else 1,
+    )
+    (only,) = Auditor(engine).verify().breaks
+    assert only.problem == "projection_differs"
+    assert set(only.detail.split(", ")) == {
+        "state",
+        "valid_until",
+        "producer_name",
+        "last_inspection_passed",
+        "score",
+    }
+
+
+def test_projection_inserted_for_an_unknown_dossier_is_reported(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    """A projection row copied under a new id, with no events, is reported as such."""
+    with engine.sa_engine.connect() as conn:
+        row = dict(
+            conn.execute(select(dossiers).where(dossiers.c.id == store[0].id)).mappings().one()
+        )
+    forged = uuid4()
+    tamper(engine, insert(dossiers).values({**row, "id": forged}))
+    report = Auditor(engine).verify()
+    assert [(b.dossier_id, b.problem) for b in report.breaks] == [(forged, "events_missing")]
+
+
+def test_event_that_cannot_be_folded_is_reported_not_raised(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    """An event whose type no fold knows breaks its hash and the fold; verify reports both."""
+    target = store[0]
+    tamper(
+        engine,
+        update(events)
+        .where(events.c.dossier_id == target.id, events.c.seq == 2)
+        .values(type="frobnicated"),
+    )
+    report = Auditor(engine).verify()
+    assert [(b.seq, b.problem) for b in report.breaks] == [
+        (2, "hash_mismatch"),
+        (2, "fold_failed"),
+    ]
+
+
+def test_cli_edited_projection_exits_1(
+    engine: Engine, store: list[Dossier], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`audit verify` exits 1 on an edited projection and names the dossier and the field."""
+    target = store[0]
+    edit_projection(engine, target.id, certified_stars=5)
+    status, out = verify_cli(db_url, capsys)
+    assert status == 1
+    assert f"BROKEN  dossier {target.id} seq {target.version}: projection_differs: " in out
+    assert "certified_stars" in out
