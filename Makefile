@@ -27,6 +27,7 @@ lint: $(BIN)/ocop-cycle
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(BIN)/ocop-cycle
 	$(BIN)/python bench/transitions.py

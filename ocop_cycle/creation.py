@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from ocop_cycle._log import get_logger
-from ocop_cycle.audit.chain import GENESIS
 from ocop_cycle.clock import to_vn
 from ocop_cycle.errors import (
     DossierNotFound,
@@ -24,6 +23,7 @@ from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.storage.fastpath import Tx
 from ocop_cycle.storage.store import KeyCollision, OpenSuccessorExists
+from ocop_cycle.workflows.chain import GENESIS
 from ocop_cycle.workflows.commands import (
     CreateRound,
     ImportCertificate,

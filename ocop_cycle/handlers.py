@@ -18,7 +18,6 @@ from typing import Any
 from uuid import UUID
 
 from ocop_cycle._log import get_logger
-from ocop_cycle.audit.chain import actor_document, canonical, event_hash
 from ocop_cycle.clock import Clock, to_vn
 from ocop_cycle.errors import (
     CommandRefused,
@@ -36,6 +35,7 @@ from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.scoring import evaluate_session, session_problems
 from ocop_cycle.storage.fastpath import Tx
 from ocop_cycle.storage.store import KeyCollision, Store
+from ocop_cycle.workflows.chain import actor_document, canonical, event_hash
 from ocop_cycle.workflows.commands import (
     AssignRound,
     Certify,

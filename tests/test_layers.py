@@ -18,9 +18,6 @@ PENDING: dict[str, frozenset[str]] = {
     "handlers.py": frozenset({"ocop_cycle.storage.fastpath"}),
     "creation.py": frozenset({"ocop_cycle.storage.fastpath"}),
     "jobs/sweep.py": frozenset({"ocop_cycle.storage.fastpath"}),
-    "audit/auditor.py": frozenset(
-        {"sqlalchemy", "ocop_cycle.storage.schema", "ocop_cycle.storage.fastpath"}
-    ),
 }
 
 

@@ -17,7 +17,6 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
-from ocop_cycle.audit.chain import iso
 from ocop_cycle.audit.projection import (
     Fold,
     by_dossier,
@@ -38,6 +37,7 @@ from ocop_cycle.errors import DossierNotFound
 from ocop_cycle.rules.scoring import CouncilSession, evaluate_session
 from ocop_cycle.storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
 from ocop_cycle.storage.store import event_from_row
+from ocop_cycle.workflows.chain import iso
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier, Event
 

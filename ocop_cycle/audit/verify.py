@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from ocop_cycle.audit.chain import GENESIS, actor_document, canonical, event_hash
+from ocop_cycle.workflows.chain import GENESIS, actor_document, canonical, event_hash
 
 __all__ = [
     "Break",
