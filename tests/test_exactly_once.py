@@ -30,24 +30,26 @@ OTHER_COMMUNE = Place(commune="07375", district="217", province="24")
 pytestmark = pytest.mark.slow
 
 
-def race(url: str, now: datetime, specs: list[dict[str, Any]]) -> list[race_workers.Outcome]:
-    """Run one command per spec, each in its own process, all released at once."""
+def in_processes(target: Any, args: list[tuple[Any, ...]]) -> list[Any]:
+    """Run ``target(*a, barrier, queue)`` for each ``a`` in its own process, released together
+    at a barrier; return what each put on the queue."""
     ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(len(specs))
+    barrier = ctx.Barrier(len(args))
     out = ctx.Queue()
-    procs = [
-        ctx.Process(target=race_workers.command, args=(url, now.isoformat(), spec, barrier, out))
-        for spec in specs
-    ]
+    procs = [ctx.Process(target=target, args=(*a, barrier, out)) for a in args]
     for p in procs:
         p.start()
     results = [out.get(timeout=300) for _ in procs]
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
-    crashed = [r for r in results if r[0] == "crashed"]
-    assert crashed == []
+    assert [r for r in results if r[0] == "crashed"] == []
     return results
+
+
+def race(url: str, now: datetime, specs: list[dict[str, Any]]) -> list[race_workers.Outcome]:
+    """Run one command per spec, each in its own process, all released at once."""
+    return in_processes(race_workers.command, [(url, now.isoformat(), spec) for spec in specs])
 
 
 def spec(op: str, role: Role, place: Place = LANG_GIANG, **fields: Any) -> dict[str, Any]:
@@ -183,20 +185,7 @@ def test_three_sweepers_apply_each_dossiers_deadlines_in_due_order(
     ids = import_certificates(engine, 30, date(2020, 3, 10), "due", threads=4)
     # After a long downtime, every notice and the expiry of each certificate are due at once.
     now = datetime(2023, 3, 20, 9, tzinfo=VN_TZ)
-    ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(3)
-    out = ctx.Queue()
-    procs = [
-        ctx.Process(target=race_workers.sweep, args=(db_url, now.isoformat(), barrier, out))
-        for _ in range(3)
-    ]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=300) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-    assert [r for r in results if r[0] != "ok"] == []
+    results = in_processes(race_workers.sweep, [(db_url, now.isoformat())] * 3)
     assert sum(r[1] for r in results) == 4 * len(ids)
     with engine.sa_engine.connect() as conn:
         rows = conn.execute(

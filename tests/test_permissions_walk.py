@@ -105,12 +105,13 @@ CASES = [
     for profile in PROFILES
     for spec in {(s.trigger, s.source): s for s in edges(profile)}.values()
 ]
+CASE_IDS = [f"{p.id}-{t}-{s.value}" for p, t, s in CASES]
 
 
 @pytest.mark.parametrize(
     ("profile", "trigger", "source"),
     CASES,
-    ids=[f"{p.id}-{t}-{s.value}" for p, t, s in CASES],
+    ids=CASE_IDS,
 )
 def test_each_role_may_exactly_what_the_data_grants(
     profile: RuleProfile, trigger: str, source: DossierState
@@ -125,7 +126,7 @@ def test_each_role_may_exactly_what_the_data_grants(
 @pytest.mark.parametrize(
     ("profile", "trigger", "source"),
     CASES,
-    ids=[f"{p.id}-{t}-{s.value}" for p, t, s in CASES],
+    ids=CASE_IDS,
 )
 def test_system_on_a_deadline_only_for_deadline_commands(
     profile: RuleProfile, trigger: str, source: DossierState
