@@ -10,15 +10,14 @@ can merge them without loading either. Database errors come out as ``StorageErro
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Engine, and_, bindparam, func, insert, select
-from sqlalchemy.exc import SQLAlchemyError
 
-from ocop_cycle.errors import SchemaNotReady, StorageError
+from ocop_cycle.storage.failures import translated
 from ocop_cycle.storage.fastpath import Prepared
 from ocop_cycle.storage.schema import checkpoint_heads, checkpoints, dossiers, events
 
@@ -84,7 +83,6 @@ class AuditLog:
         self._seen_one = Prepared(
             seen.where(H.dossier_id == bindparam("id")), dialect, result_columns=seen_cols
         )
-        self._database_error: type[Exception] = dialect.loaded_dbapi.DatabaseError
 
     # -- streams ------------------------------------------------------------------------------
 
@@ -198,21 +196,5 @@ class AuditLog:
 
     # -- errors -------------------------------------------------------------------------------
 
-    @contextmanager
-    def _translated(self) -> Iterator[None]:
-        try:
-            yield
-        except SQLAlchemyError as exc:
-            raise _translate(exc) from exc
-        except self._database_error as exc:  # the bare driver's, from the streams
-            raise _translate(exc) from exc
-
-
-def _translate(exc: Exception) -> StorageError:
-    text = str(exc).lower()
-    # SQLite says "no such table"; PostgreSQL 'relation "ocop_events" does not exist'.
-    if "no such table" in text or ("relation" in text and "does not exist" in text):
-        return SchemaNotReady(
-            "ocop-cycle tables are missing: run `ocop-cycle db upgrade`", detail=str(exc)
-        )
-    return StorageError(f"database error: {exc}", detail=str(exc))
+    def _translated(self) -> AbstractContextManager[None]:
+        return translated(self.engine)
