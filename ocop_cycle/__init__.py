@@ -78,8 +78,9 @@ from ocop_cycle.workflows.commands import (
     VerifyCommune,
     Withdraw,
 )
+from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.machine import DossierMachine
-from ocop_cycle.workflows.model import Dossier, DossierKind, Event, ProducerKind, Round
+from ocop_cycle.workflows.model import Dossier, DossierKind, ProducerKind, Round
 from ocop_cycle.workflows.states import DossierState
 
 __version__ = "0.1.0"

@@ -1,12 +1,13 @@
 """Commands that create: a dossier (registration, re-evaluation, an imported certificate) and a
-round. Each runs in one transaction through the core in ``handlers.py``."""
+round. A dossier's creation is a transition out of ``new`` of the same machine, decided by
+``workflows.decide`` and run through the core in ``handlers.py`` (authorise, decide, append)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
 from functools import partial
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from ocop_cycle._log import get_logger
 from ocop_cycle.clock import to_vn
@@ -20,34 +21,22 @@ from ocop_cycle.errors import (
 )
 from ocop_cycle.handlers import Handlers
 from ocop_cycle.rules.authority import Actor, Role
-from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.storage.fastpath import Tx
 from ocop_cycle.storage.store import KeyCollision, OpenSuccessorExists
-from ocop_cycle.workflows.chain import GENESIS
 from ocop_cycle.workflows.commands import (
     CreateRound,
     ImportCertificate,
-    ProductInfo,
     RegisterDossier,
     RegisterReevaluation,
 )
-from ocop_cycle.workflows.deadlines import deadlines_for
-from ocop_cycle.workflows.decide import creation_payload, import_payload
-from ocop_cycle.workflows.fold import apply
-from ocop_cycle.workflows.model import Dossier, DossierKind, Round
-from ocop_cycle.workflows.notices import notices_for
+from ocop_cycle.workflows.decide import decide, reevaluation_codes
+from ocop_cycle.workflows.guards import ALREADY_OPEN
+from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.permissions import authorize, authorize_creation
-from ocop_cycle.workflows.states import HOLDING_CERTIFICATE
 
 __all__ = ["Creations"]
 
 log = get_logger("ocop_cycle")
-
-ALREADY_OPEN = Reason(
-    "reevaluation.already_open",
-    "Đã có hồ sơ đánh giá lại đang xử lý",
-    "a re-evaluation of this certificate is already open",
-)
 
 
 class Creations:
@@ -108,186 +97,66 @@ class Creations:
             [FieldProblem("number", "this jurisdiction already has that round this year")],
         )
 
-    def _check_product(self, command_name: str, product: ProductInfo) -> None:
-        group = self.rules.catalogue.group(product.group)
-        if group is None:
-            raise InvalidCommand(
-                command_name, [FieldProblem("product.group", f"unknown group {product.group!r}")]
-            )
-        if all(s.code != product.product_set for s in group.sets):
-            raise InvalidCommand(
-                command_name,
-                [
-                    FieldProblem(
-                        "product.product_set",
-                        f"{product.product_set!r} is not a product set of group {group.code!r}",
-                    )
-                ],
-            )
-
-    def _check_jurisdiction(
-        self, command_name: str, profile: RuleProfile, district_code: str | None
-    ) -> None:
-        has_district = any(t.level.value == "district" for t in profile.tiers)
-        if has_district and district_code is None:
-            raise InvalidCommand(
-                command_name,
-                [FieldProblem("district_code", f"required under {profile.id} (district tier)")],
-            )
-
     def _create(
         self,
-        conn: Tx,
-        _before: Dossier | None = None,
-        *,
-        trigger: str,
-        payload: dict[str, Any],
+        tx: Tx,
+        command: RegisterDossier | RegisterReevaluation | ImportCertificate,
         actor: Actor,
-        profile: RuleProfile,
-        occurred: datetime,
-        now: datetime,
+        predecessor: Dossier | None = None,
     ) -> Dossier:
-        event = self.core.new_event(
-            dossier_id=uuid4(),
-            seq=1,
-            trigger=trigger,
-            payload=payload,
-            actor=actor,
-            profile=profile,
-            occurred_at=occurred,
-            recorded_at=now,
-            prev_hash=GENESIS,
+        """Decide the creation (a transition out of ``new``) and append it."""
+        occurred, now = self.core.times(command)
+        open_successor = (
+            self.store.open_successor(tx, predecessor.id) if predecessor is not None else None
         )
-        dossier = apply(None, event)
-        producer, product = payload["producer"], payload["product"]
-        self.store.ensure_parties(
-            conn,
-            {
-                "id": UUID(producer["id"]),
-                "name": producer["name"],
-                "kind": producer["kind"],
-                "address": producer.get("address", ""),
-                "commune_code": payload["commune_code"],
-                "district_code": payload["district_code"],
-                "province_code": payload["province_code"],
-                "created_at": now,
-            },
-            {
-                "id": UUID(product["id"]),
-                "producer_id": UUID(producer["id"]),
-                "name": product["name"],
-                "product_group": product["group"],
-                "product_set": product["product_set"],
-                "created_at": now,
-            },
+        context = self.core.context(
+            actor,
+            occurred,
+            now,
+            predecessor=predecessor,
+            open_successor=open_successor,
+            new_id=uuid4(),
         )
-        self.store.create(conn, dossier, event, notices_for(event, dossier))
-        self.store.add_deadlines(conn, deadlines_for(event, dossier, profile), now)
-        log.info(
-            "dossier.created",
-            dossier_id=str(dossier.id),
-            state=dossier.state.value,
-            profile=profile.id,
-            actor=str(actor),
-        )
-        return dossier
+        return self.core.append(tx, decide(None, command, context))
 
     def register(self, command: RegisterDossier, actor: Actor) -> Dossier:
-        occurred, now = self.core.times(command)
+        occurred, _ = self.core.times(command)
         profile = self.rules.profile_in_force(occurred.date())
-        self._check_product("RegisterDossier", command.product)
-        self._check_jurisdiction("RegisterDossier", profile, command.district_code)
-
-        def authorise(_tx: Tx, _found: dict[str, Any] | None) -> None:
-            authorize_creation(
-                profile,
-                actor,
-                "register",
-                command.commune_code,
-                command.district_code,
-                command.province_code,
-            )
-
-        payload = creation_payload(
-            kind=DossierKind.NEW,
-            producer=command.producer,
-            product=command.product,
-            commune_code=command.commune_code,
-            district_code=command.district_code,
-            province_code=command.province_code,
-            note=command.note,
+        codes = (command.commune_code, command.district_code, command.province_code)
+        return self._new(
+            command, actor, partial(authorize_creation, profile, actor, "register", *codes)
         )
-        body = partial(
-            self._create,
-            trigger="register",
-            payload=payload,
-            actor=actor,
-            profile=profile,
-            occurred=occurred,
-            now=now,
-        )
-        return self.core.run(command, authorise, body)
 
     def import_certificate(self, command: ImportCertificate, actor: Actor) -> Dossier:
-        occurred, now = self.core.times(command)
+        self.core.times(command)  # a future occurred_at is refused before anything else
         profile = self.rules.profile(command.profile_id)
-        problems = []
-        if not profile.in_force_on(command.decision_date):
-            problems.append(
-                FieldProblem("decision_date", f"{profile.id} was not in force on that date")
-            )
-        try:
-            tier = profile.tier(command.level)
-        except KeyError:
-            problems.append(FieldProblem("level", f"{profile.id} has no {command.level} tier"))
-        else:
-            if command.stars > tier.certifies_up_to:
-                problems.append(
-                    FieldProblem("stars", f"the {tier.level} tier cannot certify {command.stars}★")
-                )
-        if problems:
-            raise InvalidCommand("ImportCertificate", problems)
-        self._check_product("ImportCertificate", command.product)
+        codes = (command.commune_code, command.district_code, command.province_code)
+        allowed = partial(authorize_creation, profile, actor, "import_certificate", *codes)
+        return self._new(command, actor, allowed)
 
+    def _new(
+        self,
+        command: RegisterDossier | ImportCertificate,
+        actor: Actor,
+        allowed: Callable[[], None],
+    ) -> Dossier:
         def authorise(_tx: Tx, _found: dict[str, Any] | None) -> None:
-            authorize_creation(
-                profile,
-                actor,
-                "import_certificate",
-                command.commune_code,
-                command.district_code,
-                command.province_code,
-            )
+            allowed()
 
-        payload = import_payload(command, profile)
-        body = partial(
-            self._create,
-            trigger="import_certificate",
-            payload=payload,
-            actor=actor,
-            profile=profile,
-            occurred=occurred,
-            now=now,
-        )
+        def body(tx: Tx, _before: Dossier | None) -> Dossier:
+            return self._create(tx, command, actor)
+
         return self.core.run(command, authorise, body)
 
     def register_reevaluation(self, command: RegisterReevaluation, actor: Actor) -> Dossier:
-        occurred, now = self.core.times(command)
+        occurred, _ = self.core.times(command)
         profile = self.rules.profile_in_force(occurred.date())
-
-        def codes(before: Dossier) -> tuple[str | None, str | None, str]:
-            return (
-                command.commune_code or before.commune_code,
-                command.district_code or before.district_code,
-                command.province_code or before.province_code,
-            )
 
         def authorise(tx: Tx, _found: dict[str, Any] | None) -> Dossier:
             before = self.store.load(tx, command.predecessor_id)
             if before is None:
                 raise DossierNotFound(command.predecessor_id)
-            commune, district, province = codes(before)
-            self._check_jurisdiction("RegisterReevaluation", profile, district)
+            commune, district, province = reevaluation_codes(command, before)
             authorize_creation(profile, actor, "register_reevaluation", commune, district, province)
             if actor.role is Role.PRODUCER and actor.id != str(before.producer_id):
                 authorize(profile, actor, "register_reevaluation", before)
@@ -295,63 +164,10 @@ class Creations:
 
         def body(tx: Tx, before: Dossier | None) -> Dossier:
             assert before is not None
-            reasons = self._reevaluation_refusals(tx, before, command.kind)
-            if reasons:
-                raise GuardRefused(before.id, "register_reevaluation", reasons)
-            commune, district, province = codes(before)
-            payload = {
-                "kind": command.kind,
-                "producer": {
-                    "id": str(before.producer_id),
-                    "name": before.producer_name,
-                    "kind": before.producer_kind.value,
-                },
-                "product": {
-                    "id": str(before.product_id),
-                    "name": before.product_name,
-                    "group": before.product_group,
-                    "product_set": before.product_set,
-                },
-                "commune_code": commune,
-                "district_code": district,
-                "province_code": province,
-                "predecessor_id": str(before.id),
-                "note": command.note,
-            }
             try:
-                return self._create(
-                    tx,
-                    trigger="register_reevaluation",
-                    payload=payload,
-                    actor=actor,
-                    profile=profile,
-                    occurred=occurred,
-                    now=now,
-                )
+                return self._create(tx, command, actor, before)
             except OpenSuccessorExists:
                 # A racing call opened one first (the database's unique index said so).
                 raise GuardRefused(before.id, "register_reevaluation", [ALREADY_OPEN]) from None
 
         return self.core.run(command, authorise, body)
-
-    def _reevaluation_refusals(self, conn: Tx, before: Dossier, kind: str) -> list[Reason]:
-        reasons = []
-        if before.state not in HOLDING_CERTIFICATE:
-            reasons.append(
-                Reason(
-                    "reevaluation.no_certificate",
-                    "Sản phẩm không có giấy chứng nhận còn hiệu lực",
-                    f"the dossier holds no valid certificate (state {before.state.value})",
-                )
-            )
-        if self.store.open_successor(conn, before.id) is not None:
-            reasons.append(ALREADY_OPEN)
-        if kind == "upgrade" and (before.certified_stars or 0) >= 5:
-            reasons.append(
-                Reason(
-                    "upgrade.at_top",
-                    "Sản phẩm đã đạt 5 sao",
-                    "the product already holds 5 stars",
-                )
-            )
-        return reasons

@@ -60,9 +60,10 @@ from ocop_cycle.workflows.commands import (
     VerifyCommune,
     Withdraw,
 )
+from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.fold import fold
 from ocop_cycle.workflows.machine import DossierMachine
-from ocop_cycle.workflows.model import Dossier, Event, Round
+from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import DossierState
 
 __all__ = ["Engine"]

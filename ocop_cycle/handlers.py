@@ -1,12 +1,11 @@
-"""The write path: each command from validated input to one committed transaction.
+"""The write path: each command is load -> authorise -> decide -> append, in one transaction.
 
-validate -> authorise -> load the projection -> the shared machine checks transition and guards
--> build the event and its hash -> one transaction (event, projection checked against its
-version, outbox) -> log. A command that fails at any step writes nothing.
+``workflows.decide`` is the one pure decision (machine, guards, typed events, projection, notices,
+deadlines); this module loads what it needs, authorises the actor, and appends what it decided:
+events, projection checked against the version read, outbox, deadlines. A command that fails at
+any step writes nothing. Idempotency keys are resolved here, after authorisation.
 
-This module holds the shared core (event building, idempotency, times) and the commands on
-existing dossiers with their consequences (supersede, support); ``creation.py`` holds the
-commands that create dossiers and rounds.
+``creation.py`` holds the commands that create dossiers and rounds, on this same core.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from ocop_cycle._log import get_logger
 from ocop_cycle.clock import Clock, to_vn
@@ -31,31 +29,15 @@ from ocop_cycle.errors import (
 )
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.rules.book import RuleBook
-from ocop_cycle.rules.profiles import RuleProfile
-from ocop_cycle.rules.scoring import evaluate_session, session_problems
 from ocop_cycle.storage.fastpath import Tx
 from ocop_cycle.storage.store import KeyCollision, Store
-from ocop_cycle.workflows.chain import actor_document, canonical, event_hash
-from ocop_cycle.workflows.commands import (
-    AssignRound,
-    Certify,
-    Command,
-    DossierCommand,
-    Score,
-)
-from ocop_cycle.workflows.deadlines import deadlines_for
-from ocop_cycle.workflows.decide import (
-    support_payload,
-    transition_payload,
-)
-from ocop_cycle.workflows.fold import EVENT_TYPES, apply, fold
-from ocop_cycle.workflows.guards import GuardContext
+from ocop_cycle.workflows.commands import AssignRound, Certify, Command, DossierCommand
+from ocop_cycle.workflows.decide import Context, Decision, decide
+from ocop_cycle.workflows.events import CertificateImported, Registered
+from ocop_cycle.workflows.fold import fold
 from ocop_cycle.workflows.machine import MachineRegistry
-from ocop_cycle.workflows.model import Dossier, Event
-from ocop_cycle.workflows.notices import notices_for
+from ocop_cycle.workflows.model import Dossier
 from ocop_cycle.workflows.permissions import authorize
-from ocop_cycle.workflows.states import HOLDING_CERTIFICATE
-from ocop_cycle.workflows.upcast import current_version
 
 __all__ = ["Authorise", "Body", "Handlers"]
 
@@ -84,65 +66,38 @@ class Handlers:
         self.hmac_key = hmac_key
         self.machines = MachineRegistry()
 
-    def new_event(
+    def context(
         self,
-        *,
-        dossier_id: UUID,
-        seq: int,
-        trigger: str,
-        payload: dict[str, Any],
         actor: Actor,
-        profile: RuleProfile,
-        occurred_at: datetime,
-        recorded_at: datetime,
-        prev_hash: str,
-    ) -> Event:
-        type_ = EVENT_TYPES[trigger]
-        fields: dict[str, Any] = {
-            "dossier_id": dossier_id,
-            "seq": seq,
-            "type": type_,
-            "schema_version": current_version(type_),
-            "payload": payload,
-            "profile_id": profile.id,
-            "occurred_at": occurred_at,
-            "recorded_at": recorded_at,
-            "prev_hash": prev_hash,
-        }
-        content = canonical(
-            **fields,
-            actor=actor_document(actor.role.value, actor.jurisdiction, actor.id, actor.name),
-        )
-        return Event.model_construct(
-            **fields, actor=actor, hash=event_hash(content, self.hmac_key), id=None
-        )
-
-    def _append(
-        self,
-        tx: Tx,
-        before: Dossier,
-        trigger: str,
-        payload: dict[str, Any],
-        actor: Actor,
-        profile: RuleProfile,
         occurred: datetime,
         now: datetime,
-    ) -> tuple[Event, Dossier]:
-        """Chain the next event onto ``before`` and write it with the projection and notices."""
-        event = self.new_event(
-            dossier_id=before.id,
-            seq=before.version + 1,
-            trigger=trigger,
-            payload=payload,
-            actor=actor,
-            profile=profile,
-            occurred_at=occurred,
-            recorded_at=now,
-            prev_hash=before.last_hash,
-        )
-        after = apply(before, event)
-        self.store.append(tx, before, after, event, notices_for(event, after))
-        return event, after
+        **loaded: Any,
+    ) -> Context:
+        """What ``decide`` may look at, with what was loaded for this command."""
+        return Context(self.rules, self.machines, actor, occurred, now, self.hmac_key, **loaded)
+
+    def append(self, tx: Tx, decision: Decision) -> Dossier:
+        """Write what a decision says, in order; the dossier the command acted on."""
+        for write in decision.writes:
+            event, after = write.event, write.after
+            if write.before is None:
+                payload = event.payload
+                assert isinstance(payload, Registered | CertificateImported)
+                self.store.ensure_parties(tx, *_parties(after, payload, write.event.recorded_at))
+                self.store.create(tx, after, event, write.notices)
+            else:
+                self.store.append(tx, write.before, after, event, write.notices)
+            self.store.add_deadlines(tx, write.deadlines, event.recorded_at)
+            log.info(
+                "dossier.created" if write.before is None else "dossier.transition",
+                dossier_id=str(after.id),
+                event_type=event.type,
+                from_state=write.before.state.value if write.before is not None else None,
+                to_state=after.state.value,
+                profile=after.profile_id,
+                actor=str(event.actor),
+            )
+        return decision.result
 
     @staticmethod
     def _fingerprint(command: Command) -> str:
@@ -237,11 +192,15 @@ class Handlers:
         found: dict[str, Any] | None = None,
         *,
         on_deadline: bool = False,
+        loaded: Dossier | None = None,
     ) -> Dossier:
-        """Load the dossier and authorise ``actor``; for a replayed key, as the first call found
-        the dossier (its version then), so the same call is allowed again and no other is."""
+        """Load the dossier (unless the caller has, in this transaction: ``loaded``) and
+        authorise ``actor``; for a replayed key, as the first call found the dossier (its version
+        then), so the same call is allowed again and no other is."""
         before: Dossier | None
-        if found is not None and found["dossier_id"] == command.dossier_id:
+        if loaded is not None and found is None:
+            before = loaded
+        elif found is not None and found["dossier_id"] == command.dossier_id:
             before = fold(self.store.events(tx, command.dossier_id, found["base_version"] or None))
         else:
             before = self.store.load(tx, command.dossier_id)
@@ -262,110 +221,43 @@ class Handlers:
         before: Dossier,
     ) -> Dossier:
         """Run an authorised command inside an open transaction (the scheduler applies
-        deadlines so).
+        deadlines so): load what the decision needs, decide, append.
 
         Everything that can refuse runs before the first write, so a refusal leaves the
         transaction as it found it.
         """
-        trigger = type(command).trigger
-        if command.expected_version is not None and command.expected_version != before.version:
-            raise ConcurrencyConflict(before.id, command.expected_version, before.version)
-        profile = self.rules.profile(before.profile_id)
-        round_ = None
-        result = None
+        loaded: dict[str, Any] = {}
         if isinstance(command, AssignRound):
-            round_ = self.store.round(tx, command.round_id)
-            if round_ is None:
+            loaded["round"] = self.store.round(tx, command.round_id)
+            if loaded["round"] is None:
                 raise RoundNotFound(command.round_id)
-        elif isinstance(command, Score):
-            sheet = self.rules.sheet(profile.id, before.product_set)
-            problems = session_problems(command.session, sheet, profile)
-            if problems:
-                raise InvalidCommand(
-                    "Score",
-                    [FieldProblem(f"session.{p.field}", p.message) for p in problems],
-                )
-            result = evaluate_session(command.session, sheet, profile)
-        machine = self.machines.get(profile)
-        ctx = GuardContext(before, profile, command, now, round_)
-        state = machine.fire(trigger, ctx)
-        predecessor = None
-        if isinstance(command, Certify) and before.predecessor_id is not None:
-            predecessor = self.store.load(tx, before.predecessor_id)
-        payload = transition_payload(command, before, profile, occurred.date(), result, predecessor)
-        event, after = self._append(tx, before, trigger, payload, actor, profile, occurred, now)
-        # The machine decides, the fold records: they must agree, or the code is wrong. Not an
-        # assert: ``python -O`` would drop it, and the transaction must roll back.
-        if after.state is not state:
-            raise RuntimeError(f"fold gives {after.state} where the machine gives {state}")
-        self.store.add_deadlines(tx, deadlines_for(event, after, profile, round_), now)
-        log.info(
-            "dossier.transition",
-            dossier_id=str(before.id),
-            event_type=event.type,
-            from_state=before.state.value,
-            to_state=after.state.value,
-            actor=str(actor),
-        )
-        if predecessor is not None and predecessor.state in HOLDING_CERTIFICATE:
-            self._supersede(tx, predecessor, after, actor, occurred, now)
-        if isinstance(command, Certify):
-            after = self._grant_support(tx, after, predecessor, profile, occurred, now)
-        return after
+        elif isinstance(command, Certify) and before.predecessor_id is not None:
+            loaded["predecessor"] = self.store.load(tx, before.predecessor_id)
+        decision = decide(before, command, self.context(actor, occurred, now, **loaded))
+        return self.append(tx, decision)
 
-    def _grant_support(
-        self,
-        tx: Tx,
-        certified: Dossier,
-        predecessor: Dossier | None,
-        profile: RuleProfile,
-        occurred: datetime,
-        now: datetime,
-    ) -> Dossier:
-        """Record the support a certification earns under the province's policy, if any.
 
-        Written in the certification's transaction, as its own event (the amount is part of the
-        verified history) with a notice to the producer and one to the paying office.
-        """
-        assert certified.certified_on is not None
-        assert certified.certified_stars is not None
-        policy = self.rules.support_policy(certified.province_code, certified.certified_on)
-        if policy is None:
-            return certified
-        award = policy.award(
-            certified.kind.value,  # type: ignore[arg-type]
-            certified.certified_stars,
-            predecessor.certified_stars if predecessor is not None else None,
-            certified.certified_on,
-            certified.province_code,
-        )
-        if award is None:
-            return certified
-        machine = self.machines.get(profile)
-        machine.fire("grant_support", GuardContext(certified, profile, None, now))
-        payload = support_payload(award, policy.title_vi, certified)
-        _, after = self._append(
-            tx, certified, "grant_support", payload, Actor.system(), profile, occurred, now
-        )
-        log.info(
-            "dossier.support_granted",
-            dossier_id=str(certified.id),
-            basis=award.basis,
-            amount=str(award.amount),
-        )
-        return after
-
-    def _supersede(
-        self,
-        conn: Tx,
-        old: Dossier,
-        new: Dossier,
-        actor: Actor,
-        occurred: datetime,
-        now: datetime,
-    ) -> None:
-        """The new certificate replaces the old one: the old dossier becomes ``renewed``."""
-        profile = self.rules.profile(old.profile_id)
-        self.machines.get(profile).fire("supersede", GuardContext(old, profile, None, now))
-        payload = {"successor_id": str(new.id), "successor_stars": new.certified_stars}
-        self._append(conn, old, "supersede", payload, actor, profile, occurred, now)
+def _parties(
+    dossier: Dossier, payload: Registered | CertificateImported, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The producer and product rows a new dossier refers to."""
+    return (
+        {
+            "id": dossier.producer_id,
+            "name": dossier.producer_name,
+            "kind": dossier.producer_kind.value,
+            "address": payload.producer.address,
+            "commune_code": dossier.commune_code,
+            "district_code": dossier.district_code,
+            "province_code": dossier.province_code,
+            "created_at": now,
+        },
+        {
+            "id": dossier.product_id,
+            "producer_id": dossier.producer_id,
+            "name": dossier.product_name,
+            "product_group": dossier.product_group,
+            "product_set": dossier.product_set,
+            "created_at": now,
+        },
+    )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
-__all__ = ["Name", "OptionalText", "nfc", "refuse_control_characters"]
+__all__ = ["Name", "OptionalText", "format_vnd", "nfc", "refuse_control_characters"]
 
 # C0 and C1 control characters, DEL, and unpaired surrogates (no UTF-8 form: neither database
 # driver can encode them). Tab, line feed and carriage return are the whitespace people type.
@@ -60,3 +61,8 @@ OptionalText = Annotated[
     AfterValidator(_nfc_loose),
     StringConstraints(max_length=5000),
 ]
+
+
+def format_vnd(amount: Decimal) -> str:
+    """An amount as Vietnamese write it: ``50.000.000 đồng``."""
+    return f"{amount:,.0f}".replace(",", ".") + " đồng"

@@ -17,8 +17,8 @@ from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import row_hash
 from ocop_cycle.storage.schema import dossiers, events
 from ocop_cycle.storage.store import dossier_row
-from ocop_cycle.workflows.model import Event
-from ocop_cycle.workflows.upcast import upcast
+from ocop_cycle.workflows.events import Event
+from ocop_cycle.workflows.upcast import upcast_payload
 from tests.scenario import Walk
 
 KEY = b"so-bi-mat-cua-so-nong-nghiep"
@@ -238,7 +238,7 @@ def test_recorded_score_is_recomputed_from_sheets(engine: Engine, store: list[Do
     """A recorded mean that the members' sheets do not give is reported."""
     target = store[2]
     scored = next(e for e in Engine.history(engine, target.id) if e.type == "scored")
-    payload = {**scored.payload, "total": "99.00"}
+    payload = {**scored.payload.wire(), "total": "99.00"}
     tamper(engine, update(events).where(events.c.id == scored.id).values(payload=payload))
     report = Auditor(engine).replay()
     assert ("score_differs", target.id) in {(b.problem, b.dossier_id) for b in report.mismatches}
@@ -278,9 +278,28 @@ def test_round_assigned_v1_is_upcast() -> None:
         "prev_hash": "a" * 64,
         "hash": "b" * 64,
     }
-    event = upcast(Event.model_validate(stored))
+    version, payload = upcast_payload("round_assigned", 1, stored["payload"])
+    event = Event.model_validate({**stored, "schema_version": version, "payload": payload})
     assert event.schema_version == 2
-    assert event.payload == {
+    assert event.payload.wire() == {
         "round_id": "1f0e3c2b-2d4a-4f4e-8a57-3c1b9d9e7a11",
         "carried_from": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("event_type", "payload", "state"),
+    [
+        ("resubmitted", {"note": ""}, "registered"),
+        ("scored", {"level": "province"}, "province_scored"),
+        ("forwarded", {"from_level": "district", "to_level": "central"}, "forwarded_central"),
+        ("superseded", {"successor_id": "1f0e3c2b-2d4a-4f4e-8a57-3c1b9d9e7a11"}, "renewed"),
+    ],
+)
+def test_v1_events_read_with_the_state_they_led_to(
+    event_type: str, payload: dict[str, object], state: str
+) -> None:
+    """Events written before they carried their resulting state get it from the upcaster."""
+    version, upcast = upcast_payload(event_type, 1, payload)
+    assert version == 2
+    assert upcast == {**payload, "state": state}

@@ -19,6 +19,7 @@ from ocop_cycle import (
     Role,
     SettableClock,
 )
+from ocop_cycle.workflows.events import Registered
 from tests.scenario import Walk, snapshot
 
 
@@ -290,4 +291,5 @@ def test_free_text_keeps_line_breaks_and_names_collapse_them(
     )
     assert d.producer_name == "HTX Hồ Cao"
     payload = engine.history(d.id)[0].payload
-    assert payload["note"] == "dòng 1\r\n\tdòng 2"
+    assert isinstance(payload, Registered)
+    assert payload.note == "dòng 1\r\n\tdòng 2"

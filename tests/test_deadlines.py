@@ -103,7 +103,7 @@ def test_round_deadline_carries_over_or_flags(engine: Engine, clock: SettableClo
     )
     carried = engine.get(d.id)
     assert carried.round_id == second.id
-    assert engine.history(d.id)[-1].payload["carried_from"] == str(first.id)
+    assert engine.history(d.id)[-1].payload.wire()["carried_from"] == str(first.id)
     run_until(
         engine,
         datetime.combine(second.scoring_deadline + timedelta(days=2), datetime.min.time(), VN_TZ),

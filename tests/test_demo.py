@@ -23,6 +23,7 @@ from ocop_cycle.demo.scenario import (
 )
 from ocop_cycle.plan.entries import lang_giang_2024, lang_giang_communes
 from ocop_cycle.plan.progress import plan_progress
+from ocop_cycle.workflows.events import RoundAssigned
 from tests.scenario import snapshot
 
 S = DossierState
@@ -62,7 +63,10 @@ def test_demo_plays_every_branch_and_verifies(db_url: str) -> None:
 
         assert "returned" in types(RETURNED)
         carried = [e for e in engine.history(ids[CARRIED]) if e.type == "round_assigned"]
-        assert carried[-1].payload["carried_from"] == str(carried[0].payload["round_id"])
+        last, first = carried[-1].payload, carried[0].payload
+        assert isinstance(last, RoundAssigned)
+        assert isinstance(first, RoundAssigned)
+        assert last.carried_from == first.round_id
         assert engine.get(ids[NOT_RECOGNIZED]).state is S.NOT_RECOGNIZED
         up = engine.get(ids[FORWARDED])
         assert (up.certified_level, up.certified_stars) == (Level.PROVINCE, 4)

@@ -20,7 +20,21 @@ def test_every_profile_builds_a_sound_graph(profile_id: str) -> None:
     """One initial state, all states reachable, terminals reachable, no trap states."""
     machine = DossierMachine(default_rule_book().profile(profile_id))
     assert graph_problems(machine.states, machine.specs) == []
-    assert machine.states[0] is S.REGISTERED
+    assert machine.states[0] is S.NEW
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_creation_is_a_transition_out_of_new(profile_id: str) -> None:
+    """Registration, re-evaluation and an imported certificate are the machine's own edges out
+    of ``new``, and nothing leads back into it."""
+    machine = DossierMachine(default_rule_book().profile(profile_id))
+    out_of_new = {(s.trigger, s.dest) for s in machine.specs if s.source is S.NEW}
+    assert out_of_new == {
+        ("register", S.REGISTERED),
+        ("register_reevaluation", S.REGISTERED),
+        ("import_certificate", S.CERTIFIED),
+    }
+    assert all(s.dest is not S.NEW for s in machine.specs)
 
 
 @pytest.mark.parametrize("profile_id", PROFILES)
@@ -32,8 +46,11 @@ def test_no_back_doors(profile_id: str) -> None:
 
 def test_trap_and_unreachable_states_are_caught() -> None:
     """A non-terminal state with no way out, or a state nothing leads to, fails the check."""
-    specs = [TransitionSpec("certify", S.REGISTERED, S.CERTIFIED)]
-    problems = graph_problems([S.REGISTERED, S.CERTIFIED, S.REVOKED], specs)
+    specs = [
+        TransitionSpec("register", S.NEW, S.REGISTERED),
+        TransitionSpec("certify", S.REGISTERED, S.CERTIFIED),
+    ]
+    problems = graph_problems([S.NEW, S.REGISTERED, S.CERTIFIED, S.REVOKED], specs)
     assert any("unreachable" in p and "revoked" in p for p in problems)
     assert any("trap state certified" in p for p in problems)
 

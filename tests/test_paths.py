@@ -62,7 +62,7 @@ def test_three_star_path_to_renewed_under_qd148(engine: Engine, clock: SettableC
     new = engine.certify(new.id, actor=walk.actor(Role.DISTRICT_COMMITTEE), **walk.decision())
     old = engine.get(d.id)
     assert (old.state, old.successor_id) == (S.RENEWED, new.id)
-    assert _certified_event(engine, new.id).payload["result"] == "kept"
+    assert _certified_event(engine, new.id).payload.wire()["result"] == "kept"
     assert engine.replay(old.id) == old
     assert engine.replay(new.id) == new
 
@@ -207,7 +207,7 @@ def test_upgrade_from_three_to_four_stars(engine: Engine, clock: SettableClock) 
     up = walk.score(up, [72, 71, 73], Role.PROVINCE_COUNCIL)
     up = engine.certify(up.id, actor=walk.actor(Role.PROVINCE_COMMITTEE), **walk.decision())
     assert up.certified_stars == 4
-    assert _certified_event(engine, up.id).payload["result"] == "upgraded"
+    assert _certified_event(engine, up.id).payload.wire()["result"] == "upgraded"
     assert engine.get(d.id).state is S.RENEWED
 
 

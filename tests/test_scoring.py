@@ -12,7 +12,7 @@ from ocop_cycle import CouncilSession, MemberSheet
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.rules.scoring import evaluate_session, session_problems
 from ocop_cycle.testing import levels_for, session_for
-from ocop_cycle.workflows.decide import tier_outcome
+from ocop_cycle.workflows.derive import tier_outcome
 
 BOOK = default_rule_book()
 P148 = BOOK.profile("qd148-2023")

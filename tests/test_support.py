@@ -10,6 +10,7 @@ import pytest
 from ocop_cycle import Dossier, DossierState, Engine, Role, RuleBook, SettableClock
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.rules.support import bac_giang_67_2023
+from ocop_cycle.workflows.events import SupportGranted
 from tests.scenario import LANG_GIANG, Walk, at
 
 M = Decimal(1_000_000)
@@ -66,7 +67,8 @@ def test_certification_records_support_as_an_event_with_notices(
     history = engine.history(d.id)
     assert [e.type for e in history[-2:]] == ["certified", "support_granted"]
     grant = history[-1].payload
-    assert (grant["basis"], Decimal(grant["amount"]), grant["policy_id"]) == (
+    assert isinstance(grant, SupportGranted)
+    assert (grant.basis, grant.amount, grant.policy_id) == (
         "first_recognition",
         50 * M,
         "bac-giang-67-2023",

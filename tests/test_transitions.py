@@ -19,6 +19,7 @@ from ocop_cycle import (
     default_rule_book,
 )
 from ocop_cycle.workflows.machine import DossierMachine, TransitionSpec
+from tests.helpers_jobs import import_certificates
 from tests.scenario import Walk
 
 S = DossierState
@@ -155,7 +156,30 @@ def fire(walk: Walk, spec: TransitionSpec, d: Dossier) -> Dossier:
 #: Engine-internal triggers, fired as consequences of a certification (tested in test_paths and
 #: test_support), not host commands.
 INTERNAL = {"supersede", "grant_support"}
-SPECS = [s for s in MACHINE.specs if s.trigger not in INTERNAL]
+SPECS = [s for s in MACHINE.specs if s.trigger not in INTERNAL and s.source is not S.NEW]
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in MACHINE.specs if s.source is S.NEW], ids=lambda s: s.trigger
+)
+def test_every_creation_of_qd148(
+    engine: Engine, clock: SettableClock, spec: TransitionSpec
+) -> None:
+    """Each edge out of ``new`` creates a dossier in its destination state."""
+    walk = Walk(engine, clock)
+    if spec.trigger == "register":
+        after = walk.register()
+    elif spec.trigger == "import_certificate":
+        (imported,) = import_certificates(engine, 1, clock.now().date(), "creation")
+        after = engine.get(imported)  # type: ignore[arg-type]
+    else:
+        certified = walk.certified()
+        after = engine.register_reevaluation(
+            certified.id, kind="re_evaluation", actor=walk.actor(Role.COMMUNE_OFFICER)
+        )
+    assert after.state is spec.dest
+    assert after.version == 1
+    assert engine.replay(after.id) == engine.get(after.id)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.source.value}-{s.trigger}")

@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
@@ -34,12 +33,13 @@ from ocop_cycle.audit.verify import (
     checkpoint_root,
 )
 from ocop_cycle.errors import DossierNotFound
-from ocop_cycle.rules.scoring import CouncilSession, evaluate_session
+from ocop_cycle.rules.scoring import evaluate_session
 from ocop_cycle.storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
 from ocop_cycle.storage.store import event_from_row
 from ocop_cycle.workflows.chain import iso
+from ocop_cycle.workflows.events import Event, Scored
 from ocop_cycle.workflows.fold import apply
-from ocop_cycle.workflows.model import Dossier, Event
+from ocop_cycle.workflows.model import Dossier
 
 if TYPE_CHECKING:
     from ocop_cycle.engine import Engine
@@ -236,17 +236,18 @@ class Auditor:
 
     def _check_score(self, report: ReplayReport, dossier: Dossier, event: Event) -> None:
         payload = event.payload
+        assert isinstance(payload, Scored)
         profile = self.engine.rules.profile(event.profile_id)
         sheet = self.engine.rules.sheet(profile.id, dossier.product_set)
-        result = evaluate_session(CouncilSession(**payload["session"]), sheet, profile)
+        result = evaluate_session(payload.session, sheet, profile)
         report.scores_checked += 1
-        if (result.total, result.stars) != (Decimal(payload["total"]), payload["stars"]):
+        if (result.total, result.stars) != (payload.total, payload.stars):
             report.mismatches.append(
                 Break(
                     dossier.id,
                     event.seq,
                     "score_differs",
-                    f"recorded {payload['total']} / {payload['stars']}★, sheets give "
+                    f"recorded {payload.total} / {payload.stars}★, sheets give "
                     f"{result.total} / {result.stars}★",
                 )
             )

@@ -28,8 +28,8 @@ from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.storage.database import DEFAULT_URL, safe_url
 from ocop_cycle.storage.reports import ReportQueries
-from ocop_cycle.workflows.fold import EVENT_LABELS_VI
-from ocop_cycle.workflows.model import Dossier, Event
+from ocop_cycle.workflows.events import EVENT_LABELS_VI, Event
+from ocop_cycle.workflows.model import Dossier
 
 __all__ = ["build_parser", "main"]
 

@@ -14,7 +14,7 @@ from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import VerifyReport
 from ocop_cycle.cli.options import end_of
 from ocop_cycle.engine import Engine
-from ocop_cycle.workflows.fold import EVENT_LABELS_VI
+from ocop_cycle.workflows.events import EVENT_LABELS_VI
 
 __all__ = ["add_parser", "run"]
 
@@ -118,7 +118,7 @@ def _history(auditor: Auditor, args: argparse.Namespace) -> int:
         f"Trạng thái: {dossier.state.label_vi} ({dossier.state.value}), phiên bản {dossier.version}"
     )
     for e in events:
-        decision = e.payload.get("decision_number")
+        decision = getattr(e.payload, "decision_number", None)
         extra = f"  QĐ {decision}" if decision else ""
         print(
             f"  {e.seq:>3}  {e.occurred_at.strftime('%d/%m/%Y %H:%M')}"

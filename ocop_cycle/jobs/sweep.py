@@ -186,7 +186,7 @@ class Sweeper:
             return f"skipped: {command}"
         handlers = self._handlers
         try:
-            before = handlers.authorise(tx, command, self.actor, on_deadline=True)
+            before = handlers.authorise(tx, command, self.actor, on_deadline=True, loaded=dossier)
             after = handlers.transition_in(
                 tx, command, self.actor, row["due_at"], now, before=before
             )

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from ocop_cycle.clock import to_vn
 from ocop_cycle.plan.progress import PlanProgress
-from ocop_cycle.workflows.decide import format_vnd
+from ocop_cycle.text import format_vnd
 
 __all__ = ["Section", "render_csv", "render_json", "render_table", "sections", "write_xlsx"]
 

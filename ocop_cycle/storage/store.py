@@ -32,10 +32,11 @@ from ocop_cycle.storage.schema import (
     rounds,
 )
 from ocop_cycle.workflows.deadlines import DeadlineSpec
-from ocop_cycle.workflows.model import Dossier, Event, Round
+from ocop_cycle.workflows.events import Event
+from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.notices import Notice
 from ocop_cycle.workflows.states import TERMINAL_STATES
-from ocop_cycle.workflows.upcast import upcast
+from ocop_cycle.workflows.upcast import upcast_payload
 
 __all__ = ["KeyCollision", "OpenSuccessorExists", "Store"]
 
@@ -82,7 +83,7 @@ def event_row(event: Event) -> dict[str, Any]:
         "seq": event.seq,
         "type": event.type,
         "schema_version": event.schema_version,
-        "payload": event.payload,
+        "payload": event.payload.wire(),
         "actor_role": event.actor.role.value,
         "actor_jurisdiction": event.actor.jurisdiction,
         "actor_id": event.actor.id,
@@ -95,21 +96,17 @@ def event_row(event: Event) -> dict[str, Any]:
     }
 
 
-def event_from_row(row: dict[str, Any], *, as_stored: bool = False) -> Event:
-    """An event read back from its row, upcast to the current schema unless ``as_stored``."""
-    event = stored_event(row)
-    return event if as_stored else upcast(event)
-
-
-def stored_event(row: dict[str, Any]) -> Event:
-    """An event exactly as its row holds it (what its hash covers)."""
+def event_from_row(row: dict[str, Any]) -> Event:
+    """An event read back from its row: its payload upcast to the current schema, then validated
+    against its type's model (a payload that fails raises; the audit reports it)."""
+    version, payload = upcast_payload(row["type"], row["schema_version"], row["payload"])
     return Event(
         id=row["id"],
         dossier_id=row["dossier_id"],
         seq=row["seq"],
         type=row["type"],
-        schema_version=row["schema_version"],
-        payload=row["payload"],
+        schema_version=version,
+        payload=payload,
         actor=Actor(
             role=row["actor_role"],
             jurisdiction=row["actor_jurisdiction"],

@@ -16,7 +16,8 @@ from dateutil.relativedelta import relativedelta
 from ocop_cycle.clock import VN_TZ
 from ocop_cycle.rules.calendar import working_days_before
 from ocop_cycle.rules.profiles import RuleProfile
-from ocop_cycle.workflows.model import Dossier, Event, Round
+from ocop_cycle.workflows.events import Event, InspectionRecorded, Returned
+from ocop_cycle.workflows.model import Dossier, Round
 
 __all__ = ["KINDS", "DeadlineSpec", "deadlines_for"]
 
@@ -61,8 +62,9 @@ def deadlines_for(
     """The deadlines whose clock ``event`` starts."""
     d = profile.durations
     dossier_id = after.id
-    if event.type == "returned":
-        due_on = date.fromisoformat(event.payload["due_on"])
+    payload = event.payload
+    if isinstance(payload, Returned):
+        due_on = payload.due_on
         return [
             DeadlineSpec(
                 "supplement_due",
@@ -117,8 +119,8 @@ def deadlines_for(
         return specs
     if event.type in {"monitoring_started", "inspection_recorded"}:
         since = (
-            date.fromisoformat(event.payload["inspected_on"])
-            if event.type == "inspection_recorded"
+            payload.inspected_on
+            if isinstance(payload, InspectionRecorded)
             else event.occurred_at.date()
         )
         due = since + relativedelta(months=d.inspection_interval_months)

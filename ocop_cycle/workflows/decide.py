@@ -1,26 +1,34 @@
-"""From a validated command to the payload of the event it records. Pure.
+"""One pure decision per command: ``decide(state, command, context) -> Decision``.
 
-Payloads are JSON-native (strings for dates, decimals and ids) because they are hashed and
-stored as they are; ``fold.apply`` reads them back.
+Given the dossier as loaded (``None`` for a creation) and what the handler loaded around it (the
+round, the certificate re-evaluated, whether it already has an open successor), ``decide`` runs
+the shared machine (transition and guards), builds each event with its typed payload and hash,
+folds it, and says what to write: each event with the projection it leads to, the notices it owes
+and the deadlines it starts. It reads no storage and no clock; the handler is load -> authorise ->
+decide -> append, nothing else.
+
+A command may write more than one event: a certification also records the support it earns (same
+dossier) and supersedes the certificate it renews (that certificate's dossier).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from decimal import Decimal
-from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
 
-from dateutil.relativedelta import relativedelta
-
-from ocop_cycle.rules.authority import Level
-from ocop_cycle.rules.profiles import RuleProfile, TierRules
-from ocop_cycle.rules.scoring import Outcome, ScoreResult
-from ocop_cycle.rules.support import BASIS_LABELS_VI, SupportAward
-from ocop_cycle.text import nfc
+from ocop_cycle.errors import ConcurrencyConflict, FieldProblem, InvalidCommand
+from ocop_cycle.rules.authority import Actor, Role
+from ocop_cycle.rules.book import RuleBook
+from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.rules.scoring import ScoreResult, evaluate_session, session_problems
+from ocop_cycle.rules.support import BASIS_LABELS_VI
+from ocop_cycle.text import format_vnd
+from ocop_cycle.workflows.chain import GENESIS, actor_document, canonical, event_hash
 from ocop_cycle.workflows.commands import (
     AssignRound,
     Certify,
+    Command,
     DossierCommand,
     EscalateInspection,
     Expire,
@@ -31,7 +39,10 @@ from ocop_cycle.workflows.commands import (
     NotRecognize,
     ProducerInfo,
     ProductInfo,
+    Recipient,
     RecordInspection,
+    RegisterDossier,
+    RegisterReevaluation,
     Reject,
     Resubmit,
     ReturnForSupplement,
@@ -42,268 +53,521 @@ from ocop_cycle.workflows.commands import (
     VerifyCommune,
     Withdraw,
 )
-from ocop_cycle.workflows.model import Dossier, DossierKind
-from ocop_cycle.workflows.states import DossierState
+from ocop_cycle.workflows.deadlines import DeadlineSpec, deadlines_for
+from ocop_cycle.workflows.derive import (
+    producer_id,
+    product_id,
+    scoring_level,
+    tier_outcome,
+    valid_until,
+)
+from ocop_cycle.workflows.events import (
+    CertificateImported,
+    Certified,
+    CommuneVerified,
+    Event,
+    Expired,
+    Forwarded,
+    InspectionOverdue,
+    InspectionRecorded,
+    MonitoringStarted,
+    NotRecognized,
+    Payload,
+    ProducerDoc,
+    ProductDoc,
+    Registered,
+    Rejected,
+    ReminderSent,
+    RenewalDueMarked,
+    Resubmitted,
+    Returned,
+    Revoked,
+    RoundAssigned,
+    RoundMissed,
+    Scored,
+    Superseded,
+    SupportGranted,
+    Withdrawn,
+)
+from ocop_cycle.workflows.fold import apply
+from ocop_cycle.workflows.guards import CreationContext, GuardContext
+from ocop_cycle.workflows.machine import MachineRegistry
+from ocop_cycle.workflows.model import Dossier, DossierKind, Round
+from ocop_cycle.workflows.notices import Notice, notices_for
+from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
+from ocop_cycle.workflows.upcast import current_version
 
-__all__ = [
-    "creation_payload",
-    "import_payload",
-    "producer_id",
-    "product_id",
-    "scoring_level",
-    "tier_outcome",
-    "transition_payload",
-    "valid_until",
-]
+__all__ = ["Context", "Decision", "Write", "decide", "new_event"]
 
-_NS = uuid5(NAMESPACE_URL, "https://ocop-cycle.invalid/")
+S = DossierState
 
 
-def producer_id(name: str, commune_code: str) -> UUID:
-    """A producer's id: the same name filed in the same commune is the same producer."""
-    return uuid5(_NS, f"producer|{commune_code}|{nfc(name).casefold()}")
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a decision may look at besides the dossier: rules, actor, times, what was loaded."""
+
+    rules: RuleBook
+    machines: MachineRegistry
+    actor: Actor
+    #: When the act happened (a decision signed earlier is entered later) and when it is recorded.
+    occurred: datetime
+    now: datetime
+    hmac_key: bytes | None = None
+    #: The round an ``AssignRound`` names.
+    round: Round | None = None
+    #: The certificate's dossier a re-evaluation follows, or a certification supersedes.
+    predecessor: Dossier | None = None
+    #: An open re-evaluation of ``predecessor`` found when loading, if any.
+    open_successor: UUID | None = None
+    #: The id a created dossier gets (drawn by the handler: a random id is not a pure thing).
+    new_id: UUID | None = None
 
 
-def product_id(producer: UUID, name: str) -> UUID:
-    """A product's id: one producer's product of one name."""
-    return uuid5(_NS, f"product|{producer}|{nfc(name).casefold()}")
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One event to append: the dossier before it (None: it creates it), after it, what it owes."""
+
+    before: Dossier | None
+    after: Dossier
+    event: Event
+    notices: tuple[Notice, ...]
+    deadlines: tuple[DeadlineSpec, ...]
 
 
-def valid_until(profile: RuleProfile, decision_date: date) -> date:
-    """The last day a certificate issued on ``decision_date`` is valid."""
-    months = profile.durations.certificate_validity_months
-    return decision_date + relativedelta(months=months) - timedelta(days=1)
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What one command writes, in order; ``result`` is the dossier the command acted on."""
+
+    writes: tuple[Write, ...]
+    result: Dossier
 
 
-def scoring_level(dossier: Dossier, profile: RuleProfile) -> Level | None:
-    """The tier whose council acts on the dossier now, if any."""
-    if dossier.state is DossierState.COMMUNE_VERIFIED:
-        return profile.entry_tier.level
-    if dossier.state.value.startswith(("forwarded_",)) or dossier.state.value.endswith("_scored"):
-        return dossier.level
-    return None
+def new_event(
+    dossier: Dossier | None,
+    dossier_id: UUID,
+    payload: Payload,
+    profile: RuleProfile,
+    ctx: Context,
+    actor: Actor | None = None,
+) -> Event:
+    """The next event of ``dossier``'s chain (the first, when it is None), hashed."""
+    actor = actor or ctx.actor
+    type_ = payload.name
+    seq = dossier.version + 1 if dossier is not None else 1
+    prev = dossier.last_hash if dossier is not None else GENESIS
+    content = canonical(
+        dossier_id=dossier_id,
+        seq=seq,
+        type=type_,
+        schema_version=current_version(type_),
+        payload=payload.wire(),
+        profile_id=profile.id,
+        occurred_at=ctx.occurred,
+        recorded_at=ctx.now,
+        prev_hash=prev,
+        actor=actor_document(actor.role.value, actor.jurisdiction, actor.id, actor.name),
+    )
+    # Built without re-validation: ``payload`` is a validated model and the rest is ours.
+    return Event.model_construct(
+        dossier_id=dossier_id,
+        seq=seq,
+        type=type_,
+        schema_version=current_version(type_),
+        payload=payload,  # type: ignore[arg-type]  # one of the union's models
+        actor=actor,
+        profile_id=profile.id,
+        occurred_at=ctx.occurred,
+        recorded_at=ctx.now,
+        prev_hash=prev,
+        hash=event_hash(content, ctx.hmac_key),
+        id=None,
+    )
 
 
-def tier_outcome(profile: RuleProfile, tier: TierRules, result: ScoreResult) -> Outcome:
-    """What a tier's result allows: certify here, forward up, or not recognised."""
-    if result.stars < profile.recognised_min_stars:
-        return Outcome.NOT_RECOGNIZED
-    if (
-        result.stars > tier.certifies_up_to
-        and tier.forward_at is not None
-        and result.total >= tier.forward_at
-    ):
-        return Outcome.FORWARD
-    return Outcome.CERTIFY
+def _write(
+    before: Dossier | None,
+    dossier_id: UUID,
+    payload: Payload,
+    profile: RuleProfile,
+    ctx: Context,
+    actor: Actor | None = None,
+) -> Write:
+    event = new_event(before, dossier_id, payload, profile, ctx, actor)
+    after = apply(before, event)
+    return Write(
+        before,
+        after,
+        event,
+        tuple(notices_for(event, after)),
+        tuple(deadlines_for(event, after, profile, ctx.round)),
+    )
+
+
+def decide(state: Dossier | None, command: Command, ctx: Context) -> Decision:
+    """What ``command`` writes, given the dossier it acts on (None when it creates one)."""
+    if isinstance(command, DossierCommand):
+        assert state is not None
+        return _transition(state, command, ctx)
+    assert ctx.new_id is not None
+    match command:
+        case RegisterDossier():
+            return _register(command, ctx)
+        case RegisterReevaluation():
+            return _reevaluation(command, ctx)
+        case ImportCertificate():
+            return _import(command, ctx)
+    raise TypeError(f"nothing to decide for {type(command).__name__}")  # pragma: no cover
+
+
+# -- creation: transitions out of ``new`` --------------------------------------------------------
+
+
+def _check_product(rules: RuleBook, command_name: str, product: ProductInfo) -> None:
+    group = rules.catalogue.group(product.group)
+    if group is None:
+        raise InvalidCommand(
+            command_name, [FieldProblem("product.group", f"unknown group {product.group!r}")]
+        )
+    if all(s.code != product.product_set for s in group.sets):
+        raise InvalidCommand(
+            command_name,
+            [
+                FieldProblem(
+                    "product.product_set",
+                    f"{product.product_set!r} is not a product set of group {group.code!r}",
+                )
+            ],
+        )
+
+
+def _check_district(command_name: str, profile: RuleProfile, district_code: str | None) -> None:
+    has_district = any(t.level.value == "district" for t in profile.tiers)
+    if has_district and district_code is None:
+        raise InvalidCommand(
+            command_name,
+            [FieldProblem("district_code", f"required under {profile.id} (district tier)")],
+        )
 
 
 def _parties(
     producer: ProducerInfo, product: ProductInfo, commune: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[ProducerDoc, ProductDoc]:
     pid = producer_id(producer.name, commune)
     return (
-        {
-            "id": str(pid),
-            "name": producer.name,
-            "kind": producer.kind.value,
-            "address": producer.address,
-        },
-        {
-            "id": str(product_id(pid, product.name)),
-            "name": product.name,
-            "group": product.group,
-            "product_set": product.product_set,
-        },
+        ProducerDoc(id=pid, name=producer.name, kind=producer.kind, address=producer.address),
+        ProductDoc(
+            id=product_id(pid, product.name),
+            name=product.name,
+            group=product.group,
+            product_set=product.product_set,
+        ),
     )
 
 
-def creation_payload(
-    *,
-    kind: DossierKind,
-    producer: ProducerInfo,
-    product: ProductInfo,
-    commune_code: str,
-    district_code: str | None,
-    province_code: str,
-    predecessor_id: UUID | None = None,
-    note: str = "",
-) -> dict[str, Any]:
-    """The payload of a ``registered`` event."""
-    producer_doc, product_doc = _parties(producer, product, commune_code)
-    return {
-        "kind": kind.value,
-        "producer": producer_doc,
-        "product": product_doc,
-        "commune_code": commune_code,
-        "district_code": district_code,
-        "province_code": province_code,
-        "predecessor_id": str(predecessor_id) if predecessor_id else None,
-        "note": note,
-    }
+def _created(profile: RuleProfile, payload: Payload, ctx: Context) -> Decision:
+    assert ctx.new_id is not None
+    write = _write(None, ctx.new_id, payload, profile, ctx)
+    return Decision((write,), write.after)
 
 
-def import_payload(command: ImportCertificate, profile: RuleProfile) -> dict[str, Any]:
-    """The payload of a ``certificate_imported`` event."""
-    base = creation_payload(
-        kind=DossierKind.IMPORTED,
-        producer=command.producer,
-        product=command.product,
+def _register(command: RegisterDossier, ctx: Context) -> Decision:
+    profile = ctx.rules.profile_in_force(ctx.occurred.date())
+    _check_product(ctx.rules, "RegisterDossier", command.product)
+    _check_district("RegisterDossier", profile, command.district_code)
+    state = ctx.machines.get(profile).create("register", CreationContext(profile, command, ctx.now))
+    producer, product = _parties(command.producer, command.product, command.commune_code)
+    payload = Registered(
+        state=state,
+        kind=DossierKind.NEW,
+        producer=producer,
+        product=product,
         commune_code=command.commune_code,
         district_code=command.district_code,
         province_code=command.province_code,
+        note=command.note,
     )
-    return {
-        **base,
-        "stars": command.stars,
-        "level": command.level.value,
-        "score": str(command.score) if command.score is not None else None,
-        "decision_number": command.decision_number,
-        "decision_date": command.decision_date.isoformat(),
-        "issuing_body": command.issuing_body,
-        "certificate_number": command.certificate_number or command.decision_number,
-        "valid_until": valid_until(profile, command.decision_date).isoformat(),
-    }
+    return _created(profile, payload, ctx)
 
 
-def transition_payload(
-    command: DossierCommand,
-    dossier: Dossier,
-    profile: RuleProfile,
-    today: date,
-    result: ScoreResult | None = None,
-    predecessor: Dossier | None = None,
-) -> dict[str, Any]:
-    """The payload of the event a transition command records."""
-    payload = _payload(command, dossier, profile, today, result, predecessor)
-    if command.notify:
-        payload["notify"] = [r.model_dump(mode="json") for r in command.notify]
-    return payload
+def reevaluation_codes(
+    command: RegisterReevaluation, before: Dossier
+) -> tuple[str | None, str | None, str]:
+    """Where a re-evaluation is filed: as the command says, else where the certificate was."""
+    return (
+        command.commune_code or before.commune_code,
+        command.district_code or before.district_code,
+        command.province_code or before.province_code,
+    )
+
+
+def _reevaluation(command: RegisterReevaluation, ctx: Context) -> Decision:
+    before = ctx.predecessor
+    assert before is not None
+    profile = ctx.rules.profile_in_force(ctx.occurred.date())
+    commune, district, province = reevaluation_codes(command, before)
+    _check_district("RegisterReevaluation", profile, district)
+    guards = CreationContext(profile, command, ctx.now, before, ctx.open_successor)
+    state = ctx.machines.get(profile).create("register_reevaluation", guards)
+    payload = Registered(
+        state=state,
+        kind=DossierKind(command.kind),
+        producer=ProducerDoc(
+            id=before.producer_id, name=before.producer_name, kind=before.producer_kind
+        ),
+        product=ProductDoc(
+            id=before.product_id,
+            name=before.product_name,
+            group=before.product_group,
+            product_set=before.product_set,
+        ),
+        commune_code=commune,
+        district_code=district,
+        province_code=province,
+        predecessor_id=before.id,
+        note=command.note,
+    )
+    return _created(profile, payload, ctx)
+
+
+def _import(command: ImportCertificate, ctx: Context) -> Decision:
+    profile = ctx.rules.profile(command.profile_id)
+    problems = []
+    if not profile.in_force_on(command.decision_date):
+        problems.append(
+            FieldProblem("decision_date", f"{profile.id} was not in force on that date")
+        )
+    try:
+        tier = profile.tier(command.level)
+    except KeyError:
+        problems.append(FieldProblem("level", f"{profile.id} has no {command.level} tier"))
+    else:
+        if command.stars > tier.certifies_up_to:
+            problems.append(
+                FieldProblem("stars", f"the {tier.level} tier cannot certify {command.stars}★")
+            )
+    if problems:
+        raise InvalidCommand("ImportCertificate", problems)
+    _check_product(ctx.rules, "ImportCertificate", command.product)
+    state = ctx.machines.get(profile).create(
+        "import_certificate", CreationContext(profile, command, ctx.now)
+    )
+    producer, product = _parties(command.producer, command.product, command.commune_code)
+    payload = CertificateImported(
+        state=state,
+        kind=DossierKind.IMPORTED,
+        producer=producer,
+        product=product,
+        commune_code=command.commune_code,
+        district_code=command.district_code,
+        province_code=command.province_code,
+        stars=command.stars,
+        level=command.level,
+        score=command.score,
+        decision_number=command.decision_number,
+        decision_date=command.decision_date,
+        issuing_body=command.issuing_body,
+        certificate_number=command.certificate_number or command.decision_number,
+        valid_until=valid_until(profile, command.decision_date),
+    )
+    return _created(profile, payload, ctx)
+
+
+# -- transitions of an existing dossier ----------------------------------------------------------
+
+
+def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decision:
+    if command.expected_version is not None and command.expected_version != before.version:
+        raise ConcurrencyConflict(before.id, command.expected_version, before.version)
+    profile = ctx.rules.profile(before.profile_id)
+    result = None
+    if isinstance(command, Score):
+        sheet = ctx.rules.sheet(profile.id, before.product_set)
+        problems = session_problems(command.session, sheet, profile)
+        if problems:
+            raise InvalidCommand(
+                "Score", [FieldProblem(f"session.{p.field}", p.message) for p in problems]
+            )
+        result = evaluate_session(command.session, sheet, profile)
+    machine = ctx.machines.get(profile)
+    state = machine.fire(
+        type(command).trigger, GuardContext(before, profile, command, ctx.now, ctx.round)
+    )
+    payload = _payload(command, before, state, profile, ctx, result)
+    write = _write(before, before.id, payload, profile, ctx)
+    writes = [write]
+    if isinstance(command, Certify):
+        predecessor = ctx.predecessor
+        if predecessor is not None and predecessor.state in HOLDING_CERTIFICATE:
+            writes.append(_supersede(predecessor, write.after, ctx))
+        support = _support(write.after, predecessor, profile, ctx)
+        if support is not None:
+            writes.append(support)
+    acted_on = [w.after for w in writes if w.after.id == before.id]
+    return Decision(tuple(writes), acted_on[-1])
+
+
+def _supersede(old: Dossier, new: Dossier, ctx: Context) -> Write:
+    """The new certificate replaces the old one: the old dossier becomes ``renewed``."""
+    profile = ctx.rules.profile(old.profile_id)
+    state = ctx.machines.get(profile).fire("supersede", GuardContext(old, profile, None, ctx.now))
+    payload = Superseded(state=state, successor_id=new.id, successor_stars=new.certified_stars)
+    return _write(old, old.id, payload, profile, ctx)
+
+
+def _support(
+    certified: Dossier, predecessor: Dossier | None, profile: RuleProfile, ctx: Context
+) -> Write | None:
+    """The support a certification earns under the province's policy, if any: its own event
+    (the amount is part of the verified history), with a notice to the paying office."""
+    assert certified.certified_on is not None
+    assert certified.certified_stars is not None
+    policy = ctx.rules.support_policy(certified.province_code, certified.certified_on)
+    if policy is None:
+        return None
+    award = policy.award(
+        certified.kind.value,  # type: ignore[arg-type]
+        certified.certified_stars,
+        predecessor.certified_stars if predecessor is not None else None,
+        certified.certified_on,
+        certified.province_code,
+    )
+    if award is None:
+        return None
+    ctx.machines.get(profile).fire("grant_support", GuardContext(certified, profile, None, ctx.now))
+    amount = format_vnd(award.amount)
+    payload = SupportGranted(
+        **award.model_dump(),
+        policy_title_vi=policy.title_vi,
+        notify=(
+            Recipient(
+                role=Role.PROVINCE_OFFICE,
+                jurisdiction=certified.province_code,
+                message_vi=f"Chi hỗ trợ {amount} ({BASIS_LABELS_VI[award.basis].lower()}, "
+                f"{award.stars} sao) cho sản phẩm «{certified.product_name}» của "
+                f"{certified.producer_name}.",
+            ),
+        ),
+    )
+    return _write(certified, certified.id, payload, profile, ctx, Actor.system())
 
 
 def _payload(
     command: DossierCommand,
     dossier: Dossier,
+    state: DossierState,
     profile: RuleProfile,
-    today: date,
+    ctx: Context,
     result: ScoreResult | None,
-    predecessor: Dossier | None,
-) -> dict[str, Any]:
+) -> Payload:
+    """The typed payload of the event ``command`` records; ``state`` is the machine's answer."""
+    today = ctx.occurred.date()
+    notify = command.notify
     match command:
         case ReturnForSupplement():
             due = command.due_on or today + timedelta(days=profile.durations.supplement_days)
-            return {"guidance": command.guidance, "due_on": due.isoformat()}
+            return Returned(state=state, guidance=command.guidance, due_on=due, notify=notify)
         case Resubmit():
-            return {"note": command.note}
+            return Resubmitted(state=state, note=command.note, notify=notify)
         case VerifyCommune():
-            return {
-                "local_labour_share": _dec(command.local_labour_share),
-                "local_material_share": _dec(command.local_material_share),
-                "note": command.note,
-            }
+            return CommuneVerified(
+                state=state,
+                local_labour_share=command.local_labour_share,
+                local_material_share=command.local_material_share,
+                note=command.note,
+                notify=notify,
+            )
         case Reject():
-            return {"grounds": command.grounds}
+            return Rejected(state=state, grounds=command.grounds, notify=notify)
         case AssignRound():
-            carried = str(command.carried_from) if command.carried_from else None
-            return {"round_id": str(command.round_id), "carried_from": carried}
+            return RoundAssigned(
+                round_id=command.round_id, carried_from=command.carried_from, notify=notify
+            )
         case SendReminder():
-            return {"kind": command.kind, "due_at": command.due_at.isoformat()}
+            return ReminderSent(kind=command.kind, due_at=command.due_at, notify=notify)
         case EscalateInspection():
-            return {"since": command.since.isoformat()}
+            return InspectionOverdue(since=command.since, notify=notify)
         case FlagRoundMissed():
-            return {"round_id": str(command.round_id)}
+            return RoundMissed(round_id=command.round_id, notify=notify)
         case Score():
             assert result is not None
             level = scoring_level(dossier, profile)
             assert level is not None
-            outcome = tier_outcome(profile, profile.tier(level), result)
-            return {
-                "level": level.value,
-                "session": command.session.model_dump(mode="json"),
-                "total": str(result.total),
-                "parts": {k: str(v) for k, v in result.parts.items()},
-                "member_totals": {k: str(v) for k, v in result.member_totals.items()},
-                "band_stars": result.band_stars,
-                "stars": result.stars,
-                "capped_by": list(result.capped_by),
-                "outcome": outcome.value,
-            }
+            return Scored(
+                state=state,
+                level=level,
+                session=command.session,
+                total=result.total,
+                parts=result.parts,
+                member_totals=result.member_totals,
+                band_stars=result.band_stars,
+                stars=result.stars,
+                capped_by=tuple(result.capped_by),
+                outcome=tier_outcome(profile, profile.tier(level), result),
+                notify=notify,
+            )
         case Forward():
             assert dossier.level is not None
             to = profile.tier(dossier.level).forward_to
             assert to is not None
-            return {"from_level": dossier.level.value, "to_level": to.value, "note": command.note}
+            return Forwarded(
+                state=state, from_level=dossier.level, to_level=to, note=command.note, notify=notify
+            )
         case Certify():
-            return _certify_payload(command, dossier, profile, predecessor)
+            return _certified(command, dossier, state, profile, ctx.predecessor)
         case NotRecognize():
             assert dossier.level is not None
-            return {"level": dossier.level.value, "note": command.note}
-        case StartMonitoring() | MarkRenewalDue() | Expire():
-            return {"valid_until": dossier.valid_until.isoformat() if dossier.valid_until else None}
+            return NotRecognized(state=state, level=dossier.level, note=command.note, notify=notify)
+        case StartMonitoring():
+            return MonitoringStarted(state=state, valid_until=dossier.valid_until, notify=notify)
+        case MarkRenewalDue():
+            return RenewalDueMarked(state=state, valid_until=dossier.valid_until, notify=notify)
+        case Expire():
+            return Expired(state=state, valid_until=dossier.valid_until, notify=notify)
         case RecordInspection():
-            return {
-                "inspected_on": command.inspected_on.isoformat(),
-                "passed": command.passed,
-                "findings": command.findings,
-            }
+            return InspectionRecorded(
+                inspected_on=command.inspected_on,
+                passed=command.passed,
+                findings=command.findings,
+                notify=notify,
+            )
         case Revoke():
-            return {
-                "grounds": command.grounds.model_dump(mode="json"),
-                "decision_number": command.decision_number,
-                "decision_date": command.decision_date.isoformat(),
-                "issuing_body": command.issuing_body,
-            }
+            return Revoked(
+                state=state,
+                grounds=command.grounds,
+                decision_number=command.decision_number,
+                decision_date=command.decision_date,
+                issuing_body=command.issuing_body,
+                notify=notify,
+            )
         case Withdraw():
-            return {"reason": command.reason}
+            return Withdrawn(state=state, reason=command.reason, notify=notify)
     raise TypeError(f"no payload for {type(command).__name__}")  # pragma: no cover
 
 
-def _certify_payload(
-    command: Certify, dossier: Dossier, profile: RuleProfile, predecessor: Dossier | None
-) -> dict[str, Any]:
+def _certified(
+    command: Certify,
+    dossier: Dossier,
+    state: DossierState,
+    profile: RuleProfile,
+    predecessor: Dossier | None,
+) -> Certified:
     assert dossier.level is not None
     assert dossier.stars is not None
     stars = min(dossier.stars, profile.tier(dossier.level).certifies_up_to)
-    payload: dict[str, Any] = {
-        "level": dossier.level.value,
-        "stars": stars,
-        "decision_number": command.decision_number,
-        "decision_date": command.decision_date.isoformat(),
-        "issuing_body": command.issuing_body,
-        "certificate_number": command.certificate_number or command.decision_number,
-        "valid_until": valid_until(profile, command.decision_date).isoformat(),
-        "supersedes": str(predecessor.id) if predecessor is not None else None,
-        "result": None,
-    }
+    result = None
     if predecessor is not None and predecessor.certified_stars is not None:
         before = predecessor.certified_stars
-        payload["result"] = (
-            "upgraded" if stars > before else "kept" if stars == before else "downgraded"
-        )
-    return payload
-
-
-def _dec(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def support_payload(award: SupportAward, policy_title_vi: str, dossier: Dossier) -> dict[str, Any]:
-    """The ``support_granted`` event's payload: the award, and the office that pays it."""
-    amount = format_vnd(award.amount)
-    return {
-        **award.model_dump(mode="json"),
-        "policy_title_vi": policy_title_vi,
-        "notify": [
-            {
-                "role": "province_office",
-                "jurisdiction": dossier.province_code,
-                "message_vi": f"Chi hỗ trợ {amount} ({BASIS_LABELS_VI[award.basis].lower()}, "
-                f"{award.stars} sao) cho sản phẩm «{dossier.product_name}» của "
-                f"{dossier.producer_name}.",
-            }
-        ],
-    }
-
-
-def format_vnd(amount: Decimal) -> str:
-    """An amount as Vietnamese write it: ``50.000.000 đồng``."""
-    return f"{amount:,.0f}".replace(",", ".") + " đồng"
+        result = "upgraded" if stars > before else "kept" if stars == before else "downgraded"
+    return Certified(
+        state=state,
+        level=dossier.level,
+        stars=stars,
+        decision_number=command.decision_number,
+        decision_date=command.decision_date,
+        issuing_body=command.issuing_body,
+        certificate_number=command.certificate_number or command.decision_number,
+        valid_until=valid_until(profile, command.decision_date),
+        supersedes=predecessor.id if predecessor is not None else None,
+        result=result,
+        notify=command.notify,
+    )

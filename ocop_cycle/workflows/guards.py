@@ -1,7 +1,9 @@
 """Guards: pure functions that say why a transition may not happen, or nothing when it may.
 
 Each returns a ``Reason`` (a stable code plus Vietnamese and English text) or ``None``. They read
-the dossier, its profile, the command and the clock's now; they never touch storage.
+the dossier, its profile, the command and the clock's now; they never touch storage. The guards of
+the creation commands (transitions out of ``new``) read a ``CreationContext``: what the handler
+loaded for them (the certificate re-evaluated, whether it already has an open successor).
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 from ocop_cycle.errors import Reason
 from ocop_cycle.rules.authority import CENTRAL
@@ -18,13 +22,14 @@ from ocop_cycle.workflows.commands import (
     Certify,
     Command,
     RecordInspection,
+    RegisterReevaluation,
     ReturnForSupplement,
 )
-from ocop_cycle.workflows.decide import scoring_level
+from ocop_cycle.workflows.derive import scoring_level
 from ocop_cycle.workflows.model import Dossier, Round
-from ocop_cycle.workflows.states import DossierState
+from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 
-__all__ = ["GUARDS", "Guard", "GuardContext"]
+__all__ = ["ALREADY_OPEN", "GUARDS", "CreationContext", "Guard", "GuardContext"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +48,54 @@ class GuardContext:
         return self.now.date()
 
 
-Guard = Callable[[GuardContext], Reason | None]
+@dataclass(frozen=True, slots=True)
+class CreationContext:
+    """What the guards of a creation command may look at."""
+
+    profile: RuleProfile
+    command: Command
+    now: datetime
+    #: The certificate's dossier a re-evaluation or upgrade follows.
+    predecessor: Dossier | None = None
+    #: An open re-evaluation of that certificate, if one exists already.
+    open_successor: UUID | None = None
+
+
+Guard = Callable[[Any], Reason | None]
+
+ALREADY_OPEN = Reason(
+    "reevaluation.already_open",
+    "Đã có hồ sơ đánh giá lại đang xử lý",
+    "a re-evaluation of this certificate is already open",
+)
+
+
+def predecessor_holds_certificate(ctx: CreationContext) -> Reason | None:
+    """Only a valid certificate is re-evaluated or upgraded."""
+    assert ctx.predecessor is not None
+    if ctx.predecessor.state not in HOLDING_CERTIFICATE:
+        return Reason(
+            "reevaluation.no_certificate",
+            "Sản phẩm không có giấy chứng nhận còn hiệu lực",
+            f"the dossier holds no valid certificate (state {ctx.predecessor.state.value})",
+        )
+    return None
+
+
+def no_open_successor(ctx: CreationContext) -> Reason | None:
+    """One open re-evaluation per certificate (the database's unique index enforces it too)."""
+    return ALREADY_OPEN if ctx.open_successor is not None else None
+
+
+def upgrade_below_top(ctx: CreationContext) -> Reason | None:
+    """A 5★ product has nothing to upgrade to."""
+    assert ctx.predecessor is not None
+    assert isinstance(ctx.command, RegisterReevaluation)
+    if ctx.command.kind == "upgrade" and (ctx.predecessor.certified_stars or 0) >= 5:
+        return Reason(
+            "upgrade.at_top", "Sản phẩm đã đạt 5 sao", "the product already holds 5 stars"
+        )
+    return None
 
 
 def round_assigned(ctx: GuardContext) -> Reason | None:
@@ -214,6 +266,7 @@ def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
 
 #: The guards of each trigger, run together so that a refusal lists every reason.
 GUARDS: dict[str, tuple[Guard, ...]] = {
+    "register_reevaluation": (predecessor_holds_certificate, no_open_successor, upgrade_below_top),
     "assign_round": (round_covers_dossier, round_matches_tier, round_open),
     "score": (round_assigned,),
     "forward": (outcome_is_forward,),

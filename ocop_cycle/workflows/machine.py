@@ -21,7 +21,7 @@ from ocop_cycle.errors import (
     Reason,
 )
 from ocop_cycle.rules.profiles import RuleProfile
-from ocop_cycle.workflows.guards import GUARDS, Guard, GuardContext
+from ocop_cycle.workflows.guards import GUARDS, CreationContext, Guard, GuardContext
 from ocop_cycle.workflows.states import (
     HOLDING_CERTIFICATE,
     TERMINAL_STATES,
@@ -63,7 +63,7 @@ class _Guards:
         self.guards = guards
 
     def __call__(self, event_data: Any) -> bool:
-        ctx: GuardContext = event_data.kwargs["ctx"]
+        ctx = event_data.kwargs["ctx"]
         subject: _Subject = event_data.model
         found = [r for r in (g(ctx) for g in self.guards) if r is not None]
         subject.refusals.extend(found)
@@ -77,6 +77,9 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
     def add(trigger: str, sources: list[DossierState], dest: DossierState | None) -> None:
         out.extend(TransitionSpec(trigger, s, dest) for s in sources)
 
+    add("register", [S.NEW], S.REGISTERED)
+    add("register_reevaluation", [S.NEW], S.REGISTERED)
+    add("import_certificate", [S.NEW], S.CERTIFIED)
     add("return_for_supplement", [S.REGISTERED, S.COMMUNE_VERIFIED], S.RETURNED)
     add("resubmit", [S.RETURNED], S.REGISTERED)
     add("verify_commune", [S.REGISTERED], S.COMMUNE_VERIFIED)
@@ -122,7 +125,7 @@ def graph_problems(states: list[DossierState], specs: list[TransitionSpec]) -> l
     nexts: dict[DossierState, set[DossierState]] = {s: set() for s in states}
     for spec in specs:
         nexts[spec.source].add(spec.dest or spec.source)
-    seen = {S.REGISTERED}
+    seen = {S.NEW}
     todo = deque(seen)
     while todo:
         for n in nexts[todo.popleft()] - seen:
@@ -161,7 +164,7 @@ class DossierMachine:
     def __init__(self, profile: RuleProfile) -> None:
         self.profile = profile
         self.specs = edges(profile)
-        used = {S.REGISTERED} | {t.source for t in self.specs}
+        used = {S.NEW} | {t.source for t in self.specs}
         used |= {t.dest for t in self.specs if t.dest is not None}
         self.states = [s for s in DossierState if s in used]
         problems = graph_problems(self.states, self.specs)
@@ -171,7 +174,7 @@ class DossierMachine:
         self._machine = Machine(
             model=None,
             states=[s.value for s in self.states],
-            initial=S.REGISTERED.value,
+            initial=S.NEW.value,
             transitions=[
                 {
                     "trigger": t.trigger,
@@ -188,18 +191,29 @@ class DossierMachine:
         self.triggers = frozenset(t.trigger for t in self.specs)
 
     def fire(self, trigger: str, ctx: GuardContext) -> DossierState:
-        """The state after ``trigger``, or an error saying why not. Pure: nothing is stored."""
-        dossier = ctx.dossier
+        """The state after ``trigger`` on ``ctx.dossier``, or an error saying why not. Pure."""
+        return self.fire_from(ctx.dossier.state, ctx.dossier.id, trigger, ctx)
+
+    def create(self, trigger: str, ctx: CreationContext) -> DossierState:
+        """The state a creation command starts a dossier in (a transition out of ``new``)."""
+        subject = ctx.predecessor.id if ctx.predecessor is not None else None
+        return self.fire_from(S.NEW, subject, trigger, ctx)
+
+    def fire_from(
+        self, state: DossierState, subject_id: object, trigger: str, ctx: object
+    ) -> DossierState:
+        """The state after ``trigger`` from ``state``, guards run on ``ctx``; errors name
+        ``subject_id``. Pure: nothing is stored."""
         event = self._machine.events.get(trigger)
         if event is None:
-            raise InvalidTransition(dossier.id, dossier.state.value, trigger)
-        subject = _Subject(dossier.state.value)
+            raise InvalidTransition(subject_id, state.value, trigger)
+        subject = _Subject(state.value)
         try:
             moved = event.trigger(subject, ctx=ctx)
         except MachineError:
-            raise InvalidTransition(dossier.id, dossier.state.value, trigger) from None
+            raise InvalidTransition(subject_id, state.value, trigger) from None
         if not moved:
-            raise GuardRefused(dossier.id, trigger, subject.refusals)
+            raise GuardRefused(subject_id, trigger, subject.refusals)
         return DossierState(subject.state)
 
     def allowed(self, state: DossierState) -> list[str]:
@@ -211,7 +225,7 @@ class DossierMachine:
         lines = ["stateDiagram-v2", f"    %% rule profile {self.profile.id}"]
         for state in self.states:
             lines.append(f"    {state.value} : {state.value} ({state.label_vi})")
-        lines.append(f"    [*] --> {S.REGISTERED.value}")
+        lines.append(f"    [*] --> {S.NEW.value}")
         # Read the edges back from the transitions Machine so the diagram shows what runs.
         for name, event in self._machine.events.items():
             for source, transitions in event.transitions.items():

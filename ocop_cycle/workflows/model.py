@@ -1,20 +1,19 @@
-"""Read models: the dossier as folded from its events, and the event record itself."""
+"""Read models: the dossier as folded from its events, and a round."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from ocop_cycle.rules.authority import Actor, Level
+from ocop_cycle.rules.authority import Level
 from ocop_cycle.rules.scoring import Outcome
 from ocop_cycle.workflows.states import DossierState
 
-__all__ = ["Dossier", "DossierKind", "Event", "ProducerKind", "Round"]
+__all__ = ["Dossier", "DossierKind", "ProducerKind", "Round"]
 
 
 class ProducerKind(StrEnum):
@@ -109,25 +108,6 @@ class Dossier(BaseModel):
     def state_label_vi(self) -> str:
         """The state's Vietnamese label."""
         return self.state.label_vi
-
-
-class Event(BaseModel):
-    """One immutable entry of a dossier's log."""
-
-    model_config = ConfigDict(frozen=True)
-
-    dossier_id: UUID
-    seq: int
-    type: str
-    schema_version: int
-    payload: dict[str, Any]
-    actor: Actor
-    profile_id: str
-    occurred_at: datetime
-    recorded_at: datetime
-    prev_hash: str
-    hash: str
-    id: int | None = None
 
 
 class Round(BaseModel):

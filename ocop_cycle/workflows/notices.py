@@ -7,14 +7,14 @@ repeats: delivery is at least once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
 
 from ocop_cycle.rules.authority import Role
 from ocop_cycle.rules.support import BASIS_LABELS_VI
-from ocop_cycle.workflows.decide import format_vnd
-from ocop_cycle.workflows.model import Dossier, Event
+from ocop_cycle.text import format_vnd
+from ocop_cycle.workflows.events import Event, ReminderSent, SupportGranted
+from ocop_cycle.workflows.model import Dossier
 
 __all__ = ["Notice", "notices_for"]
 
@@ -54,8 +54,9 @@ _PRODUCER_MESSAGES = {
 
 def notices_for(event: Event, dossier: Dossier) -> list[Notice]:
     """What ``event`` (already applied, giving ``dossier``) must tell whom."""
+    payload = event.payload
     template = _PRODUCER_MESSAGES.get(event.type)
-    if event.type == "reminder_sent" and event.payload.get("kind") == "council_reminder":
+    if isinstance(payload, ReminderSent) and payload.kind == "council_reminder":
         template = None  # the council is told (``notify``), not the producer
     fields: dict[str, object] = {
         "product": dossier.product_name,
@@ -64,10 +65,10 @@ def notices_for(event: Event, dossier: Dossier) -> list[Notice]:
         "valid_until": "",
         "reason": "",
     }
-    fields.update({k: v for k, v in event.payload.items() if isinstance(v, str | int)})
-    if event.type == "support_granted":
-        fields["amount"] = format_vnd(Decimal(event.payload["amount"]))
-        fields["basis"] = BASIS_LABELS_VI[event.payload["basis"]].lower()
+    fields.update({k: v for k, v in payload.wire().items() if isinstance(v, str | int)})
+    if isinstance(payload, SupportGranted):
+        fields["amount"] = format_vnd(payload.amount)
+        fields["basis"] = BASIS_LABELS_VI[payload.basis].lower()
     data = {
         "dossier_id": str(dossier.id),
         "seq": event.seq,
@@ -88,14 +89,14 @@ def notices_for(event: Event, dossier: Dossier) -> list[Notice]:
                 data=data,
             )
         )
-    for i, extra in enumerate(event.payload.get("notify", ())):
+    for i, extra in enumerate(payload.notify):
         out.append(
             Notice(
                 id=uuid5(dossier.id, f"{event.seq}|{event.type}|notify|{i}"),
                 kind=event.type,
-                recipient_role=Role(extra["role"]),
-                recipient_jurisdiction=extra["jurisdiction"],
-                message_vi=extra["message_vi"],
+                recipient_role=extra.role,
+                recipient_jurisdiction=extra.jurisdiction,
+                message_vi=extra.message_vi,
                 data=data,
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ocop_cycle.errors import PermissionDenied, Reason
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role, role_level
 from ocop_cycle.rules.profiles import RuleProfile
-from ocop_cycle.workflows.decide import scoring_level
+from ocop_cycle.workflows.derive import scoring_level
 from ocop_cycle.workflows.model import Dossier
 
 __all__ = ["allowed_roles", "authorize", "authorize_creation"]

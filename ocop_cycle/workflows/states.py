@@ -16,8 +16,13 @@ __all__ = [
 
 
 class DossierState(StrEnum):
-    """Where a dossier ("hồ sơ") stands."""
+    """Where a dossier ("hồ sơ") stands.
 
+    ``NEW`` is where the machine starts: the creation commands are its transitions out of it. No
+    stored dossier is ever in it.
+    """
+
+    NEW = "new"
     REGISTERED = "registered"
     RETURNED = "returned"
     COMMUNE_VERIFIED = "commune_verified"
@@ -48,6 +53,7 @@ class DossierState(StrEnum):
 
 
 _LABEL_VI = {
+    DossierState.NEW: "Chưa có hồ sơ",
     DossierState.REGISTERED: "Đã đăng ký",
     DossierState.RETURNED: "Trả lại để bổ sung",
     DossierState.COMMUNE_VERIFIED: "UBND xã đã xác nhận",

@@ -1,0 +1,58 @@
+"""What follows from a dossier and its rules, with no choice in it: ids, the tier acting on a
+dossier, what a result allows, a certificate's last day. Pure."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from dateutil.relativedelta import relativedelta
+
+from ocop_cycle.rules.authority import Level
+from ocop_cycle.rules.profiles import RuleProfile, TierRules
+from ocop_cycle.rules.scoring import Outcome, ScoreResult
+from ocop_cycle.text import nfc
+from ocop_cycle.workflows.model import Dossier
+from ocop_cycle.workflows.states import DossierState
+
+__all__ = ["producer_id", "product_id", "scoring_level", "tier_outcome", "valid_until"]
+
+_NS = uuid5(NAMESPACE_URL, "https://ocop-cycle.invalid/")
+
+
+def producer_id(name: str, commune_code: str) -> UUID:
+    """A producer's id: the same name filed in the same commune is the same producer."""
+    return uuid5(_NS, f"producer|{commune_code}|{nfc(name).casefold()}")
+
+
+def product_id(producer: UUID, name: str) -> UUID:
+    """A product's id: one producer's product of one name."""
+    return uuid5(_NS, f"product|{producer}|{nfc(name).casefold()}")
+
+
+def valid_until(profile: RuleProfile, decision_date: date) -> date:
+    """The last day a certificate issued on ``decision_date`` is valid."""
+    months = profile.durations.certificate_validity_months
+    return decision_date + relativedelta(months=months) - timedelta(days=1)
+
+
+def scoring_level(dossier: Dossier, profile: RuleProfile) -> Level | None:
+    """The tier whose council acts on the dossier now, if any."""
+    if dossier.state is DossierState.COMMUNE_VERIFIED:
+        return profile.entry_tier.level
+    if dossier.state.value.startswith(("forwarded_",)) or dossier.state.value.endswith("_scored"):
+        return dossier.level
+    return None
+
+
+def tier_outcome(profile: RuleProfile, tier: TierRules, result: ScoreResult) -> Outcome:
+    """What a tier's result allows: certify here, forward up, or not recognised."""
+    if result.stars < profile.recognised_min_stars:
+        return Outcome.NOT_RECOGNIZED
+    if (
+        result.stars > tier.certifies_up_to
+        and tier.forward_at is not None
+        and result.total >= tier.forward_at
+    ):
+        return Outcome.FORWARD
+    return Outcome.CERTIFY
