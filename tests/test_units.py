@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ocop_cycle.cli import main
 from ocop_cycle.errors import NotFound, UnitNotFound
 from ocop_cycle.rules.units import (
     REFORM_DATE,
@@ -305,3 +306,66 @@ def test_the_shipped_data_is_what_the_source_gives() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The command line
+
+
+def test_cli_units_show_prints_a_unit_in_vietnamese(capsys: pytest.CaptureFixture[str]) -> None:
+    """`units show 07426` names the commune, its district and province, period and successor."""
+    assert main(["units", "show", "07426"]) == 0
+    out = capsys.readouterr().out
+    assert "Xã Xương Lâm" in out
+    assert "Huyện Lạng Giang (217), Tỉnh Bắc Giang (24)" in out
+    assert "đến 30/06/2025" in out
+    assert "Đơn vị kế thừa    Xã Lạng Giang (07375)" in out
+
+
+def test_cli_units_show_lists_every_meaning_of_a_code(capsys: pytest.CaptureFixture[str]) -> None:
+    """`units show 24` shows Bắc Giang and Bắc Ninh; with --on, only the one of that day."""
+    assert main(["units", "show", "24"]) == 0
+    out = capsys.readouterr().out
+    assert "Tỉnh Bắc Giang" in out
+    assert "Tỉnh Bắc Ninh (27)" in out  # among the merged Bắc Ninh's predecessors
+    assert main(["units", "show", "24", "--on", "2024-03-01"]) == 0
+    out = capsys.readouterr().out
+    assert "Tỉnh Bắc Giang" in out
+    assert "Bắc Ninh" in out  # its successor
+    assert "từ 01/07/2025" not in out
+
+
+def test_cli_units_successors_marks_a_split(capsys: pytest.CaptureFixture[str]) -> None:
+    """`units successors` lists the new units; a split one says so and marks the default."""
+    assert main(["units", "successors", "07426"]) == 0
+    out = capsys.readouterr().out
+    assert "Từ 01/07/2025:\n  Xã Lạng Giang (07375), Tỉnh Bắc Ninh (24)" in out
+    assert main(["units", "successors", "00007"]) == 0
+    out = capsys.readouterr().out
+    assert "bị chia cho 2 đơn vị" in out
+    assert "Phường Ngọc Hà (00008), Thành phố Hà Nội (01)  [mặc định]" in out
+
+
+def test_cli_unknown_code_exits_1_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown code, or one not valid on --on, is one line on stderr and exit 1."""
+    for argv in (
+        ["units", "show", "99999"],
+        ["units", "successors", "99999"],
+        ["units", "show", "07426", "--on", "2026-01-15"],
+    ):
+        assert main(argv) == 1
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.count("\n") == 1
+        assert captured.err.startswith("ocop-cycle: ")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["units"], ["units", "show"], ["units", "show", "24", "--on", "30/06/2025"]],
+    ids=["no-action", "no-code", "bad-date"],
+)
+def test_cli_units_usage_errors_exit_2(argv: list[str]) -> None:
+    """A missing action or code, or a date not in ISO form, is a usage error."""
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
