@@ -37,6 +37,7 @@ from ocop_cycle.errors import (
     SchemaNotReady,
     SheetNotFound,
     StorageError,
+    UnitNotFound,
 )
 from ocop_cycle.jobs.scheduler import CycleScheduler, SchedulerState
 from ocop_cycle.jobs.simulation import run_until
@@ -166,6 +167,7 @@ __all__ = [
     "SweepReport",
     "Sweeper",
     "SystemClock",
+    "UnitNotFound",
     "VerifyCommune",
     "VerifyReport",
     "Withdraw",

@@ -12,7 +12,8 @@ Hosts catch ``OcopCycleError`` for everything, or a branch for what they handle:
     │   ├── DossierNotFound
     │   ├── RoundNotFound
     │   ├── ProfileNotFound
-    │   └── SheetNotFound
+    │   ├── SheetNotFound
+    │   └── UnitNotFound                    no administrative unit has this code (on that date)
     ├── ConcurrencyConflict                 another writer got there first; nothing written
     ├── IdempotencyKeyReused                same key, different command
     ├── RuleDataInvalid (ValueError)        a rule profile or scoring sheet failed validation
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "SchemaNotReady",
     "SheetNotFound",
     "StorageError",
+    "UnitNotFound",
 ]
 
 
@@ -184,6 +187,16 @@ class SheetNotFound(NotFound):
         self.profile_id = profile_id
         self.product_set = product_set
         super().__init__(f"no scoring sheet for {product_set!r} under {profile_id}")
+
+
+class UnitNotFound(NotFound):
+    """No administrative unit has this code, or none had it on the date asked."""
+
+    def __init__(self, code: str, on: date | None = None) -> None:
+        self.code = code
+        self.on = on
+        when = f" on {on.isoformat()}" if on is not None else ""
+        super().__init__(f"no administrative unit with code {code!r}{when}")
 
 
 class ConcurrencyConflict(OcopCycleError):

@@ -9,6 +9,7 @@ import threading
 import types
 import typing
 from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -42,6 +43,8 @@ def _sample(name: str, hint: Any) -> Any:
         return REASON
     if origin in (typing.Union, types.UnionType) and int in args:
         return 7
+    if origin in (typing.Union, types.UnionType) and date in args:
+        return date(2025, 7, 1)
     if origin is Sequence and args == (Reason,):
         return [REASON, Reason("no_quorum", "thiếu thành viên", "too few members")]
     if origin is Sequence and args == (FieldProblem,):

@@ -22,6 +22,7 @@ from ocop_cycle.cli import demo as demo_cli
 from ocop_cycle.cli import jobs as jobs_cli
 from ocop_cycle.cli import plan as plan_cli
 from ocop_cycle.cli import report as report_cli
+from ocop_cycle.cli import units as units_cli
 from ocop_cycle.clock import SystemClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cli.add_parser(sub)
     plan_cli.add_parser(sub)
     report_cli.add_parser(sub)
+    units_cli.add_parser(sub)
 
     dossier = sub.add_parser("dossier", help="look at dossiers")
     d_sub = dossier.add_subparsers(dest="dossier_command", required=True, metavar="ACTION")
@@ -188,6 +190,8 @@ def _run(args: argparse.Namespace) -> int:
         return report_cli.run(args, _key(args.key_file))
     if args.command == "import-plan":
         return plan_cli.run(args, _key(args.key_file))
+    if args.command == "units":
+        return units_cli.run(args)
     if args.command == "audit":
         return audit_cli.run(args, _key(args.key_file))
     if args.command in jobs_cli.COMMANDS:
