@@ -37,9 +37,9 @@ import structlog
 from sqlalchemy import insert, text
 
 from ocop_cycle import VN_TZ, Engine, SettableClock
+from ocop_cycle._storage.fastpath import Prepared
+from ocop_cycle._storage.schema import deadlines, dossiers, metadata, producers, products
 from ocop_cycle.jobs.sweep import Sweeper
-from ocop_cycle.storage.fastpath import Prepared
-from ocop_cycle.storage.schema import deadlines, dossiers, metadata, producers, products
 
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 

@@ -41,8 +41,8 @@ import structlog
 from sqlalchemy import insert, text
 
 from ocop_cycle import VN_TZ, Auditor, Engine
-from ocop_cycle.storage.fastpath import Prepared
-from ocop_cycle.storage.schema import dossiers, events, metadata, producers, products
+from ocop_cycle._storage.fastpath import Prepared
+from ocop_cycle._storage.schema import dossiers, events, metadata, producers, products
 from ocop_cycle.workflows.chain import GENESIS, canonical, event_hash, iso
 
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))

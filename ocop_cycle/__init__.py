@@ -12,6 +12,8 @@ Applications built on the library are not part of this namespace: the demo lives
 Helpers for hosts' tests are in ``ocop_cycle.testing``.
 """
 
+from ocop_cycle._storage.database import SqliteSettings
+from ocop_cycle._storage.outbox import Notification
 from ocop_cycle.audit.auditor import Auditor, Checkpoint, ReplayReport
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import Break, VerifyReport
@@ -48,8 +50,6 @@ from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.scoring import CouncilSession, MemberSheet, Outcome, ScoreResult
 from ocop_cycle.rules.sheets import ScoringSheet
 from ocop_cycle.rules.support import SupportAward, SupportPolicy
-from ocop_cycle.storage.database import SqliteSettings
-from ocop_cycle.storage.outbox import Notification
 from ocop_cycle.workflows.commands import (
     AssignRound,
     Certify,

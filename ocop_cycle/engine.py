@@ -14,25 +14,25 @@ from uuid import UUID
 
 from sqlalchemy import Engine as SAEngine
 
-from ocop_cycle.clock import Clock, SystemClock
-from ocop_cycle.creation import Creations
-from ocop_cycle.errors import (
-    DossierNotFound,
-    RoundNotFound,
-)
-from ocop_cycle.handlers import Handlers
-from ocop_cycle.rules.authority import Actor, Level
-from ocop_cycle.rules.book import RuleBook, default_rule_book
-from ocop_cycle.rules.scoring import CouncilSession
-from ocop_cycle.storage.database import (
+from ocop_cycle._creation import Creations
+from ocop_cycle._handlers import Handlers
+from ocop_cycle._storage.database import (
     DEFAULT_URL,
     SqliteSettings,
     check_schema,
     create_database_engine,
     upgrade,
 )
-from ocop_cycle.storage.outbox import Notification, Outbox
-from ocop_cycle.storage.store import Store
+from ocop_cycle._storage.outbox import Notification, Outbox
+from ocop_cycle._storage.store import Store
+from ocop_cycle.clock import Clock, SystemClock
+from ocop_cycle.errors import (
+    DossierNotFound,
+    RoundNotFound,
+)
+from ocop_cycle.rules.authority import Actor, Level
+from ocop_cycle.rules.book import RuleBook, default_rule_book
+from ocop_cycle.rules.scoring import CouncilSession
 from ocop_cycle.workflows.commands import (
     AssignRound,
     Certify,

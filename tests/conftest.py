@@ -13,8 +13,8 @@ import structlog
 from sqlalchemy import text
 
 from ocop_cycle import VN_TZ, Engine, SettableClock
-from ocop_cycle.storage.database import create_database_engine, upgrade
-from ocop_cycle.storage.schema import metadata
+from ocop_cycle._storage.database import create_database_engine, upgrade
+from ocop_cycle._storage.schema import metadata
 
 PG_URL = os.environ.get("OCOP_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]

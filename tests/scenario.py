@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 
 from ocop_cycle import VN_TZ, Dossier, Engine, Role, SettableClock
-from ocop_cycle.storage.schema import dossiers, events, outbox
+from ocop_cycle._storage.schema import dossiers, events, outbox
 from ocop_cycle.testing import Place, session_for
 
 LANG_GIANG = Place(commune="07426", district="217", province="24")

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from ocop_cycle import Dossier, Engine, Role, SettableClock
+from ocop_cycle._storage.schema import dossiers, events
+from ocop_cycle._storage.store import dossier_row
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import row_hash
-from ocop_cycle.storage.schema import dossiers, events
-from ocop_cycle.storage.store import dossier_row
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.upcast import upcast_payload
 from tests.scenario import Walk

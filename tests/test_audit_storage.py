@@ -12,15 +12,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from ocop_cycle import Dossier, Engine, SettableClock
+from ocop_cycle._storage.auditlog import AuditLog
+from ocop_cycle._storage.database import create_database_engine
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.errors import SchemaNotReady, StorageError
-from ocop_cycle.storage.auditlog import AuditLog
-from ocop_cycle.storage.database import create_database_engine
 from tests.conftest import BACKENDS
 from tests.scenario import Walk
 
 AUDIT = Path(__file__).parent.parent / "ocop_cycle" / "audit"
-FORBIDDEN = ("sqlalchemy", "ocop_cycle.storage.schema", "ocop_cycle.storage.fastpath")
+FORBIDDEN = ("sqlalchemy", "ocop_cycle._storage.schema", "ocop_cycle._storage.fastpath")
 EMPTY_SCHEMA = "ocop_audit_empty"
 
 

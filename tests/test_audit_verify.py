@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from ocop_cycle import Dossier, Engine, SettableClock
+from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, dossiers, events
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import VerifyReport
 from ocop_cycle.cli import main
-from ocop_cycle.storage.schema import checkpoint_heads, checkpoints, dossiers, events
 from tests.scenario import Walk
 
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import update
 
 from ocop_cycle import Engine, SettableClock
+from ocop_cycle._storage.schema import events
 from ocop_cycle.cli import main
-from ocop_cycle.storage.schema import events
 from tests.scenario import Walk
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from ocop_cycle import Engine, SettableClock
-from ocop_cycle.storage.schema import events
+from ocop_cycle._storage.schema import events
 from tests.scenario import Walk
 from tests.workers import race
 

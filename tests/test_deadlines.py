@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from ocop_cycle import VN_TZ, DossierState, Engine, Role, SettableClock
+from ocop_cycle._storage.schema import events, outbox
 from ocop_cycle.jobs.simulation import run_until
 from ocop_cycle.jobs.sweep import Sweeper
 from ocop_cycle.rules.calendar import working_days_before
-from ocop_cycle.storage.schema import events, outbox
 from tests.scenario import PROVINCE_ONLY, Walk, at
 
 S = DossierState

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ocop_cycle import Engine, PermissionDenied, Role, SettableClock
+from ocop_cycle._storage.schema import deadlines, dossiers, events
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.clock import VN_TZ
-from ocop_cycle.storage.schema import deadlines, dossiers, events
 from ocop_cycle.testing import Place
 from tests import race_workers
 from tests.helpers_jobs import import_certificates

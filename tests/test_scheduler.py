@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from ocop_cycle import VN_TZ, Engine, SettableClock, SystemClock
+from ocop_cycle._storage.schema import deadlines, events, outbox
 from ocop_cycle.jobs.scheduler import CycleScheduler, SchedulerState
 from ocop_cycle.jobs.sweep import Sweeper
-from ocop_cycle.storage.schema import deadlines, events, outbox
 from tests.helpers_jobs import decision_with_only_first_notice_due, import_certificates
 
 CLI = [sys.executable, "-m", "ocop_cycle.cli"]

@@ -25,9 +25,9 @@ from ocop_cycle import (
     Role,
     SettableClock,
 )
+from ocop_cycle._storage.database import create_database_engine, upgrade
+from ocop_cycle._storage.schema import events, outbox
 from ocop_cycle.jobs.sweep import Sweeper
-from ocop_cycle.storage.database import create_database_engine, upgrade
-from ocop_cycle.storage.schema import events, outbox
 from tests.conftest import PG_URL, START, reset_postgres, truncate_postgres
 from tests.scenario import Walk
 

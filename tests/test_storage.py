@@ -10,8 +10,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from ocop_cycle import Engine, SchemaNotReady, SettableClock, StorageError
-from ocop_cycle.storage.database import VERSION_TABLE, create_database_engine, include_name
-from ocop_cycle.storage.schema import metadata
+from ocop_cycle._storage.database import VERSION_TABLE, create_database_engine, include_name
+from ocop_cycle._storage.schema import metadata
 from tests.scenario import Walk
 
 

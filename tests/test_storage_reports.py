@@ -12,13 +12,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from ocop_cycle import Engine, SchemaNotReady, SettableClock, StorageError
-from ocop_cycle.storage.database import (
+from ocop_cycle._storage.database import (
     HEAD,
     create_database_engine,
     safe_url,
     sqlite_path,
 )
-from ocop_cycle.storage.reports import (
+from ocop_cycle._storage.reports import (
     DistrictRecords,
     PendingDeadline,
     ReportEvent,

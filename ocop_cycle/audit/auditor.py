@@ -16,6 +16,8 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
+from ocop_cycle._storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
+from ocop_cycle._storage.store import event_from_row
 from ocop_cycle.audit.projection import (
     Fold,
     by_dossier,
@@ -34,8 +36,6 @@ from ocop_cycle.audit.verify import (
 )
 from ocop_cycle.errors import DossierNotFound
 from ocop_cycle.rules.scoring import evaluate_session
-from ocop_cycle.storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
-from ocop_cycle.storage.store import event_from_row
 from ocop_cycle.workflows.chain import iso
 from ocop_cycle.workflows.events import Event, Scored
 from ocop_cycle.workflows.fold import apply

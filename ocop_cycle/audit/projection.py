@@ -14,9 +14,9 @@ from operator import itemgetter
 from typing import Any, TypeVar
 from uuid import UUID
 
+from ocop_cycle._storage.auditlog import PROJECTION_COLUMNS
+from ocop_cycle._storage.store import event_from_row
 from ocop_cycle.audit.verify import Break, ChainWalker, Head, VerifyReport
-from ocop_cycle.storage.auditlog import PROJECTION_COLUMNS
-from ocop_cycle.storage.store import event_from_row
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier

@@ -17,6 +17,8 @@ from uuid import UUID
 
 import structlog
 
+from ocop_cycle._storage.database import DEFAULT_URL, safe_url
+from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.cli import audit as audit_cli
 from ocop_cycle.cli import demo as demo_cli
 from ocop_cycle.cli import jobs as jobs_cli
@@ -27,8 +29,6 @@ from ocop_cycle.clock import SystemClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError
 from ocop_cycle.rules.book import default_rule_book
-from ocop_cycle.storage.database import DEFAULT_URL, safe_url
-from ocop_cycle.storage.reports import ReportQueries
 from ocop_cycle.workflows.events import EVENT_LABELS_VI, Event
 from ocop_cycle.workflows.model import Dossier
 

@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ocop_cycle._storage.database import sqlite_path
+from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.cli.report import FORMATS, print_report
 from ocop_cycle.clock import SettableClock
@@ -18,8 +20,6 @@ from ocop_cycle.demo.runner import DEMO_START, run_demo
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.plan.progress import plan_progress
-from ocop_cycle.storage.database import sqlite_path
-from ocop_cycle.storage.reports import ReportQueries
 
 __all__ = ["add_parser", "run"]
 

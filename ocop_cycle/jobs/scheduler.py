@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ocop_cycle._log import get_logger
+from ocop_cycle._storage.database import job_store_engine
+from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.clock import VN_TZ
 from ocop_cycle.jobs.sweep import Sweeper
-from ocop_cycle.storage.database import job_store_engine
-from ocop_cycle.storage.reports import ReportQueries
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler

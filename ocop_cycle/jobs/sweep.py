@@ -19,10 +19,10 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from ocop_cycle._log import get_logger
+from ocop_cycle._storage.deadlines import DeadlineQueue
+from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
-from ocop_cycle.storage.deadlines import DeadlineQueue
-from ocop_cycle.storage.fastpath import Tx
 from ocop_cycle.workflows.commands import (
     AssignRound,
     DossierCommand,

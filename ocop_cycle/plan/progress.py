@@ -15,10 +15,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.plan.entries import PlanEntry, SupportRequest, lang_giang_2024, lang_giang_communes
 from ocop_cycle.plan.targets import PlanTarget, PlanTargets, lang_giang_2024_targets
 from ocop_cycle.rules.support import BASIS_LABELS_VI
-from ocop_cycle.storage.reports import ReportQueries
 from ocop_cycle.workflows.derive import producer_id, product_id
 from ocop_cycle.workflows.model import Dossier, DossierKind
 from ocop_cycle.workflows.states import TERMINAL_STATES, DossierState

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from ocop_cycle.validation import InputModel
+from ocop_cycle._validation import InputModel
 
 __all__ = ["CENTRAL", "Actor", "Level", "Role", "role_level"]
 

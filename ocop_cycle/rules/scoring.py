@@ -12,11 +12,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ocop_cycle._validation import InputModel
 from ocop_cycle.errors import FieldProblem
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.sheets import ScoringSheet
 from ocop_cycle.text import Name
-from ocop_cycle.validation import InputModel
 
 __all__ = [
     "CouncilSession",

@@ -18,10 +18,10 @@ from pydantic import (
     model_validator,
 )
 
+from ocop_cycle._validation import InputModel
 from ocop_cycle.rules.authority import JurisdictionCode, Level, Role
 from ocop_cycle.rules.scoring import CouncilSession
 from ocop_cycle.text import Name, OptionalText
-from ocop_cycle.validation import InputModel
 from ocop_cycle.workflows.model import ProducerKind
 
 __all__ = [

@@ -17,9 +17,9 @@ from uuid import UUID
 
 from sqlalchemy import Engine, and_, bindparam, func, insert, select
 
-from ocop_cycle.storage.failures import translated
-from ocop_cycle.storage.fastpath import Prepared
-from ocop_cycle.storage.schema import checkpoint_heads, checkpoints, dossiers, events
+from ocop_cycle._storage.failures import translated
+from ocop_cycle._storage.fastpath import Prepared
+from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, dossiers, events
 
 __all__ = ["EVENT_COLUMNS", "PROJECTION_COLUMNS", "AuditLog", "ChainHead", "Rows", "SeenHead"]
 

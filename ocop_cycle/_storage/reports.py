@@ -18,8 +18,8 @@ from uuid import UUID
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
-from ocop_cycle.storage.database import current_revision, storage_error
-from ocop_cycle.storage.schema import deadlines, dossiers, events, rounds
+from ocop_cycle._storage.database import current_revision, storage_error
+from ocop_cycle._storage.schema import deadlines, dossiers, events, rounds
 from ocop_cycle.workflows.model import Dossier, Round
 
 __all__ = [

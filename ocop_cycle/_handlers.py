@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from ocop_cycle._log import get_logger
+from ocop_cycle._storage.fastpath import Tx
+from ocop_cycle._storage.store import KeyCollision, Store
 from ocop_cycle.clock import Clock, to_vn
 from ocop_cycle.errors import (
     CommandRefused,
@@ -29,8 +31,6 @@ from ocop_cycle.errors import (
 )
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.rules.book import RuleBook
-from ocop_cycle.storage.fastpath import Tx
-from ocop_cycle.storage.store import KeyCollision, Store
 from ocop_cycle.workflows.commands import AssignRound, Certify, Command, DossierCommand
 from ocop_cycle.workflows.decide import Context, Decision, decide
 from ocop_cycle.workflows.events import CertificateImported, Registered

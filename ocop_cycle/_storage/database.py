@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 DEFAULT_URL = "sqlite:///ocop.db"
-_MIGRATIONS = "ocop_cycle.storage:migrations"
+_MIGRATIONS = "ocop_cycle._storage:migrations"
 VERSION_TABLE = "ocop_alembic_version"
 HEAD = "0004"
 

@@ -18,9 +18,9 @@ from uuid import UUID
 
 from sqlalchemy import Engine, bindparam, select, update
 
-from ocop_cycle.storage.failures import translated
-from ocop_cycle.storage.fastpath import Prepared, Tx
-from ocop_cycle.storage.schema import deadlines, dossiers, rounds
+from ocop_cycle._storage.failures import translated
+from ocop_cycle._storage.fastpath import Prepared, Tx
+from ocop_cycle._storage.schema import deadlines, dossiers, rounds
 from ocop_cycle.workflows.model import Round
 
 __all__ = ["DeadlineQueue"]

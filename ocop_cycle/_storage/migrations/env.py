@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from ocop_cycle.storage.database import VERSION_TABLE, include_name
-from ocop_cycle.storage.schema import metadata
+from ocop_cycle._storage.database import VERSION_TABLE, include_name
+from ocop_cycle._storage.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reachable from a hand-written alembic call

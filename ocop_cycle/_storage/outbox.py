@@ -15,9 +15,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, bindparam, or_, select, update
 
-from ocop_cycle.storage.failures import translated
-from ocop_cycle.storage.fastpath import Prepared, transaction
-from ocop_cycle.storage.schema import outbox
+from ocop_cycle._storage.failures import translated
+from ocop_cycle._storage.fastpath import Prepared, transaction
+from ocop_cycle._storage.schema import outbox
 
 __all__ = ["Notification", "Outbox"]
 

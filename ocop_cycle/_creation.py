@@ -9,7 +9,10 @@ from functools import partial
 from typing import Any
 from uuid import uuid4
 
+from ocop_cycle._handlers import Handlers
 from ocop_cycle._log import get_logger
+from ocop_cycle._storage.fastpath import Tx
+from ocop_cycle._storage.store import KeyCollision, OpenSuccessorExists
 from ocop_cycle.clock import to_vn
 from ocop_cycle.errors import (
     DossierNotFound,
@@ -19,10 +22,7 @@ from ocop_cycle.errors import (
     PermissionDenied,
     Reason,
 )
-from ocop_cycle.handlers import Handlers
 from ocop_cycle.rules.authority import Actor, Role
-from ocop_cycle.storage.fastpath import Tx
-from ocop_cycle.storage.store import KeyCollision, OpenSuccessorExists
 from ocop_cycle.workflows.commands import (
     CreateRound,
     ImportCertificate,

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ocop_cycle.storage.types import AwareDateTime, DecimalScore, JsonDocument
+from ocop_cycle._storage.types import AwareDateTime, DecimalScore, JsonDocument
 
 __all__ = [
     "OPEN_SUCCESSOR",

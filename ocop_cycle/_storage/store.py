@@ -17,11 +17,9 @@ from uuid import UUID
 from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ocop_cycle.errors import ConcurrencyConflict
-from ocop_cycle.rules.authority import Actor
-from ocop_cycle.storage.failures import translated
-from ocop_cycle.storage.fastpath import Prepared, Tx, transaction
-from ocop_cycle.storage.schema import (
+from ocop_cycle._storage.failures import translated
+from ocop_cycle._storage.fastpath import Prepared, Tx, transaction
+from ocop_cycle._storage.schema import (
     deadlines,
     dossiers,
     events,
@@ -31,6 +29,8 @@ from ocop_cycle.storage.schema import (
     products,
     rounds,
 )
+from ocop_cycle.errors import ConcurrencyConflict
+from ocop_cycle.rules.authority import Actor
 from ocop_cycle.workflows.deadlines import DeadlineSpec
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.model import Dossier, Round
