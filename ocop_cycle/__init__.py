@@ -37,6 +37,7 @@ from ocop_cycle.errors import (
     SchemaNotReady,
     SheetNotFound,
     StorageError,
+    UnsuitableConnection,
 )
 from ocop_cycle.jobs.scheduler import CycleScheduler, SchedulerState
 from ocop_cycle.jobs.simulation import run_until
@@ -165,6 +166,7 @@ __all__ = [
     "SweepReport",
     "Sweeper",
     "SystemClock",
+    "UnsuitableConnection",
     "VerifyCommune",
     "VerifyReport",
     "Withdraw",
