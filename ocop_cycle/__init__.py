@@ -40,6 +40,7 @@ from ocop_cycle.errors import (
     SheetNotFound,
     StorageError,
     UnitNotFound,
+    UnsuitableConnection,
 )
 from ocop_cycle.jobs.scheduler import CycleScheduler, SchedulerState
 from ocop_cycle.jobs.simulation import run_until
@@ -168,6 +169,7 @@ __all__ = [
     "Sweeper",
     "SystemClock",
     "UnitNotFound",
+    "UnsuitableConnection",
     "VerifyCommune",
     "VerifyReport",
     "Withdraw",

@@ -12,10 +12,12 @@ from types import TracebackType
 from typing import Any, Literal, Self, TypeVar, overload
 from uuid import UUID
 
+from sqlalchemy import Connection
 from sqlalchemy import Engine as SAEngine
 
 from ocop_cycle._creation import Creations
 from ocop_cycle._handlers import Handlers
+from ocop_cycle._storage.connections import Database
 from ocop_cycle._storage.database import (
     DEFAULT_URL,
     SqliteSettings,
@@ -82,24 +84,49 @@ class Engine:
 
     Open it on a URL (``Engine.open("sqlite:///ocop.db")``) and it owns and disposes its
     SQLAlchemy engine; or hand it a host's engine (``Engine(sa_engine)``), which it never
-    disposes.
+    disposes: each command is then a transaction of its own, committed.
+
+    Or hand it a host's ``Connection`` (``Engine(connection)``): the connection is the host's
+    unit of work. Every command and read runs on it, inside the host's transaction -- begun on
+    the first call if none is open, as ``Connection.execute`` would, and left open. Each command
+    is a SAVEPOINT: a refused or failed one (``ConcurrencyConflict`` included) rolls back to it,
+    and the host's earlier writes and its transaction stay usable. The engine never commits,
+    rolls back or closes the connection: the host's commit makes everything durable, its
+    rollback undoes the engine's writes (events, projections, outbox, deadlines, idempotency
+    keys) with its own. Reads see the host's uncommitted work. ``Sweeper(engine)`` sweeps
+    inside the host's transaction too; ``CycleScheduler`` needs transactions of its own and
+    refuses such an engine (``UnsuitableConnection``); ``Auditor`` and the reports read with
+    connections of their own from the connection's engine, so they see committed data only.
+
+    SQLite settings (``sqlite``: WAL, foreign keys on, busy timeout, synchronous) hold whichever
+    way the database came: set on each connection of a host's engine (pooled ones at their next
+    checkout), and on a host's connection before it is used. SQLite cannot switch foreign keys
+    or ``synchronous`` inside a transaction: a host's connection already inside one with foreign
+    keys off or a weaker ``synchronous`` is refused (``UnsuitableConnection``), so hand it over
+    before its transaction begins. A PostgreSQL connection in autocommit is refused too.
     """
 
     def __init__(
         self,
-        sa_engine: SAEngine,
+        bind: SAEngine | Connection,
         *,
         clock: Clock | None = None,
         rules: RuleBook | None = None,
         hmac_key: bytes | None = None,
+        sqlite: SqliteSettings | None = None,
         _owns_engine: bool = False,
     ) -> None:
-        self.sa_engine = sa_engine
+        database = Database(bind, sqlite)
+        #: The SQLAlchemy engine underneath (for a host's connection, the one it came from).
+        self.sa_engine: SAEngine = database.engine
+        #: The host's connection everything runs on, or None when the engine has its own.
+        self.connection: Connection | None = database.connection
         self.clock: Clock = clock or SystemClock()
         self.rules = rules or default_rule_book()
         self._owns_engine = _owns_engine
-        self._store = Store(sa_engine)
-        self._outbox = Outbox(sa_engine)
+        self._database = database
+        self._store = Store(database)
+        self._outbox = Outbox(database)
         self._handlers = Handlers(self._store, self.rules, self.clock, hmac_key)
         self._creations = Creations(self._handlers)
 
@@ -118,7 +145,8 @@ class Engine:
         return cls(sa_engine, clock=clock, rules=rules, hmac_key=hmac_key, _owns_engine=True)
 
     def close(self) -> None:
-        """Release the database connections, if this engine opened them."""
+        """Release the database connections, if this engine opened them (a host's engine or
+        connection is left as it is)."""
         if self._owns_engine:
             self.sa_engine.dispose()
 
@@ -136,12 +164,13 @@ class Engine:
     # -- schema -------------------------------------------------------------------------------
 
     def upgrade(self) -> None:
-        """Create or migrate the ocop-cycle tables (Alembic) to the current schema."""
-        upgrade(self.sa_engine)
+        """Create or migrate the ocop-cycle tables (Alembic) to the current schema (on a host's
+        connection, inside its transaction: the host commits)."""
+        upgrade(self._database)
 
     def check_schema(self) -> None:
         """Raise ``SchemaNotReady`` unless the schema is current."""
-        check_schema(self.sa_engine)
+        check_schema(self._database)
 
     def machine(self, profile_id: str) -> DossierMachine:
         """The shared workflow machine of a rule profile."""

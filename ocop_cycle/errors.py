@@ -19,7 +19,8 @@ Hosts catch ``OcopCycleError`` for everything, or a branch for what they handle:
     ├── RuleDataInvalid (ValueError)        a rule profile or scoring sheet failed validation
     ├── MachineDefinitionError              the workflow graph failed its checks when built
     └── StorageError                        the database failed; SQLAlchemy's error is the cause
-        └── SchemaNotReady                  tables missing or migrations behind: run `db upgrade`
+        ├── SchemaNotReady                  tables missing or migrations behind: run `db upgrade`
+        └── UnsuitableConnection            a host's Connection cannot carry this work as it is
 
 Every error pickles (hosts pass them through multiprocessing and task queues): it comes back
 with the same type, message and attributes; its ``__cause__`` and traceback are not carried.
@@ -53,6 +54,7 @@ __all__ = [
     "SheetNotFound",
     "StorageError",
     "UnitNotFound",
+    "UnsuitableConnection",
 ]
 
 
@@ -250,3 +252,13 @@ class StorageError(OcopCycleError):
 
 class SchemaNotReady(StorageError):
     """The database has no ocop-cycle tables, or an older schema: run ``ocop-cycle db upgrade``."""
+
+
+class UnsuitableConnection(StorageError):
+    """A host's ``Connection`` cannot carry ocop-cycle's work as it is; nothing was written.
+
+    SQLite in the middle of a transaction with ``foreign_keys`` off or ``synchronous`` below the
+    configured level (neither can change inside a transaction), PostgreSQL in autocommit (no
+    transaction to join), or work that needs transactions of its own (the scheduler) on an
+    ``Engine`` made on a ``Connection``.
+    """

@@ -1,20 +1,26 @@
-"""Opening the database: URLs, SQLite durability settings, write transactions, migrations.
+"""Opening the database: URLs, SQLite durability settings, migrations.
 
 SQLite is the embedded default: WAL, foreign keys on, a busy timeout, and ``synchronous=FULL``
-unless told otherwise (a signed certification decision must survive a power cut). How write
-transactions begin is in ``fastpath.transaction``.
+unless told otherwise (a signed certification decision must survive a power cut). The settings
+hold on hosts' engines and connections too (``connections``). How write transactions begin is
+in ``fastpath.transaction`` and, on a host's connection, ``connections.Database``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.engine import Connection, make_url
 
+from ocop_cycle._storage.connections import (
+    Database,
+    SqliteSettings,
+    as_database,
+    configure_sqlite,
+)
 from ocop_cycle.errors import SchemaNotReady, StorageError
 
 __all__ = [
@@ -33,14 +39,8 @@ _MIGRATIONS = "ocop_cycle._storage:migrations"
 VERSION_TABLE = "ocop_alembic_version"
 HEAD = "0004"
 
-
-@dataclass(frozen=True, slots=True)
-class SqliteSettings:
-    """SQLite connection settings for databases ocop-cycle opens itself."""
-
-    #: FULL: every commit survives power loss. NORMAL in WAL mode may lose the last commits.
-    synchronous: Literal["FULL", "NORMAL"] = "FULL"
-    busy_timeout_ms: int = 30_000
+#: Where migrations and schema checks run: an engine, a host's connection, or either wrapped.
+Bind = Engine | Connection | Database
 
 
 def normalise_url(url: str) -> str:
@@ -56,17 +56,7 @@ def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwa
     url = normalise_url(url)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        settings = sqlite or SqliteSettings()
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA synchronous={settings.synchronous}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(settings.busy_timeout_ms)}")
-            cursor.close()
-
+        configure_sqlite(engine, sqlite or SqliteSettings())
     return engine
 
 
@@ -91,28 +81,31 @@ def _alembic_config(connection: Connection) -> Any:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (Alembic), in one transaction where the database can."""
+def upgrade(bind: Bind, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (Alembic), in one transaction where the database can
+    (on a host's connection: in a savepoint of the host's transaction, committed by the host)."""
     from alembic import command
 
-    with engine.begin() as connection:
+    with as_database(bind).begin() as connection:
         command.upgrade(_alembic_config(connection), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(bind: Bind) -> str | None:
     """The schema revision the database is at, or None when it has no ocop-cycle schema."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as connection:
+    with as_database(bind).connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         return context.get_current_revision()
 
 
-def check_schema(engine: Engine) -> None:
+def check_schema(bind: Bind) -> None:
     """Raise ``SchemaNotReady`` unless the database is at the head revision."""
-    revision = current_revision(engine)
+    database = as_database(bind)
+    revision = current_revision(database)
     if revision != HEAD:
-        tables = inspect(engine).get_table_names()
+        with database.connect() as connection:
+            tables = inspect(connection).get_table_names()
         raise SchemaNotReady(
             f"database schema is at {revision or 'nothing'} (tables: {len(tables)}), "
             f"ocop-cycle needs {HEAD}: run `ocop-cycle db upgrade`",

@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
-from ocop_cycle._storage.failures import translated
+from ocop_cycle._storage.connections import Database, as_database
 from ocop_cycle._storage.fastpath import Prepared, Tx
 from ocop_cycle._storage.schema import deadlines, dossiers, rounds
 from ocop_cycle.workflows.model import Round
@@ -33,9 +33,9 @@ _WINDOW = 64
 class DeadlineQueue:
     """Claims and settles due deadlines; reads the queue for operators."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        dialect = engine.dialect
+    def __init__(self, bind: Engine | Connection | Database) -> None:
+        self.database = as_database(bind)
+        dialect = self.database.dialect
         self.locking = dialect.name == "postgresql"
         columns = [D.id, D.key, D.kind, D.dossier_id, D.round_id, D.due_at, D.status, D.detail]
         due = (D.status == "pending", D.due_at <= bindparam("now"))
@@ -147,18 +147,18 @@ class DeadlineQueue:
         stmt = select(deadlines).where(D.status == "pending").order_by(D.due_at, D.id)
         if due_before is not None:
             stmt = stmt.where(D.due_at < due_before)
-        with translated(self.engine), self.engine.connect() as conn:
+        with self.database.guard(), self.database.connect() as conn:
             return [dict(r) for r in conn.execute(stmt.limit(limit)).mappings().all()]
 
     def next_due_at(self) -> datetime | None:
         """When the earliest pending deadline falls due, if any."""
         stmt = select(D.due_at).where(D.status == "pending").order_by(D.due_at).limit(1)
-        with translated(self.engine), self.engine.connect() as conn:
+        with self.database.guard(), self.database.connect() as conn:
             value = conn.execute(stmt).scalar()
         return value if isinstance(value, datetime) else None
 
     def for_dossier(self, dossier_id: UUID) -> Sequence[dict[str, Any]]:
         """Every deadline row of one dossier, in due order."""
         stmt = select(deadlines).where(D.dossier_id == dossier_id).order_by(D.due_at, D.id)
-        with translated(self.engine), self.engine.connect() as conn:
+        with self.database.guard(), self.database.connect() as conn:
             return [dict(r) for r in conn.execute(stmt).mappings().all()]

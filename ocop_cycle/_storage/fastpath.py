@@ -84,7 +84,7 @@ class Prepared:
 
 
 class Tx:
-    """One write transaction on a pooled DBAPI connection."""
+    """A DBAPI cursor in one write transaction (a savepoint, on a host's connection) or read."""
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor

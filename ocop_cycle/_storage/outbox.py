@@ -13,10 +13,11 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, or_, select, update
+from sqlalchemy.engine import Dialect
 
-from ocop_cycle._storage.failures import translated
-from ocop_cycle._storage.fastpath import Prepared, transaction
+from ocop_cycle._storage.connections import Database, as_database
+from ocop_cycle._storage.fastpath import Prepared
 from ocop_cycle._storage.schema import outbox
 
 __all__ = ["Notification", "Outbox"]
@@ -43,44 +44,51 @@ class Notification(BaseModel):
     acked_at: datetime | None = None
 
 
-class Outbox:
-    """Claim and acknowledge notifications on one database."""
+def _statements(dialect: Dialect) -> tuple[Prepared, Prepared, Prepared]:
+    """Claimable rows, claim one, acknowledge one: compiled for ``dialect``."""
+    columns = [c for c in outbox.c if c.key != "id"]
+    claimable = (
+        select(OB.id, *columns)
+        .where(
+            OB.acked_at.is_(None),
+            or_(OB.claimed_until.is_(None), OB.claimed_until < bindparam("now")),
+        )
+        .order_by(OB.id)
+        .limit(bindparam("limit"))
+    )
+    if dialect.name == "postgresql":
+        claimable = claimable.with_for_update(skip_locked=True)
+    claim = (
+        update(outbox)
+        .where(OB.id == bindparam("b_id"))
+        .values(claimed_by=bindparam("b_by"), claimed_until=bindparam("b_until"))
+    )
+    ack = (
+        update(outbox)
+        .where(OB.notification_id == bindparam("b_nid"), OB.acked_at.is_(None))
+        .values(acked_at=bindparam("b_at"))
+    )
+    return (
+        Prepared(claimable, dialect, result_columns=[OB.id, *columns]),
+        Prepared(claim, dialect),
+        Prepared(ack, dialect),
+    )
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        dialect = engine.dialect
-        columns = [c for c in outbox.c if c.key != "id"]
-        claimable = (
-            select(OB.id, *columns)
-            .where(
-                OB.acked_at.is_(None),
-                or_(OB.claimed_until.is_(None), OB.claimed_until < bindparam("now")),
-            )
-            .order_by(OB.id)
-            .limit(bindparam("limit"))
-        )
-        if dialect.name == "postgresql":
-            claimable = claimable.with_for_update(skip_locked=True)
-        self._claimable = Prepared(claimable, dialect, result_columns=[OB.id, *columns])
-        self._claim = Prepared(
-            update(outbox)
-            .where(OB.id == bindparam("b_id"))
-            .values(claimed_by=bindparam("b_by"), claimed_until=bindparam("b_until")),
-            dialect,
-        )
-        self._ack = Prepared(
-            update(outbox)
-            .where(OB.notification_id == bindparam("b_nid"), OB.acked_at.is_(None))
-            .values(acked_at=bindparam("b_at")),
-            dialect,
-        )
+
+class Outbox:
+    """Claim and acknowledge notifications on one database (an engine, or a host's connection:
+    then claims and acknowledgements are part of the host's transaction)."""
+
+    def __init__(self, bind: Engine | Connection | Database) -> None:
+        self.database = as_database(bind)
+        self._claimable, self._claim, self._ack = self.database.shared(_statements)
 
     def claim(
         self, consumer: str, now: datetime, *, limit: int = 100, lease: timedelta
     ) -> list[Notification]:
         """Lease up to ``limit`` unacknowledged notifications to ``consumer``, oldest first."""
         until = now + lease
-        with translated(self.engine), transaction(self.engine) as tx:
+        with self.database.guard(), self.database.write() as tx:
             rows = tx.all(self._claimable, {"now": now, "limit": limit})
             for row in rows:
                 tx.run(self._claim, {"b_id": row["id"], "b_by": consumer, "b_until": until})
@@ -92,7 +100,7 @@ class Outbox:
     def ack(self, notification_ids: Iterable[UUID], now: datetime) -> int:
         """Mark notifications delivered; returns how many were newly acknowledged."""
         done = 0
-        with translated(self.engine), transaction(self.engine) as tx:
+        with self.database.guard(), self.database.write() as tx:
             for nid in notification_ids:
                 done += tx.run(self._ack, {"b_nid": nid, "b_at": now})
         return done
@@ -102,6 +110,6 @@ class Outbox:
         stmt = select(outbox).order_by(OB.id).limit(limit)
         if not include_acked:
             stmt = stmt.where(OB.acked_at.is_(None))
-        with translated(self.engine), self.engine.connect() as conn:
+        with self.database.guard(), self.database.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         return [Notification.model_validate(dict(r)) for r in rows]

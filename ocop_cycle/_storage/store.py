@@ -1,4 +1,5 @@
-"""Reads and the write path: one command is one transaction.
+"""Reads and the write path: one command is one transaction (on a host's connection, one
+savepoint in the host's transaction: see ``connections``).
 
 A transaction holds the idempotency key (if any), the event row(s), the projection update
 checked against the version it was read at, and the outbox rows. Statements are built once
@@ -14,11 +15,12 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 
-from ocop_cycle._storage.failures import translated
-from ocop_cycle._storage.fastpath import Prepared, Tx, transaction
+from ocop_cycle._storage.connections import Database, as_database
+from ocop_cycle._storage.fastpath import Prepared, Tx
 from ocop_cycle._storage.schema import (
     deadlines,
     dossiers,
@@ -121,149 +123,147 @@ def event_from_row(row: dict[str, Any]) -> Event:
     )
 
 
-class Store:
-    """Reads and transactional writes on one database."""
+class _Statements:
+    """The write path's statements compiled for one dialect (shared by every ``Store`` on one
+    SQLAlchemy engine, so an ``Engine`` made per host connection compiles nothing)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.dialect = engine.dialect.name
-        d = engine.dialect
-
+    def __init__(self, d: Dialect) -> None:
         def prepared(stmt: Any, keys: Sequence[str] | None = None) -> Prepared:
             columns = list(stmt.selected_columns) if hasattr(stmt, "selected_columns") else []
             return Prepared(stmt, d, keys, columns)
 
-        self._select_dossier = prepared(select(dossiers).where(D.id == bindparam("id")))
-        self._update_where = update(dossiers).where(
+        self.select_dossier = prepared(select(dossiers).where(D.id == bindparam("id")))
+        self.update_where = update(dossiers).where(
             and_(D.id == bindparam("b_id"), D.version == bindparam("b_version"))
         )
-        self._prepare = prepared
+        self.prepare = prepared
         # One prepared UPDATE per set of changed columns (a handful per workflow), so an update
         # writes only what changed and SQLite touches no index whose columns stayed the same.
-        self._updates: dict[tuple[str, ...], Prepared] = {}
-        self._insert_dossier = prepared(insert(dossiers), _DOSSIER_COLUMNS)
-        self._insert_event = prepared(insert(events), _EVENT_COLUMNS)
-        self._insert_outbox = prepared(insert(outbox), _OUTBOX_COLUMNS)
-        self._insert_key = prepared(insert(idempotency), [c.name for c in idempotency.columns])
-        self._select_key = prepared(
-            select(idempotency).where(idempotency.c.key == bindparam("key"))
-        )
-        self._select_events = prepared(
+        self.updates: dict[tuple[str, ...], Prepared] = {}
+        self.insert_dossier = prepared(insert(dossiers), _DOSSIER_COLUMNS)
+        self.insert_event = prepared(insert(events), _EVENT_COLUMNS)
+        self.insert_outbox = prepared(insert(outbox), _OUTBOX_COLUMNS)
+        self.insert_key = prepared(insert(idempotency), [c.name for c in idempotency.columns])
+        self.select_key = prepared(select(idempotency).where(idempotency.c.key == bindparam("key")))
+        self.select_events = prepared(
             select(events).where(E.dossier_id == bindparam("id")).order_by(E.seq)
         )
-        self._select_events_upto = prepared(
+        self.select_events_upto = prepared(
             select(events)
             .where(E.dossier_id == bindparam("id"), E.seq <= bindparam("seq"))
             .order_by(E.seq)
         )
-        self._successors = prepared(
-            select(D.id, D.state).where(D.predecessor_id == bindparam("id"))
-        )
-        self._select_round = prepared(select(rounds).where(rounds.c.id == bindparam("id")))
-        self._select_round_key = prepared(
+        self.successors = prepared(select(D.id, D.state).where(D.predecessor_id == bindparam("id")))
+        self.select_round = prepared(select(rounds).where(rounds.c.id == bindparam("id")))
+        self.select_round_key = prepared(
             select(rounds).where(
                 rounds.c.year == bindparam("year"),
                 rounds.c.jurisdiction_code == bindparam("jurisdiction_code"),
                 rounds.c.number == bindparam("number"),
             )
         )
-        self._insert_round = prepared(insert(rounds), [c.name for c in rounds.columns])
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        self._insert_producer = prepared(
+        self.insert_round = prepared(insert(rounds), [c.name for c in rounds.columns])
+        dialect_insert = postgresql.insert if d.name == "postgresql" else sqlite.insert
+        self.insert_producer = prepared(
             dialect_insert(producers).on_conflict_do_nothing(), [c.name for c in producers.columns]
         )
-        self._insert_product = prepared(
+        self.insert_product = prepared(
             dialect_insert(products).on_conflict_do_nothing(), [c.name for c in products.columns]
         )
-        self._insert_deadline = prepared(
+        self.insert_deadline = prepared(
             dialect_insert(deadlines).on_conflict_do_nothing(),
             ["key", "kind", "dossier_id", "round_id", "due_at", "status", "detail", "created_at"],
         )
-        dbapi = engine.dialect.loaded_dbapi
-        self._integrity_error: type[Exception] = dbapi.IntegrityError
+        self.integrity_error: type[Exception] = d.loaded_dbapi.IntegrityError
+
+
+class Store:
+    """Reads and transactional writes on one database (an engine, or a host's connection)."""
+
+    def __init__(self, bind: Engine | Connection | Database) -> None:
+        self.database = as_database(bind)
+        self.dialect = self.database.dialect.name
+        self._q = self.database.shared(_Statements)
+        self._integrity_error = self._q.integrity_error
 
     # -- transactions -------------------------------------------------------------------------
 
     def guard(self) -> AbstractContextManager[None]:
         """Driver and SQLAlchemy errors out as ocop-cycle's (connecting included)."""
-        return translated(self.engine)
+        return self.database.guard()
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        """One write transaction; database errors come out as ocop-cycle errors."""
-        with self.guard(), transaction(self.engine) as tx:
+        """One write transaction (a savepoint on a host's connection); database errors come out
+        as ocop-cycle errors."""
+        with self.guard(), self.database.write() as tx:
             yield tx
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
         """A read-only transaction (never takes SQLite's write lock)."""
-        with self.guard():
-            connection = self.engine.raw_connection()
-            try:
-                yield Tx(connection.cursor())
-            finally:
-                connection.rollback()
-                connection.close()
+        with self.guard(), self.database.read() as tx:
+            yield tx
 
     def list_dossiers(self, state: str | None, limit: int) -> list[Dossier]:
         """Dossiers, newest registration first, optionally in one state."""
         stmt = select(dossiers).order_by(D.registered_at.desc()).limit(limit)
         if state is not None:
             stmt = stmt.where(D.state == state)
-        with self.guard(), self.engine.connect() as conn:
+        with self.guard(), self.database.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         return [Dossier.model_validate(dict(r)) for r in rows]
 
     def count_events(self) -> int:
         """How many events the log holds."""
-        with self.guard(), self.engine.connect() as conn:
+        with self.guard(), self.database.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
     # -- reads --------------------------------------------------------------------------------
 
     def load(self, tx: Tx, dossier_id: UUID) -> Dossier | None:
         """The projection row of a dossier, if it exists."""
-        row = tx.one(self._select_dossier, {"id": dossier_id})
+        row = tx.one(self._q.select_dossier, {"id": dossier_id})
         return Dossier.model_validate(row) if row is not None else None
 
     def events(self, tx: Tx, dossier_id: UUID, upto: int | None = None) -> list[Event]:
         """A dossier's events in order, optionally up to and including ``upto``."""
         if upto is None:
-            rows = tx.all(self._select_events, {"id": dossier_id})
+            rows = tx.all(self._q.select_events, {"id": dossier_id})
         else:
-            rows = tx.all(self._select_events_upto, {"id": dossier_id, "seq": upto})
+            rows = tx.all(self._q.select_events_upto, {"id": dossier_id, "seq": upto})
         return [event_from_row(r) for r in rows]
 
     def open_successor(self, tx: Tx, dossier_id: UUID) -> UUID | None:
         """An unfinished dossier that re-evaluates ``dossier_id``, if any."""
         open_ = [
             r["id"]
-            for r in tx.all(self._successors, {"id": dossier_id})
+            for r in tx.all(self._q.successors, {"id": dossier_id})
             if r["state"] not in _TERMINAL
         ]
         return open_[0] if open_ else None
 
     def round(self, tx: Tx, round_id: UUID) -> Round | None:
         """A round by id."""
-        row = tx.one(self._select_round, {"id": round_id})
+        row = tx.one(self._q.select_round, {"id": round_id})
         return Round.model_validate(row) if row is not None else None
 
     def round_by_number(self, tx: Tx, year: int, jurisdiction: str, number: int) -> Round | None:
         """The round with this natural key, if any."""
         key = {"year": year, "jurisdiction_code": jurisdiction, "number": number}
-        row = tx.one(self._select_round_key, key)
+        row = tx.one(self._q.select_round_key, key)
         return Round.model_validate(row) if row is not None else None
 
     def idempotent(self, tx: Tx, key: str) -> dict[str, Any] | None:
         """The record of an idempotency key, if it was used."""
-        return tx.one(self._select_key, {"key": key})
+        return tx.one(self._q.select_key, {"key": key})
 
     # -- writes -------------------------------------------------------------------------------
 
     def insert_round(self, tx: Tx, row: dict[str, Any]) -> None:
         """Insert a round; ``KeyCollision`` when its natural key is taken."""
         try:
-            tx.run(self._insert_round, row)
+            tx.run(self._q.insert_round, row)
         except self._integrity_error as exc:
             raise KeyCollision(
                 f"round {row['year']}/{row['jurisdiction_code']}/{row['number']}"
@@ -291,14 +291,14 @@ class Store:
             "recorded_at": at,
         }
         try:
-            tx.run(self._insert_key, row)
+            tx.run(self._q.insert_key, row)
         except self._integrity_error as exc:
             raise KeyCollision(key) from exc
 
     def ensure_parties(self, tx: Tx, producer: dict[str, Any], product: dict[str, Any]) -> None:
         """Insert the producer and product rows unless they exist already."""
-        tx.run(self._insert_producer, producer)
-        tx.run(self._insert_product, product)
+        tx.run(self._q.insert_producer, producer)
+        tx.run(self._q.insert_product, product)
 
     def create(self, tx: Tx, dossier: Dossier, event: Event, notices: Sequence[Notice]) -> None:
         """Insert a new dossier's projection and first event.
@@ -308,12 +308,12 @@ class Store:
         first transaction, then fails here.
         """
         try:
-            tx.run(self._insert_dossier, dossier_row(dossier))
+            tx.run(self._q.insert_dossier, dossier_row(dossier))
         except self._integrity_error as exc:
             if dossier.predecessor_id is None:
                 raise
             raise OpenSuccessorExists(str(dossier.predecessor_id)) from exc
-        tx.run(self._insert_event, event_row(event))
+        tx.run(self._q.insert_event, event_row(event))
         self._notify(tx, notices, event)
 
     def append(
@@ -335,15 +335,15 @@ class Store:
             if (value := getattr(after, name)) != getattr(before, name)
         }
         changed = tuple(params)
-        statement = self._updates.get(changed)
+        statement = self._q.updates.get(changed)
         if statement is None:
-            statement = self._updates[changed] = self._prepare(self._update_where, changed)
+            statement = self._q.updates[changed] = self._q.prepare(self._q.update_where, changed)
         params["b_id"] = before.id
         params["b_version"] = before.version
         if tx.run(statement, params) != 1:
             raise ConcurrencyConflict(before.id, before.version, None)
         try:
-            tx.run(self._insert_event, event_row(event))
+            tx.run(self._q.insert_event, event_row(event))
         except self._integrity_error as exc:
             raise ConcurrencyConflict(before.id, before.version, None) from exc
         self._notify(tx, notices, event)
@@ -352,7 +352,7 @@ class Store:
         """Write planned deadlines; one already planned (same natural key) is left as it is."""
         for spec in specs:
             tx.run(
-                self._insert_deadline,
+                self._q.insert_deadline,
                 {
                     "key": spec.key,
                     "kind": spec.kind,
@@ -368,7 +368,7 @@ class Store:
     def _notify(self, tx: Tx, notices: Sequence[Notice], event: Event) -> None:
         for n in notices:
             tx.run(
-                self._insert_outbox,
+                self._q.insert_outbox,
                 {
                     "notification_id": n.id,
                     "dossier_id": event.dossier_id,

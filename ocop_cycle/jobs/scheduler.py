@@ -22,6 +22,7 @@ from ocop_cycle._log import get_logger
 from ocop_cycle._storage.database import job_store_engine
 from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.clock import VN_TZ
+from ocop_cycle.errors import UnsuitableConnection
 from ocop_cycle.jobs.sweep import Sweeper
 
 if TYPE_CHECKING:
@@ -65,6 +66,12 @@ class CycleScheduler:
             raise ValueError("interval must be positive")
         if not name.isidentifier():
             raise ValueError("scheduler name must be an identifier (it names a table)")
+        if engine.connection is not None:
+            raise UnsuitableConnection(
+                "CycleScheduler sweeps from a thread of its own, each deadline in a transaction "
+                "of its own: give it an Engine on a SQLAlchemy Engine, not on a host's "
+                "Connection (Sweeper(engine).sweep() sweeps inside the host's transaction)"
+            )
         self.engine = engine
         # Seam: the Engine will expose its ReportQueries as an attribute; built here until then.
         self._queries = ReportQueries(engine.sa_engine)

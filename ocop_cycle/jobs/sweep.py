@@ -109,7 +109,8 @@ class Sweeper:
         self.actor = actor or Actor.system()
         self._store = engine._store
         self._handlers = engine._handlers
-        self._queue = DeadlineQueue(engine.sa_engine)
+        # The engine's own database: on a host's connection, sweeps run in the host's transaction.
+        self._queue = DeadlineQueue(self._store.database)
 
     # -- queries ------------------------------------------------------------------------------
 

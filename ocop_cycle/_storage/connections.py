@@ -1,0 +1,288 @@
+"""Where ocop-cycle's statements run: an ``Engine``'s pooled connections, or a host's
+``Connection`` (the host's unit of work).
+
+On an ``Engine`` (opened by ocop-cycle or handed in by a host) a command is a transaction of
+its own on a pooled connection and commits (``fastpath.transaction``); a read borrows a pooled
+connection and gives it back.
+
+On a host's ``Connection`` everything runs on that connection, inside the host's transaction.
+A command is a SAVEPOINT: released when the command succeeds, rolled back to when it fails, so
+a refused or failed command undoes only its own work and leaves the host's earlier writes and
+the transaction usable (on PostgreSQL too, where a failed statement otherwise poisons the whole
+transaction). When no transaction is open, the first call begins one, as ``Connection.execute``
+would, and leaves it open. ocop-cycle never commits, never rolls back past its own savepoint and
+never closes a host's connection: the host's commit makes the commands durable all at once, its
+rollback takes back their events, projections, outbox rows, deadlines and idempotency keys
+together. Reads run on the same connection and see the host's uncommitted work.
+
+SQLite's driver (``sqlite3``, legacy transaction control) opens no transaction before a
+SAVEPOINT, and an outermost SAVEPOINT commits when released; so unless the driver has a
+transaction open already, a command first opens one with ``BEGIN IMMEDIATE`` (taking the write
+lock at once, as on the engine path), which the host's commit or rollback then ends.
+
+``SqliteSettings`` (WAL, foreign keys on, busy timeout, synchronous) hold on every SQLite
+connection ocop-cycle works on. On an ``Engine``, pool listeners set them on each new connection
+and, at its next checkout, on each connection pooled before ocop-cycle saw the engine. On a
+host's ``Connection`` they are set before each use unless already in place. Inside a
+transaction SQLite cannot change ``journal_mode``, ``synchronous`` or ``foreign_keys``: there
+the busy timeout is still set, a journal mode other than WAL is left as it is (it belongs to the
+database file and changes nothing ocop-cycle relies on; the next use outside a transaction sets
+it), and foreign keys off or a ``synchronous`` weaker than configured refuse the work with
+``UnsuitableConnection``, since integrity and durability are what those settings promise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, cast
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import Dialect
+
+from ocop_cycle._storage.failures import translated
+from ocop_cycle._storage.fastpath import Tx, transaction
+from ocop_cycle.errors import UnsuitableConnection
+
+__all__ = ["Database", "SqliteSettings", "as_database", "configure_sqlite"]
+
+T = TypeVar("T")
+
+#: The key, in a pooled connection's ``info``, of the ``SqliteSettings`` it was given.
+_APPLIED = "ocop_cycle.sqlite_settings"
+_SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+
+
+@dataclass(frozen=True, slots=True)
+class SqliteSettings:
+    """SQLite connection settings, for databases ocop-cycle opens and for the engines and
+    connections hosts hand it."""
+
+    #: FULL: every commit survives power loss. NORMAL in WAL mode may lose the last commits.
+    synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    busy_timeout_ms: int = 30_000
+
+
+def apply_sqlite_settings(
+    dbapi_connection: Any,
+    info: MutableMapping[Any, Any],
+    settings: SqliteSettings,
+    *,
+    strict: bool,
+) -> None:
+    """Give one DBAPI connection ``settings`` (``info`` remembers it, so the next call costs a
+    lookup). Inside a transaction only the busy timeout can change; with ``strict`` the
+    connection is then checked and refused (``UnsuitableConnection``) when foreign keys are off
+    or ``synchronous`` is weaker than configured."""
+    applied = info.get(_APPLIED)
+    if applied is settings or applied == settings:
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.busy_timeout_ms)}")
+        if not dbapi_connection.in_transaction:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={settings.synchronous}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            info[_APPLIED] = settings
+        elif strict:
+            _check_in_transaction(cursor, settings)
+    finally:
+        cursor.close()
+
+
+def _check_in_transaction(cursor: Any, settings: SqliteSettings) -> None:
+    foreign_keys = cursor.execute("PRAGMA foreign_keys").fetchone()[0]
+    synchronous = cursor.execute("PRAGMA synchronous").fetchone()[0]
+    wanted = next(k for k, v in _SYNCHRONOUS.items() if v == settings.synchronous)
+    problems = []
+    if foreign_keys != 1:
+        problems.append("foreign_keys is OFF")
+    if synchronous < wanted:
+        problems.append(
+            f"synchronous is {_SYNCHRONOUS.get(synchronous, synchronous)}, "
+            f"weaker than the configured {settings.synchronous}"
+        )
+    if problems:
+        raise UnsuitableConnection(
+            "the host's SQLite connection is inside a transaction with "
+            + " and ".join(problems)
+            + "; SQLite cannot change these inside a transaction: hand the connection to "
+            "ocop-cycle before its transaction begins, or set them when it connects",
+            foreign_keys=int(foreign_keys),
+            synchronous=int(synchronous),
+        )
+
+
+class _EngineHooks:
+    """Pool listeners that keep an engine's SQLite connections at its settings."""
+
+    def __init__(self, settings: SqliteSettings) -> None:
+        self.settings = settings
+
+    def connected(self, dbapi_connection: Any, record: Any) -> None:
+        apply_sqlite_settings(dbapi_connection, record.info, self.settings, strict=False)
+
+    def checked_out(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # Catches connections pooled before the hooks were added (a host's engine), and
+        # connections whose settings changed since.
+        apply_sqlite_settings(dbapi_connection, record.info, self.settings, strict=False)
+
+
+_ENGINES: WeakKeyDictionary[Engine, _EngineHooks] = WeakKeyDictionary()
+#: What was built once per SQLAlchemy engine (compiled statements), by builder.
+_SHARED: WeakKeyDictionary[Engine, dict[Callable[[Dialect], Any], Any]] = WeakKeyDictionary()
+
+
+def configure_sqlite(engine: Engine, settings: SqliteSettings | None = None) -> SqliteSettings:
+    """Keep every connection of a SQLite ``engine`` at ``settings``: new ones as they connect,
+    pooled ones at their next checkout. ``None`` keeps the settings the engine was given before
+    (the defaults for an engine seen for the first time). Returns the settings in force."""
+    hooks = _ENGINES.get(engine)
+    if hooks is None:
+        hooks = _ENGINES[engine] = _EngineHooks(settings or SqliteSettings())
+        event.listen(engine, "connect", hooks.connected)
+        event.listen(engine, "checkout", hooks.checked_out)
+    elif settings is not None:
+        hooks.settings = settings
+    return hooks.settings
+
+
+class Database:
+    """The engine or host connection ocop-cycle's statements run on (see the module)."""
+
+    def __init__(self, bind: Engine | Connection, sqlite: SqliteSettings | None = None) -> None:
+        #: The host's connection everything runs on, or None on an engine's own connections.
+        self.connection: Connection | None = bind if isinstance(bind, Connection) else None
+        #: The SQLAlchemy engine underneath (for a host's connection, the one it came from).
+        self.engine: Engine = bind.engine
+        self.dialect: Dialect = bind.dialect
+        self.sqlite: SqliteSettings | None = None
+        if self.dialect.name == "sqlite":
+            if self.connection is None:
+                self.sqlite = configure_sqlite(self.engine, sqlite)
+            else:
+                known = _ENGINES.get(self.engine)
+                self.sqlite = sqlite or (known.settings if known else SqliteSettings())
+        if self.connection is not None:
+            with self.guard():
+                self._check(self.connection)
+
+    def guard(self) -> AbstractContextManager[None]:
+        """Driver and SQLAlchemy errors out as ocop-cycle's (connecting included)."""
+        return translated(self.engine)
+
+    def shared(self, build: Callable[[Dialect], T]) -> T:
+        """``build(dialect)``, built once per SQLAlchemy engine and shared by everything on it
+        (compiled statements): an ``Engine`` made per host connection compiles nothing. What
+        ``build`` returns must not hold the engine, or the engine is never let go."""
+        built = _SHARED.setdefault(self.engine, {})
+        found = built.get(build)
+        if found is None:
+            found = built[build] = build(self.dialect)
+        return cast(T, found)
+
+    # -- the fast path: DBAPI cursors -----------------------------------------------------------
+
+    def write(self) -> AbstractContextManager[Tx]:
+        """One command's writes: a transaction of its own on an engine, a savepoint in the
+        host's transaction on a host's connection."""
+        if self.connection is None:
+            return transaction(self.engine)
+        return self._joined_write(self.connection)
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read (never takes SQLite's write lock); on a host's connection it sees the host's
+        uncommitted work."""
+        conn = self.connection
+        if conn is None:
+            raw = self.engine.raw_connection()
+            try:
+                yield Tx(raw.cursor())
+            finally:
+                raw.rollback()
+                raw.close()
+            return
+        self._join(conn, writing=False)
+        cursor = conn.connection.cursor()
+        try:
+            yield Tx(cursor)
+        finally:
+            cursor.close()
+
+    # -- SQLAlchemy Core ------------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection to read with: a pooled one, or the host's (never closed here)."""
+        conn = self.connection
+        if conn is None:
+            with self.engine.connect() as own:
+                yield own
+            return
+        self._join(conn, writing=False)
+        yield conn
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection to write with: a pooled one in a transaction committed at the end, or the
+        host's inside a savepoint released at the end."""
+        conn = self.connection
+        if conn is None:
+            with self.engine.begin() as own:
+                yield own
+            return
+        with self._savepoint(conn):
+            yield conn
+
+    # -- a host's connection --------------------------------------------------------------------
+
+    @contextmanager
+    def _joined_write(self, conn: Connection) -> Iterator[Tx]:
+        with self._savepoint(conn):
+            cursor = conn.connection.cursor()
+            try:
+                yield Tx(cursor)
+            finally:
+                cursor.close()
+
+    @contextmanager
+    def _savepoint(self, conn: Connection) -> Iterator[None]:
+        self._join(conn, writing=True)
+        with conn.begin_nested():
+            yield
+
+    def _join(self, conn: Connection, *, writing: bool) -> None:
+        """Check the host's connection, begin its transaction if none is open (left open for
+        the host), and on SQLite make sure the driver has really begun one before a write."""
+        self._check(conn)
+        if not conn.in_transaction():
+            conn.begin()
+        if writing and self.sqlite is not None:
+            dbapi_connection = conn.connection.dbapi_connection
+            if dbapi_connection is not None and not dbapi_connection.in_transaction:
+                cursor = dbapi_connection.cursor()
+                try:
+                    cursor.execute("BEGIN IMMEDIATE")
+                finally:
+                    cursor.close()
+
+    def _check(self, conn: Connection) -> None:
+        fairy = conn.connection
+        dbapi_connection = fairy.dbapi_connection
+        if getattr(dbapi_connection, "autocommit", False) is True:
+            raise UnsuitableConnection(
+                "the host's connection is in autocommit mode: there is no transaction for "
+                "ocop-cycle's commands to join; hand over a connection without "
+                "isolation_level='AUTOCOMMIT', or an Engine"
+            )
+        if self.sqlite is not None:
+            apply_sqlite_settings(dbapi_connection, fairy.info, self.sqlite, strict=True)
+
+
+def as_database(bind: Engine | Connection | Database) -> Database:
+    """``bind`` as a ``Database`` (SQLite engines get ocop-cycle's settings)."""
+    return bind if isinstance(bind, Database) else Database(bind)
