@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ocop_cycle._log import get_logger
@@ -193,6 +193,7 @@ class Handlers:
         *,
         on_deadline: bool = False,
         loaded: Dossier | None = None,
+        on: date | None = None,
     ) -> Dossier:
         """Load the dossier (unless the caller has, in this transaction: ``loaded``) and
         authorise ``actor``; for a replayed key, as the first call found the dossier (its version
@@ -207,7 +208,15 @@ class Handlers:
         if before is None:
             raise DossierNotFound(command.dossier_id)
         profile = self.rules.profile(before.profile_id)
-        authorize(profile, actor, type(command).trigger, before, on_deadline=on_deadline)
+        authorize(
+            profile,
+            actor,
+            type(command).trigger,
+            before,
+            units=self.rules.units,
+            on=on or self.times(command)[0].date(),
+            on_deadline=on_deadline,
+        )
         return before
 
     def transition_in(

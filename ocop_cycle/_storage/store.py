@@ -8,14 +8,14 @@ checked against the version it was read at, and the outbox rows. Statements are 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
@@ -205,11 +205,23 @@ class Store:
         with self.guard(), self.database.read() as tx:
             yield tx
 
-    def list_dossiers(self, state: str | None, limit: int) -> list[Dossier]:
-        """Dossiers, newest registration first, optionally in one state."""
+    def list_dossiers(
+        self, state: str | None, limit: int, *, codes: Collection[str] | None = None
+    ) -> list[Dossier]:
+        """Dossiers, newest registration first, optionally in one state and filed under one of
+        ``codes`` (commune, district or province: their lengths differ)."""
         stmt = select(dossiers).order_by(D.registered_at.desc()).limit(limit)
         if state is not None:
             stmt = stmt.where(D.state == state)
+        if codes is not None:
+            wanted = sorted(codes)
+            stmt = stmt.where(
+                or_(
+                    D.commune_code.in_(wanted),
+                    D.district_code.in_(wanted),
+                    D.province_code.in_(wanted),
+                )
+            )
         with self.guard(), self.database.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         return [Dossier.model_validate(dict(r)) for r in rows]

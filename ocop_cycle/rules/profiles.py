@@ -21,6 +21,7 @@ __all__ = [
     "DEADLINE_COMMANDS",
     "CouncilRules",
     "Durations",
+    "Handover",
     "RuleProfile",
     "StarBand",
     "TierRules",
@@ -136,6 +137,19 @@ class Durations(BaseModel):
         return self
 
 
+class Handover(BaseModel):
+    """[open] From ``on``, what this profile gave to a level that no longer exists passes to the
+    level the new rules name (the 2025 reform: district bodies to the province's). Certificates
+    issued by districts are then monitored, inspected, renewed and revoked by the province."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    on: date
+    #: Each abolished body's role, to the role that takes over its authority.
+    roles: dict[Role, Role]
+    legal_basis_vi: str
+
+
 class RuleProfile(BaseModel):
     """One Decision's rules."""
 
@@ -159,6 +173,14 @@ class RuleProfile(BaseModel):
     #: supplement deadline withdraws, a passed round carries over, an expiry expires. Nothing
     #: else is ever done in the system's name.
     deadline_commands: tuple[str, ...]
+    #: [open] Where authority goes when a level this profile relies on is abolished.
+    handover: Handover | None = None
+
+    def acting_roles(self, roles: tuple[Role, ...], on: date) -> tuple[Role, ...]:
+        """``roles`` as they stand on ``on``: after a handover, its successors act instead."""
+        if self.handover is None or on < self.handover.on:
+            return roles
+        return tuple(dict.fromkeys(self.handover.roles.get(r, r) for r in roles))
 
     @model_validator(mode="after")
     def _check(self) -> RuleProfile:
