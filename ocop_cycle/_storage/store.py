@@ -28,6 +28,7 @@ from ocop_cycle._storage.schema import (
     idempotency,
     outbox,
     producers,
+    product_sequences,
     products,
     rounds,
 )
@@ -174,6 +175,24 @@ class _Statements:
             dialect_insert(deadlines).on_conflict_do_nothing(),
             ["key", "kind", "dossier_id", "round_id", "due_at", "status", "detail", "created_at"],
         )
+        seq = product_sequences.c
+        self.next_product_seq = Prepared(
+            dialect_insert(product_sequences)
+            .values(
+                province_code=bindparam("province"),
+                commune_code=bindparam("commune"),
+                year=bindparam("year"),
+                last_seq=1,
+            )
+            .on_conflict_do_update(
+                index_elements=[seq.province_code, seq.commune_code, seq.year],
+                set_={"last_seq": seq.last_seq + 1},
+            )
+            .returning(seq.last_seq),
+            d,
+            None,
+            [seq.last_seq],
+        )
         self.integrity_error: type[Exception] = d.loaded_dbapi.IntegrityError
 
 
@@ -259,6 +278,15 @@ class Store:
         """A round by id."""
         row = tx.one(self._q.select_round, {"id": round_id})
         return Round.model_validate(row) if row is not None else None
+
+    def next_product_seq(self, tx: Tx, province: str, commune: str, year: int) -> int:
+        """The commune's next product sequence number of ``year``, taken in ``tx``: the row
+        stays locked until it commits, and a rollback gives the number back (no gaps)."""
+        row = tx.one(
+            self._q.next_product_seq, {"province": province, "commune": commune, "year": year}
+        )
+        assert row is not None
+        return int(row["last_seq"])
 
     def round_by_number(self, tx: Tx, year: int, jurisdiction: str, number: int) -> Round | None:
         """The round with this natural key, if any."""

@@ -175,6 +175,9 @@ class RuleProfile(BaseModel):
     deadline_commands: tuple[str, ...]
     #: [open] Where authority goes when a level this profile relies on is abolished.
     handover: Handover | None = None
+    #: Whether the commune's proposal gives the dossier a product code "T-X-STT-year"
+    #: (Decision 26/2026: province code, commune code, the commune's sequence in the year).
+    product_codes: bool = False
 
     def acting_roles(self, roles: tuple[Role, ...], on: date) -> tuple[Role, ...]:
         """``roles`` as they stand on ``on``: after a handover, its successors act instead."""

@@ -91,7 +91,7 @@ from ocop_cycle.workflows.events import (
 )
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.guards import CreationContext, GuardContext
-from ocop_cycle.workflows.jurisdiction import refiled_place
+from ocop_cycle.workflows.jurisdiction import proposing_place, refiled_place
 from ocop_cycle.workflows.machine import MachineRegistry
 from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 from ocop_cycle.workflows.notices import Notice, notices_for
@@ -122,6 +122,9 @@ class Context:
     open_successor: UUID | None = None
     #: The id a created dossier gets (drawn by the handler: a random id is not a pure thing).
     new_id: UUID | None = None
+    #: The commune's next product sequence number, taken by the handler for a proposal under a
+    #: profile with product codes (a counter is storage's, not a decision).
+    product_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -480,6 +483,7 @@ def _payload(
                 local_labour_share=command.local_labour_share,
                 local_material_share=command.local_material_share,
                 note=command.note,
+                product_code=_product_code(dossier, profile, ctx),
                 notify=notify,
             )
         case Reject():
@@ -548,6 +552,16 @@ def _payload(
         case Withdraw():
             return Withdrawn(state=state, reason=command.reason, notify=notify)
     raise TypeError(f"no payload for {type(command).__name__}")  # pragma: no cover
+
+
+def _product_code(dossier: Dossier, profile: RuleProfile, ctx: Context) -> str | None:
+    """ "T-X-STT-year": province, commune, the commune's sequence in the year, the year."""
+    if not profile.product_codes or dossier.product_code is not None:
+        return None
+    assert ctx.product_seq is not None
+    day = ctx.occurred.date()
+    province, commune = proposing_place(ctx.rules.units, dossier, day)
+    return f"{province}-{commune}-{ctx.product_seq:03d}-{day.year}"
 
 
 def _certified(

@@ -27,6 +27,7 @@ __all__ = [
     "addressee",
     "carriers",
     "place_problems",
+    "proposing_place",
     "recorded_on",
     "refiled_place",
     "successor_codes",
@@ -262,3 +263,14 @@ def territory(units: UnitRegistry, code: str, on: date) -> set[str]:
                 p for p in units.predecessors(unit.code, on=unit.valid_from) if p.code not in found
             )
     return found
+
+
+def proposing_place(units: UnitRegistry, dossier: Dossier, on: date) -> tuple[str, str]:
+    """(province, commune) that propose ``dossier`` on ``on``: its own, or the units that carry
+    them after the reform. A product code is numbered in this commune."""
+    since = recorded_on(dossier)
+    commune = dossier.commune_code or dossier.province_code
+    return (
+        successor_codes(units, dossier.province_code, on, since)[0],
+        successor_codes(units, commune, on, since)[0],
+    )
