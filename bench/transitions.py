@@ -4,7 +4,8 @@ Both sides do the same durable work per transition, in one transaction each, on 
 and the same durability settings:
 
 - raw: the bare driver (sqlite3 / psycopg) runs the projection UPDATE checked against the
-  version, the event INSERT, and (for "returned") the outbox INSERT, then COMMIT;
+  version, the event INSERT, and (for "returned") the outbox INSERT and the supplement deadline's
+  INSERT ... ON CONFLICT DO NOTHING, then COMMIT;
 - engine: ``Engine.return_for_supplement`` / ``Engine.resubmit`` through the public API, which
   also validates, authorises, reads the projection, fires the shared machine, hashes the event.
 
@@ -129,6 +130,13 @@ class Raw:
         "INSERT INTO ocop_outbox (notification_id, dossier_id, seq, kind, recipient_role,"
         " recipient_jurisdiction, message_vi, data, created_at) VALUES ({v})"
     )
+    # The engine plans the supplement deadline with each "returned" (the same natural key each
+    # time here, as the due date does not move: later ones conflict and write nothing).
+    DEADLINE = (
+        'INSERT INTO ocop_deadlines ("key", kind, dossier_id, round_id, due_at, status, detail,'
+        " created_at) VALUES ({v}) ON CONFLICT DO NOTHING"
+    )
+    DUE_AT = datetime(2024, 3, 17, tzinfo=VN_TZ)
 
     def __init__(self, url: str, synchronous: str | None) -> None:
         self.pg = url.startswith("postgresql")
@@ -147,6 +155,7 @@ class Raw:
         self.update = self.UPDATE.format(p=p)
         self.event = self.EVENT.format(v=", ".join([p] * 14))
         self.outbox = self.OUTBOX.format(v=", ".join([p] * 9))
+        self.deadline = self.DEADLINE.format(v=", ".join([p] * 8))
 
     def _id(self, value: uuid.UUID) -> Any:
         return value if self.pg else value.hex
@@ -214,6 +223,19 @@ class Raw:
                         PLACE.commune,
                         "Hồ sơ sản phẩm được trả lại để bổ sung.",
                         json.dumps({"dossier_id": str(dossier_id)}),
+                        self._time(now),
+                    ),
+                )
+                cur.execute(
+                    self.deadline,
+                    (
+                        f"supplement_due|{dossier_id}|{self.DUE_AT.isoformat()}|",
+                        "supplement_due",
+                        self._id(dossier_id),
+                        None,
+                        self._time(self.DUE_AT),
+                        "pending",
+                        json.dumps({"due_on": "2024-03-16", "returned_seq": version + 1}),
                         self._time(now),
                     ),
                 )
