@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from ocop_cycle import Dossier, Engine, SettableClock
+from ocop_cycle import Dossier, Engine, InvalidCommand, SettableClock
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import VerifyReport
@@ -167,6 +167,58 @@ def test_export_published_root_is_checked_offline(
     )
     assert status == 1
     assert "published_root_unmatched" in out
+
+
+def test_published_root_as_copied_is_normalised(
+    engine: Engine,
+    store: list[Dossier],
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A root pasted in upper case with spaces and a line break around it is the same root:
+    the CLI, the auditor and the offline check all verify against it."""
+    auditor = Auditor(engine)
+    root = auditor.checkpoint().root
+    pasted = f"  {root.upper()}\n"
+    status, out = verify_cli(db_url, capsys, "--published-root", pasted)
+    assert status == 0
+    assert out.endswith("1 checkpoint(s): intact\n")
+    assert auditor.verify(published_root=pasted).intact
+    export = tmp_path / "export.jsonl"
+    with export.open("w", encoding="utf-8") as out:
+        auditor.export(out)
+    assert verify_export(export, published_root=pasted).intact
+    status, _ = verify_cli(db_url, capsys, "--from-export", str(export), "--published-root", pasted)
+    assert status == 0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "   ", "abc", "ab" * 31 + "a", "ab" * 32 + "0", "g" * 64, "0x" + "ab" * 31, "ab " * 32],
+)
+def test_malformed_published_root_is_a_usage_error(
+    engine: Engine,
+    store: list[Dossier],
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    bad: str,
+) -> None:
+    """A root that is not 64 hex digits (truncated, padded, not hex) is the auditor's typo, not
+    a finding about the store: exit 2 with the rule, before anything is read; the library
+    raises ``InvalidCommand`` naming ``published_root``."""
+    Auditor(engine).checkpoint()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["--db", db_url, "audit", "verify", "--published-root", bad])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "argument --published-root: a checkpoint root is 64 hexadecimal digits" in captured.err
+    assert "Traceback" not in captured.err
+    with pytest.raises(InvalidCommand) as caught:
+        Auditor(engine).verify(published_root=bad)
+    assert caught.value.fields == ("published_root",)
 
 
 # -- an unknown dossier ---------------------------------------------------------------------

@@ -32,6 +32,7 @@ from ocop_cycle.audit.verify import (
     VerifyReport,
     check_published_root,
     checkpoint_root,
+    normalise_root,
 )
 from ocop_cycle.errors import DossierNotFound
 from ocop_cycle.rules.scoring import CouncilSession, evaluate_session
@@ -105,8 +106,11 @@ class Auditor:
         precede the latest stored one; what the published root vouches for is the history up to
         that checkpoint, and the chains vouch for each dossier's events after it. With
         ``dossier_id`` the other checkpoints are checked for that dossier's head only, but the
-        published checkpoint is still checked in full.
+        published checkpoint is still checked in full. The root is taken as ``normalise_root``
+        gives it (trimmed, lower case); a malformed one raises ``InvalidCommand``.
         """
+        if published_root is not None:
+            published_root = normalise_root(published_root)
         report = VerifyReport()
         walker = ChainWalker(self.key, report)
         projections = check_projections(
