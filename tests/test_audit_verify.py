@@ -343,3 +343,104 @@ def test_cli_edited_projection_exits_1(
     assert status == 1
     assert f"BROKEN  dossier {target.id} seq {target.version}: projection_differs: " in out
     assert "certified_stars" in out
+
+
+# -- a tampered payload: reported, never raised -----------------------------------------------
+
+
+def _without(payload: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if k != key}
+
+
+PAYLOAD_EDITS = {
+    "total_not_a_number": lambda p: {**p, "total": "abc"},
+    "total_deleted": lambda p: _without(p, "total"),
+    "session_deleted": lambda p: _without(p, "session"),
+    "session_not_a_mapping": lambda p: {**p, "session": "abc"},
+    "level_unknown": lambda p: {**p, "level": "galactic"},
+}
+
+
+def tamper_scored(engine: Engine, dossier: Dossier, edit: Any) -> int:
+    """Edit the stored payload of ``dossier``'s scored event in SQL; returns its seq."""
+    scored = next(e for e in engine.history(dossier.id) if e.type == "scored")
+    tamper(
+        engine,
+        update(events).where(events.c.id == scored.id).values(payload=edit(dict(scored.payload))),
+    )
+    return scored.seq
+
+
+@pytest.mark.parametrize("edit", PAYLOAD_EDITS.values(), ids=PAYLOAD_EDITS.keys())
+def test_tampered_scored_payload_is_reported_by_replay_not_raised(
+    engine: Engine, store: list[Dossier], edit: Any
+) -> None:
+    """A scored event whose payload was edited into something the fold or the score check
+    cannot take breaks that dossier at that event (fold_failed); the replay goes on and checks
+    the others. Verify reports the same event."""
+    target, other = store[0], store[1]
+    seq = tamper_scored(engine, target, edit)
+    report = Auditor(engine).replay()
+    assert [(b.dossier_id, b.seq, b.problem) for b in report.mismatches] == [
+        (target.id, seq, "fold_failed")
+    ]
+    assert report.dossiers == 3
+    assert report.scores_checked == 1  # the other certified dossier's score, still recomputed
+    assert report.events == sum(d.version for d in store)
+    assert Auditor(engine).replay(other.id).intact
+    verified = Auditor(engine).verify()  # the chain check finds any edit; it recomputes no score
+    assert (target.id, seq, "hash_mismatch") in {
+        (b.dossier_id, b.seq, b.problem) for b in verified.breaks
+    }
+
+
+@pytest.mark.parametrize("edit", PAYLOAD_EDITS.values(), ids=PAYLOAD_EDITS.keys())
+def test_cli_replay_of_a_tampered_payload_exits_1_without_a_traceback(
+    engine: Engine,
+    store: list[Dossier],
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    edit: Any,
+) -> None:
+    """`audit replay` and `audit replay --dossier` name the event as fold_failed, `audit verify`
+    as hash_mismatch, and exit 1; `audit history` of that dossier says it cannot be replayed
+    where the fold fails."""
+    target = store[0]
+    seq = tamper_scored(engine, target, edit)
+    where = f"dossier {target.id} seq {seq}: fold_failed: "
+    checks = {
+        ("replay",): where,
+        ("replay", "--dossier", str(target.id)): where,
+        ("verify",): f"dossier {target.id} seq {seq}: hash_mismatch: ",
+    }
+    for args, expected in checks.items():
+        capsys.readouterr()
+        assert main(["--db", db_url, "audit", *args]) == 1, args
+        captured = capsys.readouterr()
+        assert expected in captured.out, args
+        assert "Traceback" not in captured.err
+    capsys.readouterr()
+    status = main(["--db", db_url, "audit", "history", str(target.id)])
+    captured = capsys.readouterr()
+    if status == 1:
+        assert f"ocop-cycle: dossier {target.id} cannot be replayed: {where}" in captured.err
+    else:  # history shows what was recorded; only the replay recomputes the score
+        assert edit in (PAYLOAD_EDITS["session_deleted"], PAYLOAD_EDITS["session_not_a_mapping"])
+    assert "Traceback" not in captured.err
+
+
+def test_cli_replay_of_one_dossier(
+    engine: Engine, store: list[Dossier], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`audit replay --dossier` replays that dossier alone; an unknown id is a difference."""
+    target = store[0]
+    capsys.readouterr()
+    assert main(["--db", db_url, "audit", "replay", "--dossier", str(target.id)]) == 0
+    out = capsys.readouterr().out
+    assert f"replayed {target.version} events into 1 dossiers, rechecked 1 scores: all equal" in out
+    edit_projection(engine, target.id, certified_stars=5)
+    assert main(["--db", db_url, "audit", "replay", "--dossier", str(target.id)]) == 1
+    assert "projection_differs: certified_stars" in capsys.readouterr().out
+    unknown = uuid4()
+    assert main(["--db", db_url, "audit", "replay", "--dossier", str(unknown)]) == 1
+    assert f"DIFFERS dossier {unknown}: dossier_unknown" in capsys.readouterr().out
