@@ -118,3 +118,18 @@ def test_verify_bench_runs(tmp_path: Path) -> None:
     (row,) = _run(tmp_path, "verify.py", "--events=400", "--samples=5")  # type: ignore[misc]
     assert row["events"] == 400
     assert row["raw_events_per_s"] > 0
+
+
+def test_profile_bench_runs(tmp_path: Path) -> None:
+    """bench/profile_engine.py profiles the engine path and prints µs per transition."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "profile_engine.py"), "--transitions=20"],
+        cwd=tmp_path,
+        env=_bench_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.startswith("sqlite NORMAL: unprofiled ")
+    assert "ocop_cycle/handlers.py" in result.stdout
+    assert list(tmp_path.iterdir()) == []
