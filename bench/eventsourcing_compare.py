@@ -11,7 +11,9 @@ save of one aggregate, on the same database, in the same run. This module is tha
 - ``EsSide.block``: for each operation, ``repository.get`` (load: every stored event of the
   aggregate, replayed; no snapshots, no aggregate cache: the library's defaults), the command,
   ``app.save`` (one transaction: the INSERT of the new event, with its optimistic-concurrency
-  check on (originator_id, originator_version)).
+  check on (originator_id, originator_version); on PostgreSQL sent in psycopg's pipeline mode
+  with ``LOCK TABLE ... IN EXCLUSIVE MODE`` and ``NOTIFY``, the library's way of keeping
+  notification ids in commit order).
 
 Persistence is the library's own: ``eventsourcing.sqlite`` on the very SQLite file the engine
 uses (table ``stored_events``), ``eventsourcing.postgres`` (psycopg 3) on the same PostgreSQL
