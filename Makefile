@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo quickstart test lint bench clean
+.PHONY: demo quickstart test lint bench bench-deps clean
 
 $(BIN)/ocop-cycle: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ lint: $(BIN)/ocop-cycle
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+# Persisted transitions: raw driver, engine and, when the bench extra is installed
+# (`make bench-deps`), the eventsourcing library on the same database; skipped with a message
+# otherwise. PostgreSQL joins when OCOP_BENCH_PG_URL or OCOP_TEST_DATABASE_URL is set.
 bench: $(BIN)/ocop-cycle
 	$(BIN)/python bench/transitions.py
+
+bench-deps: $(BIN)/ocop-cycle
+	$(BIN)/pip install --quiet -e '.[bench]'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

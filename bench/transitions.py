@@ -4,18 +4,24 @@ Both sides do the same durable work per transition, in one transaction each, on 
 and the same durability settings:
 
 - raw: the bare driver (sqlite3 / psycopg) runs the projection UPDATE checked against the
-  version, the event INSERT, and (for "returned") the outbox INSERT, then COMMIT;
+  version, the event INSERT, and (for "returned") the outbox INSERT and the supplement deadline's
+  INSERT ... ON CONFLICT DO NOTHING, then COMMIT;
 - engine: ``Engine.return_for_supplement`` / ``Engine.resubmit`` through the public API, which
   also validates, authorises, reads the projection, fires the shared machine, hashes the event.
 
 Each dossier alternates registered -> returned -> registered. Raw and engine run in alternating
 blocks and the median block rate is reported, so drift on a shared machine hits both.
 
+With the bench extra installed (``pip install -e '.[bench]'``), a third side runs in the same
+alternating blocks on the same database: the `eventsourcing` library doing load + transition +
+save of one aggregate per operation (``bench/eventsourcing_compare.py``), and engine ÷
+eventsourcing is printed. Without it, that side is skipped with a message.
+
 Memory: after a warm-up, traced Python memory is measured before and after one transition on
 each of N distinct dossiers, for growing N; flat bytes per dossier means nothing is kept per
 dossier.
 
-Run: python bench/transitions.py [--pg URL] [--transitions N] [--dossiers N]
+Run: python bench/transitions.py [--pg URL] [--transitions N] [--dossiers N] [--no-eventsourcing]
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 import argparse
 import gc
+import importlib.util
 import json
 import logging
 import os
@@ -51,6 +58,22 @@ structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.
 PLACE = Place()
 OFFICER = PLACE.actor(Role.COMMUNE_OFFICER)
 START = datetime(2024, 3, 1, 9, tzinfo=VN_TZ)
+
+
+def _load_eventsourcing_side() -> Any:
+    # A sibling file, loaded by path: this folder is off sys.path (see above).
+    path = Path(__file__).with_name("eventsourcing_compare.py")
+    spec = importlib.util.spec_from_file_location("ocop_bench_eventsourcing", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # eventsourcing finds event classes by module name (its "topics"): make the name resolvable.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+ES = _load_eventsourcing_side()
 
 
 class TickingClock(SettableClock):
@@ -107,6 +130,13 @@ class Raw:
         "INSERT INTO ocop_outbox (notification_id, dossier_id, seq, kind, recipient_role,"
         " recipient_jurisdiction, message_vi, data, created_at) VALUES ({v})"
     )
+    # The engine plans the supplement deadline with each "returned" (the same natural key each
+    # time here, as the due date does not move: later ones conflict and write nothing).
+    DEADLINE = (
+        'INSERT INTO ocop_deadlines ("key", kind, dossier_id, round_id, due_at, status, detail,'
+        " created_at) VALUES ({v}) ON CONFLICT DO NOTHING"
+    )
+    DUE_AT = datetime(2024, 3, 17, tzinfo=VN_TZ)
 
     def __init__(self, url: str, synchronous: str | None) -> None:
         self.pg = url.startswith("postgresql")
@@ -125,6 +155,7 @@ class Raw:
         self.update = self.UPDATE.format(p=p)
         self.event = self.EVENT.format(v=", ".join([p] * 14))
         self.outbox = self.OUTBOX.format(v=", ".join([p] * 9))
+        self.deadline = self.DEADLINE.format(v=", ".join([p] * 8))
 
     def _id(self, value: uuid.UUID) -> Any:
         return value if self.pg else value.hex
@@ -195,13 +226,32 @@ class Raw:
                         self._time(now),
                     ),
                 )
+                cur.execute(
+                    self.deadline,
+                    (
+                        f"supplement_due|{dossier_id}|{self.DUE_AT.isoformat()}|",
+                        "supplement_due",
+                        self._id(dossier_id),
+                        None,
+                        self._time(self.DUE_AT),
+                        "pending",
+                        json.dumps({"due_on": "2024-03-16", "returned_seq": version + 1}),
+                        self._time(now),
+                    ),
+                )
             self.conn.commit() if self.pg else cur.execute("COMMIT")
             versions[dossier_id] = version + 1
         return time.perf_counter() - t0
 
 
 def measure(
-    label: str, url: str, synchronous: str | None, dossiers: int, transitions: int, blocks: int
+    label: str,
+    url: str,
+    synchronous: str | None,
+    dossiers: int,
+    transitions: int,
+    blocks: int,
+    eventsourcing: bool = False,
 ) -> dict[str, Any]:
     settings = SqliteSettings(synchronous=synchronous) if synchronous else None  # type: ignore[arg-type]
     engine = Engine.open(url, clock=TickingClock(START), sqlite=settings)
@@ -209,25 +259,45 @@ def measure(
     engine_ids = register(engine, dossiers, f"engine-{uuid.uuid4().hex[:6]}")
     raw_ids = register(engine, dossiers, f"raw-{uuid.uuid4().hex[:6]}")
     raw = Raw(url, synchronous)
+    es = None
+    if eventsourcing:
+        place = {
+            "commune_code": PLACE.commune,
+            "district_code": PLACE.district,
+            "province_code": PLACE.province,
+        }
+        actor = {"role": OFFICER.role.value, "jurisdiction": OFFICER.jurisdiction}
+        es = ES.EsSide(url, synchronous, dossiers, place, actor)
     engine_state = dict.fromkeys(engine_ids, 0)
     raw_versions = dict.fromkeys(raw_ids, 1)
     per_block = max(1, transitions // blocks)
     engine_block(engine, engine_ids, min(200, per_block), engine_state)  # warm-up
     raw.block(raw_ids, min(200, per_block), raw_versions)
-    raw_rates, engine_rates = [], []
+    if es is not None:
+        es.block(min(200, per_block))
+    raw_rates, engine_rates, es_rates = [], [], []
     for _ in range(blocks):
         raw_rates.append(per_block / raw.block(raw_ids, per_block, raw_versions))
         engine_rates.append(per_block / engine_block(engine, engine_ids, per_block, engine_state))
+        if es is not None:
+            es_rates.append(per_block / es.block(per_block))
     raw.conn.close()
     engine.close()
     raw_rate, engine_rate = statistics.median(raw_rates), statistics.median(engine_rates)
-    return {
+    row = {
         "backend": label,
         "raw_per_s": raw_rate,
         "engine_per_s": engine_rate,
         "ratio": engine_rate / raw_rate,
         "transitions": per_block * blocks,
     }
+    if es is not None:
+        es_rate = statistics.median(es_rates)
+        row["eventsourcing_per_s"] = es_rate
+        row["engine_vs_eventsourcing"] = engine_rate / es_rate
+        row["eventsourcing_events_per_load"] = es.events_per_aggregate()
+        es.close()
+    return row
 
 
 def memory(url: str, sizes: list[int]) -> list[dict[str, Any]]:
@@ -275,7 +345,16 @@ def main() -> int:
     parser.add_argument("--blocks", type=int, default=5)
     parser.add_argument("--memory-sizes", default="1000,4000", help="comma-separated store sizes")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--no-eventsourcing",
+        action="store_true",
+        help="leave out the eventsourcing library's side even when it is installed",
+    )
     args = parser.parse_args()
+    es_version = None if args.no_eventsourcing else ES.version()
+    if es_version is None and not args.no_eventsourcing:
+        print(ES.MISSING, file=sys.stderr)
+    with_es = es_version is not None
 
     results = []
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
@@ -289,6 +368,7 @@ def main() -> int:
                     args.dossiers,
                     args.transitions,
                     args.blocks,
+                    with_es,
                 )
             )
         if args.pg:
@@ -300,17 +380,29 @@ def main() -> int:
                     args.dossiers,
                     args.transitions,
                     args.blocks,
+                    with_es,
                 )
             )
         sizes = [int(s) for s in args.memory_sizes.split(",") if s]
         mem = memory(f"sqlite:///{Path(tmp) / 'memory.db'}", sizes) if sizes else []
+    es_doc = {"version": es_version} if with_es else {"skipped": ES.MISSING}
     if args.json:
-        print(json.dumps({"throughput": results, "memory": mem}, indent=2))
+        doc = {"throughput": results, "memory": mem, "eventsourcing": es_doc}
+        print(json.dumps(doc, indent=2))
         return 0
-    print(f"{'backend':<32} {'raw/s':>9} {'engine/s':>9} {'ratio':>6}")
+    es_head = f" {'es/s':>9} {'eng÷es':>6} {'es ev/load':>10}" if with_es else ""
+    print(f"{'backend':<32} {'raw/s':>9} {'engine/s':>9} {'ratio':>6}{es_head}")
     for r in results:
         rates = f"{r['raw_per_s']:>9.0f} {r['engine_per_s']:>9.0f}"
-        print(f"{r['backend']:<32} {rates} {r['ratio']:>6.2f}")
+        es_cols = ""
+        if with_es:
+            es_cols = (
+                f" {r['eventsourcing_per_s']:>9.0f} {r['engine_vs_eventsourcing']:>6.2f}"
+                f" {r['eventsourcing_events_per_load']:>10.1f}"
+            )
+        print(f"{r['backend']:<32} {rates} {r['ratio']:>6.2f}{es_cols}")
+    if with_es:
+        print(f"(es: eventsourcing {es_version}, load + transition + save per operation)")
     if mem:
         print()
         print(f"{'dossiers':>9} {'retained B':>11} {'B/dossier':>10} {'peak KiB':>9}")

@@ -21,14 +21,23 @@ BACKENDS = ["sqlite", "postgresql"]
 START = datetime(2023, 3, 1, 9, 0, tzinfo=VN_TZ)
 
 
-def reset_postgres(url: str) -> None:
-    """Drop every ocop table and migrate from nothing."""
+def drop_ocop_tables(url: str) -> None:
+    """Drop every ocop table, the migrations' version table included."""
     engine = create_database_engine(url)
     try:
         with engine.begin() as conn:
             for table in reversed(metadata.sorted_tables):
                 conn.execute(text(f"DROP TABLE IF EXISTS {table.name} CASCADE"))
             conn.execute(text("DROP TABLE IF EXISTS ocop_alembic_version"))
+    finally:
+        engine.dispose()
+
+
+def reset_postgres(url: str) -> None:
+    """Drop every ocop table and migrate from nothing."""
+    drop_ocop_tables(url)
+    engine = create_database_engine(url)
+    try:
         upgrade(engine)
     finally:
         engine.dispose()

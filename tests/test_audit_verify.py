@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from ocop_cycle import Dossier, Engine, SettableClock
+from ocop_cycle import Dossier, Engine, InvalidCommand, SettableClock
 from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, dossiers, events
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
@@ -169,6 +169,58 @@ def test_export_published_root_is_checked_offline(
     assert "published_root_unmatched" in out
 
 
+def test_published_root_as_copied_is_normalised(
+    engine: Engine,
+    store: list[Dossier],
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A root pasted in upper case with spaces and a line break around it is the same root:
+    the CLI, the auditor and the offline check all verify against it."""
+    auditor = Auditor(engine)
+    root = auditor.checkpoint().root
+    pasted = f"  {root.upper()}\n"
+    status, out = verify_cli(db_url, capsys, "--published-root", pasted)
+    assert status == 0
+    assert out.endswith("1 checkpoint(s): intact\n")
+    assert auditor.verify(published_root=pasted).intact
+    export = tmp_path / "export.jsonl"
+    with export.open("w", encoding="utf-8") as out:
+        auditor.export(out)
+    assert verify_export(export, published_root=pasted).intact
+    status, _ = verify_cli(db_url, capsys, "--from-export", str(export), "--published-root", pasted)
+    assert status == 0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "   ", "abc", "ab" * 31 + "a", "ab" * 32 + "0", "g" * 64, "0x" + "ab" * 31, "ab " * 32],
+)
+def test_malformed_published_root_is_a_usage_error(
+    engine: Engine,
+    store: list[Dossier],
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    bad: str,
+) -> None:
+    """A root that is not 64 hex digits (truncated, padded, not hex) is the auditor's typo, not
+    a finding about the store: exit 2 with the rule, before anything is read; the library
+    raises ``InvalidCommand`` naming ``published_root``."""
+    Auditor(engine).checkpoint()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["--db", db_url, "audit", "verify", "--published-root", bad])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "argument --published-root: a checkpoint root is 64 hexadecimal digits" in captured.err
+    assert "Traceback" not in captured.err
+    with pytest.raises(InvalidCommand) as caught:
+        Auditor(engine).verify(published_root=bad)
+    assert caught.value.fields == ("published_root",)
+
+
 # -- an unknown dossier ---------------------------------------------------------------------
 
 
@@ -291,3 +343,104 @@ def test_cli_edited_projection_exits_1(
     assert status == 1
     assert f"BROKEN  dossier {target.id} seq {target.version}: projection_differs: " in out
     assert "certified_stars" in out
+
+
+# -- a tampered payload: reported, never raised -----------------------------------------------
+
+
+def _without(payload: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if k != key}
+
+
+PAYLOAD_EDITS = {
+    "total_not_a_number": lambda p: {**p, "total": "abc"},
+    "total_deleted": lambda p: _without(p, "total"),
+    "session_deleted": lambda p: _without(p, "session"),
+    "session_not_a_mapping": lambda p: {**p, "session": "abc"},
+    "level_unknown": lambda p: {**p, "level": "galactic"},
+}
+
+
+def tamper_scored(engine: Engine, dossier: Dossier, edit: Any) -> int:
+    """Edit the stored payload of ``dossier``'s scored event in SQL; returns its seq."""
+    scored = next(e for e in engine.history(dossier.id) if e.type == "scored")
+    tamper(
+        engine,
+        update(events).where(events.c.id == scored.id).values(payload=edit(scored.payload.wire())),
+    )
+    return scored.seq
+
+
+@pytest.mark.parametrize("edit", PAYLOAD_EDITS.values(), ids=PAYLOAD_EDITS.keys())
+def test_tampered_scored_payload_is_reported_by_replay_not_raised(
+    engine: Engine, store: list[Dossier], edit: Any
+) -> None:
+    """A scored event whose payload was edited into something the fold or the score check
+    cannot take breaks that dossier at that event (fold_failed); the replay goes on and checks
+    the others. Verify reports the same event."""
+    target, other = store[0], store[1]
+    seq = tamper_scored(engine, target, edit)
+    report = Auditor(engine).replay()
+    assert [(b.dossier_id, b.seq, b.problem) for b in report.mismatches] == [
+        (target.id, seq, "fold_failed")
+    ]
+    assert report.dossiers == 3
+    assert report.scores_checked == 1  # the other certified dossier's score, still recomputed
+    assert report.events == sum(d.version for d in store)
+    assert Auditor(engine).replay(other.id).intact
+    verified = Auditor(engine).verify()  # the chain check finds any edit; it recomputes no score
+    assert (target.id, seq, "hash_mismatch") in {
+        (b.dossier_id, b.seq, b.problem) for b in verified.breaks
+    }
+
+
+@pytest.mark.parametrize("edit", PAYLOAD_EDITS.values(), ids=PAYLOAD_EDITS.keys())
+def test_cli_replay_of_a_tampered_payload_exits_1_without_a_traceback(
+    engine: Engine,
+    store: list[Dossier],
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    edit: Any,
+) -> None:
+    """`audit replay` and `audit replay --dossier` name the event as fold_failed, `audit verify`
+    as hash_mismatch, and exit 1; `audit history` of that dossier says it cannot be replayed
+    where the fold fails."""
+    target = store[0]
+    seq = tamper_scored(engine, target, edit)
+    where = f"dossier {target.id} seq {seq}: fold_failed: "
+    checks = {
+        ("replay",): where,
+        ("replay", "--dossier", str(target.id)): where,
+        ("verify",): f"dossier {target.id} seq {seq}: hash_mismatch: ",
+    }
+    for args, expected in checks.items():
+        capsys.readouterr()
+        assert main(["--db", db_url, "audit", *args]) == 1, args
+        captured = capsys.readouterr()
+        assert expected in captured.out, args
+        assert "Traceback" not in captured.err
+    capsys.readouterr()
+    status = main(["--db", db_url, "audit", "history", str(target.id)])
+    captured = capsys.readouterr()
+    if status == 1:
+        assert f"ocop-cycle: dossier {target.id} cannot be replayed: {where}" in captured.err
+    else:  # history shows what was recorded; only the replay recomputes the score
+        assert edit in (PAYLOAD_EDITS["session_deleted"], PAYLOAD_EDITS["session_not_a_mapping"])
+    assert "Traceback" not in captured.err
+
+
+def test_cli_replay_of_one_dossier(
+    engine: Engine, store: list[Dossier], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`audit replay --dossier` replays that dossier alone; an unknown id is a difference."""
+    target = store[0]
+    capsys.readouterr()
+    assert main(["--db", db_url, "audit", "replay", "--dossier", str(target.id)]) == 0
+    out = capsys.readouterr().out
+    assert f"replayed {target.version} events into 1 dossiers, rechecked 1 scores: all equal" in out
+    edit_projection(engine, target.id, certified_stars=5)
+    assert main(["--db", db_url, "audit", "replay", "--dossier", str(target.id)]) == 1
+    assert "projection_differs: certified_stars" in capsys.readouterr().out
+    unknown = uuid4()
+    assert main(["--db", db_url, "audit", "replay", "--dossier", str(unknown)]) == 1
+    assert f"DIFFERS dossier {unknown}: dossier_unknown" in capsys.readouterr().out

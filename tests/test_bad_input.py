@@ -293,3 +293,59 @@ def test_free_text_keeps_line_breaks_and_names_collapse_them(
     payload = engine.history(d.id)[0].payload
     assert isinstance(payload, Registered)
     assert payload.note == "dòng 1\r\n\tdòng 2"
+
+
+@pytest.mark.parametrize("char", CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("field", ["name", "id"])
+def test_control_character_in_the_actor(
+    engine: Engine, clock: SettableClock, field: str, char: str
+) -> None:
+    """An actor whose name or id holds NUL or another control character is refused with a typed
+    error naming the field, on every backend (PostgreSQL cannot store NUL; SQLite would keep it);
+    nothing is written, for a creation and for a transition."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+
+    def actor() -> Actor:
+        fields = {"id": "officer-1", "name": "Nguyễn Văn A", field: f"A{char}B"}
+        return Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07426", **fields)
+
+    err = invalid(engine, lambda: walk.engine.register(actor=actor(), **_register_fields(walk)))
+    assert (err.command, err.fields) == ("Actor", (field,))
+    assert f"U+{ord(char):04X}" in str(err)
+    err = invalid(
+        engine, lambda: engine.return_for_supplement(d.id, actor=actor(), guidance="Bổ sung")
+    )
+    assert err.fields == (field,)
+    assert engine.get(d.id) == d
+
+
+@pytest.mark.parametrize(("field", "limit"), [("name", 300), ("id", 200)])
+def test_over_long_actor_is_refused(
+    engine: Engine, clock: SettableClock, field: str, limit: int
+) -> None:
+    """An actor name or id longer than the event log keeps is refused the same on SQLite and
+    PostgreSQL (whose column would fail the write); at the limit it is written as given."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+
+    def actor(length: int) -> Actor:
+        return Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07426", **{field: "x" * length})
+
+    err = invalid(
+        engine,
+        lambda: engine.return_for_supplement(d.id, actor=actor(limit + 1), guidance="Bổ sung"),
+    )
+    assert err.fields == (field,)
+    returned = engine.return_for_supplement(d.id, actor=actor(limit), guidance="Bổ sung")
+    assert getattr(engine.history(returned.id)[-1].actor, field) == "x" * limit
+
+
+def _register_fields(walk: Walk) -> dict[str, Any]:
+    return {
+        "producer": {"name": "Hợp tác xã Hồ Hồ Cao", "kind": "cooperative"},
+        "product": {"name": "Trứng gà", "group": walk.group, "product_set": walk.product_set},
+        "commune_code": walk.place.commune,
+        "district_code": walk.place.district,
+        "province_code": walk.place.province,
+    }

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
-from ocop_cycle import Engine, SchemaNotReady, SettableClock, StorageError
-from ocop_cycle._storage.database import VERSION_TABLE, create_database_engine, include_name
-from ocop_cycle._storage.schema import metadata
-from tests.scenario import Walk
+from ocop_cycle import Engine, Role, SchemaNotReady, SettableClock, StorageError
+from ocop_cycle._storage.database import (
+    HEAD,
+    VERSION_TABLE,
+    create_database_engine,
+    current_revision,
+    include_name,
+    upgrade,
+)
+from ocop_cycle._storage.schema import OPEN_SUCCESSOR, SUCCESSOR_CLOSED_STATES, metadata
+from ocop_cycle._storage.store import Store
+from ocop_cycle.cli import main
+from ocop_cycle.workflows.states import TERMINAL_STATES
+from tests.conftest import BACKENDS, drop_ocop_tables, reset_postgres
+from tests.helpers_jobs import import_certificates
+from tests.scenario import LANG_GIANG, Walk
 
 
 def test_migration_matches_the_models(db_url: str) -> None:
@@ -105,3 +121,140 @@ def test_outbox_rows_come_with_their_event(engine: Engine, clock: SettableClock)
         ).all()
     assert [(r.kind, r.seq) for r in rows] == [("certified", d.version)]
     assert "được công nhận 3 sao" in rows[0].message_vi
+
+
+# -- one open re-evaluation per certificate: the partial unique index -------------------------
+
+
+def test_open_successor_states_are_the_terminal_states() -> None:
+    """The states the partial unique index leaves out are exactly the workflow's terminal ones."""
+    assert len(set(SUCCESSOR_CLOSED_STATES)) == len(SUCCESSOR_CLOSED_STATES)
+    assert set(SUCCESSOR_CLOSED_STATES) == {s.value for s in TERMINAL_STATES}
+    listed = re.findall(r"'([a-z_]+)'", str(OPEN_SUCCESSOR))
+    assert listed == list(SUCCESSOR_CLOSED_STATES)
+
+
+def test_migrated_open_successor_index_leaves_out_the_terminal_states(db_url: str) -> None:
+    """The index a migrated database really has (as the database reports it) leaves out the
+    terminal states and no other: the migrations kept up with ``TERMINAL_STATES``."""
+    engine = create_database_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                sql = "SELECT sql FROM sqlite_master WHERE name = :name"
+            else:
+                sql = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+            definition = conn.execute(
+                text(sql), {"name": "uq_ocop_dossiers_open_successor"}
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    where = definition.split("WHERE", 1)[1]
+    assert set(re.findall(r"'([a-z_]+)'", where)) == {s.value for s in TERMINAL_STATES}
+    assert "predecessor_id" in where
+
+
+@pytest.fixture(params=BACKENDS)
+def url_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database migrated to revision 0003 only (PostgreSQL: put back at head afterwards)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'at-0003.db'}"
+    else:
+        url = request.getfixturevalue("postgres_ready")
+        drop_ocop_tables(url)
+    engine = create_database_engine(url)
+    try:
+        upgrade(engine, "0003")
+    finally:
+        engine.dispose()
+    yield url
+    if request.param == "postgresql":
+        reset_postgres(url)
+
+
+def _duplicates_at_0003(
+    url_at_0003: str, tmp_path: Path, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> tuple[UUID, UUID, UUID]:
+    """Two open re-evaluations of one certificate, as the old racy code could leave them: written
+    by today's engine on a scratch store without the index, then copied into the 0003 database
+    (only the columns 0003 has), so the test does not depend on what later revisions add."""
+    scratch = f"sqlite:///{tmp_path / 'scratch.db'}"
+    with Engine.open(scratch, clock=clock) as engine:
+        engine.upgrade()
+        with engine.sa_engine.begin() as conn:
+            conn.execute(text("DROP INDEX uq_ocop_dossiers_open_successor"))
+        (old,) = import_certificates(engine, 1, date(2022, 6, 1), "dup")
+        assert isinstance(old, UUID)
+        officer = LANG_GIANG.actor(Role.COMMUNE_OFFICER)
+        first = engine.register_reevaluation(old, actor=officer, kind="re_evaluation")
+        clock.advance(timedelta(minutes=1))  # listed in the order they were registered
+        with monkeypatch.context() as patched:
+            patched.setattr(Store, "open_successor", lambda self, tx, dossier_id: None)
+            second = engine.register_reevaluation(old, actor=officer, kind="re_evaluation")
+        source = engine.sa_engine
+        target = create_database_engine(url_at_0003)
+        try:
+            with source.connect() as read, target.begin() as write:
+                for table in metadata.sorted_tables:
+                    if not inspect(target).has_table(table.name):
+                        continue
+                    kept = {c["name"] for c in inspect(target).get_columns(table.name)}
+                    rows = [
+                        {k: v for k, v in row.items() if k in kept}
+                        for row in read.execute(table.select()).mappings()
+                    ]
+                    if rows:
+                        write.execute(table.insert(), rows)
+        finally:
+            target.dispose()
+    return old, first.id, second.id
+
+
+def test_upgrade_refuses_duplicate_open_successors_and_changes_nothing(
+    url_at_0003: str, tmp_path: Path, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two open re-evaluations of one certificate, written by the old racy code: the upgrade to
+    0004 refuses with a message naming the certificate and both re-evaluations and what to do,
+    and leaves the schema at 0003. Once all but one are withdrawn, the upgrade goes through."""
+    old, first_id, second_id = _duplicates_at_0003(url_at_0003, tmp_path, clock, monkeypatch)
+    with Engine.open(url_at_0003, clock=clock) as engine:
+        with pytest.raises(StorageError) as caught:
+            engine.upgrade()
+        message = str(caught.value)
+        assert f"certificate {old}: open re-evaluations {first_id}, {second_id}" in message
+        assert "Nothing was changed" in message
+        assert "Withdraw all but one" in message
+        assert caught.value.context["predecessor_ids"] == [str(old)]
+        assert current_revision(engine.sa_engine) == "0003"
+        columns = {c["name"] for c in inspect(engine.sa_engine).get_columns("ocop_idempotency")}
+        assert "base_version" not in columns
+        indexes = {i["name"] for i in inspect(engine.sa_engine).get_indexes("ocop_dossiers")}
+        assert "uq_ocop_dossiers_open_successor" not in indexes
+
+        # The way out the message names: the release at 0003 withdraws the extra one (as its
+        # projection records it), then the upgrade goes through.
+        with engine.sa_engine.begin() as conn:
+            conn.execute(
+                text("UPDATE ocop_dossiers SET state = 'withdrawn' WHERE id = :id"),
+                {"id": second_id.hex if engine.sa_engine.dialect.name == "sqlite" else second_id},
+            )
+        engine.upgrade()
+        assert current_revision(engine.sa_engine) == HEAD
+        engine.check_schema()
+
+
+def test_cli_upgrade_with_duplicate_open_successors_exits_1(
+    url_at_0003: str,
+    tmp_path: Path,
+    clock: SettableClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`ocop-cycle db upgrade` says why, without a traceback, and exits 1."""
+    old, _, _ = _duplicates_at_0003(url_at_0003, tmp_path, clock, monkeypatch)
+    capsys.readouterr()
+    assert main(["--db", url_at_0003, "db", "upgrade"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ocop-cycle: cannot upgrade to schema 0004")
+    assert str(old) in err
+    assert "Traceback" not in err

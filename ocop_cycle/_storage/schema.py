@@ -31,6 +31,7 @@ from ocop_cycle._storage.types import AwareDateTime, DecimalScore, JsonDocument
 
 __all__ = [
     "OPEN_SUCCESSOR",
+    "SUCCESSOR_CLOSED_STATES",
     "Base",
     "CheckpointHeadRow",
     "CheckpointRow",
@@ -66,11 +67,16 @@ metadata = MetaData(
     }
 )
 
-#: The rows of successors still open (not in a terminal state); kept in step with
-#: ``workflows.states.TERMINAL_STATES`` by a test.
+#: The states in which a re-evaluation no longer counts as open: ``workflows.states.
+#: TERMINAL_STATES`` as stored. Equal to it by test (tests/test_storage.py), which also reads the
+#: index back from a migrated database: changing the terminal states needs a migration.
+SUCCESSOR_CLOSED_STATES = ("renewed", "revoked", "not_recognized", "withdrawn", "rejected")
+
+#: The rows of successors still open (not in a terminal state).
 OPEN_SUCCESSOR = text(
-    "predecessor_id IS NOT NULL AND state NOT IN "
-    "('renewed', 'revoked', 'not_recognized', 'withdrawn', 'rejected')"
+    "predecessor_id IS NOT NULL AND state NOT IN ("
+    + ", ".join(f"'{state}'" for state in SUCCESSOR_CLOSED_STATES)
+    + ")"
 )
 
 #: A global ordering id: BIGINT on PostgreSQL, SQLite's INTEGER rowid alias.

@@ -33,7 +33,7 @@ from ocop_cycle._storage.schema import (
     rounds,
 )
 from ocop_cycle.errors import ConcurrencyConflict
-from ocop_cycle.rules.authority import Actor
+from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.workflows.deadlines import DeadlineSpec
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.model import Dossier, Round
@@ -110,8 +110,10 @@ def event_from_row(row: dict[str, Any]) -> Event:
         type=row["type"],
         schema_version=version,
         payload=payload,
-        actor=Actor(
-            role=row["actor_role"],
+        # As stored, not revalidated: a row written before a rule on actors tightened (control
+        # characters, lengths) must still read; its hash still covers it.
+        actor=Actor.model_construct(
+            role=Role(row["actor_role"]),
             jurisdiction=row["actor_jurisdiction"],
             id=row["actor_id"],
             name=row["actor_name"],

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
 from ocop_cycle._storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
-from ocop_cycle._storage.store import event_from_row
 from ocop_cycle.audit.projection import (
     Fold,
     by_dossier,
@@ -33,12 +32,12 @@ from ocop_cycle.audit.verify import (
     VerifyReport,
     check_published_root,
     checkpoint_root,
+    normalise_root,
 )
-from ocop_cycle.errors import DossierNotFound
+from ocop_cycle.errors import DossierNotFound, StorageError
 from ocop_cycle.rules.scoring import evaluate_session
 from ocop_cycle.workflows.chain import iso
 from ocop_cycle.workflows.events import Event, Scored
-from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier
 
 if TYPE_CHECKING:
@@ -105,8 +104,11 @@ class Auditor:
         precede the latest stored one; what the published root vouches for is the history up to
         that checkpoint, and the chains vouch for each dossier's events after it. With
         ``dossier_id`` the other checkpoints are checked for that dossier's head only, but the
-        published checkpoint is still checked in full.
+        published checkpoint is still checked in full. The root is taken as ``normalise_root``
+        gives it (trimmed, lower case); a malformed one raises ``InvalidCommand``.
         """
+        if published_root is not None:
+            published_root = normalise_root(published_root)
         report = VerifyReport()
         walker = ChainWalker(self.key, report)
         projections = check_projections(
@@ -172,35 +174,53 @@ class Auditor:
         upto_seq: int | None = None,
     ) -> tuple[Dossier, list[Event]]:
         """A dossier as it stood: up to a seq, as of when things happened (``as_of``), or as the
-        system knew it (``known_at``: decisions are often signed on one date, entered later)."""
+        system knew it (``known_at``: decisions are often signed on one date, entered later).
+
+        ``StorageError`` naming the event when one of those events cannot be read or applied
+        (the record was tampered with)."""
         chosen: list[Event] = []
+        fold = Fold()
         with closing(self.event_rows(dossier_id)) as rows:
             for row in rows:
-                event = event_from_row(row)
-                if upto_seq is not None and event.seq > upto_seq:
+                if upto_seq is not None and row["seq"] > upto_seq:
                     break
-                if as_of is not None and event.occurred_at > as_of:
+                if as_of is not None and row["occurred_at"] > as_of:
                     break
-                if known_at is not None and event.recorded_at > known_at:
+                if known_at is not None and row["recorded_at"] > known_at:
                     break
+                event = fold.feed(row)
+                if event is None:  # a tampered event: say which, never a traceback
+                    assert fold.failure is not None
+                    raise StorageError(
+                        f"dossier {dossier_id} cannot be replayed: {fold.failure}; "
+                        "`ocop-cycle audit verify` lists everything that is broken",
+                        dossier_id=str(dossier_id),
+                        seq=fold.failure.seq,
+                    )
                 chosen.append(event)
         if not chosen:
             raise DossierNotFound(dossier_id)
-        dossier: Dossier | None = None
-        for event in chosen:
-            dossier = apply(dossier, event)
-        assert dossier is not None
-        return dossier, chosen
+        assert fold.dossier is not None
+        return fold.dossier, chosen
 
-    def replay(self) -> ReplayReport:
-        """Rebuild every projection from its events and compare; recompute every council score
-        from its stored member sheets under the dossier's profile and compare."""
+    def replay(self, dossier_id: UUID | None = None) -> ReplayReport:
+        """Rebuild every projection (or one dossier's) from its events and compare; recompute
+        every council score from its stored member sheets under the dossier's profile and
+        compare.
+
+        A tampered event never stops the replay: an event that cannot be read or applied, or a
+        ``scored`` event whose score cannot be recomputed from what it stores, is reported as
+        ``fold_failed`` at that event, and the replay goes on with the next dossier."""
         report = ReplayReport()
-        merged = merge_by_dossier(self._replayed(report), projections_by_id(self.log.projections()))
-        for dossier_id, fold, stored in merged:
+        merged = merge_by_dossier(
+            self._replayed(report, dossier_id), projections_by_id(self.log.projections(dossier_id))
+        )
+        seen = False
+        for found_id, fold, stored in merged:
+            seen = True
             if fold is None:
                 report.mismatches.append(
-                    Break(dossier_id, None, "projection_without_events", "no events to replay")
+                    Break(found_id, None, "projection_without_events", "no events to replay")
                 )
                 continue
             report.dossiers += 1
@@ -211,7 +231,7 @@ class Auditor:
             if stored is None:
                 report.mismatches.append(
                     Break(
-                        dossier_id,
+                        found_id,
                         fold.dossier.version,
                         "projection_missing",
                         "replayed, not stored",
@@ -219,20 +239,37 @@ class Auditor:
                 )
             elif fields := differing_fields(fold.dossier, stored):
                 report.mismatches.append(
-                    Break(dossier_id, fold.dossier.version, "projection_differs", ", ".join(fields))
+                    Break(found_id, fold.dossier.version, "projection_differs", ", ".join(fields))
                 )
+        if dossier_id is not None and not seen:
+            report.mismatches.append(
+                Break(dossier_id, None, "dossier_unknown", "no events and no projection")
+            )
         return report
 
-    def _replayed(self, report: ReplayReport) -> Iterator[tuple[UUID, Fold]]:
-        for dossier_id, rows in groupby(self.log.event_rows(), key=by_dossier):
+    def _replayed(
+        self, report: ReplayReport, dossier_id: UUID | None
+    ) -> Iterator[tuple[UUID, Fold]]:
+        for found_id, rows in groupby(self.log.event_rows(dossier_id), key=by_dossier):
             fold = Fold()
             for row in rows:
                 report.events += 1
                 event = fold.feed(row)
                 if event is not None and event.type == "scored":
                     assert fold.dossier is not None
-                    self._check_score(report, fold.dossier, event)
-            yield dossier_id, fold
+                    try:
+                        self._check_score(report, fold.dossier, event)
+                    # The payload is the record's, not ours: a session edited away or into
+                    # nonsense stops this dossier's replay there, reported like a failed fold.
+                    except Exception as exc:
+                        fold.failure = Break(
+                            found_id,
+                            event.seq,
+                            "fold_failed",
+                            f"the score of this scored event cannot be recomputed: "
+                            f"{type(exc).__name__}: {exc}",
+                        )
+            yield found_id, fold
 
     def _check_score(self, report: ReplayReport, dossier: Dossier, event: Event) -> None:
         payload = event.payload

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from ocop_cycle.audit.verify import Break, ChainWalker, VerifyReport, check_published_root
+from ocop_cycle.audit.verify import (
+    Break,
+    ChainWalker,
+    VerifyReport,
+    check_published_root,
+    normalise_root,
+)
 
 __all__ = ["verify_export"]
 
@@ -21,6 +27,8 @@ def verify_export(
 
     ``published_root`` is held to the same terms as in ``Auditor.verify``: some checkpoint in
     the export must have it, and that checkpoint must verify."""
+    if published_root is not None:
+        published_root = normalise_root(published_root)
     report = VerifyReport()
     checkpoints: list[dict[str, Any]] = []
     hashes: dict[tuple[UUID, int], str] = {}

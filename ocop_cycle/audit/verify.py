@@ -7,11 +7,13 @@ events. The same checks run on the database and, offline, on an export.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.workflows.chain import GENESIS, actor_document, canonical, event_hash
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "VerifyReport",
     "check_published_root",
     "checkpoint_root",
+    "normalise_root",
     "row_hash",
 ]
 
@@ -82,6 +85,31 @@ def checkpoint_root(heads: Iterable[tuple[UUID, int, str]], key: bytes | None) -
 
 
 Head = tuple[UUID, int, str]
+
+# A checkpoint root is a SHA-256 (or HMAC-SHA-256) digest in hex, as ``event_hash`` writes it.
+_ROOT = re.compile(r"[0-9a-f]{64}")
+
+
+def normalise_root(value: str) -> str:
+    """A published root as the checkpoints store it: surrounding whitespace (a copied line, a
+    trailing newline) removed and the hex digits in lower case.
+
+    ``InvalidCommand`` naming ``published_root`` when what is left is not 64 hex digits: a
+    mistyped or truncated root is the auditor's mistake to fix, not a break in the store."""
+    root = value.strip().lower()
+    if _ROOT.fullmatch(root) is None:
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        raise InvalidCommand(
+            "published_root",
+            [
+                FieldProblem(
+                    "published_root",
+                    f"a checkpoint root is 64 hexadecimal digits; got {len(root)} characters "
+                    f"({shown!r})",
+                )
+            ],
+        )
+    return root
 
 
 class ChainWalker:

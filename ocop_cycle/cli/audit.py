@@ -11,9 +11,10 @@ from uuid import UUID
 
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
-from ocop_cycle.audit.verify import VerifyReport
+from ocop_cycle.audit.verify import VerifyReport, normalise_root
 from ocop_cycle.cli.options import end_of
 from ocop_cycle.engine import Engine
+from ocop_cycle.errors import InvalidCommand
 from ocop_cycle.workflows.events import EVENT_LABELS_VI
 
 __all__ = ["add_parser", "run"]
@@ -33,8 +34,10 @@ def add_parser(sub: Any) -> None:
     verify.add_argument("--from-export", type=Path, help="verify a JSON Lines export, offline")
     verify.add_argument(
         "--published-root",
-        help="a checkpoint root as published outside the database: some stored checkpoint "
-        "must have it, and it must still verify",
+        type=_published_root,
+        help="a checkpoint root as published outside the database (64 hex digits; case and "
+        "surrounding spaces do not matter): some stored checkpoint must have it, and it must "
+        "still verify",
     )
     history = a_sub.add_parser("history", help="a dossier's timeline (Vietnamese labels)")
     history.add_argument("id", type=UUID)
@@ -47,6 +50,14 @@ def add_parser(sub: Any) -> None:
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     a_sub.add_parser("checkpoint", help="record one root over every chain's head; print it")
+
+
+def _published_root(text: str) -> str:
+    """argparse type: the root normalised; a malformed one is a usage error (exit 2)."""
+    try:
+        return normalise_root(text)
+    except InvalidCommand as exc:
+        raise argparse.ArgumentTypeError("; ".join(p.message for p in exc.problems)) from None
 
 
 def _print_report(report: VerifyReport, what: str) -> int:
@@ -79,11 +90,7 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
             )
             return 0
         if args.audit_command == "replay":
-            if args.dossier is not None:
-                same = engine.replay(args.dossier) == engine.get(args.dossier)
-                print("projection equals replay" if same else "projection DIFFERS from replay")
-                return 0 if same else 1
-            result = auditor.replay()
+            result = auditor.replay(args.dossier)
             for m in result.mismatches:
                 print(f"DIFFERS {m}")
             print(

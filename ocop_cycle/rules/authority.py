@@ -11,9 +11,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from ocop_cycle._validation import InputModel
+from ocop_cycle.text import refuse_control_characters
 
 __all__ = ["CENTRAL", "Actor", "Level", "Role", "role_level"]
 
@@ -111,17 +112,33 @@ JurisdictionCode = Annotated[
 ]
 
 
+#: The actor's id: trimmed, never empty, at most what the event log's column holds.
+ActorId = Annotated[
+    str,
+    AfterValidator(refuse_control_characters),
+    AfterValidator(str.strip),
+    StringConstraints(min_length=1, max_length=200),
+]
+
+#: The actor's name as given (kept as typed: it is hashed into the event as it is), without
+#: control characters, at most what the event log's column holds.
+ActorName = Annotated[
+    str, AfterValidator(refuse_control_characters), StringConstraints(max_length=300)
+]
+
+
 class Actor(InputModel):
     """Who fires a command: a role, the jurisdiction it acts for, and for a producer its id.
 
-    Frozen and hashable. An unknown role, a malformed jurisdiction or an unknown field raises
-    ``InvalidCommand`` naming the field, like any command.
+    Frozen and hashable. An unknown role, a malformed jurisdiction, a control character (NUL
+    included) or an over-long id or name, or an unknown field raises ``InvalidCommand`` naming
+    the field, like any command: the same on SQLite and PostgreSQL (which cannot store NUL).
     """
 
     role: Role
     jurisdiction: JurisdictionCode
-    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
-    name: str | None = None
+    id: ActorId | None = None
+    name: ActorName | None = None
 
     @classmethod
     def system(cls) -> Actor:
