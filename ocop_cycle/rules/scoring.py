@@ -67,7 +67,8 @@ class ScoreResult(BaseModel):
     member_totals: dict[str, Decimal]
     band_stars: int
     stars: int
-    #: criterion codes whose minimum for the band's star was missed (stars capped below it)
+    #: criterion codes whose minimum for a star up to the band's was missed (stars capped below
+    #: the lowest such star), in sheet order
     capped_by: tuple[str, ...]
 
 
@@ -145,9 +146,10 @@ def evaluate_session(
     """The result of a session that ``session_problems`` found valid.
 
     The score is the arithmetic mean of the members' totals, no trimming, rounded half-up to two
-    places. Whether a criterion's minimum for a star is met follows the profile's
-    ``council.minimum_met_when`` [open]: by the members' mean points on it (the default), by
-    every member, or by a majority.
+    places. The stars are the band's, capped below the lowest star whose mandatory minimum is
+    missed (minimums are cumulative). Whether a criterion's minimum for a star is met follows
+    the profile's ``council.minimum_met_when`` [open]: by the members' mean points on it (the
+    default), by every member, or by a majority.
     """
     n = Decimal(len(session.sheets))
     member_totals: dict[str, Decimal] = {}
@@ -165,22 +167,19 @@ def evaluate_session(
         member_totals[member_sheet.member] = total
     mean = (sum(member_totals.values(), Decimal(0)) / n).quantize(CENT, ROUND_HALF_UP)
     band = profile.stars_for(mean)
-    stars = band
-    capped: list[str] = []
     rule = profile.council.minimum_met_when
-    while stars > 1:
-        missed = [
-            c.code
-            for c in sheet.criteria
-            if stars in c.minimum_for_stars
-            and not _minimum_met(
-                criterion_points[c.code], _points(c.level(c.minimum_for_stars[stars])), rule
-            )
-        ]
-        if not missed:
-            break
-        capped.extend(m for m in missed if m not in capped)
-        stars -= 1
+    # Minimums are cumulative (Decision 26/2026's sheets: the starred options are the minimum
+    # for 3★, 4★, 5★): a product holds a star only when it meets the minimums of that star and
+    # of every star below it. The lowest star whose minimum is missed caps it one below.
+    missed_at: dict[int, list[str]] = {}
+    for c in sheet.criteria:
+        for star, level_code in c.minimum_for_stars.items():
+            required = _points(c.level(level_code))
+            if star <= band and not _minimum_met(criterion_points[c.code], required, rule):
+                missed_at.setdefault(star, []).append(c.code)
+    stars = min([band, *(star - 1 for star in missed_at)])
+    missed = {code for codes in missed_at.values() for code in codes}
+    capped = [c.code for c in sheet.criteria if c.code in missed]
     return ScoreResult(
         total=mean,
         parts={k: (v / n).quantize(CENT, ROUND_HALF_UP) for k, v in sorted(parts.items())},
