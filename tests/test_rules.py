@@ -168,3 +168,14 @@ def test_bad_json_is_reported(data_copy: Path) -> None:
     (data_copy / "catalogue.json").write_bytes(b"\xff\xfe not json")
     with pytest.raises(RuleDataInvalid, match=r"catalogue\.json"):
         RuleBook.load(data_copy)
+
+
+def test_every_tier_names_who_records_not_recognised(data_copy: Path) -> None:
+    """Any tier's result may fall below 3★, so every tier names the body that records it
+    (``certifier_roles``), even a tier that certifies nothing."""
+    path = data_copy / "profiles" / "qd1048-2019.json"
+    profile = json.loads(path.read_text(encoding="utf-8"))
+    profile["tiers"][0]["certifier_roles"] = []
+    path.write_text(json.dumps(profile), encoding="utf-8")
+    with pytest.raises(RuleDataInvalid, match="records 'not recognised'"):
+        RuleBook.load(data_copy)

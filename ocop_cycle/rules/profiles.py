@@ -78,6 +78,9 @@ class TierRules(BaseModel):
 
     level: Level
     scorer_roles: tuple[Role, ...] = Field(min_length=1)
+    #: The body that decides on this tier's results: it certifies (up to ``certifies_up_to``),
+    #: records a result below the recognised minimum as not recognised, and revokes what it
+    #: certified. A tier that certifies nothing (the 1048 district) still closes its results.
     certifier_roles: tuple[Role, ...] = ()
     forwarder_roles: tuple[Role, ...] = ()
     #: Highest star this tier's People's Committee (or ministry) may certify; 0 = none.
@@ -92,8 +95,12 @@ class TierRules(BaseModel):
     def _consistent(self) -> TierRules:
         if (self.forward_at is None) != (self.forward_to is None):
             raise ValueError(f"{self.level}: forward_at and forward_to go together")
-        if self.certifies_up_to and not self.certifier_roles:
-            raise ValueError(f"{self.level}: a tier that certifies needs certifier_roles")
+        if not self.certifier_roles:
+            # Any tier's result can fall below 3★ (or miss a minimum): someone must close it.
+            raise ValueError(
+                f"{self.level}: certifier_roles must name who records 'not recognised' "
+                "(and certifies, if the tier does)"
+            )
         if self.forward_to is not None and not self.forwarder_roles:
             raise ValueError(f"{self.level}: a tier that forwards needs forwarder_roles")
         if self.level is Level.COMMUNE:
