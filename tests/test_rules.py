@@ -179,3 +179,28 @@ def test_every_tier_names_who_records_not_recognised(data_copy: Path) -> None:
     path.write_text(json.dumps(profile), encoding="utf-8")
     with pytest.raises(RuleDataInvalid, match="records 'not recognised'"):
         RuleBook.load(data_copy)
+
+
+def test_a_tier_sets_its_own_council_rules_over_the_profiles(data_copy: Path) -> None:
+    """Council rules are per tier: the central tier asks 5 members (5 of 7) while the district
+    keeps the profile's defaults; what a tier does not set comes from the profile."""
+    path = data_copy / "profiles" / "qd148-2023.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["tiers"][2]["council"] = {"min_members": 5}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    profile = RuleBook.load(data_copy).profile("qd148-2023")
+    central = profile.council_for(Level.CENTRAL)
+    assert (central.min_members, central.quorum_fraction, central.max_spread) == (
+        5,
+        Decimal("0.75"),
+        Decimal(10),
+    )
+    assert profile.council_for(Level.DISTRICT) == profile.council
+    assert profile.council_for(None) == profile.council
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_shipped_tiers_keep_the_profiles_council_rules(profile_id: str) -> None:
+    """The shipped profiles set no tier-specific council rules: every tier uses the profile's."""
+    profile = default_rule_book().profile(profile_id)
+    assert {profile.council_for(t.level) for t in profile.tiers} == {profile.council}

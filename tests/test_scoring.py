@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ocop_cycle import CouncilSession, MemberSheet
+from ocop_cycle import CouncilSession, Level, MemberSheet
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.rules.scoring import evaluate_session, session_problems
 from ocop_cycle.rules.sheets import Criterion
@@ -165,6 +165,38 @@ def test_district_of_1048_certifies_nothing() -> None:
     sheet = BOOK.sheet(p.id, "eggs")
     result = evaluate_session(session_for(sheet, p, [55] * 3), sheet, p)
     assert tier_outcome(p, p.tiers[0], result).value == "forward"
+
+
+def test_quorum_is_the_tiers() -> None:
+    """A three-member session is valid for the district council; the same session before a
+    central council whose tier asks 5 members is refused for quorum."""
+    central = P148.tier(Level.CENTRAL)
+    strict = central.model_copy(
+        update={"council": P148.council.model_copy(update={"min_members": 5})}
+    )
+    profile = P148.model_copy(
+        update={"tiers": tuple(strict if t is central else t for t in P148.tiers)}
+    )
+    session = session_for(EGGS, profile, [92, 93, 94])
+    assert session_problems(session, EGGS, profile, Level.DISTRICT) == []
+    problems = session_problems(session, EGGS, profile, Level.CENTRAL)
+    assert [(p.field, p.message) for p in problems] == [
+        ("present", "quorum not met: 3 of 5 needed")
+    ]
+
+
+def test_how_a_minimum_counts_as_met_is_the_tiers() -> None:
+    """The same sheets: the district (mean, the default) gives 4★; a province council whose tier
+    asks every member to meet the minimum gives 2★."""
+    province = P148.tier(Level.PROVINCE)
+    strict = province.model_copy(
+        update={"council": P148.council.model_copy(update={"minimum_met_when": "every_member"})}
+    )
+    profile = P148.model_copy(
+        update={"tiers": tuple(strict if t is province else t for t in P148.tiers)}
+    )
+    assert evaluate_session(_split_on_c6(), EGGS, profile, Level.DISTRICT).stars == 4
+    assert evaluate_session(_split_on_c6(), EGGS, profile, Level.PROVINCE).stars == 2
 
 
 def test_session_problems_name_fields() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -71,6 +71,22 @@ class StarBand(BaseModel):
     min_score: Decimal = Field(ge=0, le=100)
 
 
+class CouncilRules(BaseModel):
+    """[likely, local] How a council session is valid: quorum, chair, spread of totals."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quorum_fraction: Decimal = Field(gt=0, le=1)
+    min_members: int = Field(ge=1)
+    chair_required: bool
+    #: Members' totals may differ by at most this much, else the council re-scores; None = any.
+    max_spread: Decimal | None = Field(default=None, gt=0)
+    #: [open] When a mandatory minimum ("điểm liệt") counts as met: the members' mean points on
+    #: the criterion reach the required level's (``mean``), every member chose at least that
+    #: level (``every_member``), or more than half did (``majority``).
+    minimum_met_when: Literal["mean", "every_member", "majority"] = "mean"
+
+
 class TierRules(BaseModel):
     """What one council tier does under a profile."""
 
@@ -90,6 +106,10 @@ class TierRules(BaseModel):
     forward_to: Level | None = None
     #: [open] May this tier certify at its cap while the dossier is forwarded upward?
     certify_at_cap_when_forwarding: bool = False
+    #: [likely, local] This tier's council rules (the central council's quorum is not a
+    #: district's); None: the profile's ``council``. In the data a tier may set only the rules
+    #: that differ: the rest are filled from the profile's when it loads.
+    council: CouncilRules | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> TierRules:
@@ -106,22 +126,6 @@ class TierRules(BaseModel):
         if self.level is Level.COMMUNE:
             raise ValueError("communes verify; they do not score")
         return self
-
-
-class CouncilRules(BaseModel):
-    """[likely, local] How a council session is valid: quorum, chair, spread of totals."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    quorum_fraction: Decimal = Field(gt=0, le=1)
-    min_members: int = Field(ge=1)
-    chair_required: bool
-    #: Members' totals may differ by at most this much, else the council re-scores; None = any.
-    max_spread: Decimal | None = Field(default=None, gt=0)
-    #: [open] When a mandatory minimum ("điểm liệt") counts as met: the members' mean points on
-    #: the criterion reach the required level's (``mean``), every member chose at least that
-    #: level (``every_member``), or more than half did (``majority``).
-    minimum_met_when: Literal["mean", "every_member", "majority"] = "mean"
 
 
 class Durations(BaseModel):
@@ -158,6 +162,7 @@ class RuleProfile(BaseModel):
     star_bands: tuple[StarBand, ...]
     recognised_min_stars: int = Field(ge=1, le=5)
     tiers: tuple[TierRules, ...] = Field(min_length=1)
+    #: The council rules of every tier that does not set its own.
     council: CouncilRules
     durations: Durations
     require_round_for_scoring: bool
@@ -166,6 +171,23 @@ class RuleProfile(BaseModel):
     #: supplement deadline withdraws, a passed round carries over, an expiry expires. Nothing
     #: else is ever done in the system's name.
     deadline_commands: tuple[str, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tier_councils_default_to_the_profiles(cls, data: Any) -> Any:
+        # A tier's ``council`` in the data may be partial: what it leaves out is the profile's.
+        if not isinstance(data, dict) or not isinstance(data.get("council"), dict):
+            return data
+        tiers = data.get("tiers")
+        if not isinstance(tiers, list | tuple):
+            return data
+        filled = [
+            {**tier, "council": {**data["council"], **tier["council"]}}
+            if isinstance(tier, dict) and isinstance(tier.get("council"), dict)
+            else tier
+            for tier in tiers
+        ]
+        return {**data, "tiers": filled}
 
     @model_validator(mode="after")
     def _check(self) -> RuleProfile:
@@ -212,6 +234,15 @@ class RuleProfile(BaseModel):
             if tier.level is level:
                 return tier
         raise KeyError(level)
+
+    def council_for(self, level: Level | None) -> CouncilRules:
+        """The council rules of tier ``level`` (the profile's when the tier sets none, or when
+        ``level`` is None)."""
+        if level is not None:
+            council = self.tier(level).council
+            if council is not None:
+                return council
+        return self.council
 
     def stars_for(self, score: Decimal) -> int:
         """The star band of a mean score."""

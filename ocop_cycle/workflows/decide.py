@@ -382,12 +382,13 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
     result = None
     if isinstance(command, Score):
         sheet = ctx.rules.sheet(profile.id, before.product_set)
-        problems = session_problems(command.session, sheet, profile)
+        council = scoring_level(before, profile)
+        problems = session_problems(command.session, sheet, profile, council)
         if problems:
             raise InvalidCommand(
                 "Score", [FieldProblem(f"session.{p.field}", p.message) for p in problems]
             )
-        result = evaluate_session(command.session, sheet, profile)
+        result = evaluate_session(command.session, sheet, profile, council)
     machine = ctx.machines.get(profile)
     state = machine.fire(
         type(command).trigger, GuardContext(before, profile, command, ctx.now, ctx.round)
