@@ -41,7 +41,7 @@ def test_three_star_path_to_renewed_under_qd148(engine: Engine, clock: SettableC
     )
     d = engine.certify(d.id, actor=walk.actor(Role.DISTRICT_COMMITTEE), **walk.decision())
     assert (d.state, d.certified_stars, d.certified_level) == (S.CERTIFIED, 3, Level.DISTRICT)
-    assert d.valid_until == date(2026, 4, 9)  # 36 months from the 10 April 2023 decision
+    assert d.valid_until == date(2026, 4, 10)  # 36 months from the 10/04/2023 decision (Civil Code)
     d = engine.start_monitoring(d.id, actor=walk.actor(Role.DISTRICT_OFFICE))
     assert d.state is S.MONITORED
 
@@ -167,7 +167,7 @@ def test_2021_certificate_reevaluated_under_qd148(engine: Engine, clock: Settabl
         issuing_body="UBND tỉnh Bắc Giang",
     )
     assert (old.state, old.kind, old.profile_id) == (S.CERTIFIED, "imported", "qd1048-2019")
-    assert old.valid_until == date(2024, 9, 14)
+    assert old.valid_until == date(2024, 9, 15)
     new = engine.register_reevaluation(
         old.id, actor=walk.actor(Role.COMMUNE_OFFICER), kind="re_evaluation"
     )

@@ -13,6 +13,7 @@ import pytest
 
 from ocop_cycle import Level, ProfileNotFound, RuleBook, RuleDataInvalid, SheetNotFound
 from ocop_cycle.rules.book import default_rule_book
+from ocop_cycle.workflows.derive import valid_until
 
 SEED_SETS = [
     "eggs",
@@ -204,3 +205,32 @@ def test_shipped_tiers_keep_the_profiles_council_rules(profile_id: str) -> None:
     """The shipped profiles set no tier-specific council rules: every tier uses the profile's."""
     profile = default_rule_book().profile(profile_id)
     assert {profile.council_for(t.level) for t in profile.tiers} == {profile.council}
+
+
+@pytest.mark.parametrize(
+    ("counting", "decided", "last_day"),
+    [
+        ("civil_code", date(2024, 6, 20), date(2027, 6, 20)),
+        ("day_before", date(2024, 6, 20), date(2027, 6, 19)),
+        ("civil_code", date(2024, 2, 29), date(2027, 2, 28)),  # no 29/02/2027: the month's last
+        ("day_before", date(2024, 2, 29), date(2027, 2, 27)),
+    ],
+)
+def test_a_certificates_last_day_follows_the_counting_setting(
+    counting: str, decided: date, last_day: date
+) -> None:
+    """36 months from 20/06/2024 run through 20/06/2027 by the Civil Code (arts. 147–148, the
+    default); ``day_before`` keeps the older convention, 19/06/2027."""
+    base = default_rule_book().profile("qd148-2023")
+    profile = base.model_copy(
+        update={"durations": base.durations.model_copy(update={"validity_counting": counting})}
+    )
+    assert valid_until(profile, decided) == last_day
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_shipped_profiles_count_validity_by_the_civil_code(profile_id: str) -> None:
+    """A certificate decided 20/06/2024 is valid through 20/06/2027 under every shipped profile."""
+    profile = default_rule_book().profile(profile_id)
+    assert profile.durations.validity_counting == "civil_code"
+    assert valid_until(profile, date(2024, 6, 20)) == date(2027, 6, 20)

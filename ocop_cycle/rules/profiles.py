@@ -134,6 +134,11 @@ class Durations(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     certificate_validity_months: int = Field(gt=0)
+    #: [likely] How the months are counted. ``civil_code`` (Civil Code 2015, arts. 147–148): the
+    #: period starts the day after the decision and ends at the end of the corresponding day of
+    #: its last month (the month's last day when it has none), so 36 months from 20/06/2024 run
+    #: through 20/06/2027. ``day_before``: through the day before it (19/06/2027).
+    validity_counting: Literal["civil_code", "day_before"] = "civil_code"
     renewal_notice_days: tuple[int, ...]
     statutory_notice_days: int = Field(gt=0)
     supplement_days: int = Field(gt=0)

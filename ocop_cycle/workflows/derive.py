@@ -31,9 +31,15 @@ def product_id(producer: UUID, name: str) -> UUID:
 
 
 def valid_until(profile: RuleProfile, decision_date: date) -> date:
-    """The last day a certificate issued on ``decision_date`` is valid."""
-    months = profile.durations.certificate_validity_months
-    return decision_date + relativedelta(months=months) - timedelta(days=1)
+    """The last day a certificate issued on ``decision_date`` is valid, counted as the
+    profile's ``durations.validity_counting`` says (the Civil Code's by default)."""
+    durations = profile.durations
+    # relativedelta keeps the day of the month, or takes the month's last day when it has none
+    # (31/01 + 1 month = 28 or 29/02): the Civil Code's art. 148 rule.
+    end = decision_date + relativedelta(months=durations.certificate_validity_months)
+    if durations.validity_counting == "day_before":
+        return end - timedelta(days=1)
+    return end
 
 
 def scoring_level(dossier: Dossier, profile: RuleProfile) -> Level | None:
