@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from ocop_cycle.clock import to_vn
 from ocop_cycle.errors import Reason
 from ocop_cycle.rules.authority import CENTRAL
 from ocop_cycle.rules.profiles import RuleProfile
@@ -25,7 +26,7 @@ from ocop_cycle.workflows.commands import (
     RegisterReevaluation,
     ReturnForSupplement,
 )
-from ocop_cycle.workflows.derive import scoring_level
+from ocop_cycle.workflows.derive import council_dossier_day, scoring_level
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 
@@ -159,6 +160,26 @@ def round_open(ctx: GuardContext) -> Reason | None:
     return None
 
 
+def council_gets_dossier_in_time(ctx: GuardContext) -> Reason | None:
+    """Council members get the e-dossier ``council_dossier_working_days`` working days before
+    the meeting [sure: 1]: a dossier joining the round after that day would be scored without
+    it, so it waits for a later round. Counted from when the assignment happened."""
+    assert ctx.round is not None
+    due = council_dossier_day(ctx.profile, ctx.round)
+    command = ctx.command
+    day = to_vn(command.occurred_at).date() if command and command.occurred_at else ctx.today
+    if day > due:
+        meeting = ctx.round.council_meeting_on
+        return Reason(
+            "round.council_dossier_late",
+            f"Hội đồng phải nhận hồ sơ điện tử chậm nhất ngày {due.strftime('%d/%m/%Y')}, "
+            f"trước phiên họp ngày {meeting.strftime('%d/%m/%Y')}: xếp hồ sơ vào đợt sau",
+            f"council members must get the e-dossier by {due.isoformat()} for the meeting on "
+            f"{meeting.isoformat()}: assign it to a later round",
+        )
+    return None
+
+
 def outcome_is_forward(ctx: GuardContext) -> Reason | None:
     """Only a result above this tier's authority goes up."""
     if ctx.dossier.outcome is not Outcome.FORWARD:
@@ -267,7 +288,12 @@ def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
 #: The guards of each trigger, run together so that a refusal lists every reason.
 GUARDS: dict[str, tuple[Guard, ...]] = {
     "register_reevaluation": (predecessor_holds_certificate, no_open_successor, upgrade_below_top),
-    "assign_round": (round_covers_dossier, round_matches_tier, round_open),
+    "assign_round": (
+        round_covers_dossier,
+        round_matches_tier,
+        round_open,
+        council_gets_dossier_in_time,
+    ),
     "score": (round_assigned,),
     "forward": (outcome_is_forward,),
     "certify": (outcome_is_certifiable, decision_after_scoring),
