@@ -40,14 +40,14 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     assert run("--db", url, "db", "upgrade").returncode == 0
     current = run("--db", url, "db", "current")
-    assert current.stdout.strip() == "0004"
+    assert current.stdout.strip() == "0005"
 
 
 def test_db_option_after_the_command(tmp_path: Path) -> None:
     """`ocop-cycle db upgrade --db URL` is the same as `ocop-cycle --db URL db upgrade`."""
     url = f"sqlite:///{tmp_path / 'late.db'}"
     assert run("db", "upgrade", "--db", url).returncode == 0
-    assert run("db", "current", "--db", url).stdout.strip() == "0004"
+    assert run("db", "current", "--db", url).stdout.strip() == "0005"
     assert (tmp_path / "late.db").exists()
 
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine as SaEngine
+from sqlalchemy import create_engine, delete, insert, select, text
 
 from ocop_cycle import Engine, SchemaNotReady, SettableClock, StorageError
-from ocop_cycle._storage.database import VERSION_TABLE, create_database_engine, include_name
-from ocop_cycle._storage.schema import metadata
+from ocop_cycle._storage.database import (
+    VERSION_TABLE,
+    create_database_engine,
+    include_name,
+    upgrade,
+)
+from ocop_cycle._storage.schema import dossiers, metadata
 from tests.scenario import Walk
 
 
@@ -105,3 +113,50 @@ def test_outbox_rows_come_with_their_event(engine: Engine, clock: SettableClock)
         ).all()
     assert [(r.kind, r.seq) for r in rows] == [("certified", d.version)]
     assert "được công nhận 3 sao" in rows[0].message_vi
+
+
+def test_partial_indexes_name_the_workflows_states() -> None:
+    """The indexes' state lists are the workflow's: open successors are the non-terminal
+    ones, a product's new evaluation the ``IN_EVALUATION`` ones (schema and migration)."""
+    from importlib import import_module
+
+    from ocop_cycle._storage.schema import NEW_IN_EVALUATION, OPEN_SUCCESSOR
+    from ocop_cycle.workflows.states import IN_EVALUATION, TERMINAL_STATES
+
+    def quoted(clause: object) -> set[str]:
+        return set(re.findall(r"'(\w+)'", str(clause)))
+
+    migration = import_module("ocop_cycle._storage.migrations.versions.0005_product_in_evaluation")
+    assert quoted(OPEN_SUCCESSOR) == {s.value for s in TERMINAL_STATES}
+    in_evaluation = {s.value for s in IN_EVALUATION}
+    assert quoted(NEW_IN_EVALUATION) == in_evaluation | {"new"}
+    assert quoted(migration.NEW_IN_EVALUATION) == in_evaluation | {"new"}
+
+
+def test_upgrade_stops_on_products_registered_twice(db_url: str, clock: SettableClock) -> None:
+    """A database from before 0005 holding a product registered twice and in evaluation is not
+    indexed silently: the upgrade stops and names the product."""
+    with Engine.open(db_url, clock=clock) as engine:
+        first = Walk(engine, clock).register()
+    sa_engine = create_database_engine(db_url)
+    try:
+        downgrade_to(sa_engine, "0004")
+        with sa_engine.begin() as conn:
+            row = dict(conn.execute(select(dossiers)).mappings().one())
+            conn.execute(insert(dossiers).values({**row, "id": uuid4()}))
+        with pytest.raises(RuntimeError, match=str(first.product_id)):
+            upgrade(sa_engine)
+    finally:  # leave the (shared PostgreSQL) database at head for the tests after this one
+        with sa_engine.begin() as conn:
+            conn.execute(delete(dossiers).where(dossiers.c.id != first.id))
+        upgrade(sa_engine)
+        sa_engine.dispose()
+
+
+def downgrade_to(sa_engine: SaEngine, revision: str) -> None:
+    from alembic import command
+
+    from ocop_cycle._storage.database import _alembic_config
+
+    with sa_engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), revision)

@@ -119,6 +119,8 @@ class Context:
     predecessor: Dossier | None = None
     #: An open re-evaluation of ``predecessor`` found when loading, if any.
     open_successor: UUID | None = None
+    #: A dossier in evaluation of the product a registration names, found when loading.
+    open_product: UUID | None = None
     #: The id a created dossier gets (drawn by the handler: a random id is not a pure thing).
     new_id: UUID | None = None
 
@@ -274,7 +276,8 @@ def _register(command: RegisterDossier, ctx: Context) -> Decision:
     profile = ctx.rules.profile_in_force(ctx.occurred.date())
     _check_product(ctx.rules, "RegisterDossier", command.product)
     _check_district("RegisterDossier", profile, command.district_code)
-    state = ctx.machines.get(profile).create("register", CreationContext(profile, command, ctx.now))
+    guards = CreationContext(profile, command, ctx.now, open_product=ctx.open_product)
+    state = ctx.machines.get(profile).create("register", guards)
     producer, product = _parties(command.producer, command.product, command.commune_code)
     payload = Registered(
         state=state,

@@ -3,7 +3,8 @@
 Each returns a ``Reason`` (a stable code plus Vietnamese and English text) or ``None``. They read
 the dossier, its profile, the command and the clock's now; they never touch storage. The guards of
 the creation commands (transitions out of ``new``) read a ``CreationContext``: what the handler
-loaded for them (the certificate re-evaluated, whether it already has an open successor).
+loaded for them (the certificate re-evaluated, whether it already has an open successor, whether
+the registered product is already in evaluation).
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ from ocop_cycle.workflows.derive import council_dossier_day, scoring_level
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 
-__all__ = ["ALREADY_OPEN", "GUARDS", "CreationContext", "Guard", "GuardContext"]
+__all__ = [
+    "ALREADY_OPEN",
+    "GUARDS",
+    "PRODUCT_ALREADY_OPEN",
+    "CreationContext",
+    "Guard",
+    "GuardContext",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +68,8 @@ class CreationContext:
     predecessor: Dossier | None = None
     #: An open re-evaluation of that certificate, if one exists already.
     open_successor: UUID | None = None
+    #: A dossier of the registered product still in evaluation, if one exists already.
+    open_product: UUID | None = None
 
 
 Guard = Callable[[Any], Reason | None]
@@ -69,6 +79,23 @@ ALREADY_OPEN = Reason(
     "Đã có hồ sơ đánh giá lại đang xử lý",
     "a re-evaluation of this certificate is already open",
 )
+
+
+PRODUCT_ALREADY_OPEN = Reason(
+    "product.already_open",
+    "Sản phẩm đang có hồ sơ đánh giá chưa kết thúc",
+    "the product already has a dossier in evaluation",
+)
+
+
+def product_not_in_evaluation(ctx: CreationContext) -> Reason | None:
+    """One evaluation of a product at a time ("một sản phẩm, một hồ sơ"): a product (same
+    producer, same product) is not registered as new while a dossier of it, new or a
+    re-evaluation or upgrade, is being evaluated (``states.IN_EVALUATION``). A certificate the
+    product holds is no evaluation: re-evaluations are filed while it is held, and only they
+    and upgrades are bound to it (one open successor each). The database's unique index
+    enforces it for racing registrations."""
+    return PRODUCT_ALREADY_OPEN if ctx.open_product is not None else None
 
 
 def predecessor_holds_certificate(ctx: CreationContext) -> Reason | None:
@@ -287,6 +314,7 @@ def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
 
 #: The guards of each trigger, run together so that a refusal lists every reason.
 GUARDS: dict[str, tuple[Guard, ...]] = {
+    "register": (product_not_in_evaluation,),
     "register_reevaluation": (predecessor_holds_certificate, no_open_successor, upgrade_below_top),
     "assign_round": (
         round_covers_dossier,
