@@ -234,3 +234,14 @@ def test_shipped_profiles_count_validity_by_the_civil_code(profile_id: str) -> N
     profile = default_rule_book().profile(profile_id)
     assert profile.durations.validity_counting == "civil_code"
     assert valid_until(profile, date(2024, 6, 20)) == date(2027, 6, 20)
+
+
+def test_only_one_tier_certifies_at_its_cap_while_forwarding(data_copy: Path) -> None:
+    """A certificate goes up from one tier only: the setting on two tiers fails to load."""
+    path = data_copy / "profiles" / "qd148-2023.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for tier in data["tiers"][:2]:
+        tier["certify_at_cap_when_forwarding"] = True
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(RuleDataInvalid, match="more than one tier"):
+        RuleBook.load(data_copy)

@@ -37,6 +37,7 @@ COMMANDS = (
     "reject",
     "assign_round",
     "withdraw",
+    "keep_certificate",
     "start_monitoring",
     "record_inspection",
     "mark_renewal_due",
@@ -104,7 +105,10 @@ class TierRules(BaseModel):
     #: A mean at or above this goes up to ``forward_to`` instead of being certified here.
     forward_at: Decimal | None = None
     forward_to: Level | None = None
-    #: [open] May this tier certify at its cap while the dossier is forwarded upward?
+    #: [open] May this tier certify at its cap and still forward the dossier upward (a province
+    #: certifying 4★ while it refers ≥ 90 to the ministry)? The certificate stands while the
+    #: upper council evaluates: its result raises it (certify) or leaves it as issued
+    #: (``keep_certificate``, a plain permission).
     certify_at_cap_when_forwarding: bool = False
     #: [likely, local] This tier's council rules (the central council's quorum is not a
     #: district's); None: the profile's ``council``. In the data a tier may set only the rules
@@ -123,6 +127,11 @@ class TierRules(BaseModel):
             )
         if self.forward_to is not None and not self.forwarder_roles:
             raise ValueError(f"{self.level}: a tier that forwards needs forwarder_roles")
+        if self.certify_at_cap_when_forwarding and not (self.forward_to and self.certifies_up_to):
+            raise ValueError(
+                f"{self.level}: certify_at_cap_when_forwarding needs a tier that certifies "
+                "and forwards"
+            )
         if self.level is Level.COMMUNE:
             raise ValueError("communes verify; they do not score")
         return self
@@ -207,6 +216,9 @@ class RuleProfile(BaseModel):
         levels = [t.level for t in self.tiers]
         if len(set(levels)) != len(levels):
             problems.append("a tier appears twice")
+        if sum(t.certify_at_cap_when_forwarding for t in self.tiers) > 1:
+            # A certificate goes up from one tier only: the machine's edge out of ``certified``.
+            problems.append("certify_at_cap_when_forwarding is set on more than one tier")
         for tier in self.tiers:
             if tier.forward_to is not None and tier.forward_to not in levels:
                 problems.append(f"{tier.level} forwards to {tier.forward_to}, which has no tier")

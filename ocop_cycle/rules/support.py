@@ -80,12 +80,14 @@ class SupportPolicy(BaseModel):
         if not self.covers(province_code, decision_date):
             return None
         basis: Basis | None = None
-        if kind == "new":
-            basis, table = "first_recognition", self.first_recognition
-        elif previous_stars is not None and stars > previous_stars:
+        if previous_stars is not None and stars > previous_stars:
+            # An upgrade, a re-evaluation that rose, or a certificate raised on the same dossier
+            # (a province's 4★ raised to the ministry's 5★).
             basis, table = "upgraded", self.upgraded_to
         elif kind in self.kept_star_kinds and previous_stars == stars:
             basis, table = "re_evaluation_kept", self.re_evaluation_kept
+        elif kind == "new" and previous_stars is None:
+            basis, table = "first_recognition", self.first_recognition
         amount = table.get(stars, Decimal(0)) if basis is not None else Decimal(0)
         if basis is None or amount <= 0:
             return None

@@ -35,6 +35,7 @@ from ocop_cycle.workflows.commands import (
     FlagRoundMissed,
     Forward,
     ImportCertificate,
+    KeepCertificate,
     MarkRenewalDue,
     NotRecognize,
     ProducerInfo,
@@ -63,6 +64,7 @@ from ocop_cycle.workflows.derive import (
 )
 from ocop_cycle.workflows.events import (
     CertificateImported,
+    CertificateKept,
     Certified,
     CommuneVerified,
     Event,
@@ -403,7 +405,7 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
         predecessor = ctx.predecessor
         if predecessor is not None and predecessor.state in HOLDING_CERTIFICATE:
             writes.append(_supersede(predecessor, write.after, ctx))
-        support = _support(write.after, predecessor, profile, ctx)
+        support = _support(write.after, _previous_stars(before, predecessor), profile, ctx)
         if support is not None:
             writes.append(support)
     acted_on = [w.after for w in writes if w.after.id == before.id]
@@ -418,8 +420,16 @@ def _supersede(old: Dossier, new: Dossier, ctx: Context) -> Write:
     return _write(old, old.id, payload, profile, ctx)
 
 
+def _previous_stars(dossier: Dossier, predecessor: Dossier | None) -> int | None:
+    """The stars a certification replaces: the dossier's own certificate when it holds one (a
+    province's 4★ the ministry raises), else the certificate it re-evaluates, if any."""
+    if dossier.certified_stars is not None:
+        return dossier.certified_stars
+    return predecessor.certified_stars if predecessor is not None else None
+
+
 def _support(
-    certified: Dossier, predecessor: Dossier | None, profile: RuleProfile, ctx: Context
+    certified: Dossier, previous_stars: int | None, profile: RuleProfile, ctx: Context
 ) -> Write | None:
     """The support a certification earns under the province's policy, if any: its own event
     (the amount is part of the verified history), with a notice to the paying office."""
@@ -431,7 +441,7 @@ def _support(
     award = policy.award(
         certified.kind.value,  # type: ignore[arg-type]
         certified.certified_stars,
-        predecessor.certified_stars if predecessor is not None else None,
+        previous_stars,
         certified.certified_on,
         certified.province_code,
     )
@@ -521,6 +531,18 @@ def _payload(
         case NotRecognize():
             assert dossier.level is not None
             return NotRecognized(state=state, level=dossier.level, note=command.note, notify=notify)
+        case KeepCertificate():
+            assert dossier.level is not None
+            assert dossier.certified_stars is not None
+            assert dossier.valid_until is not None
+            return CertificateKept(
+                state=state,
+                level=dossier.level,
+                stars=dossier.certified_stars,
+                valid_until=dossier.valid_until,
+                note=command.note,
+                notify=notify,
+            )
         case StartMonitoring():
             return MonitoringStarted(state=state, valid_until=dossier.valid_until, notify=notify)
         case MarkRenewalDue():
@@ -559,9 +581,12 @@ def _certified(
     assert dossier.stars is not None
     stars = min(dossier.stars, profile.tier(dossier.level).certifies_up_to)
     result = None
-    if predecessor is not None and predecessor.certified_stars is not None:
-        before = predecessor.certified_stars
+    before = _previous_stars(dossier, predecessor)
+    if before is not None:
         result = "upgraded" if stars > before else "kept" if stars == before else "downgraded"
+    # A dossier raising its own certificate replaces it in place: it supersedes no other.
+    if dossier.certified_stars is not None:
+        predecessor = None
     return Certified(
         state=state,
         level=dossier.level,

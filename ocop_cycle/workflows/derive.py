@@ -62,6 +62,10 @@ def scoring_level(dossier: Dossier, profile: RuleProfile) -> Level | None:
     """The tier whose council acts on the dossier now, if any."""
     if dossier.state is DossierState.COMMUNE_VERIFIED:
         return profile.entry_tier.level
+    if dossier.state is DossierState.CERTIFIED and dossier.outcome is Outcome.FORWARD:
+        # Certified at its tier's cap with a result above it ([open]
+        # ``certify_at_cap_when_forwarding``): that tier may still refer it upward.
+        return dossier.level
     if dossier.state.value.startswith(("forwarded_",)) or dossier.state.value.endswith("_scored"):
         return dossier.level
     return None

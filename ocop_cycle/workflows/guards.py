@@ -238,6 +238,82 @@ def outcome_is_certifiable(ctx: GuardContext) -> Reason | None:
     return None
 
 
+def referral_from_the_certifying_tier(ctx: GuardContext) -> Reason | None:
+    """A certificate goes up only as the referral of the tier that issued it at its cap, when
+    that tier's ``certify_at_cap_when_forwarding`` [open] allows it."""
+    d = ctx.dossier
+    if d.state is not DossierState.CERTIFIED:
+        return None
+    if (
+        d.level is None
+        or d.level != d.certified_level
+        or not ctx.profile.tier(d.level).certify_at_cap_when_forwarding
+    ):
+        return Reason(
+            "referral.not_allowed",
+            "Sản phẩm đã được công nhận không được chuyển lên cấp trên",
+            "a certified dossier goes up only as the referral of the tier that certified it",
+        )
+    return None
+
+
+def certify_raises_the_held_certificate(ctx: GuardContext) -> Reason | None:
+    """A dossier evaluated upward while it holds a certificate is certified again only to a
+    higher star; otherwise its certificate is kept as issued."""
+    d = ctx.dossier
+    if d.certified_stars is None:
+        return None
+    assert d.level is not None
+    assert d.stars is not None
+    if min(d.stars, ctx.profile.tier(d.level).certifies_up_to) <= d.certified_stars:
+        return Reason(
+            "referral.not_higher",
+            f"Kết quả không cao hơn hạng {d.certified_stars} sao đã công nhận: giữ nguyên "
+            "công nhận đã cấp",
+            f"the result does not raise the {d.certified_stars}★ certificate the dossier holds: "
+            "keep it (keep_certificate)",
+        )
+    return None
+
+
+CERTIFICATE_HELD = Reason(
+    "certificate.held",
+    "Hồ sơ đang giữ giấy chứng nhận đã cấp: kết thúc bằng giữ nguyên công nhận",
+    "the dossier holds a certificate while an upper council evaluates it: close it with "
+    "keep_certificate",
+)
+
+
+def holds_no_certificate(ctx: GuardContext) -> Reason | None:
+    """Not recognising or withdrawing would drop a certificate the dossier holds while an upper
+    council evaluates it ([open] ``certify_at_cap_when_forwarding``)."""
+    return CERTIFICATE_HELD if ctx.dossier.certified_stars is not None else None
+
+
+def keeps_a_certificate_it_does_not_raise(ctx: GuardContext) -> Reason | None:
+    """Keep the certificate only of a dossier that holds one, and not over a result that
+    raises it (certify that) or goes further up (forward it)."""
+    d = ctx.dossier
+    if d.certified_stars is None:
+        return Reason(
+            "certificate.none",
+            "Hồ sơ chưa có giấy chứng nhận để giữ nguyên",
+            "the dossier holds no certificate to keep",
+        )
+    if d.outcome is Outcome.FORWARD or (
+        d.outcome is Outcome.CERTIFY
+        and d.level is not None
+        and d.stars is not None
+        and min(d.stars, ctx.profile.tier(d.level).certifies_up_to) > d.certified_stars
+    ):
+        return Reason(
+            "score.raises_certificate",
+            "Kết quả cao hơn hạng đã công nhận: ra quyết định công nhận mới hoặc chuyển cấp trên",
+            "the result raises the certificate: certify it (or forward it)",
+        )
+    return None
+
+
 def decision_after_scoring(ctx: GuardContext) -> Reason | None:
     """A recognition decision cannot predate the council's session."""
     assert isinstance(ctx.command, Certify)
@@ -323,9 +399,15 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         council_gets_dossier_in_time,
     ),
     "score": (round_assigned,),
-    "forward": (outcome_is_forward,),
-    "certify": (outcome_is_certifiable, decision_after_scoring),
-    "not_recognize": (outcome_is_not_recognized,),
+    "forward": (outcome_is_forward, referral_from_the_certifying_tier),
+    "certify": (
+        outcome_is_certifiable,
+        decision_after_scoring,
+        certify_raises_the_held_certificate,
+    ),
+    "not_recognize": (outcome_is_not_recognized, holds_no_certificate),
+    "withdraw": (holds_no_certificate,),
+    "keep_certificate": (keeps_a_certificate_it_does_not_raise,),
     "mark_renewal_due": (statutory_notice_window,),
     "expire": (certificate_lapsed,),
     "record_inspection": (inspection_not_in_future,),
