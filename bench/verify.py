@@ -68,7 +68,7 @@ def fill(engine: Engine, first: int, count: int) -> None:
     """Dossiers ``first`` .. ``first + count`` with 4 chained events each, and projections."""
     sa = engine.sa_engine
     dialect = sa.dialect
-    producer, product = uuid.UUID(int=1), uuid.UUID(int=2)
+    producer = uuid.UUID(int=1)
     if first == 0:
         with sa.begin() as conn:
             conn.execute(
@@ -84,26 +84,31 @@ def fill(engine: Engine, first: int, count: int) -> None:
                     "created_at": START,
                 },
             )
-            conn.execute(
-                insert(products),
-                {
-                    "id": product,
-                    "producer_id": producer,
-                    "name": "Sản phẩm",
-                    "product_group": "food",
-                    "product_set": "honey",
-                    "created_at": START,
-                },
-            )
     event_cols = [c.name for c in events.columns if c.name != "id"]
     p_event = Prepared(insert(events), dialect, event_cols)
     p_dossier = Prepared(insert(dossiers), dialect, [c.name for c in dossiers.columns])
+    p_product = Prepared(insert(products), dialect, [c.name for c in products.columns])
     raw = sa.raw_connection()
     cur = raw.cursor()
     batch_events: list[Any] = []
     batch_dossiers: list[Any] = []
+    batch_products: list[Any] = []
     for n in range(first, first + count):
         dossier_id = uuid.UUID(int=(n + 1) << 64)
+        # One product per dossier: a product has one evaluation at a time (a unique index).
+        product = uuid.UUID(int=((n + 1) << 64) | 2)
+        batch_products.append(
+            p_product.params(
+                {
+                    "id": product,
+                    "producer_id": producer,
+                    "name": f"Sản phẩm {n}",
+                    "product_group": "food",
+                    "product_set": "honey",
+                    "created_at": START,
+                }
+            )
+        )
         prev = GENESIS
         at = START + timedelta(minutes=n)
         payloads = [
@@ -211,12 +216,15 @@ def fill(engine: Engine, first: int, count: int) -> None:
             )
         )
         if len(batch_dossiers) >= 5000:
+            cur.executemany(p_product.sql, batch_products)
             cur.executemany(p_dossier.sql, batch_dossiers)
             cur.executemany(p_event.sql, batch_events)
             raw.commit()
             batch_events.clear()
             batch_dossiers.clear()
+            batch_products.clear()
     if batch_dossiers:
+        cur.executemany(p_product.sql, batch_products)
         cur.executemany(p_dossier.sql, batch_dossiers)
         cur.executemany(p_event.sql, batch_events)
         raw.commit()

@@ -12,7 +12,7 @@ from uuid import uuid4
 from ocop_cycle._handlers import Handlers
 from ocop_cycle._log import get_logger
 from ocop_cycle._storage.fastpath import Tx
-from ocop_cycle._storage.store import KeyCollision, OpenSuccessorExists
+from ocop_cycle._storage.store import KeyCollision, OpenSuccessorExists, ProductInEvaluation
 from ocop_cycle.clock import to_vn
 from ocop_cycle.errors import (
     DossierNotFound,
@@ -30,7 +30,8 @@ from ocop_cycle.workflows.commands import (
     RegisterReevaluation,
 )
 from ocop_cycle.workflows.decide import decide, reevaluation_place
-from ocop_cycle.workflows.guards import ALREADY_OPEN
+from ocop_cycle.workflows.derive import producer_id, product_id
+from ocop_cycle.workflows.guards import ALREADY_OPEN, PRODUCT_ALREADY_OPEN
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.permissions import authorize, authorize_creation
 
@@ -109,15 +110,24 @@ class Creations:
         open_successor = (
             self.store.open_successor(tx, predecessor.id) if predecessor is not None else None
         )
+        open_product = None
+        if isinstance(command, RegisterDossier):
+            producer = producer_id(command.producer.name, command.commune_code)
+            open_product = self.store.open_product(tx, product_id(producer, command.product.name))
         context = self.core.context(
             actor,
             occurred,
             now,
             predecessor=predecessor,
             open_successor=open_successor,
+            open_product=open_product,
             new_id=uuid4(),
         )
-        return self.core.append(tx, decide(None, command, context))
+        try:
+            return self.core.append(tx, decide(None, command, context))
+        except ProductInEvaluation:
+            # A racing registration of the product committed first (the unique index said so).
+            raise GuardRefused(None, "register", [PRODUCT_ALREADY_OPEN]) from None
 
     def register(self, command: RegisterDossier, actor: Actor) -> Dossier:
         occurred, _ = self.core.times(command)

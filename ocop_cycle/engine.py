@@ -44,6 +44,7 @@ from ocop_cycle.workflows.commands import (
     Expire,
     Forward,
     ImportCertificate,
+    KeepCertificate,
     MarkRenewalDue,
     NotRecognize,
     ProducerInfo,
@@ -607,6 +608,32 @@ class Engine:
         return self.execute(
             _make(
                 NotRecognize,
+                dossier_id=dossier_id,
+                note=note,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
+
+    def keep_certificate(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        note: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """[open] Close the upper council's evaluation of a dossier certified at a lower tier's
+        cap without raising it: the certificate stands as issued."""
+        return self.execute(
+            _make(
+                KeepCertificate,
                 dossier_id=dossier_id,
                 note=note,
                 occurred_at=occurred_at,

@@ -55,4 +55,4 @@ def import_certificates(
 def decision_with_only_first_notice_due(today: date, profile_days: int = 36) -> date:
     """A decision date whose certificate's 90-day notice is due today but not the 60-day one."""
     valid_until = today + timedelta(days=75)
-    return valid_until + timedelta(days=1) - relativedelta(months=profile_days)
+    return valid_until - relativedelta(months=profile_days)  # the Civil Code's counting

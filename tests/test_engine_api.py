@@ -25,6 +25,7 @@ SHORTCUTS = {
     "forward": commands.Forward,
     "certify": commands.Certify,
     "not_recognize": commands.NotRecognize,
+    "keep_certificate": commands.KeepCertificate,
     "start_monitoring": commands.StartMonitoring,
     "record_inspection": commands.RecordInspection,
     "revoke": commands.Revoke,

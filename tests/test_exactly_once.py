@@ -81,6 +81,19 @@ def test_eight_processes_open_one_reevaluation(
     assert successors(engine, old) == 1
 
 
+def test_eight_processes_register_one_product_once(
+    engine: Engine, clock: SettableClock, db_url: str
+) -> None:
+    """8 processes register the same product at once, without keys: exactly one dossier is
+    opened, every other racer is refused with ``product.already_open``."""
+    racers = [spec("register", Role.COMMUNE_OFFICER, name="Trứng gà đồi") for _ in range(RACERS)]
+    results = race(db_url, clock.now(), racers)
+    assert Counter(r[0] for r in results) == {"ok": 1, "refused": RACERS - 1}
+    assert {r[1] for r in results if r[0] == "refused"} == {"GuardRefused"}
+    with engine.sa_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(dossiers)).scalar_one() == 1
+
+
 @pytest.mark.parametrize("op", ["reevaluate", "return"])
 def test_same_key_same_command_one_result_for_all(
     engine: Engine, clock: SettableClock, db_url: str, op: str

@@ -41,7 +41,7 @@ def test_three_star_path_to_renewed_under_qd148(engine: Engine, clock: SettableC
     )
     d = engine.certify(d.id, actor=walk.actor(Role.DISTRICT_COMMITTEE), **walk.decision())
     assert (d.state, d.certified_stars, d.certified_level) == (S.CERTIFIED, 3, Level.DISTRICT)
-    assert d.valid_until == date(2026, 4, 9)  # 36 months from the 10 April 2023 decision
+    assert d.valid_until == date(2026, 4, 10)  # 36 months from the 10/04/2023 decision (Civil Code)
     d = engine.start_monitoring(d.id, actor=walk.actor(Role.DISTRICT_OFFICE))
     assert d.state is S.MONITORED
 
@@ -118,6 +118,22 @@ def test_below_fifty_is_not_recognised(engine: Engine, clock: SettableClock) -> 
     assert d.state is S.NOT_RECOGNIZED
 
 
+def test_under_qd1048_the_district_closes_a_result_below_fifty(db_url: str) -> None:
+    """Under qd1048-2019 the district pre-scores and certifies nothing, yet a result below 50
+    must be closed there: the district People's Committee records 'not recognised'."""
+    clock = SettableClock(at(2020, 3, 2))
+    with Engine.open(db_url, clock=clock) as engine:
+        walk = Walk(engine, clock)
+        d = walk.entry_scored([45, 46, 47])
+        assert (d.profile_id, d.state, d.outcome) == (
+            "qd1048-2019",
+            S.DISTRICT_SCORED,
+            "not_recognized",
+        )
+        d = engine.not_recognize(d.id, actor=walk.actor(Role.DISTRICT_COMMITTEE))
+        assert (d.state, d.level) == (S.NOT_RECOGNIZED, Level.DISTRICT)
+
+
 def test_qd1489_path_has_no_district(engine: Engine, clock: SettableClock) -> None:
     """Under qd1489-2025: commune pre-check, then the province council and committee."""
     clock.set(at(2025, 8, 1))
@@ -151,7 +167,7 @@ def test_2021_certificate_reevaluated_under_qd148(engine: Engine, clock: Settabl
         issuing_body="UBND tỉnh Bắc Giang",
     )
     assert (old.state, old.kind, old.profile_id) == (S.CERTIFIED, "imported", "qd1048-2019")
-    assert old.valid_until == date(2024, 9, 14)
+    assert old.valid_until == date(2024, 9, 15)
     new = engine.register_reevaluation(
         old.id, actor=walk.actor(Role.COMMUNE_OFFICER), kind="re_evaluation"
     )

@@ -35,7 +35,7 @@ def test_quick_start_runs_twice_with_the_same_result(tmp_path: Path) -> None:
         for _ in range(2)
     ]
     printed = [[ln for ln in r.stdout.splitlines() if "[info" not in ln] for r in runs]
-    assert "Đã công nhận 3★ đến 2027-06-19" in printed[0]
+    assert "Đã công nhận 3★ đến 2027-06-20" in printed[0]
     assert printed[0] == printed[1]
     assert "dossier.transition" in runs[0].stdout  # the first run did the work...
     assert "dossier.transition" not in runs[1].stdout  # ...the second only read it back

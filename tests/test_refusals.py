@@ -90,7 +90,8 @@ def test_guard_decision_before_scoring(engine: Engine, clock: SettableClock) -> 
 
 
 def test_round_guards(engine: Engine, clock: SettableClock) -> None:
-    """A round of another district, or one past its deadline, is refused; a missing one too."""
+    """A round of another district, or one past its deadline (and its council's e-dossier day),
+    is refused; a missing one too."""
     walk = Walk(engine, clock)
     d = walk.verified()
     other = engine.create_round(
@@ -111,7 +112,7 @@ def test_round_guards(engine: Engine, clock: SettableClock) -> None:
             d.id, actor=walk.actor(Role.DISTRICT_OFFICE), round_id=other.id
         ),
     )
-    assert err.codes == ("round.other_jurisdiction", "round.closed")
+    assert err.codes == ("round.other_jurisdiction", "round.closed", "round.council_dossier_late")
     refuses(
         engine,
         RoundNotFound,

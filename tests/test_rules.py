@@ -13,6 +13,7 @@ import pytest
 
 from ocop_cycle import Level, ProfileNotFound, RuleBook, RuleDataInvalid, SheetNotFound
 from ocop_cycle.rules.book import default_rule_book
+from ocop_cycle.workflows.derive import valid_until
 
 SEED_SETS = [
     "eggs",
@@ -167,4 +168,80 @@ def test_bad_json_is_reported(data_copy: Path) -> None:
     """A file that is not UTF-8 JSON is named in the error."""
     (data_copy / "catalogue.json").write_bytes(b"\xff\xfe not json")
     with pytest.raises(RuleDataInvalid, match=r"catalogue\.json"):
+        RuleBook.load(data_copy)
+
+
+def test_every_tier_names_who_records_not_recognised(data_copy: Path) -> None:
+    """Any tier's result may fall below 3★, so every tier names the body that records it
+    (``certifier_roles``), even a tier that certifies nothing."""
+    path = data_copy / "profiles" / "qd1048-2019.json"
+    profile = json.loads(path.read_text(encoding="utf-8"))
+    profile["tiers"][0]["certifier_roles"] = []
+    path.write_text(json.dumps(profile), encoding="utf-8")
+    with pytest.raises(RuleDataInvalid, match="records 'not recognised'"):
+        RuleBook.load(data_copy)
+
+
+def test_a_tier_sets_its_own_council_rules_over_the_profiles(data_copy: Path) -> None:
+    """Council rules are per tier: the central tier asks 5 members (5 of 7) while the district
+    keeps the profile's defaults; what a tier does not set comes from the profile."""
+    path = data_copy / "profiles" / "qd148-2023.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["tiers"][2]["council"] = {"min_members": 5}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    profile = RuleBook.load(data_copy).profile("qd148-2023")
+    central = profile.council_for(Level.CENTRAL)
+    assert (central.min_members, central.quorum_fraction, central.max_spread) == (
+        5,
+        Decimal("0.75"),
+        Decimal(10),
+    )
+    assert profile.council_for(Level.DISTRICT) == profile.council
+    assert profile.council_for(None) == profile.council
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_shipped_tiers_keep_the_profiles_council_rules(profile_id: str) -> None:
+    """The shipped profiles set no tier-specific council rules: every tier uses the profile's."""
+    profile = default_rule_book().profile(profile_id)
+    assert {profile.council_for(t.level) for t in profile.tiers} == {profile.council}
+
+
+@pytest.mark.parametrize(
+    ("counting", "decided", "last_day"),
+    [
+        ("civil_code", date(2024, 6, 20), date(2027, 6, 20)),
+        ("day_before", date(2024, 6, 20), date(2027, 6, 19)),
+        ("civil_code", date(2024, 2, 29), date(2027, 2, 28)),  # no 29/02/2027: the month's last
+        ("day_before", date(2024, 2, 29), date(2027, 2, 27)),
+    ],
+)
+def test_a_certificates_last_day_follows_the_counting_setting(
+    counting: str, decided: date, last_day: date
+) -> None:
+    """36 months from 20/06/2024 run through 20/06/2027 by the Civil Code (arts. 147–148, the
+    default); ``day_before`` keeps the older convention, 19/06/2027."""
+    base = default_rule_book().profile("qd148-2023")
+    profile = base.model_copy(
+        update={"durations": base.durations.model_copy(update={"validity_counting": counting})}
+    )
+    assert valid_until(profile, decided) == last_day
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_shipped_profiles_count_validity_by_the_civil_code(profile_id: str) -> None:
+    """A certificate decided 20/06/2024 is valid through 20/06/2027 under every shipped profile."""
+    profile = default_rule_book().profile(profile_id)
+    assert profile.durations.validity_counting == "civil_code"
+    assert valid_until(profile, date(2024, 6, 20)) == date(2027, 6, 20)
+
+
+def test_only_one_tier_certifies_at_its_cap_while_forwarding(data_copy: Path) -> None:
+    """A certificate goes up from one tier only: the setting on two tiers fails to load."""
+    path = data_copy / "profiles" / "qd148-2023.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for tier in data["tiers"][:2]:
+        tier["certify_at_cap_when_forwarding"] = True
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(RuleDataInvalid, match="more than one tier"):
         RuleBook.load(data_copy)

@@ -6,12 +6,13 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine as SaEngine
+from sqlalchemy import create_engine, delete, insert, inspect, select, text
 
 from ocop_cycle import Engine, Role, SchemaNotReady, SettableClock, StorageError
 from ocop_cycle._storage.database import (
@@ -22,7 +23,7 @@ from ocop_cycle._storage.database import (
     include_name,
     upgrade,
 )
-from ocop_cycle._storage.schema import OPEN_SUCCESSOR, SUCCESSOR_CLOSED_STATES, metadata
+from ocop_cycle._storage.schema import OPEN_SUCCESSOR, SUCCESSOR_CLOSED_STATES, dossiers, metadata
 from ocop_cycle._storage.store import Store
 from ocop_cycle.cli import main
 from ocop_cycle.workflows.states import TERMINAL_STATES
@@ -258,3 +259,50 @@ def test_cli_upgrade_with_duplicate_open_successors_exits_1(
     assert err.startswith("ocop-cycle: cannot upgrade to schema 0004")
     assert str(old) in err
     assert "Traceback" not in err
+
+
+def test_partial_indexes_name_the_workflows_states() -> None:
+    """The indexes' state lists are the workflow's: open successors are the non-terminal
+    ones, a product's new evaluation the ``IN_EVALUATION`` ones (schema and migration)."""
+    from importlib import import_module
+
+    from ocop_cycle._storage.schema import NEW_IN_EVALUATION, OPEN_SUCCESSOR
+    from ocop_cycle.workflows.states import IN_EVALUATION, TERMINAL_STATES
+
+    def quoted(clause: object) -> set[str]:
+        return set(re.findall(r"'(\w+)'", str(clause)))
+
+    migration = import_module("ocop_cycle._storage.migrations.versions.0006_product_in_evaluation")
+    assert quoted(OPEN_SUCCESSOR) == {s.value for s in TERMINAL_STATES}
+    in_evaluation = {s.value for s in IN_EVALUATION}
+    assert quoted(NEW_IN_EVALUATION) == in_evaluation | {"new"}
+    assert quoted(migration.NEW_IN_EVALUATION) == in_evaluation | {"new"}
+
+
+def test_upgrade_stops_on_products_registered_twice(db_url: str, clock: SettableClock) -> None:
+    """A database from before 0006 holding a product registered twice and in evaluation is not
+    indexed silently: the upgrade stops and names the product."""
+    with Engine.open(db_url, clock=clock) as engine:
+        first = Walk(engine, clock).register()
+    sa_engine = create_database_engine(db_url)
+    try:
+        downgrade_to(sa_engine, "0005")
+        with sa_engine.begin() as conn:
+            row = dict(conn.execute(select(dossiers)).mappings().one())
+            conn.execute(insert(dossiers).values({**row, "id": uuid4()}))
+        with pytest.raises(StorageError, match=str(first.product_id)):
+            upgrade(sa_engine)
+    finally:  # leave the (shared PostgreSQL) database at head for the tests after this one
+        with sa_engine.begin() as conn:
+            conn.execute(delete(dossiers).where(dossiers.c.id != first.id))
+        upgrade(sa_engine)
+        sa_engine.dispose()
+
+
+def downgrade_to(sa_engine: SaEngine, revision: str) -> None:
+    from alembic import command
+
+    from ocop_cycle._storage.database import _alembic_config
+
+    with sa_engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), revision)

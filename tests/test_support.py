@@ -27,12 +27,16 @@ D2024 = date(2024, 7, 1)
         ("re_evaluation", 4, 4, 60),
         ("upgrade", 4, 3, 150),
         ("upgrade", 5, 4, 300),
-        ("upgrade", 3, 3, 0),  # an upgrade that keeps the star earns nothing
+        ("upgrade", 3, 3, 20),  # an upgrade evaluation that keeps its star is re-evaluated
+        ("upgrade", 4, 4, 60),
+        ("upgrade", 5, 5, 0),  # keeping 5★ earns nothing under 67/2023
         ("re_evaluation", 3, 4, 0),  # downgraded
+        ("upgrade", 3, 4, 0),
     ],
 )
 def test_recognition_support(kind: str, stars: int, previous: int | None, millions: int) -> None:
-    """First recognition 50/150/300 M; kept 20/60 M; upgraded to 4★/5★ 150/300 M."""
+    """First recognition 50/150/300 M; kept 3★/4★ (re-evaluation or upgrade evaluation) 20/60 M;
+    upgraded to 4★/5★ 150/300 M."""
     policy = bac_giang_67_2023()
     award = policy.award(kind, stars, previous, D2024, "24")  # type: ignore[arg-type]
     assert (award.amount if award is not None else 0) == millions * M
@@ -81,6 +85,43 @@ def test_certification_records_support_as_an_event_with_notices(
     }
     assert any("50.000.000 đồng" in n.message_vi for n in notes)
     assert engine.replay(d.id) == engine.get(d.id)
+
+
+def test_an_upgrade_that_keeps_its_star_earns_the_re_evaluation_support(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A 3★ product's upgrade evaluation scores 3★ again in 2024: its certificate is renewed at
+    3★ and Resolution 67/2023 pays 20 M, as for a re-evaluation keeping the star."""
+    walk = Walk(engine, clock)
+    first = _certified_in_2024(walk, "Trứng gà")
+    up = engine.register_reevaluation(
+        first.id, actor=walk.actor(Role.COMMUNE_OFFICER), kind="upgrade"
+    )
+    up = engine.verify_commune(up.id, actor=walk.actor(Role.COMMUNE_COMMITTEE))
+    walk.later(days=30)
+    up = engine.assign_round(
+        up.id, actor=walk.actor(Role.DISTRICT_OFFICE), round_id=walk.round_id()
+    )
+    up = walk.score(up, [60, 61, 62], Role.DISTRICT_COUNCIL)
+    up = engine.certify(up.id, actor=walk.actor(Role.DISTRICT_COMMITTEE), **walk.decision())
+    grant = engine.history(up.id)[-1].payload
+    assert isinstance(grant, SupportGranted)
+    assert (grant.basis, grant.stars, grant.previous_stars, grant.amount) == (
+        "re_evaluation_kept",
+        3,
+        3,
+        20 * M,
+    )
+    assert engine.get(first.id).state is DossierState.RENEWED
+
+
+def test_which_kinds_keep_their_star_is_policy_data() -> None:
+    """A policy that pays only re-evaluations keeping their star says so in its data."""
+    policy = bac_giang_67_2023().model_copy(update={"kept_star_kinds": ("re_evaluation",)})
+    assert policy.award("upgrade", 3, 3, D2024, "24") is None
+    award = policy.award("re_evaluation", 3, 3, D2024, "24")
+    assert award is not None
+    assert award.amount == 20 * M
 
 
 def test_no_policy_no_support(engine: Engine, clock: SettableClock) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from ocop_cycle._storage.types import AwareDateTime, DecimalScore, JsonDocument
 
 __all__ = [
+    "NEW_IN_EVALUATION",
     "OPEN_SUCCESSOR",
     "SUCCESSOR_CLOSED_STATES",
     "Base",
@@ -77,6 +78,14 @@ OPEN_SUCCESSOR = text(
     "predecessor_id IS NOT NULL AND state NOT IN ("
     + ", ".join(f"'{state}'" for state in SUCCESSOR_CLOSED_STATES)
     + ")"
+)
+
+#: The rows of new dossiers still in evaluation; kept in step with
+#: ``workflows.states.IN_EVALUATION`` by a test.
+NEW_IN_EVALUATION = text(
+    "kind = 'new' AND state IN ('registered', 'returned', 'commune_verified', "
+    "'district_scored', 'forwarded_province', 'province_scored', 'forwarded_central', "
+    "'central_scored')"
 )
 
 #: A global ordering id: BIGINT on PostgreSQL, SQLite's INTEGER rowid alias.
@@ -138,8 +147,9 @@ class DossierRow(Base):
     """The projection: each dossier's current state, derived from its events."""
 
     __tablename__ = "ocop_dossiers"
-    # One open re-evaluation per certificate, enforced by the database: two processes that
-    # both saw none cannot both insert one (the second waits, then fails on this index).
+    # One open re-evaluation per certificate, and one new evaluation of a product at a time,
+    # enforced by the database: two processes that both saw none cannot both insert one (the
+    # second waits, then fails on the index).
     __table_args__ = (
         Index(
             "uq_ocop_dossiers_open_successor",
@@ -150,6 +160,13 @@ class DossierRow(Base):
         ),
         # A product code (Decision 26/2026: T-X-STT-year) names one dossier, ever.
         Index("uq_ocop_dossiers_product_code", "product_code", unique=True),
+        Index(
+            "uq_ocop_dossiers_product_in_evaluation",
+            "product_id",
+            unique=True,
+            sqlite_where=NEW_IN_EVALUATION,
+            postgresql_where=NEW_IN_EVALUATION,
+        ),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)

@@ -36,12 +36,12 @@ from ocop_cycle.errors import ConcurrencyConflict
 from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.workflows.deadlines import DeadlineSpec
 from ocop_cycle.workflows.events import Event
-from ocop_cycle.workflows.model import Dossier, Round
+from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 from ocop_cycle.workflows.notices import Notice
-from ocop_cycle.workflows.states import TERMINAL_STATES
+from ocop_cycle.workflows.states import IN_EVALUATION, TERMINAL_STATES
 from ocop_cycle.workflows.upcast import upcast_payload
 
-__all__ = ["KeyCollision", "OpenSuccessorExists", "Store"]
+__all__ = ["KeyCollision", "OpenSuccessorExists", "ProductInEvaluation", "Store"]
 
 
 class KeyCollision(Exception):
@@ -50,6 +50,10 @@ class KeyCollision(Exception):
 
 class OpenSuccessorExists(Exception):
     """The certificate already has an open re-evaluation (internal signal, from the index)."""
+
+
+class ProductInEvaluation(Exception):
+    """The product already has a new dossier in evaluation (internal signal, from the index)."""
 
 
 D = dossiers.c
@@ -157,6 +161,14 @@ class _Statements:
             .order_by(E.seq)
         )
         self.successors = prepared(select(D.id, D.state).where(D.predecessor_id == bindparam("id")))
+        self.in_evaluation = prepared(
+            select(D.id)
+            .where(
+                D.product_id == bindparam("id"),
+                or_(*(D.state == s.value for s in IN_EVALUATION)),  # IN cannot be prepared once
+            )
+            .limit(1)
+        )
         self.select_round = prepared(select(rounds).where(rounds.c.id == bindparam("id")))
         self.select_round_key = prepared(
             select(rounds).where(
@@ -276,6 +288,11 @@ class Store:
         ]
         return open_[0] if open_ else None
 
+    def open_product(self, tx: Tx, product_id: UUID) -> UUID | None:
+        """A dossier of ``product_id`` in evaluation (any kind), if any."""
+        row = tx.one(self._q.in_evaluation, {"id": product_id})
+        return row["id"] if row is not None else None
+
     def round(self, tx: Tx, round_id: UUID) -> Round | None:
         """A round by id."""
         row = tx.one(self._q.select_round, {"id": round_id})
@@ -346,15 +363,18 @@ class Store:
         """Insert a new dossier's projection and first event.
 
         ``OpenSuccessorExists`` when the dossier re-evaluates a certificate that already has an
-        open re-evaluation: on PostgreSQL a racing insert waits on the unique index for the
-        first transaction, then fails here.
+        open re-evaluation, ``ProductInEvaluation`` when a new dossier's product already has a
+        new dossier in evaluation: on PostgreSQL a racing insert waits on the unique index for
+        the first transaction, then fails here.
         """
         try:
             tx.run(self._q.insert_dossier, dossier_row(dossier))
         except self._integrity_error as exc:
-            if dossier.predecessor_id is None:
-                raise
-            raise OpenSuccessorExists(str(dossier.predecessor_id)) from exc
+            if dossier.predecessor_id is not None:
+                raise OpenSuccessorExists(str(dossier.predecessor_id)) from exc
+            if dossier.kind is DossierKind.NEW:
+                raise ProductInEvaluation(str(dossier.product_id)) from exc
+            raise
         tx.run(self._q.insert_event, event_row(event))
         self._notify(tx, notices, event)
 

@@ -276,7 +276,7 @@ class Auditor:
         assert isinstance(payload, Scored)
         profile = self.engine.rules.profile(event.profile_id)
         sheet = self.engine.rules.sheet(profile.id, dossier.product_set)
-        result = evaluate_session(payload.session, sheet, profile)
+        result = evaluate_session(payload.session, sheet, profile, payload.level)
         report.scores_checked += 1
         if (result.total, result.stars) != (payload.total, payload.stars):
             report.mismatches.append(

@@ -34,6 +34,7 @@ from ocop_cycle.workflows.commands import (
     SendReminder,
     Withdraw,
 )
+from ocop_cycle.workflows.derive import council_dossier_day
 from ocop_cycle.workflows.jurisdiction import addressee, recorded_on
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
@@ -269,7 +270,11 @@ class Sweeper:
 
     def _carry_over(self, tx: Tx, d: Dossier, round_: Round, now: datetime) -> DossierCommand:
         code = round_.jurisdiction_code
+        profile = self.engine.rules.profile(d.profile_id)
         following = self._queue.round_after(tx, code, max(round_.scoring_deadline, now.date()))
+        # Pass over rounds whose council gets its e-dossiers before today: too late to join.
+        while following is not None and council_dossier_day(profile, following) < now.date():
+            following = self._queue.round_after(tx, code, following.scoring_deadline)
         if following is None:
             return FlagRoundMissed(
                 dossier_id=d.id,

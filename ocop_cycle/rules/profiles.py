@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -38,6 +38,7 @@ COMMANDS = (
     "reject",
     "assign_round",
     "withdraw",
+    "keep_certificate",
     "start_monitoring",
     "record_inspection",
     "mark_renewal_due",
@@ -72,36 +73,6 @@ class StarBand(BaseModel):
     min_score: Decimal = Field(ge=0, le=100)
 
 
-class TierRules(BaseModel):
-    """What one council tier does under a profile."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    level: Level
-    scorer_roles: tuple[Role, ...] = Field(min_length=1)
-    certifier_roles: tuple[Role, ...] = ()
-    forwarder_roles: tuple[Role, ...] = ()
-    #: Highest star this tier's People's Committee (or ministry) may certify; 0 = none.
-    certifies_up_to: int = Field(ge=0, le=5)
-    #: A mean at or above this goes up to ``forward_to`` instead of being certified here.
-    forward_at: Decimal | None = None
-    forward_to: Level | None = None
-    #: [open] May this tier certify at its cap while the dossier is forwarded upward?
-    certify_at_cap_when_forwarding: bool = False
-
-    @model_validator(mode="after")
-    def _consistent(self) -> TierRules:
-        if (self.forward_at is None) != (self.forward_to is None):
-            raise ValueError(f"{self.level}: forward_at and forward_to go together")
-        if self.certifies_up_to and not self.certifier_roles:
-            raise ValueError(f"{self.level}: a tier that certifies needs certifier_roles")
-        if self.forward_to is not None and not self.forwarder_roles:
-            raise ValueError(f"{self.level}: a tier that forwards needs forwarder_roles")
-        if self.level is Level.COMMUNE:
-            raise ValueError("communes verify; they do not score")
-        return self
-
-
 class CouncilRules(BaseModel):
     """[likely, local] How a council session is valid: quorum, chair, spread of totals."""
 
@@ -118,12 +89,66 @@ class CouncilRules(BaseModel):
     minimum_met_when: Literal["mean", "every_member", "majority"] = "mean"
 
 
+class TierRules(BaseModel):
+    """What one council tier does under a profile."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    level: Level
+    scorer_roles: tuple[Role, ...] = Field(min_length=1)
+    #: The body that decides on this tier's results: it certifies (up to ``certifies_up_to``),
+    #: records a result below the recognised minimum as not recognised, and revokes what it
+    #: certified. A tier that certifies nothing (the 1048 district) still closes its results.
+    certifier_roles: tuple[Role, ...] = ()
+    forwarder_roles: tuple[Role, ...] = ()
+    #: Highest star this tier's People's Committee (or ministry) may certify; 0 = none.
+    certifies_up_to: int = Field(ge=0, le=5)
+    #: A mean at or above this goes up to ``forward_to`` instead of being certified here.
+    forward_at: Decimal | None = None
+    forward_to: Level | None = None
+    #: [open] May this tier certify at its cap and still forward the dossier upward (a province
+    #: certifying 4★ while it refers ≥ 90 to the ministry)? The certificate stands while the
+    #: upper council evaluates: its result raises it (certify) or leaves it as issued
+    #: (``keep_certificate``, a plain permission).
+    certify_at_cap_when_forwarding: bool = False
+    #: [likely, local] This tier's council rules (the central council's quorum is not a
+    #: district's); None: the profile's ``council``. In the data a tier may set only the rules
+    #: that differ: the rest are filled from the profile's when it loads.
+    council: CouncilRules | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TierRules:
+        if (self.forward_at is None) != (self.forward_to is None):
+            raise ValueError(f"{self.level}: forward_at and forward_to go together")
+        if not self.certifier_roles:
+            # Any tier's result can fall below 3★ (or miss a minimum): someone must close it.
+            raise ValueError(
+                f"{self.level}: certifier_roles must name who records 'not recognised' "
+                "(and certifies, if the tier does)"
+            )
+        if self.forward_to is not None and not self.forwarder_roles:
+            raise ValueError(f"{self.level}: a tier that forwards needs forwarder_roles")
+        if self.certify_at_cap_when_forwarding and not (self.forward_to and self.certifies_up_to):
+            raise ValueError(
+                f"{self.level}: certify_at_cap_when_forwarding needs a tier that certifies "
+                "and forwards"
+            )
+        if self.level is Level.COMMUNE:
+            raise ValueError("communes verify; they do not score")
+        return self
+
+
 class Durations(BaseModel):
     """[open] Every duration the cycle enforces, as settings."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     certificate_validity_months: int = Field(gt=0)
+    #: [likely] How the months are counted. ``civil_code`` (Civil Code 2015, arts. 147–148): the
+    #: period starts the day after the decision and ends at the end of the corresponding day of
+    #: its last month (the month's last day when it has none), so 36 months from 20/06/2024 run
+    #: through 20/06/2027. ``day_before``: through the day before it (19/06/2027).
+    validity_counting: Literal["civil_code", "day_before"] = "civil_code"
     renewal_notice_days: tuple[int, ...]
     statutory_notice_days: int = Field(gt=0)
     supplement_days: int = Field(gt=0)
@@ -165,6 +190,7 @@ class RuleProfile(BaseModel):
     star_bands: tuple[StarBand, ...]
     recognised_min_stars: int = Field(ge=1, le=5)
     tiers: tuple[TierRules, ...] = Field(min_length=1)
+    #: The council rules of every tier that does not set its own.
     council: CouncilRules
     durations: Durations
     require_round_for_scoring: bool
@@ -185,6 +211,23 @@ class RuleProfile(BaseModel):
             return roles
         return tuple(dict.fromkeys(self.handover.roles.get(r, r) for r in roles))
 
+    @model_validator(mode="before")
+    @classmethod
+    def _tier_councils_default_to_the_profiles(cls, data: Any) -> Any:
+        # A tier's ``council`` in the data may be partial: what it leaves out is the profile's.
+        if not isinstance(data, dict) or not isinstance(data.get("council"), dict):
+            return data
+        tiers = data.get("tiers")
+        if not isinstance(tiers, list | tuple):
+            return data
+        filled = [
+            {**tier, "council": {**data["council"], **tier["council"]}}
+            if isinstance(tier, dict) and isinstance(tier.get("council"), dict)
+            else tier
+            for tier in tiers
+        ]
+        return {**data, "tiers": filled}
+
     @model_validator(mode="after")
     def _check(self) -> RuleProfile:
         problems: list[str] = []
@@ -198,6 +241,9 @@ class RuleProfile(BaseModel):
         levels = [t.level for t in self.tiers]
         if len(set(levels)) != len(levels):
             problems.append("a tier appears twice")
+        if sum(t.certify_at_cap_when_forwarding for t in self.tiers) > 1:
+            # A certificate goes up from one tier only: the machine's edge out of ``certified``.
+            problems.append("certify_at_cap_when_forwarding is set on more than one tier")
         for tier in self.tiers:
             if tier.forward_to is not None and tier.forward_to not in levels:
                 problems.append(f"{tier.level} forwards to {tier.forward_to}, which has no tier")
@@ -230,6 +276,15 @@ class RuleProfile(BaseModel):
             if tier.level is level:
                 return tier
         raise KeyError(level)
+
+    def council_for(self, level: Level | None) -> CouncilRules:
+        """The council rules of tier ``level`` (the profile's when the tier sets none, or when
+        ``level`` is None)."""
+        if level is not None:
+            council = self.tier(level).council
+            if council is not None:
+                return council
+        return self.council
 
     def stars_for(self, score: Decimal) -> int:
         """The star band of a mean score."""

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ocop_cycle._validation import InputModel
 from ocop_cycle.errors import FieldProblem
+from ocop_cycle.rules.authority import Level
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.sheets import ScoringSheet
 from ocop_cycle.text import Name
@@ -67,16 +68,18 @@ class ScoreResult(BaseModel):
     member_totals: dict[str, Decimal]
     band_stars: int
     stars: int
-    #: criterion codes whose minimum for the band's star was missed (stars capped below it)
+    #: criterion codes whose minimum for a star up to the band's was missed (stars capped below
+    #: the lowest such star), in sheet order
     capped_by: tuple[str, ...]
 
 
 def session_problems(
-    session: CouncilSession, sheet: ScoringSheet, profile: RuleProfile
+    session: CouncilSession, sheet: ScoringSheet, profile: RuleProfile, level: Level | None = None
 ) -> list[FieldProblem]:
-    """Everything wrong with a session, each naming its field; empty when the session is valid."""
+    """Everything wrong with a session of the council of tier ``level`` (its council rules:
+    quorum, chair, spread), each naming its field; empty when the session is valid."""
     problems: list[FieldProblem] = []
-    rules = profile.council
+    rules = profile.council_for(level)
     present = list(session.present)
     if len(set(present)) != len(present):
         problems.append(FieldProblem("present", "a member is listed twice"))
@@ -96,17 +99,17 @@ def session_problems(
         by_member[member_sheet.member] = i
         if member_sheet.member not in present:
             problems.append(FieldProblem(f"sheets.{i}.member", "member is not listed as present"))
-        for code, level in member_sheet.levels.items():
+        for code, chosen in member_sheet.levels.items():
             criterion = sheet.criterion(code)
             if criterion is None:
                 problems.append(
                     FieldProblem(f"sheets.{i}.levels.{code}", "unknown criterion for this sheet")
                 )
-            elif criterion.level(level) is None:
+            elif criterion.level(chosen) is None:
                 problems.append(
                     FieldProblem(
                         f"sheets.{i}.levels.{code}",
-                        f"level {level!r} is not a level of {code}",
+                        f"level {chosen!r} is not a level of {code}",
                     )
                 )
         missing = [c.code for c in sheet.criteria if c.code not in member_sheet.levels]
@@ -140,14 +143,15 @@ def _member_total(member_sheet: MemberSheet, sheet: ScoringSheet) -> Decimal:
 
 
 def evaluate_session(
-    session: CouncilSession, sheet: ScoringSheet, profile: RuleProfile
+    session: CouncilSession, sheet: ScoringSheet, profile: RuleProfile, level: Level | None = None
 ) -> ScoreResult:
-    """The result of a session that ``session_problems`` found valid.
+    """The result of a session of tier ``level``'s council that ``session_problems`` found valid.
 
     The score is the arithmetic mean of the members' totals, no trimming, rounded half-up to two
-    places. Whether a criterion's minimum for a star is met follows the profile's
-    ``council.minimum_met_when`` [open]: by the members' mean points on it (the default), by
-    every member, or by a majority.
+    places. The stars are the band's, capped below the lowest star whose mandatory minimum is
+    missed (minimums are cumulative). Whether a criterion's minimum for a star is met follows
+    the tier's council rule ``minimum_met_when`` [open]: by the members' mean points on it (the
+    default), by every member, or by a majority.
     """
     n = Decimal(len(session.sheets))
     member_totals: dict[str, Decimal] = {}
@@ -165,22 +169,19 @@ def evaluate_session(
         member_totals[member_sheet.member] = total
     mean = (sum(member_totals.values(), Decimal(0)) / n).quantize(CENT, ROUND_HALF_UP)
     band = profile.stars_for(mean)
-    stars = band
-    capped: list[str] = []
-    rule = profile.council.minimum_met_when
-    while stars > 1:
-        missed = [
-            c.code
-            for c in sheet.criteria
-            if stars in c.minimum_for_stars
-            and not _minimum_met(
-                criterion_points[c.code], _points(c.level(c.minimum_for_stars[stars])), rule
-            )
-        ]
-        if not missed:
-            break
-        capped.extend(m for m in missed if m not in capped)
-        stars -= 1
+    rule = profile.council_for(level).minimum_met_when
+    # Minimums are cumulative (Decision 26/2026's sheets: the starred options are the minimum
+    # for 3★, 4★, 5★): a product holds a star only when it meets the minimums of that star and
+    # of every star below it. The lowest star whose minimum is missed caps it one below.
+    missed_at: dict[int, list[str]] = {}
+    for c in sheet.criteria:
+        for star, level_code in c.minimum_for_stars.items():
+            required = _points(c.level(level_code))
+            if star <= band and not _minimum_met(criterion_points[c.code], required, rule):
+                missed_at.setdefault(star, []).append(c.code)
+    stars = min([band, *(star - 1 for star in missed_at)])
+    missed = {code for codes in missed_at.values() for code in codes}
+    capped = [c.code for c in sheet.criteria if c.code in missed]
     return ScoreResult(
         total=mean,
         parts={k: (v / n).quantize(CENT, ROUND_HALF_UP) for k, v in sorted(parts.items())},

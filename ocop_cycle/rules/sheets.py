@@ -2,7 +2,7 @@
 
 A criterion is scored by choosing exactly one of its fixed levels, each worth fixed points. A
 criterion may demand a minimum level for a star ("điểm liệt"): miss it and the product cannot be
-ranked at that star, whatever its total.
+ranked at that star, nor at any star above it, whatever its total (minimums are cumulative).
 """
 
 from __future__ import annotations
@@ -56,6 +56,17 @@ class Criterion(BaseModel):
                 raise ValueError(f"{self.code}: minimum for {stars}★ is not a star")
             if level not in codes:
                 raise ValueError(f"{self.code}: minimum level {level!r} is not a level")
+        # Minimums are cumulative (a star needs the minimums of the stars below it too), so a
+        # higher star's minimum below a lower star's would never bind: a transcription error.
+        previous: tuple[int, Decimal] | None = None
+        for stars in sorted(self.minimum_for_stars):
+            required = self.level(self.minimum_for_stars[stars])
+            assert required is not None
+            if previous is not None and required.points < previous[1]:
+                raise ValueError(
+                    f"{self.code}: minimum for {stars}★ is below the minimum for {previous[0]}★"
+                )
+            previous = (stars, required.points)
         return self
 
     @property

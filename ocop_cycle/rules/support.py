@@ -1,7 +1,8 @@
 """Provincial support for OCOP producers, as policy data (Bắc Giang Resolution 67/2023).
 
-Paid once after the recognition decision: first recognition, a re-evaluation that keeps its
-star, or an upgrade. Packaging and stamps: a share of the cost up to a cap per star; trademark
+Paid once after the recognition decision: first recognition, an evaluation of a certified product
+that keeps its star (a re-evaluation, or an upgrade evaluation ending at the same star), or an
+upgrade. Packaging and stamps: a share of the cost up to a cap per star; trademark
 registration: a fixed amount. [sure] for the recognition amounts, [likely] for the rest.
 """
 
@@ -52,6 +53,10 @@ class SupportPolicy(BaseModel):
     currency: Literal["VND"]
     first_recognition: dict[int, Decimal]
     re_evaluation_kept: dict[int, Decimal]
+    #: The dossier kinds whose certification at the star the product held earns
+    #: ``re_evaluation_kept``: a re-evaluation, and an upgrade evaluation that ends at the same
+    #: star (its certificate is renewed for 36 months exactly as a re-evaluation's would be).
+    kept_star_kinds: tuple[Outcome, ...] = ("re_evaluation", "upgrade")
     upgraded_to: dict[int, Decimal]
     packaging_share: Decimal = Field(gt=0, le=1)
     packaging_cap: dict[int, Decimal]
@@ -75,12 +80,14 @@ class SupportPolicy(BaseModel):
         if not self.covers(province_code, decision_date):
             return None
         basis: Basis | None = None
-        if kind == "new":
-            basis, table = "first_recognition", self.first_recognition
-        elif previous_stars is not None and stars > previous_stars:
+        if previous_stars is not None and stars > previous_stars:
+            # An upgrade, a re-evaluation that rose, or a certificate raised on the same dossier
+            # (a province's 4★ raised to the ministry's 5★).
             basis, table = "upgraded", self.upgraded_to
-        elif kind == "re_evaluation" and previous_stars == stars:
+        elif kind in self.kept_star_kinds and previous_stars == stars:
             basis, table = "re_evaluation_kept", self.re_evaluation_kept
+        elif kind == "new" and previous_stars is None:
+            basis, table = "first_recognition", self.first_recognition
         amount = table.get(stars, Decimal(0)) if basis is not None else Decimal(0)
         if basis is None or amount <= 0:
             return None

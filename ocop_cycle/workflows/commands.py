@@ -35,6 +35,7 @@ __all__ = [
     "FlagRoundMissed",
     "Forward",
     "ImportCertificate",
+    "KeepCertificate",
     "MarkRenewalDue",
     "NotRecognize",
     "ProducerInfo",
@@ -223,6 +224,15 @@ class NotRecognize(DossierCommand):
     """The council's result is below the recognised minimum."""
 
     trigger: ClassVar[str] = "not_recognize"
+    note: OptionalText = ""
+
+
+class KeepCertificate(DossierCommand):
+    """[open] Close an upper tier's evaluation of a dossier that holds a lower tier's
+    certificate (certified at its cap and referred upward) without raising it: the certificate
+    stands as issued ("giữ nguyên công nhận")."""
+
+    trigger: ClassVar[str] = "keep_certificate"
     note: OptionalText = ""
 
 

@@ -14,8 +14,8 @@ from uuid import UUID
 from dateutil.relativedelta import relativedelta
 
 from ocop_cycle.clock import VN_TZ
-from ocop_cycle.rules.calendar import working_days_before
 from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.workflows.derive import council_dossier_day
 from ocop_cycle.workflows.events import Event, InspectionRecorded, Returned
 from ocop_cycle.workflows.model import Dossier, Round
 
@@ -74,9 +74,7 @@ def deadlines_for(
             )
         ]
     if event.type == "round_assigned" and round_ is not None:
-        reminder_day = working_days_before(
-            round_.council_meeting_on, d.council_dossier_working_days
-        )
+        reminder_day = council_dossier_day(profile, round_)
         return [
             DeadlineSpec(
                 "council_reminder",

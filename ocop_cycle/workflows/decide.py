@@ -35,6 +35,7 @@ from ocop_cycle.workflows.commands import (
     FlagRoundMissed,
     Forward,
     ImportCertificate,
+    KeepCertificate,
     MarkRenewalDue,
     NotRecognize,
     ProducerInfo,
@@ -63,6 +64,7 @@ from ocop_cycle.workflows.derive import (
 )
 from ocop_cycle.workflows.events import (
     CertificateImported,
+    CertificateKept,
     Certified,
     CommuneVerified,
     Event,
@@ -120,6 +122,8 @@ class Context:
     predecessor: Dossier | None = None
     #: An open re-evaluation of ``predecessor`` found when loading, if any.
     open_successor: UUID | None = None
+    #: A dossier in evaluation of the product a registration names, found when loading.
+    open_product: UUID | None = None
     #: The id a created dossier gets (drawn by the handler: a random id is not a pure thing).
     new_id: UUID | None = None
     #: The commune's next product sequence number, taken by the handler for a proposal under a
@@ -278,7 +282,8 @@ def _register(command: RegisterDossier, ctx: Context) -> Decision:
     profile = ctx.rules.profile_in_force(ctx.occurred.date())
     _check_product(ctx.rules, "RegisterDossier", command.product)
     _check_district("RegisterDossier", profile, command.district_code)
-    state = ctx.machines.get(profile).create("register", CreationContext(profile, command, ctx.now))
+    guards = CreationContext(profile, command, ctx.now, open_product=ctx.open_product)
+    state = ctx.machines.get(profile).create("register", guards)
     producer, product = _parties(command.producer, command.product, command.commune_code)
     payload = Registered(
         state=state,
@@ -391,12 +396,13 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
     result = None
     if isinstance(command, Score):
         sheet = ctx.rules.sheet(profile.id, before.product_set)
-        problems = session_problems(command.session, sheet, profile)
+        council = scoring_level(before, profile)
+        problems = session_problems(command.session, sheet, profile, council)
         if problems:
             raise InvalidCommand(
                 "Score", [FieldProblem(f"session.{p.field}", p.message) for p in problems]
             )
-        result = evaluate_session(command.session, sheet, profile)
+        result = evaluate_session(command.session, sheet, profile, council)
     machine = ctx.machines.get(profile)
     state = machine.fire(
         type(command).trigger, GuardContext(before, profile, command, ctx.now, ctx.round)
@@ -408,7 +414,7 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
         predecessor = ctx.predecessor
         if predecessor is not None and predecessor.state in HOLDING_CERTIFICATE:
             writes.append(_supersede(predecessor, write.after, ctx))
-        support = _support(write.after, predecessor, profile, ctx)
+        support = _support(write.after, _previous_stars(before, predecessor), profile, ctx)
         if support is not None:
             writes.append(support)
     acted_on = [w.after for w in writes if w.after.id == before.id]
@@ -423,8 +429,16 @@ def _supersede(old: Dossier, new: Dossier, ctx: Context) -> Write:
     return _write(old, old.id, payload, profile, ctx)
 
 
+def _previous_stars(dossier: Dossier, predecessor: Dossier | None) -> int | None:
+    """The stars a certification replaces: the dossier's own certificate when it holds one (a
+    province's 4★ the ministry raises), else the certificate it re-evaluates, if any."""
+    if dossier.certified_stars is not None:
+        return dossier.certified_stars
+    return predecessor.certified_stars if predecessor is not None else None
+
+
 def _support(
-    certified: Dossier, predecessor: Dossier | None, profile: RuleProfile, ctx: Context
+    certified: Dossier, previous_stars: int | None, profile: RuleProfile, ctx: Context
 ) -> Write | None:
     """The support a certification earns under the province's policy, if any: its own event
     (the amount is part of the verified history), with a notice to the paying office."""
@@ -436,7 +450,7 @@ def _support(
     award = policy.award(
         certified.kind.value,  # type: ignore[arg-type]
         certified.certified_stars,
-        predecessor.certified_stars if predecessor is not None else None,
+        previous_stars,
         certified.certified_on,
         certified.province_code,
     )
@@ -527,6 +541,18 @@ def _payload(
         case NotRecognize():
             assert dossier.level is not None
             return NotRecognized(state=state, level=dossier.level, note=command.note, notify=notify)
+        case KeepCertificate():
+            assert dossier.level is not None
+            assert dossier.certified_stars is not None
+            assert dossier.valid_until is not None
+            return CertificateKept(
+                state=state,
+                level=dossier.level,
+                stars=dossier.certified_stars,
+                valid_until=dossier.valid_until,
+                note=command.note,
+                notify=notify,
+            )
         case StartMonitoring():
             return MonitoringStarted(state=state, valid_until=dossier.valid_until, notify=notify)
         case MarkRenewalDue():
@@ -575,9 +601,12 @@ def _certified(
     assert dossier.stars is not None
     stars = min(dossier.stars, profile.tier(dossier.level).certifies_up_to)
     result = None
-    if predecessor is not None and predecessor.certified_stars is not None:
-        before = predecessor.certified_stars
+    before = _previous_stars(dossier, predecessor)
+    if before is not None:
         result = "upgraded" if stars > before else "kept" if stars == before else "downgraded"
+    # A dossier raising its own certificate replaces it in place: it supersedes no other.
+    if dossier.certified_stars is not None:
+        predecessor = None
     return Certified(
         state=state,
         level=dossier.level,

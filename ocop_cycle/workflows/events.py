@@ -29,6 +29,7 @@ __all__ = [
     "EVENT_TYPES",
     "PAYLOADS",
     "CertificateImported",
+    "CertificateKept",
     "Certified",
     "CommuneVerified",
     "Event",
@@ -249,6 +250,19 @@ class NotRecognized(Moving):
     note: str = ""
 
 
+class CertificateKept(Moving):
+    name: ClassVar[str] = "certificate_kept"
+    label_vi: ClassVar[str] = "Giữ nguyên công nhận đã cấp"
+    triggers: ClassVar[tuple[str, ...]] = ("keep_certificate",)
+    type: Literal["certificate_kept"] = "certificate_kept"
+
+    #: The tier whose evaluation closes without raising the certificate.
+    level: Level
+    stars: int
+    valid_until: date
+    note: str = ""
+
+
 class MonitoringStarted(Moving):
     name: ClassVar[str] = "monitoring_started"
     label_vi: ClassVar[str] = "Bắt đầu giám sát"
@@ -374,6 +388,7 @@ EventPayload = Annotated[
     | Forwarded
     | Certified
     | NotRecognized
+    | CertificateKept
     | MonitoringStarted
     | InspectionRecorded
     | Revoked
@@ -403,6 +418,7 @@ PAYLOADS: dict[str, type[Payload]] = {
         Forwarded,
         Certified,
         NotRecognized,
+        CertificateKept,
         MonitoringStarted,
         InspectionRecorded,
         Revoked,

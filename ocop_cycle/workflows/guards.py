@@ -3,7 +3,8 @@
 Each returns a ``Reason`` (a stable code plus Vietnamese and English text) or ``None``. They read
 the dossier, its profile, the command and the clock's now; they never touch storage. The guards of
 the creation commands (transitions out of ``new``) read a ``CreationContext``: what the handler
-loaded for them (the certificate re-evaluated, whether it already has an open successor).
+loaded for them (the certificate re-evaluated, whether it already has an open successor, whether
+the registered product is already in evaluation).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from ocop_cycle.clock import to_vn
 from ocop_cycle.errors import Reason
 from ocop_cycle.rules.authority import CENTRAL
 from ocop_cycle.rules.profiles import RuleProfile
@@ -25,11 +27,18 @@ from ocop_cycle.workflows.commands import (
     RegisterReevaluation,
     ReturnForSupplement,
 )
-from ocop_cycle.workflows.derive import scoring_level
+from ocop_cycle.workflows.derive import council_dossier_day, scoring_level
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 
-__all__ = ["ALREADY_OPEN", "GUARDS", "CreationContext", "Guard", "GuardContext"]
+__all__ = [
+    "ALREADY_OPEN",
+    "GUARDS",
+    "PRODUCT_ALREADY_OPEN",
+    "CreationContext",
+    "Guard",
+    "GuardContext",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +68,8 @@ class CreationContext:
     predecessor: Dossier | None = None
     #: An open re-evaluation of that certificate, if one exists already.
     open_successor: UUID | None = None
+    #: A dossier of the registered product still in evaluation, if one exists already.
+    open_product: UUID | None = None
 
 
 Guard = Callable[[Any], Reason | None]
@@ -68,6 +79,23 @@ ALREADY_OPEN = Reason(
     "Đã có hồ sơ đánh giá lại đang xử lý",
     "a re-evaluation of this certificate is already open",
 )
+
+
+PRODUCT_ALREADY_OPEN = Reason(
+    "product.already_open",
+    "Sản phẩm đang có hồ sơ đánh giá chưa kết thúc",
+    "the product already has a dossier in evaluation",
+)
+
+
+def product_not_in_evaluation(ctx: CreationContext) -> Reason | None:
+    """One evaluation of a product at a time ("một sản phẩm, một hồ sơ"): a product (same
+    producer, same product) is not registered as new while a dossier of it, new or a
+    re-evaluation or upgrade, is being evaluated (``states.IN_EVALUATION``). A certificate the
+    product holds is no evaluation: re-evaluations are filed while it is held, and only they
+    and upgrades are bound to it (one open successor each). The database's unique index
+    enforces it for racing registrations."""
+    return PRODUCT_ALREADY_OPEN if ctx.open_product is not None else None
 
 
 def predecessor_holds_certificate(ctx: CreationContext) -> Reason | None:
@@ -159,6 +187,26 @@ def round_open(ctx: GuardContext) -> Reason | None:
     return None
 
 
+def council_gets_dossier_in_time(ctx: GuardContext) -> Reason | None:
+    """Council members get the e-dossier ``council_dossier_working_days`` working days before
+    the meeting [sure: 1]: a dossier joining the round after that day would be scored without
+    it, so it waits for a later round. Counted from when the assignment happened."""
+    assert ctx.round is not None
+    due = council_dossier_day(ctx.profile, ctx.round)
+    command = ctx.command
+    day = to_vn(command.occurred_at).date() if command and command.occurred_at else ctx.today
+    if day > due:
+        meeting = ctx.round.council_meeting_on
+        return Reason(
+            "round.council_dossier_late",
+            f"Hội đồng phải nhận hồ sơ điện tử chậm nhất ngày {due.strftime('%d/%m/%Y')}, "
+            f"trước phiên họp ngày {meeting.strftime('%d/%m/%Y')}: xếp hồ sơ vào đợt sau",
+            f"council members must get the e-dossier by {due.isoformat()} for the meeting on "
+            f"{meeting.isoformat()}: assign it to a later round",
+        )
+    return None
+
+
 def outcome_is_forward(ctx: GuardContext) -> Reason | None:
     """Only a result above this tier's authority goes up."""
     if ctx.dossier.outcome is not Outcome.FORWARD:
@@ -187,6 +235,82 @@ def outcome_is_certifiable(ctx: GuardContext) -> Reason | None:
                 "Kết quả vượt thẩm quyền công nhận của cấp này, phải chuyển lên cấp trên",
                 "the result is above this tier's authority: forward it",
             )
+    return None
+
+
+def referral_from_the_certifying_tier(ctx: GuardContext) -> Reason | None:
+    """A certificate goes up only as the referral of the tier that issued it at its cap, when
+    that tier's ``certify_at_cap_when_forwarding`` [open] allows it."""
+    d = ctx.dossier
+    if d.state is not DossierState.CERTIFIED:
+        return None
+    if (
+        d.level is None
+        or d.level != d.certified_level
+        or not ctx.profile.tier(d.level).certify_at_cap_when_forwarding
+    ):
+        return Reason(
+            "referral.not_allowed",
+            "Sản phẩm đã được công nhận không được chuyển lên cấp trên",
+            "a certified dossier goes up only as the referral of the tier that certified it",
+        )
+    return None
+
+
+def certify_raises_the_held_certificate(ctx: GuardContext) -> Reason | None:
+    """A dossier evaluated upward while it holds a certificate is certified again only to a
+    higher star; otherwise its certificate is kept as issued."""
+    d = ctx.dossier
+    if d.certified_stars is None:
+        return None
+    assert d.level is not None
+    assert d.stars is not None
+    if min(d.stars, ctx.profile.tier(d.level).certifies_up_to) <= d.certified_stars:
+        return Reason(
+            "referral.not_higher",
+            f"Kết quả không cao hơn hạng {d.certified_stars} sao đã công nhận: giữ nguyên "
+            "công nhận đã cấp",
+            f"the result does not raise the {d.certified_stars}★ certificate the dossier holds: "
+            "keep it (keep_certificate)",
+        )
+    return None
+
+
+CERTIFICATE_HELD = Reason(
+    "certificate.held",
+    "Hồ sơ đang giữ giấy chứng nhận đã cấp: kết thúc bằng giữ nguyên công nhận",
+    "the dossier holds a certificate while an upper council evaluates it: close it with "
+    "keep_certificate",
+)
+
+
+def holds_no_certificate(ctx: GuardContext) -> Reason | None:
+    """Not recognising or withdrawing would drop a certificate the dossier holds while an upper
+    council evaluates it ([open] ``certify_at_cap_when_forwarding``)."""
+    return CERTIFICATE_HELD if ctx.dossier.certified_stars is not None else None
+
+
+def keeps_a_certificate_it_does_not_raise(ctx: GuardContext) -> Reason | None:
+    """Keep the certificate only of a dossier that holds one, and not over a result that
+    raises it (certify that) or goes further up (forward it)."""
+    d = ctx.dossier
+    if d.certified_stars is None:
+        return Reason(
+            "certificate.none",
+            "Hồ sơ chưa có giấy chứng nhận để giữ nguyên",
+            "the dossier holds no certificate to keep",
+        )
+    if d.outcome is Outcome.FORWARD or (
+        d.outcome is Outcome.CERTIFY
+        and d.level is not None
+        and d.stars is not None
+        and min(d.stars, ctx.profile.tier(d.level).certifies_up_to) > d.certified_stars
+    ):
+        return Reason(
+            "score.raises_certificate",
+            "Kết quả cao hơn hạng đã công nhận: ra quyết định công nhận mới hoặc chuyển cấp trên",
+            "the result raises the certificate: certify it (or forward it)",
+        )
     return None
 
 
@@ -266,12 +390,24 @@ def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
 
 #: The guards of each trigger, run together so that a refusal lists every reason.
 GUARDS: dict[str, tuple[Guard, ...]] = {
+    "register": (product_not_in_evaluation,),
     "register_reevaluation": (predecessor_holds_certificate, no_open_successor, upgrade_below_top),
-    "assign_round": (round_covers_dossier, round_matches_tier, round_open),
+    "assign_round": (
+        round_covers_dossier,
+        round_matches_tier,
+        round_open,
+        council_gets_dossier_in_time,
+    ),
     "score": (round_assigned,),
-    "forward": (outcome_is_forward,),
-    "certify": (outcome_is_certifiable, decision_after_scoring),
-    "not_recognize": (outcome_is_not_recognized,),
+    "forward": (outcome_is_forward, referral_from_the_certifying_tier),
+    "certify": (
+        outcome_is_certifiable,
+        decision_after_scoring,
+        certify_raises_the_held_certificate,
+    ),
+    "not_recognize": (outcome_is_not_recognized, holds_no_certificate),
+    "withdraw": (holds_no_certificate,),
+    "keep_certificate": (keeps_a_certificate_it_does_not_raise,),
     "mark_renewal_due": (statutory_notice_window,),
     "expire": (certificate_lapsed,),
     "record_inspection": (inspection_not_in_future,),

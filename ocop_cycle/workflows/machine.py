@@ -87,6 +87,7 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
     pending = [S.REGISTERED, S.RETURNED, S.COMMUNE_VERIFIED]
     add("assign_round", [S.COMMUNE_VERIFIED], None)
     add("score", [S.COMMUNE_VERIFIED], scored_state(profile.entry_tier.level))
+    referred: list[DossierState] = []
     for tier in profile.tiers:
         scored = scored_state(tier.level)
         pending.append(scored)
@@ -100,6 +101,13 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
         if tier.certifies_up_to:
             add("certify", [scored], S.CERTIFIED)
         add("not_recognize", [scored], S.NOT_RECOGNIZED)
+        if tier.certify_at_cap_when_forwarding and tier.forward_to is not None:
+            # [open] Certified at its cap, the dossier still goes up; its certificate stands
+            # while the upper council evaluates: raised by certify, or kept as issued.
+            add("forward", [S.CERTIFIED], forwarded_state(tier.forward_to))
+            referred += [forwarded_state(tier.forward_to), scored_state(tier.forward_to)]
+    if referred:
+        add("keep_certificate", referred, S.CERTIFIED)
     add("withdraw", pending, S.WITHDRAWN)
     add("start_monitoring", [S.CERTIFIED], S.MONITORED)
     add("record_inspection", [S.MONITORED, S.RENEWAL_DUE], None)

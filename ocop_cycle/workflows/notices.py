@@ -42,6 +42,8 @@ _PRODUCER_MESSAGES = {
     "certified": "Sản phẩm «{product}» được công nhận {stars} sao theo quyết định số "
     "{decision_number}, hiệu lực đến {valid_until}.",
     "not_recognized": "Sản phẩm «{product}» chưa đạt hạng 3 sao, không được công nhận.",
+    "certificate_kept": "Sản phẩm «{product}» không được nâng hạng; giữ nguyên công nhận "
+    "{stars} sao, hiệu lực đến {valid_until}.",
     "revoked": "Sản phẩm «{product}» bị thu hồi giấy chứng nhận OCOP theo quyết định số "
     "{decision_number}.",
     "renewal_due_marked": "Giấy chứng nhận OCOP của sản phẩm «{product}» hết hạn ngày "

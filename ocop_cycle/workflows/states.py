@@ -8,6 +8,7 @@ from ocop_cycle.rules.authority import Level
 
 __all__ = [
     "HOLDING_CERTIFICATE",
+    "IN_EVALUATION",
     "TERMINAL_STATES",
     "DossierState",
     "forwarded_state",
@@ -75,6 +76,20 @@ _LABEL_VI = {
 
 #: States in which the dossier holds a valid certificate (in this order, for diagrams).
 HOLDING_CERTIFICATE = (DossierState.CERTIFIED, DossierState.MONITORED, DossierState.RENEWAL_DUE)
+
+#: States in which a dossier is being evaluated: from registration until a decision on it
+#: (certified, not recognised) or its end (withdrawn, rejected). A product has one evaluation
+#: at a time: it cannot be registered as new while a dossier of it is in one of these.
+IN_EVALUATION = (
+    DossierState.REGISTERED,
+    DossierState.RETURNED,
+    DossierState.COMMUNE_VERIFIED,
+    DossierState.DISTRICT_SCORED,
+    DossierState.FORWARDED_PROVINCE,
+    DossierState.PROVINCE_SCORED,
+    DossierState.FORWARDED_CENTRAL,
+    DossierState.CENTRAL_SCORED,
+)
 
 #: States with no way out: the dossier's story is over.
 TERMINAL_STATES = frozenset(
