@@ -74,3 +74,12 @@ def test_verify_bench_runs(tmp_path: Path) -> None:
     (row,) = _run(tmp_path, "verify.py", "--events=400", "--samples=5")  # type: ignore[misc]
     assert row["events"] == 400
     assert row["raw_events_per_s"] > 0
+
+
+def test_migrate_bench_runs(tmp_path: Path) -> None:
+    """bench/migrate.py migrates its open dossiers with the engine and the raw loop, which leave
+    them alike, and reports both sides and the ratio."""
+    (row,) = _run(tmp_path, "migrate.py", "--dossiers=80", "--units=2")  # type: ignore[misc]
+    assert row["dossiers"] == 80
+    assert row["ratio"] == row["engine_per_s"] / row["raw_per_s"]
+    assert list(tmp_path.iterdir()) == []  # its database was temporary
