@@ -84,6 +84,7 @@ def _dossier(i: int, producer: uuid.UUID, product: uuid.UUID) -> dict[str, Any]:
         "valid_until": VALID_UNTIL,
         "last_inspection_on": None,
         "last_inspection_passed": None,
+        "product_code": None,
         "registered_at": NOW - timedelta(days=1000),
         "updated_at": NOW - timedelta(days=1000),
         "last_hash": "0" * 64,

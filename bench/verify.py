@@ -203,6 +203,7 @@ def fill(engine: Engine, first: int, count: int) -> None:
                     "valid_until": None,
                     "last_inspection_on": None,
                     "last_inspection_passed": None,
+                    "product_code": None,
                     "registered_at": at + timedelta(days=1),
                     "updated_at": at + timedelta(days=4),
                     "last_hash": prev,

@@ -22,14 +22,14 @@ from ocop_cycle.errors import (
     PermissionDenied,
     Reason,
 )
-from ocop_cycle.rules.authority import Actor, Role
+from ocop_cycle.rules.authority import Actor
 from ocop_cycle.workflows.commands import (
     CreateRound,
     ImportCertificate,
     RegisterDossier,
     RegisterReevaluation,
 )
-from ocop_cycle.workflows.decide import decide, reevaluation_codes
+from ocop_cycle.workflows.decide import decide, reevaluation_place
 from ocop_cycle.workflows.guards import ALREADY_OPEN
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.permissions import authorize, authorize_creation
@@ -123,15 +123,32 @@ class Creations:
         occurred, _ = self.core.times(command)
         profile = self.rules.profile_in_force(occurred.date())
         codes = (command.commune_code, command.district_code, command.province_code)
-        return self._new(
-            command, actor, partial(authorize_creation, profile, actor, "register", *codes)
+        allowed = partial(
+            authorize_creation,
+            profile,
+            actor,
+            "register",
+            *codes,
+            units=self.rules.units,
+            on=occurred.date(),
         )
+        return self._new(command, actor, allowed)
 
     def import_certificate(self, command: ImportCertificate, actor: Actor) -> Dossier:
-        self.core.times(command)  # a future occurred_at is refused before anything else
+        occurred, _ = self.core.times(command)  # a future occurred_at is refused first
         profile = self.rules.profile(command.profile_id)
         codes = (command.commune_code, command.district_code, command.province_code)
-        allowed = partial(authorize_creation, profile, actor, "import_certificate", *codes)
+        # The codes are read as they were when the certificate was issued; the actor acts today.
+        allowed = partial(
+            authorize_creation,
+            profile,
+            actor,
+            "import_certificate",
+            *codes,
+            units=self.rules.units,
+            on=occurred.date(),
+            place_on=command.decision_date,
+        )
         return self._new(command, actor, allowed)
 
     def _new(
@@ -156,10 +173,21 @@ class Creations:
             before = self.store.load(tx, command.predecessor_id)
             if before is None:
                 raise DossierNotFound(command.predecessor_id)
-            commune, district, province = reevaluation_codes(command, before)
-            authorize_creation(profile, actor, "register_reevaluation", commune, district, province)
-            if actor.role is Role.PRODUCER and actor.id != str(before.producer_id):
-                authorize(profile, actor, "register_reevaluation", before)
+            on = occurred.date()
+            place = reevaluation_place(command, before, profile, self.rules, on)
+            units = self.rules.units
+            authorize_creation(profile, actor, "register_reevaluation", *place, units=units, on=on)
+            # Only for a certificate of its own place (or one its unit succeeded), and a
+            # producer only for its own.
+            authorize(
+                profile,
+                actor,
+                "register_reevaluation",
+                before,
+                units=units,
+                on=on,
+                role_checked=True,
+            )
             return before
 
         def body(tx: Tx, before: Dossier | None) -> Dossier:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ocop_cycle._log import get_logger
@@ -31,10 +31,17 @@ from ocop_cycle.errors import (
 )
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.rules.book import RuleBook
-from ocop_cycle.workflows.commands import AssignRound, Certify, Command, DossierCommand
+from ocop_cycle.workflows.commands import (
+    AssignRound,
+    Certify,
+    Command,
+    DossierCommand,
+    VerifyCommune,
+)
 from ocop_cycle.workflows.decide import Context, Decision, decide
 from ocop_cycle.workflows.events import CertificateImported, Registered
 from ocop_cycle.workflows.fold import fold
+from ocop_cycle.workflows.jurisdiction import proposing_place
 from ocop_cycle.workflows.machine import MachineRegistry
 from ocop_cycle.workflows.model import Dossier
 from ocop_cycle.workflows.permissions import authorize
@@ -193,6 +200,7 @@ class Handlers:
         *,
         on_deadline: bool = False,
         loaded: Dossier | None = None,
+        on: date | None = None,
     ) -> Dossier:
         """Load the dossier (unless the caller has, in this transaction: ``loaded``) and
         authorise ``actor``; for a replayed key, as the first call found the dossier (its version
@@ -207,7 +215,15 @@ class Handlers:
         if before is None:
             raise DossierNotFound(command.dossier_id)
         profile = self.rules.profile(before.profile_id)
-        authorize(profile, actor, type(command).trigger, before, on_deadline=on_deadline)
+        authorize(
+            profile,
+            actor,
+            type(command).trigger,
+            before,
+            units=self.rules.units,
+            on=on or self.times(command)[0].date(),
+            on_deadline=on_deadline,
+        )
         return before
 
     def transition_in(
@@ -233,6 +249,13 @@ class Handlers:
                 raise RoundNotFound(command.round_id)
         elif isinstance(command, Certify) and before.predecessor_id is not None:
             loaded["predecessor"] = self.store.load(tx, before.predecessor_id)
+        elif isinstance(command, VerifyCommune) and before.product_code is None:
+            profile = self.rules.profile(before.profile_id)
+            if profile.product_codes:
+                province, commune = proposing_place(self.rules.units, before, occurred.date())
+                loaded["product_seq"] = self.store.next_product_seq(
+                    tx, province, commune, occurred.year
+                )
         decision = decide(before, command, self.context(actor, occurred, now, **loaded))
         return self.append(tx, decision)
 

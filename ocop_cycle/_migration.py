@@ -36,6 +36,7 @@ from ocop_cycle.workflows.migration import (
     migration_actor,
     migration_job,
     open_states,
+    unit_codes,
 )
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import DossierState
@@ -77,16 +78,17 @@ class Migrations:
         today = to_vn(self.core.clock.now()).date()
         job = migration_job(source, target, effective, today, unit)
         actor = actor or migration_actor()
-        authorize_migration(job, actor)
+        authorize_migration(job, actor, units=rules.units, on=today)
         states = [s.value for s in open_states(self.core.machines.get(source))]
-        ids = self.queries.candidates(source.id, states, unit)
+        codes = unit_codes(rules.units, unit, today) if unit is not None else None
+        ids = self.queries.candidates(source.id, states, codes)
         report = MigrationReport(
             source.id,
             target.id,
             effective,
             unit,
             dry_run,
-            migrated_earlier=self.queries.migrated(ProfileMigrated.name, source.id, unit),
+            migrated_earlier=self.queries.migrated(ProfileMigrated.name, source.id, codes),
         )
         if dry_run:
             with self.store.read() as tx:
@@ -171,11 +173,11 @@ class Migrations:
             return item("skipped", f"{moved}: now under {dossier.profile_id}"), None
         if dossier.state not in open_states(self.core.machines.get(job.source)):
             return item("skipped", f"no longer open: now {dossier.state.value}"), None
+        now = to_vn(self.core.clock.now())
         try:
-            authorize_migration(job, actor, dossier)
+            authorize_migration(job, actor, dossier, units=self.core.rules.units, on=now.date())
         except PermissionDenied as exc:
             return item("skipped", exc.reason.en), None
-        now = to_vn(self.core.clock.now())
         ctx = self.core.context(actor, now, now, round=round_)
         decision = decide_migration(dossier, ctx, job)
         if isinstance(decision, Unmappable):

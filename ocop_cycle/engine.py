@@ -29,7 +29,7 @@ from ocop_cycle._storage.database import (
 from ocop_cycle._storage.migrating import MigrationQueries
 from ocop_cycle._storage.outbox import Notification, Outbox
 from ocop_cycle._storage.store import Store
-from ocop_cycle.clock import Clock, SystemClock
+from ocop_cycle.clock import Clock, SystemClock, to_vn
 from ocop_cycle.errors import (
     DossierNotFound,
     RoundNotFound,
@@ -66,6 +66,7 @@ from ocop_cycle.workflows.commands import (
 )
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.fold import fold
+from ocop_cycle.workflows.jurisdiction import territory
 from ocop_cycle.workflows.machine import DossierMachine
 from ocop_cycle.workflows.migration import MigrationReport
 from ocop_cycle.workflows.model import Dossier, Round
@@ -206,9 +207,23 @@ class Engine:
             raise DossierNotFound(dossier_id)
         return dossier
 
-    def dossiers(self, *, state: DossierState | None = None, limit: int = 1000) -> list[Dossier]:
-        """Dossiers, newest registration first, optionally in one state."""
-        return self._store.list_dossiers(state.value if state is not None else None, limit)
+    def dossiers(
+        self,
+        *,
+        state: DossierState | None = None,
+        unit: str | None = None,
+        limit: int = 1000,
+    ) -> list[Dossier]:
+        """Dossiers, newest registration first, optionally in one state and within one
+        administrative unit as it is today — with those filed under the units it succeeded
+        (today's tỉnh Bắc Ninh "24" finds tỉnh Bắc Giang's 2024 dossiers; xã Lạng Giang "07375"
+        finds xã Xương Lâm's). ``UnitNotFound`` for a code that names no unit today."""
+        codes = None
+        if unit is not None:
+            codes = territory(self.rules.units, unit, to_vn(self.clock.now()).date())
+        return self._store.list_dossiers(
+            state.value if state is not None else None, limit, codes=codes
+        )
 
     def count_events(self) -> int:
         """How many events the log holds."""
@@ -808,7 +823,8 @@ class Engine:
         ``profile_migrated`` event (hashed into its chain, folded into its projection) in a
         transaction of its own; certified, lapsed and finished dossiers keep their profile. A
         dossier no mapping carries over is listed with the reason and left as it is. ``unit``
-        (a commune, district or province code) limits the run to dossiers filed under it.
+        (a commune, district or province code, as registered or a unit of today covering those
+        it succeeded) limits the run to dossiers filed under it.
         ``effective`` is the day the change takes legal effect (not before the data's, not after
         today), recorded in each event. ``actor`` defaults to the system acting for the
         operator (``system@VN#migration``); a province office may carry over its province's.

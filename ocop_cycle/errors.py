@@ -7,7 +7,8 @@ Hosts catch ``OcopCycleError`` for everything, or a branch for what they handle:
     ├── CommandRefused                      the command was understood and refused; nothing written
     │   ├── InvalidTransition               the dossier's state does not allow the command
     │   ├── GuardRefused                    a rule said no; carries machine-readable reasons
-    │   └── PermissionDenied (PermissionError)  the actor's role or jurisdiction may not
+    │   ├── PermissionDenied (PermissionError)  the actor's role or jurisdiction may not
+    │   └── PlaceRefused                    the codes are no place on the command's date
     ├── NotFound (LookupError)
     │   ├── DossierNotFound
     │   ├── RoundNotFound
@@ -46,6 +47,7 @@ __all__ = [
     "NotFound",
     "OcopCycleError",
     "PermissionDenied",
+    "PlaceRefused",
     "ProfileNotFound",
     "Reason",
     "RoundNotFound",
@@ -152,6 +154,23 @@ class PermissionDenied(CommandRefused, PermissionError):
         self.jurisdiction = jurisdiction
         self.reason = reason
         super().__init__(f"{role}@{jurisdiction} may not {command}: {reason}")
+
+
+class PlaceRefused(CommandRefused):
+    """The commune, district and province a command names are not one place on its date: a
+    unit that no longer exists (the reason names its successor), a commune outside the district
+    or province given, a code of the wrong tier."""
+
+    def __init__(self, command: str, reasons: Sequence[Reason]) -> None:
+        self.command = command
+        self.reasons = tuple(reasons)
+        detail = "; ".join(str(r) for r in self.reasons)
+        super().__init__(f"{command} refused: {detail}")
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The reason codes, in order."""
+        return tuple(r.code for r in self.reasons)
 
 
 class NotFound(OcopCycleError, LookupError):

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from ocop_cycle import Engine, Role
-from tests.scenario import LANG_GIANG
+from ocop_cycle.rules.units import REFORM_DATE
+from tests.scenario import LANG_GIANG, PROVINCE_ONLY
 
 
 def import_certificates(
@@ -18,15 +19,26 @@ def import_certificates(
     profile = engine.rules.profile_in_force(decision)
     level = next(t.level for t in profile.tiers if t.certifies_up_to >= 3)
 
+    # Imports are made today: after the 2025 reform the province holds the district's authority.
+    today = engine.clock.now().date()
+    office = (
+        LANG_GIANG.actor(Role.DISTRICT_OFFICE)
+        if today < REFORM_DATE
+        else PROVINCE_ONLY.actor(Role.PROVINCE_OFFICE)
+    )
+
+    # The certificate's codes are those in force when it was issued.
+    place = LANG_GIANG if decision < REFORM_DATE else PROVINCE_ONLY
+
     def one(i: int) -> object:
         return engine.import_certificate(
-            actor=LANG_GIANG.actor(Role.DISTRICT_OFFICE),
+            actor=office,
             profile_id=profile.id,
             producer={"name": f"Chủ thể {tag} {i}", "kind": "cooperative"},
             product={"name": f"Sản phẩm {tag} {i}", "group": "food", "product_set": "honey"},
-            commune_code="07426",
-            district_code="217",
-            province_code="24",
+            commune_code=place.commune,
+            district_code=place.district,
+            province_code=place.province,
             stars=3,
             level=level,
             decision_number=f"{i}/QĐ-{tag}",

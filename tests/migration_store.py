@@ -16,6 +16,9 @@ from tests.scenario import Walk, at
 
 #: Xã Tân Trung, huyện Tân Yên (216), tỉnh Bắc Giang (24): another district.
 TAN_YEN = Place(commune="07309", district="216", province="24")
+#: Phường Vũ Ninh, thành phố Bắc Ninh (256), the old tỉnh Bắc Ninh (27): merged into "24" on
+#: 01/07/2025, so today's province office "24" acts for it.
+BAC_NINH = Place(commune="09163", district="256", province="27")
 #: When the store stops, and when the migration runs (Decision 1489 took effect on 06/07/2025).
 STOP = at(2025, 6, 30, 17)
 AFTER = at(2025, 7, 10, 9)
@@ -37,7 +40,10 @@ EXPECTED = {
     "central_scored": "central_scored",
     "tan_yen_registered": "registered",
     "tan_yen_district_scored": "commune_verified",
+    "bac_ninh_registered": "registered",
 }
+#: The open dossiers filed elsewhere than xã Xương Lâm (07426).
+ELSEWHERE = ("tan_yen_registered", "tan_yen_district_scored", "bac_ninh_registered")
 #: Dossiers a migration leaves under qd148-2023: a certificate, or a finished story.
 KEPT = ("certified", "monitored", "withdrawn", "not_recognized")
 
@@ -81,6 +87,7 @@ def build(engine: Engine, clock: SettableClock) -> dict[str, UUID]:
     tan_yen = Walk(engine, clock, place=TAN_YEN)
     ids["tan_yen_registered"] = tan_yen.register("Mì Chũ Tân Yên").id
     ids["tan_yen_district_scored"] = tan_yen.entry_scored([55, 56, 57], "Trứng gà Tân Yên").id
+    ids["bac_ninh_registered"] = Walk(engine, clock, place=BAC_NINH).register("Bánh phu thê").id
     clock.set(at(2025, 6, 25))
     returned = walk.register("Trứng gà trả lại")
     ids["returned"] = e.return_for_supplement(

@@ -11,16 +11,27 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 from uuid import UUID
 
-from ocop_cycle import Engine, OcopCycleError, Role, SettableClock
+from ocop_cycle import Engine, OcopCycleError, Role, RuleBook, SettableClock, default_rule_book
 from ocop_cycle.jobs.sweep import Sweeper
 from ocop_cycle.testing import Place
 
 Outcome = tuple[str, str, int]
 
 
+def rules_with_product_codes() -> RuleBook:
+    """The shipped rules, with qd1489-2025 giving product codes on the commune's proposal."""
+    book = default_rule_book()
+    profiles = [
+        p.model_copy(update={"product_codes": True}) if p.id == "qd1489-2025" else p
+        for p in book.profiles.values()
+    ]
+    return RuleBook(profiles, book.catalogue, book.sheets.values(), book.support)
+
+
 def command(url: str, now: str, spec: dict[str, Any], barrier: Barrier, out: Any) -> None:
     """Run one command described by ``spec`` when every racer is ready; put the outcome."""
-    engine = Engine.open(url, clock=SettableClock(datetime.fromisoformat(now)))
+    rules = rules_with_product_codes() if spec.get("product_codes") else None
+    engine = Engine.open(url, clock=SettableClock(datetime.fromisoformat(now)), rules=rules)
     try:
         place = Place(**spec["place"])
         actor = place.actor(Role(spec["role"]))
@@ -34,6 +45,8 @@ def command(url: str, now: str, spec: dict[str, Any], barrier: Barrier, out: Any
                     kind="re_evaluation",
                     idempotency_key=key,
                 )
+            elif spec["op"] == "verify":
+                d = engine.verify_commune(UUID(spec["dossier"]), actor=actor, idempotency_key=key)
             elif spec["op"] == "return":
                 d = engine.return_for_supplement(
                     UUID(spec["dossier"]),

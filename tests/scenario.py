@@ -12,9 +12,16 @@ from sqlalchemy import func, select
 
 from ocop_cycle import VN_TZ, Dossier, Engine, Role, SettableClock
 from ocop_cycle._storage.schema import dossiers, events, outbox
+from ocop_cycle.rules.units import REFORM_DATE, default_unit_registry
 from ocop_cycle.testing import Place, session_for
 
 LANG_GIANG = Place(commune="07426", district="217", province="24")
+#: After the reform, who holds an abolished district body's authority (qd148-2023's handover).
+HANDOVER = {
+    Role.DISTRICT_OFFICE: Role.PROVINCE_OFFICE,
+    Role.DISTRICT_COUNCIL: Role.PROVINCE_COUNCIL,
+    Role.DISTRICT_COMMITTEE: Role.PROVINCE_COMMITTEE,
+}
 PROVINCE_ONLY = Place(commune="07375", district=None, province="24")
 
 
@@ -30,15 +37,30 @@ class Walk:
     _rounds: dict[str, UUID] = field(default_factory=dict, init=False)
 
     def actor(self, role: Role, id: str | None = None) -> Any:
-        return self.place.actor(role, id)
+        """The actor holding ``role``'s authority over this place on the clock's day: after the
+        2025 reform, the merged commune and the province act for an abolished district's."""
+        place = self.place_today()
+        if place is not self.place:
+            role = HANDOVER.get(role, role)
+        return place.actor(role, id)
+
+    def place_today(self) -> Place:
+        """This place's units as they are on the clock's day."""
+        today = self.clock.now().date()
+        if today < REFORM_DATE or self.place.district is None:
+            return self.place
+        units = default_unit_registry()
+        commune = units.successor_on(self.place.commune, today, recorded_on=date(2025, 6, 30))
+        province = units.successor_on(self.place.province, today, recorded_on=date(2025, 6, 30))
+        return Place(commune=commune[0].code, district=None, province=province[0].code)
 
     def register(self, name: str = "Trứng gà núi Hương Sơn", **extra: Any) -> Dossier:
         fields: dict[str, Any] = {
             "producer": {"name": "Hợp tác xã Hồ Hồ Cao", "kind": "cooperative"},
             "product": {"name": name, "group": self.group, "product_set": self.product_set},
-            "commune_code": self.place.commune,
-            "district_code": self.place.district,
-            "province_code": self.place.province,
+            "commune_code": self.place_today().commune,
+            "district_code": self.place_today().district,
+            "province_code": self.place_today().province,
         }
         fields.update(extra)
         return self.engine.register(actor=self.actor(Role.COMMUNE_OFFICER), **fields)
@@ -49,7 +71,8 @@ class Walk:
 
     def round_id(self, code: str | None = None) -> UUID:
         """A round open today in ``code`` (the place's first tier by default)."""
-        code = code or self.place.district or self.place.province
+        place = self.place_today()
+        code = code or place.district or place.province
         today = self.clock.now().date()
         key = f"{code}/{today.isoformat()}"
         if key not in self._rounds:
@@ -72,7 +95,7 @@ class Walk:
 
     def in_round(self, name: str = "Trứng gà núi Hương Sơn") -> Dossier:
         d = self.verified(name)
-        office = Role.DISTRICT_OFFICE if self.place.district else Role.PROVINCE_OFFICE
+        office = Role.DISTRICT_OFFICE if self.place_today().district else Role.PROVINCE_OFFICE
         return self.engine.assign_round(d.id, actor=self.actor(office), round_id=self.round_id())
 
     def session(self, dossier: Dossier, totals: list[int], miss: tuple[str, ...] = ()) -> Any:
@@ -87,7 +110,7 @@ class Walk:
 
     def entry_scored(self, totals: list[int], name: str = "Trứng gà núi Hương Sơn") -> Dossier:
         d = self.in_round(name)
-        role = Role.DISTRICT_COUNCIL if self.place.district else Role.PROVINCE_COUNCIL
+        role = Role.DISTRICT_COUNCIL if self.place_today().district else Role.PROVINCE_COUNCIL
         return self.score(d, totals, role)
 
     def decision(self, number: str = "15/QĐ-UBND", on: date | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from ocop_cycle import Engine, SettableClock
+from ocop_cycle._storage.database import HEAD
 from ocop_cycle._storage.schema import events
 from ocop_cycle.cli import main
 from tests.scenario import Walk
@@ -40,14 +41,14 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     assert run("--db", url, "db", "upgrade").returncode == 0
     current = run("--db", url, "db", "current")
-    assert current.stdout.strip() == "0004"
+    assert current.stdout.strip() == HEAD
 
 
 def test_db_option_after_the_command(tmp_path: Path) -> None:
     """`ocop-cycle db upgrade --db URL` is the same as `ocop-cycle --db URL db upgrade`."""
     url = f"sqlite:///{tmp_path / 'late.db'}"
     assert run("db", "upgrade", "--db", url).returncode == 0
-    assert run("db", "current", "--db", url).stdout.strip() == "0004"
+    assert run("db", "current", "--db", url).stdout.strip() == HEAD
     assert (tmp_path / "late.db").exists()
 
 

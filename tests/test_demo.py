@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,19 @@ from ocop_cycle.demo.scenario import (
 )
 from ocop_cycle.plan.entries import lang_giang_2024, lang_giang_communes
 from ocop_cycle.plan.progress import plan_progress
+from ocop_cycle.rules.units import default_unit_registry
 from ocop_cycle.workflows.events import RoundAssigned
 from tests.scenario import snapshot
 
 S = DossierState
+#: The communes that carry Lạng Giang district's communes after 01/07/2025.
+NEW_COMMUNES = {
+    u.code
+    for c in lang_giang_communes().values()
+    for u in default_unit_registry().successor_on(
+        c.commune_code, date(2026, 1, 1), recorded_on=date(2025, 6, 30)
+    )
+}
 
 
 def expected_targets(fates: list[Fate]) -> dict[str, tuple[int, int]]:
@@ -79,6 +89,18 @@ def test_demo_plays_every_branch_and_verifies(db_url: str) -> None:
         assert result.deadline_kinds["renewal_notice"] > 0
         assert "support_granted" in types(FORWARDED)
         assert Auditor(engine).verify().intact
+        # Across the 2025 reform: after 30/06/2025 nobody acts for district 217 or an abolished
+        # commune, and nothing is addressed to them.
+        reform = date(2025, 7, 1)
+        late = [
+            e for i in ids.values() for e in engine.history(i) if e.occurred_at.date() >= reform
+        ]
+        assert late
+        assert not [e for e in late if e.actor.role.value.startswith("district_")]
+        assert {e.actor.jurisdiction for e in late} <= {"VN", "24", "07375", *NEW_COMMUNES}
+        notes = engine.notifications(limit=100_000, include_acked=True)
+        after = {n.recipient_jurisdiction for n in notes if n.created_at.date() >= reform}
+        assert after <= {"VN", "24", *NEW_COMMUNES}
     finally:
         engine.close()
 

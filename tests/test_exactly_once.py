@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import func, select
 
-from ocop_cycle import Engine, PermissionDenied, Role, SettableClock
+from ocop_cycle import Engine, InvalidTransition, PermissionDenied, Role, SettableClock
 from ocop_cycle._storage.schema import deadlines, dossiers, events
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.clock import VN_TZ
@@ -243,3 +243,40 @@ def test_three_simulated_runs_side_by_side(
     assert statuses == {"done": 4 * len(ids)}
     assert count == 5 * len(ids)
     assert {engine.get(i).state.value for i in ids if isinstance(i, UUID)} == {"expired"}
+
+
+def test_product_codes_are_gap_free_and_unique_under_racing_proposals(db_url: str) -> None:
+    """8 processes propose 8 dossiers of one commune at once (a profile with product codes):
+    the codes are 24-07375-001-2026 … 008, each once; a refused proposal takes no number."""
+    now = datetime(2026, 3, 2, 9, tzinfo=VN_TZ)
+    place = Place(commune="07375", district=None, province="24")
+    rules = race_workers.rules_with_product_codes()
+    engine = Engine.open(db_url, clock=SettableClock(now), rules=rules)
+    try:
+        walk = Walk(engine, engine.clock, place=place)  # type: ignore[arg-type]
+        ids = [walk.register(f"Sản phẩm {i}").id for i in range(RACERS)]
+        # A proposal refused after its number was taken (the dossier is back with its producer)
+        # gives the number back with its rollback.
+        officer = place.actor(Role.COMMUNE_OFFICER)
+        engine.return_for_supplement(ids[0], actor=officer, guidance="Bổ sung")
+        with pytest.raises(InvalidTransition):
+            engine.verify_commune(ids[0], actor=place.actor(Role.COMMUNE_COMMITTEE))
+        engine.resubmit(ids[0], actor=officer)
+    finally:
+        engine.close()
+    results = race(
+        db_url,
+        now,
+        [
+            spec("verify", Role.COMMUNE_COMMITTEE, place, dossier=str(i), product_codes=True)
+            for i in ids
+        ],
+    )
+    assert [r[0] for r in results] == ["ok"] * RACERS
+    engine = Engine.open(db_url, clock=SettableClock(now))
+    try:
+        codes = sorted(engine.get(i).product_code or "" for i in ids)
+        assert codes == [f"24-07375-{n:03d}-2026" for n in range(1, RACERS + 1)]
+        assert Auditor(engine).verify().intact
+    finally:
+        engine.close()

@@ -26,7 +26,7 @@ from ocop_cycle import (
     Sweeper,
 )
 from ocop_cycle.workflows.events import ProfileMigrated
-from tests.migration_store import AFTER, EFFECTIVE, EXPECTED, KEPT, TAN_YEN, build
+from tests.migration_store import AFTER, EFFECTIVE, ELSEWHERE, EXPECTED, KEPT, TAN_YEN, build
 from tests.scenario import Walk, at, snapshot
 
 S = DossierState
@@ -107,11 +107,13 @@ def test_the_event_records_rule_basis_and_what_was_cleared(
     assert event.actor == Actor(role=Role.SYSTEM, jurisdiction="VN", id="migration")
     after = engine.get(before.id)
     assert (after.level, after.score, after.stars, after.round_id, after.scored_on) == ((None,) * 5)
-    told = [n for n in engine.notifications(limit=1000) if n.dossier_id == before.id]
-    assert {(n.recipient_role, n.recipient_jurisdiction) for n in told} >= {
-        (Role.PRODUCER, "07426"),
-        (Role.PROVINCE_OFFICE, "24"),
-    }
+    told = [
+        (n.recipient_role, n.recipient_jurisdiction)
+        for n in engine.notifications(limit=1000)
+        if n.dossier_id == before.id and n.seq == event.seq
+    ]
+    # Addressed to the units of the day: xã Xương Lâm (07426) is part of xã Lạng Giang (07375).
+    assert told == [(Role.PRODUCER, "07375"), (Role.PROVINCE_OFFICE, "24")]
 
 
 def test_a_round_survives_only_when_its_council_still_holds_the_dossier(
@@ -226,14 +228,19 @@ def test_unmappable_dossiers_are_listed_with_reasons_and_left_alone(
 def test_unit_limits_the_run_to_dossiers_filed_under_it(
     engine: Engine, stopped: dict[str, UUID]
 ) -> None:
-    """--unit takes a district, a commune or a province code."""
+    """--unit takes a district, a commune or a province code: as registered (district 216,
+    abolished), or a unit of today covering those it succeeded (xã Lạng Giang 07375 covers xã
+    Xương Lâm 07426; province "24" covers the old Bắc Giang "24" and Bắc Ninh "27")."""
     tan_yen = {stopped["tan_yen_registered"], stopped["tan_yen_district_scored"]}
     dry = migrate(engine, unit=TAN_YEN.district, dry_run=True)
     assert {i.dossier_id for i in dry.items} == tan_yen
     assert {i.dossier_id for i in migrate(engine, unit=TAN_YEN.commune).migrated} == tan_yen
-    rest = migrate(engine, unit="07426")
-    assert len(rest.migrated) == len(EXPECTED) - 2
-    assert rest.migrated_earlier == 0
+    lang_giang = migrate(engine, unit="07375")
+    assert len(lang_giang.migrated) == len(EXPECTED) - len(ELSEWHERE)
+    assert lang_giang.migrated_earlier == 0
+    province = migrate(engine, unit="24")
+    assert [i.dossier_id for i in province.migrated] == [stopped["bac_ninh_registered"]]
+    assert province.migrated_earlier == len(EXPECTED) - 1
     again = migrate(engine, unit="24")
     assert (again.items, again.migrated_earlier) == ([], len(EXPECTED))
 
@@ -241,11 +248,15 @@ def test_unit_limits_the_run_to_dossiers_filed_under_it(
 def test_a_province_office_migrates_only_its_own_province(
     engine: Engine, stopped: dict[str, UUID]
 ) -> None:
-    """The profile data lets province offices migrate, each within its province; a role the
-    data does not name is refused before anything is read."""
+    """The profile data lets province offices migrate, each within its province (today's "24"
+    also for the old Bắc Ninh "27" merged into it); a role the data does not name, or an actor
+    of a unit that no longer exists, is refused before anything is read."""
     before = snapshot(engine)
     with pytest.raises(PermissionDenied):
-        migrate(engine, actor=Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07426"))
+        migrate(engine, actor=Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375"))
+    with pytest.raises(PermissionDenied) as ended:
+        migrate(engine, actor=Actor(role=Role.PROVINCE_OFFICE, jurisdiction="27"))
+    assert ended.value.reason.code == "unit.ended"
     elsewhere = migrate(engine, actor=Actor(role=Role.PROVINCE_OFFICE, jurisdiction="01"))
     assert snapshot(engine) == before
     assert {i.outcome for i in elsewhere.items} == {"skipped"}

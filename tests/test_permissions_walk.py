@@ -7,7 +7,7 @@ what the profile's data says, read here independently of ``workflows.permissions
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from uuid import uuid4
 
 import pytest
@@ -25,12 +25,18 @@ BOOK = default_rule_book()
 PROFILES = [BOOK.profile(p) for p in ("qd1048-2019", "qd148-2023", "qd1489-2025")]
 TIER_COMMANDS = {"score", "forward", "certify", "not_recognize"}
 PRODUCER = uuid4()
-NOW = datetime(2024, 1, 1, tzinfo=VN_TZ)
 
 
 def place(profile: RuleProfile) -> Place:
     has_district = any(t.level is Level.DISTRICT for t in profile.tiers)
-    return Place(district="217" if has_district else None)
+    if has_district:
+        return Place()  # xã Xương Lâm, huyện Lạng Giang, tỉnh Bắc Giang
+    return Place(commune="07375", district=None)  # xã Lạng Giang, tỉnh Bắc Ninh (after 2025)
+
+
+def today(profile: RuleProfile) -> date:
+    """A day the profile is in force (and, for the old ones, before the 2025 handover)."""
+    return profile.in_force_from
 
 
 def dossier(profile: RuleProfile, state: DossierState) -> Dossier:
@@ -60,8 +66,8 @@ def dossier(profile: RuleProfile, state: DossierState) -> Dossier:
         province_code=p.province,
         level=level,
         certified_level=certified_level,
-        registered_at=NOW,
-        updated_at=NOW,
+        registered_at=datetime.combine(today(profile), time(9), tzinfo=VN_TZ),
+        updated_at=datetime.combine(today(profile), time(9), tzinfo=VN_TZ),
         last_hash="0" * 64,
     )
 
@@ -94,7 +100,7 @@ def expected_roles(profile: RuleProfile, trigger: str, d: Dossier) -> set[Role]:
 
 def allowed(profile: RuleProfile, actor: Actor, trigger: str, d: Dossier, **kw: bool) -> bool:
     try:
-        authorize(profile, actor, trigger, d, **kw)
+        authorize(profile, actor, trigger, d, units=BOOK.units, on=today(profile), **kw)
     except PermissionDenied:
         return False
     return True
@@ -154,7 +160,14 @@ def test_creation_roles_are_the_data(profile: RuleProfile, trigger: str) -> None
     for role in Role:
         try:
             authorize_creation(
-                profile, actor_for(profile, role), trigger, p.commune, p.district, p.province
+                profile,
+                actor_for(profile, role),
+                trigger,
+                p.commune,
+                p.district,
+                p.province,
+                units=BOOK.units,
+                on=today(profile),
             )
         except PermissionDenied:
             continue

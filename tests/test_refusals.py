@@ -122,7 +122,7 @@ def test_round_guards(engine: Engine, clock: SettableClock) -> None:
 @pytest.mark.parametrize(
     ("actor", "code"),
     [
-        (Actor(role=Role.COMMUNE_COMMITTEE, jurisdiction="07427"), "permission.jurisdiction"),
+        (Actor(role=Role.COMMUNE_COMMITTEE, jurisdiction="07375"), "permission.jurisdiction"),
         (Actor(role=Role.DISTRICT_COUNCIL, jurisdiction="217"), "permission.role"),
         (Actor(role=Role.AUDITOR, jurisdiction="VN"), "permission.role"),
     ],

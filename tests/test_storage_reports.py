@@ -32,7 +32,7 @@ from tests.scenario import LANG_GIANG, Walk
 
 TYPES = ("round_assigned", "forwarded", "support_granted")
 EMPTY_SCHEMA = "ocop_reports_empty"
-ELSEWHERE = Place(commune="07375", district="213", province="24")
+ELSEWHERE = Place(commune="07201", district="213", province="24")  # phường Thọ Xương, TP Bắc Giang
 
 
 @pytest.fixture

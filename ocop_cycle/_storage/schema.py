@@ -41,6 +41,7 @@ __all__ = [
     "OutboxRow",
     "ProducerRow",
     "ProductRow",
+    "ProductSequenceRow",
     "RoundRow",
     "checkpoint_heads",
     "checkpoints",
@@ -51,6 +52,7 @@ __all__ = [
     "metadata",
     "outbox",
     "producers",
+    "product_sequences",
     "products",
     "rounds",
 ]
@@ -140,6 +142,8 @@ class DossierRow(Base):
             sqlite_where=OPEN_SUCCESSOR,
             postgresql_where=OPEN_SUCCESSOR,
         ),
+        # A product code (Decision 26/2026: T-X-STT-year) names one dossier, ever.
+        Index("uq_ocop_dossiers_product_code", "product_code", unique=True),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -175,9 +179,22 @@ class DossierRow(Base):
     valid_until: Mapped[date | None] = mapped_column(Date, index=True)
     last_inspection_on: Mapped[date | None] = mapped_column(Date)
     last_inspection_passed: Mapped[bool | None] = mapped_column(Boolean)
+    product_code: Mapped[str | None] = mapped_column(String(40))
     registered_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ProductSequenceRow(Base):
+    """Each commune's last product sequence number of a year (the STT of T-X-STT-year): taken
+    and raised in the transaction that assigns the code, so numbers have no gaps."""
+
+    __tablename__ = "ocop_product_sequences"
+
+    province_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
 
 
 class EventRow(Base):
@@ -307,5 +324,6 @@ events = _table(EventRow)
 outbox = _table(OutboxRow)
 idempotency = _table(IdempotencyRow)
 deadlines = _table(DeadlineRow)
+product_sequences = _table(ProductSequenceRow)
 checkpoints = _table(CheckpointRow)
 checkpoint_heads = _table(CheckpointHeadRow)

@@ -8,14 +8,14 @@ checked against the version it was read at, and the outbox rows. Statements are 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
@@ -28,6 +28,7 @@ from ocop_cycle._storage.schema import (
     idempotency,
     outbox,
     producers,
+    product_sequences,
     products,
     rounds,
 )
@@ -174,6 +175,24 @@ class _Statements:
             dialect_insert(deadlines).on_conflict_do_nothing(),
             ["key", "kind", "dossier_id", "round_id", "due_at", "status", "detail", "created_at"],
         )
+        seq = product_sequences.c
+        self.next_product_seq = Prepared(
+            dialect_insert(product_sequences)
+            .values(
+                province_code=bindparam("province"),
+                commune_code=bindparam("commune"),
+                year=bindparam("year"),
+                last_seq=1,
+            )
+            .on_conflict_do_update(
+                index_elements=[seq.province_code, seq.commune_code, seq.year],
+                set_={"last_seq": seq.last_seq + 1},
+            )
+            .returning(seq.last_seq),
+            d,
+            None,
+            [seq.last_seq],
+        )
         self.integrity_error: type[Exception] = d.loaded_dbapi.IntegrityError
 
 
@@ -205,11 +224,23 @@ class Store:
         with self.guard(), self.database.read() as tx:
             yield tx
 
-    def list_dossiers(self, state: str | None, limit: int) -> list[Dossier]:
-        """Dossiers, newest registration first, optionally in one state."""
+    def list_dossiers(
+        self, state: str | None, limit: int, *, codes: Collection[str] | None = None
+    ) -> list[Dossier]:
+        """Dossiers, newest registration first, optionally in one state and filed under one of
+        ``codes`` (commune, district or province: their lengths differ)."""
         stmt = select(dossiers).order_by(D.registered_at.desc()).limit(limit)
         if state is not None:
             stmt = stmt.where(D.state == state)
+        if codes is not None:
+            wanted = sorted(codes)
+            stmt = stmt.where(
+                or_(
+                    D.commune_code.in_(wanted),
+                    D.district_code.in_(wanted),
+                    D.province_code.in_(wanted),
+                )
+            )
         with self.guard(), self.database.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         return [Dossier.model_validate(dict(r)) for r in rows]
@@ -247,6 +278,15 @@ class Store:
         """A round by id."""
         row = tx.one(self._q.select_round, {"id": round_id})
         return Round.model_validate(row) if row is not None else None
+
+    def next_product_seq(self, tx: Tx, province: str, commune: str, year: int) -> int:
+        """The commune's next product sequence number of ``year``, taken in ``tx``: the row
+        stays locked until it commits, and a rollback gives the number back (no gaps)."""
+        row = tx.one(
+            self._q.next_product_seq, {"province": province, "commune": commune, "year": year}
+        )
+        assert row is not None
+        return int(row["last_seq"])
 
     def round_by_number(self, tx: Tx, year: int, jurisdiction: str, number: int) -> Round | None:
         """The round with this natural key, if any."""

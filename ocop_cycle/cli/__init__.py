@@ -37,6 +37,7 @@ __all__ = ["build_parser", "main"]
 
 _FIELDS_VI = [
     ("id", "Mã hồ sơ"),
+    ("product_code", "Mã sản phẩm OCOP"),
     ("state", "Trạng thái"),
     ("kind", "Loại"),
     ("profile_id", "Bộ quy tắc"),

@@ -102,8 +102,8 @@ def add_parser(sub: Any) -> None:
         "--unit",
         type=_unit,
         metavar="CODE",
-        help="only dossiers filed under this commune (5 digits), district (3) or province (2), "
-        "by the codes they were registered with",
+        help="only dossiers filed under this commune (5 digits), district (3) or province (2): "
+        "a code as registered, or a unit of today, which covers the units it succeeded",
     )
     p.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
     p.add_argument(

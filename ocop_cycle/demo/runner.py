@@ -22,7 +22,8 @@ from ocop_cycle.jobs.simulation import run_until
 from ocop_cycle.jobs.sweep import Applied
 from ocop_cycle.plan.entries import lang_giang_2024, lang_giang_communes
 from ocop_cycle.plan.importer import ImportSettings, import_plan
-from ocop_cycle.rules.authority import Role
+from ocop_cycle.rules.authority import Actor, Role
+from ocop_cycle.rules.units import REFORM_DATE
 from ocop_cycle.testing import Place, session_for
 
 __all__ = ["DEMO_END", "DEMO_START", "DemoResult", "Step", "run_demo"]
@@ -75,6 +76,21 @@ class _Demo:
     def place(self, ref: str) -> Place:
         return self.places[self.fates[ref].commune]
 
+    def actor(self, ref: str, role: Role) -> Actor:
+        """Who holds ``role``'s authority over the dossier's place on the demo's day: from
+        01/07/2025 the merged commune, and the province for the abolished district's bodies
+        (the handover in qd148-2023's data)."""
+        today = self.engine.clock.now().date()
+        place = self.place(ref)
+        if today < REFORM_DATE:
+            return place.actor(role)
+        units = self.engine.rules.units
+        before = REFORM_DATE - timedelta(days=1)
+        commune = units.successor_on(place.commune, today, recorded_on=before)[0].code
+        province = units.successor_on(place.province, today, recorded_on=before)[0].code
+        (acting,) = self.engine.rules.profile("qd148-2023").acting_roles((role,), today)
+        return Place(commune=commune, district=None, province=province).actor(acting)
+
     def start(self) -> None:
         office = self.places["thị trấn Vôi"].actor(Role.DISTRICT_OFFICE)
         for r in ROUNDS:
@@ -92,29 +108,27 @@ class _Demo:
         self.ids.update(report.dossiers)
 
     def verify(self, ref: str) -> None:
-        place = self.place(ref)
         if self.fates[ref].returned:
             self.engine.return_for_supplement(
                 self.ids[ref],
-                actor=place.actor(Role.COMMUNE_OFFICER),
+                actor=self.actor(ref, Role.COMMUNE_OFFICER),
                 guidance="Bổ sung phiếu kiểm nghiệm chất lượng sản phẩm còn hiệu lực",
             )
             return
-        self.engine.verify_commune(self.ids[ref], actor=place.actor(Role.COMMUNE_COMMITTEE))
+        self.engine.verify_commune(self.ids[ref], actor=self.actor(ref, Role.COMMUNE_COMMITTEE))
 
     def resubmit(self, ref: str) -> None:
-        place = self.place(ref)
         self.engine.resubmit(
             self.ids[ref],
-            actor=place.actor(Role.COMMUNE_OFFICER),
+            actor=self.actor(ref, Role.COMMUNE_OFFICER),
             note="Đã bổ sung phiếu kiểm nghiệm",
         )
-        self.engine.verify_commune(self.ids[ref], actor=place.actor(Role.COMMUNE_COMMITTEE))
+        self.engine.verify_commune(self.ids[ref], actor=self.actor(ref, Role.COMMUNE_COMMITTEE))
 
     def assign(self, ref: str, number: int) -> None:
         self.engine.assign_round(
             self.ids[ref],
-            actor=self.place(ref).actor(Role.DISTRICT_OFFICE),
+            actor=self.actor(ref, Role.DISTRICT_OFFICE),
             round_id=self.rounds[number],
         )
 
@@ -124,19 +138,19 @@ class _Demo:
         sheet = self.engine.rules.sheet(profile.id, d.product_set)
         members = [Decimal(total - 1), Decimal(total), Decimal(total + 1)]
         session = session_for(sheet, profile, list(members))
-        self.engine.score(d.id, actor=self.place(ref).actor(role), session=session)
+        self.engine.score(d.id, actor=self.actor(ref, role), session=session)
 
     def decide(self, ref: str, on: date) -> None:
-        fate, place = self.fates[ref], self.place(ref)
+        fate = self.fates[ref]
         d = self.engine.get(self.ids[ref])
         if fate.path == "not_recognized":
             self.engine.not_recognize(
-                d.id, actor=place.actor(Role.DISTRICT_COMMITTEE), note="Điểm dưới 50"
+                d.id, actor=self.actor(ref, Role.DISTRICT_COMMITTEE), note="Điểm dưới 50"
             )
         elif fate.path == "province":
             self.engine.forward(
                 d.id,
-                actor=place.actor(Role.DISTRICT_OFFICE),
+                actor=self.actor(ref, Role.DISTRICT_OFFICE),
                 note="Đạt từ 70 điểm: đề nghị Hội đồng cấp tỉnh đánh giá",
             )
         else:
@@ -146,22 +160,20 @@ class _Demo:
         self.decisions += 1
         self.engine.certify(
             self.ids[ref],
-            actor=self.place(ref).actor(role),
+            actor=self.actor(ref, role),
             decision_number=f"{self.decisions}/QĐ-UBND",
             decision_date=on,
             issuing_body=body,
         )
 
     def monitor(self, ref: str) -> None:
-        self.engine.start_monitoring(
-            self.ids[ref], actor=self.place(ref).actor(Role.DISTRICT_OFFICE)
-        )
+        self.engine.start_monitoring(self.ids[ref], actor=self.actor(ref, Role.DISTRICT_OFFICE))
 
     def inspect(self, ref: str, on: date) -> None:
         failed = self.fates[ref].revoked and on.year == 2025
         self.engine.record_inspection(
             self.ids[ref],
-            actor=self.place(ref).actor(Role.INSPECTOR),
+            actor=self.actor(ref, Role.INSPECTOR),
             inspected_on=on,
             passed=not failed,
             findings="Sản phẩm không duy trì tiêu chuẩn chất lượng đã công bố" if failed else "",
@@ -170,7 +182,7 @@ class _Demo:
     def revoke(self, ref: str, on: date) -> None:
         self.engine.revoke(
             self.ids[ref],
-            actor=self.place(ref).actor(Role.DISTRICT_COMMITTEE),
+            actor=self.actor(ref, Role.DISTRICT_COMMITTEE),
             grounds={
                 "code": "inspection_failed",
                 "details": "Kiểm tra định kỳ năm 2025 không đạt, chủ thể không khắc phục",

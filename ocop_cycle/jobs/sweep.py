@@ -34,6 +34,7 @@ from ocop_cycle.workflows.commands import (
     SendReminder,
     Withdraw,
 )
+from ocop_cycle.workflows.jurisdiction import addressee, recorded_on
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 
@@ -226,20 +227,22 @@ class Sweeper:
         if kind == "expiry":
             if d.state not in HOLDING_CERTIFICATE or str(d.valid_until) != detail["valid_until"]:
                 return f"dossier is {d.state.value}: nothing to expire"
-            return Expire(dossier_id=d.id, notify=self._revocation_request(d))
+            return Expire(dossier_id=d.id, notify=self._revocation_request(d, now.date()))
         if kind == "inspection_due":
             since = date.fromisoformat(detail["since"])
             if d.state not in {S.MONITORED, S.RENEWAL_DUE}:
                 return f"dossier is {d.state.value}: not monitored"
             if d.last_inspection_on is not None and d.last_inspection_on > since:
                 return f"inspected on {d.last_inspection_on.isoformat()}"
-            code = d.district_code or d.province_code
+            role, code = self._addressee(
+                d, Role.INSPECTOR, d.district_code or d.province_code, now.date()
+            )
             return EscalateInspection(
                 dossier_id=d.id,
                 since=since,
                 notify=(
                     Recipient(
-                        role=Role.INSPECTOR,
+                        role=role,
                         jurisdiction=code,
                         message_vi=f"Sản phẩm «{d.product_name}» quá hạn kiểm tra định kỳ "
                         f"(lần kiểm tra trước: {since.strftime('%d/%m/%Y')}).",
@@ -294,7 +297,13 @@ class Sweeper:
             ),
         )
 
-    def _revocation_request(self, d: Dossier) -> tuple[Recipient, ...]:
+    def _addressee(self, d: Dossier, role: Role, code: str, on: date) -> tuple[Role, str]:
+        """Whom a notice for ``role`` of ``code`` reaches on ``on``: after the 2025 reform, the
+        body that took over (computed when the notice is made, so nothing stored is rewritten)."""
+        profile = self.engine.rules.profile(d.profile_id)
+        return addressee(self.engine.rules.units, profile, role, code, on, recorded_on(d))
+
+    def _revocation_request(self, d: Dossier, on: date) -> tuple[Recipient, ...]:
         level = d.certified_level or Level.PROVINCE
         profile = self.engine.rules.profile(d.profile_id)
         try:
@@ -306,9 +315,10 @@ class Sweeper:
             Level.PROVINCE: d.province_code,
         }.get(level) or CENTRAL
         valid = d.valid_until.strftime("%d/%m/%Y") if d.valid_until else "?"
+        role, code = self._addressee(d, roles[0] if roles else Role.PROVINCE_COMMITTEE, code, on)
         return (
             Recipient(
-                role=roles[0] if roles else Role.PROVINCE_COMMITTEE,
+                role=role,
                 jurisdiction=code,
                 message_vi=f"Giấy chứng nhận OCOP của sản phẩm «{d.product_name}» "
                 f"(số {d.certificate_number}) hết hiệu lực ngày {valid}: đề nghị ban hành "

@@ -8,7 +8,7 @@ tens of dossiers a year, so the report reads its dossiers and their few relevant
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 from uuid import UUID
@@ -19,6 +19,7 @@ from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.plan.entries import PlanEntry, SupportRequest, lang_giang_2024, lang_giang_communes
 from ocop_cycle.plan.targets import PlanTarget, PlanTargets, lang_giang_2024_targets
 from ocop_cycle.rules.support import BASIS_LABELS_VI
+from ocop_cycle.rules.units import REFORM_DATE
 from ocop_cycle.workflows.derive import producer_id, product_id
 from ocop_cycle.workflows.model import Dossier, DossierKind
 from ocop_cycle.workflows.states import TERMINAL_STATES, DossierState
@@ -79,6 +80,8 @@ class CommuneProgress(_Row):
 
     commune: str
     commune_code: str
+    #: The name the place has on the report's day: "xã Xương Lâm (nay xã Lạng Giang)".
+    commune_now: str
     planned: int
     registered: int
     recognized: int
@@ -207,6 +210,8 @@ def plan_progress(
         c.commune_code: c for c in lang_giang_communes().values() if c.district_code == district
     }
     names = {code: c.commune for code, c in communes.items()}
+    today = engine.clock.now().date()
+    now_named = {code: _named_today(engine, code, name, today) for code, name in names.items()}
     province = next(iter(communes.values())).province_code
     # Seam: the Engine will expose its ReportQueries as an attribute; built here until then.
     records = ReportQueries(engine.sa_engine).district_records(district, year, _EVENT_TYPES)
@@ -270,6 +275,7 @@ def plan_progress(
             CommuneProgress(
                 commune=c.commune,
                 commune_code=code,
+                commune_now=now_named[code],
                 planned=sum(1 for e in entries if e.commune == c.commune),
                 registered=len(mine),
                 recognized=len(won),
@@ -301,7 +307,7 @@ def plan_progress(
             dossier_id=d.id,
             product=d.product_name,
             producer=d.producer_name,
-            commune=names.get(d.commune_code or "", d.commune_code or ""),
+            commune=now_named.get(d.commune_code or "", d.commune_code or ""),
             state=d.state,
             state_vi=d.state.label_vi,
             next_deadline=next_due[d.id][0] if d.id in next_due else None,
@@ -382,3 +388,15 @@ def plan_progress(
         support_by_basis=dict(sorted(by_basis.items())),
         requests=tuple(request_rows),
     )
+
+
+def _named_today(engine: Engine, code: str, name: str, today: date) -> str:
+    """A plan's commune, with the unit that carries it today after the 2025 reform: "xã Xương
+    Lâm (nay xã Lạng Giang)"."""
+    if today < REFORM_DATE:
+        return name
+    units = engine.rules.units
+    now = units.successor_on(code, today, recorded_on=REFORM_DATE - timedelta(days=1))
+    if not now or (len(now) == 1 and now[0].full_name.casefold() == name.casefold()):
+        return name
+    return f"{name} (nay {', '.join(u.full_name[0].lower() + u.full_name[1:] for u in now)})"

@@ -71,7 +71,7 @@ def sections(p: PlanProgress) -> list[Section]:
             "commune_code",
             "Theo xã, thị trấn",
             (
-                ("commune", "Xã, thị trấn"),
+                ("commune_now", "Xã, thị trấn"),
                 ("planned", "Theo kế hoạch"),
                 ("registered", "Hồ sơ"),
                 ("recognized", "Công nhận ≥3★"),

@@ -23,6 +23,7 @@ from ocop_cycle.rules.catalogue import Catalogue
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.sheets import ScoringSheet
 from ocop_cycle.rules.support import SupportPolicy
+from ocop_cycle.rules.units import UnitRegistry, default_unit_registry
 
 __all__ = ["RuleBook", "default_rule_book"]
 
@@ -49,8 +50,10 @@ class RuleBook:
         catalogue: Catalogue,
         sheets: Iterable[ScoringSheet],
         support: Iterable[SupportPolicy] = (),
+        units: UnitRegistry | None = None,
     ) -> None:
         self.profiles = {p.id: p for p in profiles}
+        self._units = units
         # [open] which provinces pay support, and how much, is policy data: a book without any
         # policy certifies without awarding support.
         self.support = tuple(support)
@@ -109,6 +112,13 @@ class RuleBook:
             return model.model_validate(_read(node))
         except ValidationError as exc:
             raise RuleDataInvalid(str(node), _problems(exc)) from exc
+
+    @property
+    def units(self) -> UnitRegistry:
+        """The administrative units (the shipped ones unless the book was given others)."""
+        if self._units is None:
+            self._units = default_unit_registry()  # loaded on first use: ~0.15 s
+        return self._units
 
     def profile(self, profile_id: str) -> RuleProfile:
         """The profile with this id."""

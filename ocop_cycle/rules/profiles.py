@@ -30,6 +30,7 @@ __all__ = [
     "ClearableField",
     "CouncilRules",
     "Durations",
+    "Handover",
     "MigrationRule",
     "RuleProfile",
     "StarBand",
@@ -147,6 +148,19 @@ class Durations(BaseModel):
         return self
 
 
+class Handover(BaseModel):
+    """[open] From ``on``, what this profile gave to a level that no longer exists passes to the
+    level the new rules name (the 2025 reform: district bodies to the province's). Certificates
+    issued by districts are then monitored, inspected, renewed and revoked by the province."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    on: date
+    #: Each abolished body's role, to the role that takes over its authority.
+    roles: dict[Role, Role]
+    legal_basis_vi: str
+
+
 #: Projection fields a migration may clear: what an earlier tier decided that no longer holds.
 ClearableField = Literal[
     "round_id", "level", "score", "stars", "outcome", "scored_on", "supplement_due_on"
@@ -223,9 +237,21 @@ class RuleProfile(BaseModel):
     #: supplement deadline withdraws, a passed round carries over, an expiry expires. Nothing
     #: else is ever done in the system's name.
     deadline_commands: tuple[str, ...]
+    #: [open] Where authority goes when a level this profile relies on is abolished.
+    handover: Handover | None = None
+    #: Whether the commune's proposal gives the dossier a product code "T-X-STT-year"
+    #: (Decision 26/2026: province code, commune code, the commune's sequence in the year).
+    product_codes: bool = False
+
     #: How dossiers in flight under earlier profiles are carried over to this one, by the
     #: earlier profile's id (none: they finish under the profile they were registered in).
     migration_from: dict[ProfileId, MigrationRule] = Field(default_factory=dict)
+
+    def acting_roles(self, roles: tuple[Role, ...], on: date) -> tuple[Role, ...]:
+        """``roles`` as they stand on ``on``: after a handover, its successors act instead."""
+        if self.handover is None or on < self.handover.on:
+            return roles
+        return tuple(dict.fromkeys(self.handover.roles.get(r, r) for r in roles))
 
     @model_validator(mode="after")
     def _check(self) -> RuleProfile:

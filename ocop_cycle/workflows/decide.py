@@ -14,11 +14,11 @@ dossier) and supersedes the certificate it renews (that certificate's dossier).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from ocop_cycle.errors import ConcurrencyConflict, FieldProblem, InvalidCommand
-from ocop_cycle.rules.authority import Actor, Role
+from ocop_cycle.rules.authority import Actor, Level, Role
 from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.scoring import ScoreResult, evaluate_session, session_problems
@@ -91,6 +91,7 @@ from ocop_cycle.workflows.events import (
 )
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.guards import CreationContext, GuardContext
+from ocop_cycle.workflows.jurisdiction import proposing_place, refiled_place
 from ocop_cycle.workflows.machine import MachineRegistry
 from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 from ocop_cycle.workflows.notices import Notice, notices_for
@@ -121,6 +122,9 @@ class Context:
     open_successor: UUID | None = None
     #: The id a created dossier gets (drawn by the handler: a random id is not a pure thing).
     new_id: UUID | None = None
+    #: The commune's next product sequence number, taken by the handler for a proposal under a
+    #: profile with product codes (a counter is storage's, not a decision).
+    product_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +202,7 @@ def _write(
         before,
         after,
         event,
-        tuple(notices_for(event, after)),
+        tuple(notices_for(event, after, ctx.rules.units)),
         tuple(deadlines_for(event, after, profile, ctx.round)),
     )
 
@@ -289,14 +293,17 @@ def _register(command: RegisterDossier, ctx: Context) -> Decision:
     return _created(profile, payload, ctx)
 
 
-def reevaluation_codes(
-    command: RegisterReevaluation, before: Dossier
+def reevaluation_place(
+    command: RegisterReevaluation, before: Dossier, profile: RuleProfile, rules: RuleBook, on: date
 ) -> tuple[str | None, str | None, str]:
-    """Where a re-evaluation is filed: as the command says, else where the certificate was."""
-    return (
-        command.commune_code or before.commune_code,
-        command.district_code or before.district_code,
-        command.province_code or before.province_code,
+    """Where a re-evaluation is filed: as the command says, else where the certificate's units
+    are carried on ``on`` (the 2025 reform moved codes)."""
+    return refiled_place(
+        rules.units,
+        before,
+        (command.commune_code, command.district_code, command.province_code),
+        on,
+        has_district_tier=any(t.level is Level.DISTRICT for t in profile.tiers),
     )
 
 
@@ -304,7 +311,9 @@ def _reevaluation(command: RegisterReevaluation, ctx: Context) -> Decision:
     before = ctx.predecessor
     assert before is not None
     profile = ctx.rules.profile_in_force(ctx.occurred.date())
-    commune, district, province = reevaluation_codes(command, before)
+    commune, district, province = reevaluation_place(
+        command, before, profile, ctx.rules, ctx.occurred.date()
+    )
     _check_district("RegisterReevaluation", profile, district)
     guards = CreationContext(profile, command, ctx.now, before, ctx.open_successor)
     state = ctx.machines.get(profile).create("register_reevaluation", guards)
@@ -474,6 +483,7 @@ def _payload(
                 local_labour_share=command.local_labour_share,
                 local_material_share=command.local_material_share,
                 note=command.note,
+                product_code=_product_code(dossier, profile, ctx),
                 notify=notify,
             )
         case Reject():
@@ -542,6 +552,16 @@ def _payload(
         case Withdraw():
             return Withdrawn(state=state, reason=command.reason, notify=notify)
     raise TypeError(f"no payload for {type(command).__name__}")  # pragma: no cover
+
+
+def _product_code(dossier: Dossier, profile: RuleProfile, ctx: Context) -> str | None:
+    """ "T-X-STT-year": province, commune, the commune's sequence in the year, the year."""
+    if not profile.product_codes or dossier.product_code is not None:
+        return None
+    assert ctx.product_seq is not None
+    day = ctx.occurred.date()
+    province, commune = proposing_place(ctx.rules.units, dossier, day)
+    return f"{province}-{commune}-{ctx.product_seq:03d}-{day.year}"
 
 
 def _certified(

@@ -173,6 +173,8 @@ class CommuneVerified(Moving):
     local_labour_share: Decimal | None = None
     local_material_share: Decimal | None = None
     note: str = ""
+    #: The product code this proposal gave (profiles with ``product_codes``); absent before.
+    product_code: str | None = None
 
 
 class Rejected(Moving):

@@ -14,6 +14,7 @@ from typing import Any
 from ocop_cycle.workflows.events import (
     CertificateImported,
     Certified,
+    CommuneVerified,
     Event,
     Forwarded,
     InspectionRecorded,
@@ -79,6 +80,10 @@ def _resubmitted(_: Event, p: Any) -> dict[str, Any]:
     return {"supplement_due_on": None}
 
 
+def _commune_verified(_: Event, p: Any) -> dict[str, Any]:
+    return {"product_code": p.product_code} if p.product_code is not None else {}
+
+
 def _round_assigned(_: Event, p: Any) -> dict[str, Any]:
     return {"round_id": p.round_id}
 
@@ -120,6 +125,7 @@ _CHANGES: dict[type, Callable[[Event, Any], dict[str, Any]]] = {
     Returned: _returned,
     Resubmitted: _resubmitted,
     RoundAssigned: _round_assigned,
+    CommuneVerified: _commune_verified,
     Scored: _scored,
     Forwarded: _forwarded,
     Certified: _certified,

@@ -28,11 +28,19 @@ from uuid import UUID
 from ocop_cycle.errors import FieldProblem, InvalidCommand, PermissionDenied, Reason
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role, role_level
 from ocop_cycle.rules.profiles import CLEARABLE_FIELDS, MigrationRule, RuleProfile
+from ocop_cycle.rules.units import UnitRegistry
 from ocop_cycle.workflows.commands import Recipient
 from ocop_cycle.workflows.deadlines import deadlines_for
 from ocop_cycle.workflows.decide import Context, Decision, Write, new_event
 from ocop_cycle.workflows.events import ProfileMigrated
 from ocop_cycle.workflows.fold import apply
+from ocop_cycle.workflows.jurisdiction import (
+    acts_for,
+    recorded_on,
+    successor_codes,
+    territory,
+    unit_refusal,
+)
 from ocop_cycle.workflows.machine import DossierMachine
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.notices import notices_for
@@ -56,6 +64,7 @@ __all__ = [
     "migration_actor",
     "migration_job",
     "open_states",
+    "unit_codes",
 ]
 
 S = DossierState
@@ -125,13 +134,30 @@ def migration_job(
     return MigrationJob(source, target, rule, effective, unit)
 
 
+def unit_codes(units: UnitRegistry, unit: str, on: date) -> frozenset[str]:
+    """The codes dossiers filed under ``unit`` may carry: a unit existing on ``on`` covers every
+    unit it succeeded (today's xã Lạng Giang 07375 the communes merged into it, 07426 among
+    them); a code that names nothing that day (district 217) is taken as registered."""
+    if units.unit(unit, on=on) is None:
+        return frozenset({unit})
+    return frozenset(territory(units, unit, on))
+
+
 def _denied(actor: Actor, code: str, vi: str, en: str) -> PermissionDenied:
     return PermissionDenied(TRIGGER, actor.role.value, actor.jurisdiction, Reason(code, vi, en))
 
 
-def authorize_migration(job: MigrationJob, actor: Actor, dossier: Dossier | None = None) -> None:
+def authorize_migration(
+    job: MigrationJob,
+    actor: Actor,
+    dossier: Dossier | None = None,
+    *,
+    units: UnitRegistry,
+    on: date,
+) -> None:
     """``PermissionDenied`` unless ``actor``'s role may carry dossiers over (the rule's
-    ``actors``) and, given a dossier, that dossier is in the actor's jurisdiction."""
+    ``actors``), its unit exists on ``on`` and, given a dossier, it acts for the dossier's unit
+    that day (its own, or one it succeeded)."""
     if actor.role not in job.rule.actors:
         raise _denied(
             actor,
@@ -139,6 +165,9 @@ def authorize_migration(job: MigrationJob, actor: Actor, dossier: Dossier | None
             f"Vai trò {actor.role.label_vi} không được chuyển hồ sơ sang quy định mới",
             f"role {actor.role.value} may not migrate dossiers to {job.target.id}",
         )
+    refusal = unit_refusal(units, actor.jurisdiction, on)
+    if refusal is not None:
+        raise PermissionDenied(TRIGGER, actor.role.value, actor.jurisdiction, refusal)
     if dossier is None:
         return
     level = role_level(actor.role)
@@ -147,12 +176,12 @@ def authorize_migration(job: MigrationJob, actor: Actor, dossier: Dossier | None
         Level.DISTRICT: dossier.district_code,
         Level.PROVINCE: dossier.province_code,
     }
-    if level is Level.CENTRAL:
+    if level is Level.CENTRAL or (level is None and actor.jurisdiction == CENTRAL):
         return
-    if level is None:  # inspectors: their code names the tier they act for
-        if actor.jurisdiction in {CENTRAL, *codes.values()}:
-            return
-    elif actor.jurisdiction == codes[level]:
+    # Inspectors' code names the tier they act for; everyone else acts at their own level.
+    candidates = list(codes.values()) if level is None else [codes[level]]
+    since = recorded_on(dossier)
+    if any(acts_for(units, actor.jurisdiction, code, on, since) for code in candidates):
         return
     raise _denied(
         actor,
@@ -216,9 +245,10 @@ def _target_state(
 
 
 def _office_told(
-    dossier: Dossier, holder: Level, job: MigrationJob, rule: MigrationRule
+    dossier: Dossier, holder: Level, job: MigrationJob, ctx: Context
 ) -> tuple[Recipient, ...]:
-    """Who puts a dossier now awaiting ``holder``'s council into a round, told so."""
+    """Who puts a dossier now awaiting ``holder``'s council into a round, told so (in the unit
+    that carries the dossier's on the day: after the reform, the merged province)."""
     roles = job.target.permissions.get("assign_round", ())
     role = next((r for r in roles if role_level(r) is holder), None)
     code = {
@@ -229,12 +259,15 @@ def _office_told(
     }[holder]
     if role is None or code is None:
         return ()
+    if code != CENTRAL:
+        code = successor_codes(ctx.rules.units, code, ctx.occurred.date(), recorded_on(dossier))[0]
     return (
         Recipient(
             role=role,
             jurisdiction=code,
             message_vi=f"Hồ sơ sản phẩm «{dossier.product_name}» ({dossier.producer_name}) "
-            f"tiếp tục theo {rule.legal_basis_vi}: chờ xếp vào đợt đánh giá {holder.label_vi}.",
+            f"tiếp tục theo {job.rule.legal_basis_vi}: chờ xếp vào đợt đánh giá "
+            f"{holder.label_vi}.",
         ),
     )
 
@@ -271,7 +304,7 @@ def decide_migration(dossier: Dossier, ctx: Context, job: MigrationJob) -> Decis
         legal_basis_vi=job.rule.legal_basis_vi,
         effective=job.effective,
         notify=(
-            _office_told(dossier, holder, job, job.rule)
+            _office_told(dossier, holder, job, ctx)
             if awaiting and unassigned and holder is not None
             else ()
         ),
@@ -283,7 +316,7 @@ def decide_migration(dossier: Dossier, ctx: Context, job: MigrationJob) -> Decis
         dossier,
         after,
         event,
-        tuple(notices_for(event, after)),
+        tuple(notices_for(event, after, ctx.rules.units)),
         tuple(deadlines_for(event, after, job.target, ctx.round)),
     )
     return Decision((write,), after)

@@ -100,6 +100,8 @@ class Dossier(BaseModel):
     valid_until: date | None = None
     last_inspection_on: date | None = None
     last_inspection_passed: bool | None = None
+    #: "T-X-STT-year", given when the commune proposes the dossier (Decision 26/2026).
+    product_code: str | None = None
     registered_at: AwareDatetime
     updated_at: AwareDatetime
     last_hash: str

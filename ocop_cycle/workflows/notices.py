@@ -12,8 +12,10 @@ from uuid import UUID, uuid5
 
 from ocop_cycle.rules.authority import Role
 from ocop_cycle.rules.support import BASIS_LABELS_VI
+from ocop_cycle.rules.units import UnitRegistry
 from ocop_cycle.text import format_vnd
 from ocop_cycle.workflows.events import Event, ReminderSent, SupportGranted
+from ocop_cycle.workflows.jurisdiction import recorded_on, successor_codes
 from ocop_cycle.workflows.model import Dossier
 
 __all__ = ["Notice", "notices_for"]
@@ -53,8 +55,10 @@ _PRODUCER_MESSAGES = {
 }
 
 
-def notices_for(event: Event, dossier: Dossier) -> list[Notice]:
-    """What ``event`` (already applied, giving ``dossier``) must tell whom."""
+def notices_for(event: Event, dossier: Dossier, units: UnitRegistry | None = None) -> list[Notice]:
+    """What ``event`` (already applied, giving ``dossier``) must tell whom. With ``units``, the
+    producer is reached through the commune that carries its own on the event's day (after the
+    2025 reform, the merged commune)."""
     payload = event.payload
     template = _PRODUCER_MESSAGES.get(event.type)
     if isinstance(payload, ReminderSent) and payload.kind == "council_reminder":
@@ -85,7 +89,7 @@ def notices_for(event: Event, dossier: Dossier) -> list[Notice]:
                 id=uuid5(dossier.id, f"{event.seq}|{event.type}|producer"),
                 kind=event.type,
                 recipient_role=Role.PRODUCER,
-                recipient_jurisdiction=dossier.commune_code or dossier.province_code,
+                recipient_jurisdiction=_producer_commune(event, dossier, units),
                 message_vi=template.format(**fields),
                 data=data,
             )
@@ -102,3 +106,11 @@ def notices_for(event: Event, dossier: Dossier) -> list[Notice]:
             )
         )
     return out
+
+
+def _producer_commune(event: Event, dossier: Dossier, units: UnitRegistry | None) -> str:
+    code = dossier.commune_code or dossier.province_code
+    if units is None:
+        return code
+    on = event.occurred_at.date()
+    return successor_codes(units, code, on, recorded_on(dossier))[0]

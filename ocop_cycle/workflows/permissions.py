@@ -1,11 +1,21 @@
-"""Authorisation: may this actor fire this command on this dossier? Pure, from profile data."""
+"""Authorisation: may this actor fire this command on this dossier, on this day? Pure, from
+profile data and the administrative units.
+
+Roles come from the profile (after its ``handover`` date, an abolished body's role passes to its
+successor's); places from the units on the day of the act: the actor's unit must exist that day,
+and acts for the dossier's unit or the unit that succeeded it (``workflows.jurisdiction``).
+"""
 
 from __future__ import annotations
 
-from ocop_cycle.errors import PermissionDenied, Reason
+from datetime import date
+
+from ocop_cycle.errors import PermissionDenied, PlaceRefused, Reason
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role, role_level
 from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.rules.units import UnitRegistry
 from ocop_cycle.workflows.derive import scoring_level
+from ocop_cycle.workflows.jurisdiction import acts_for, place_problems, recorded_on, unit_refusal
 from ocop_cycle.workflows.model import Dossier
 
 __all__ = ["allowed_roles", "authorize", "authorize_creation"]
@@ -14,13 +24,23 @@ _TIER_COMMANDS = {"score", "forward", "certify", "not_recognize"}
 
 
 def allowed_roles(
-    profile: RuleProfile, trigger: str, dossier: Dossier | None
+    profile: RuleProfile, trigger: str, dossier: Dossier | None, on: date | None = None
 ) -> tuple[Role, ...] | None:
-    """The roles that may fire ``trigger`` on ``dossier``; None when its state has no answer.
+    """The roles that may fire ``trigger`` on ``dossier`` (on ``on``, after any handover); None
+    when its state has no answer.
 
     Tier commands (score, forward, certify, not recognise) and revocation depend on the tier
     holding the dossier; in a state with no such tier the machine refuses the transition anyway.
     """
+    roles = _granted(profile, trigger, dossier)
+    if roles is None or on is None:
+        return roles
+    return profile.acting_roles(roles, on)
+
+
+def _granted(
+    profile: RuleProfile, trigger: str, dossier: Dossier | None
+) -> tuple[Role, ...] | None:
     if trigger in _TIER_COMMANDS:
         level = scoring_level(dossier, profile) if dossier is not None else None
         if level is None:
@@ -52,20 +72,32 @@ def _scope_code(
     return {Level.COMMUNE: commune, Level.DISTRICT: district, Level.PROVINCE: province}.get(level)
 
 
+def _check_actor_unit(trigger: str, actor: Actor, units: UnitRegistry, on: date) -> None:
+    refusal = unit_refusal(units, actor.jurisdiction, on)
+    if refusal is not None:
+        raise PermissionDenied(trigger, actor.role.value, actor.jurisdiction, refusal)
+
+
 def _check_scope(
     trigger: str,
     actor: Actor,
-    commune: str | None,
-    district: str | None,
-    province: str,
+    place: tuple[str | None, str | None, str],
+    *,
+    units: UnitRegistry,
+    on: date,
+    recorded_on: date,
 ) -> None:
+    commune, district, province = place
     level = role_level(actor.role)
-    if level is Level.CENTRAL:
+    if level is Level.CENTRAL or (actor.jurisdiction == CENTRAL and level is None):
         return
-    if level is None:  # inspectors: their code names the tier they inspect for
-        if actor.jurisdiction in {CENTRAL, province, district, commune}:
-            return
-    elif actor.jurisdiction == _scope_code(level, commune, district, province):
+    codes = (
+        (province, district, commune)
+        if level is None
+        else (_scope_code(level, commune, district, province),)
+    )
+    # Inspectors' code names the tier they inspect for; everyone else acts at their own level.
+    if any(acts_for(units, actor.jurisdiction, code, on, recorded_on) for code in codes):
         return
     raise _denied(
         trigger,
@@ -82,9 +114,12 @@ def authorize(
     trigger: str,
     dossier: Dossier,
     *,
+    units: UnitRegistry,
+    on: date,
     on_deadline: bool = False,
+    role_checked: bool = False,
 ) -> None:
-    """Raise ``PermissionDenied`` unless ``actor`` may fire ``trigger`` on ``dossier``.
+    """Raise ``PermissionDenied`` unless ``actor`` may fire ``trigger`` on ``dossier`` on ``on``.
 
     The system actor acts only for deadlines: on a due deadline of the dossier it may apply the
     profile's ``deadline_commands``; otherwise only what the permission data grants it (the
@@ -100,10 +135,12 @@ def authorize(
             "Hệ thống chỉ thực hiện các thao tác đến hạn",
             f"the system actor applies deadlines only; {trigger} is not a deadline command",
         )
-    roles = allowed_roles(profile, trigger, dossier)
+    # An actor of a unit that no longer exists is told so first, with its successor named.
+    _check_actor_unit(trigger, actor, units, on)
+    roles = allowed_roles(profile, trigger, dossier, on)
     if roles is None:
         return  # no tier acts in this state: the machine reports the invalid transition
-    if actor.role not in roles:
+    if not role_checked and actor.role not in roles:
         raise _denied(
             trigger,
             actor,
@@ -119,7 +156,14 @@ def authorize(
             "Chủ thể chỉ thao tác trên hồ sơ của mình",
             "a producer acts on its own dossiers only (actor.id must be the producer id)",
         )
-    _check_scope(trigger, actor, dossier.commune_code, dossier.district_code, dossier.province_code)
+    _check_scope(
+        trigger,
+        actor,
+        (dossier.commune_code, dossier.district_code, dossier.province_code),
+        units=units,
+        on=on,
+        recorded_on=recorded_on(dossier),
+    )
 
 
 def authorize_creation(
@@ -129,9 +173,16 @@ def authorize_creation(
     commune: str | None,
     district: str | None,
     province: str,
+    *,
+    units: UnitRegistry,
+    on: date,
+    place_on: date | None = None,
 ) -> None:
-    """Raise ``PermissionDenied`` unless ``actor`` may create a dossier in this jurisdiction."""
-    if actor.role not in profile.permissions.get(trigger, ()):
+    """Raise ``PermissionDenied`` unless ``actor`` may create a dossier in this place on ``on``;
+    ``PlaceRefused`` when the codes are not one place on ``place_on`` (by default ``on``: an
+    imported certificate's codes are read on its decision date)."""
+    _check_actor_unit(trigger, actor, units, on)
+    if actor.role not in profile.acting_roles(profile.permissions.get(trigger, ()), on):
         raise _denied(
             trigger,
             actor,
@@ -139,4 +190,9 @@ def authorize_creation(
             f"Vai trò {actor.role.label_vi} không được thực hiện thao tác này",
             f"role {actor.role.value} may not {trigger}",
         )
-    _check_scope(trigger, actor, commune, district, province)
+    place_on = place_on or on
+    problems = place_problems(units, commune, district, province, place_on)
+    if problems:
+        raise PlaceRefused(trigger, problems)
+    place = (commune, district, province)
+    _check_scope(trigger, actor, place, units=units, on=on, recorded_on=place_on)
