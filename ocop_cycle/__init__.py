@@ -84,6 +84,7 @@ from ocop_cycle.workflows.commands import (
 )
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.machine import DossierMachine
+from ocop_cycle.workflows.migration import MigrationItem, MigrationReport
 from ocop_cycle.workflows.model import Dossier, DossierKind, ProducerKind, Round
 from ocop_cycle.workflows.states import DossierState
 
@@ -128,6 +129,8 @@ __all__ = [
     "MachineDefinitionError",
     "MarkRenewalDue",
     "MemberSheet",
+    "MigrationItem",
+    "MigrationReport",
     "NotFound",
     "NotRecognize",
     "Notification",

@@ -17,6 +17,7 @@ from sqlalchemy import Engine as SAEngine
 
 from ocop_cycle._creation import Creations
 from ocop_cycle._handlers import Handlers
+from ocop_cycle._migration import Migrations, Progress
 from ocop_cycle._storage.connections import Database
 from ocop_cycle._storage.database import (
     DEFAULT_URL,
@@ -25,6 +26,7 @@ from ocop_cycle._storage.database import (
     create_database_engine,
     upgrade,
 )
+from ocop_cycle._storage.migrating import MigrationQueries
 from ocop_cycle._storage.outbox import Notification, Outbox
 from ocop_cycle._storage.store import Store
 from ocop_cycle.clock import Clock, SystemClock, to_vn
@@ -67,6 +69,7 @@ from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.fold import fold
 from ocop_cycle.workflows.jurisdiction import territory
 from ocop_cycle.workflows.machine import DossierMachine
+from ocop_cycle.workflows.migration import MigrationReport
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import DossierState
 
@@ -131,6 +134,7 @@ class Engine:
         self._outbox = Outbox(database)
         self._handlers = Handlers(self._store, self.rules, self.clock, hmac_key)
         self._creations = Creations(self._handlers)
+        self._migrations = Migrations(self._handlers, MigrationQueries(database))
 
     @classmethod
     def open(
@@ -822,4 +826,47 @@ class Engine:
                 scoring_deadline=scoring_deadline,
             ),
             actor,
+        )
+
+    # -- profile migration --------------------------------------------------------------------
+
+    def migrate(
+        self,
+        *,
+        from_profile: str,
+        to_profile: str,
+        effective: date,
+        unit: str | None = None,
+        dry_run: bool = False,
+        actor: Actor | None = None,
+        progress: Progress | None = None,
+    ) -> MigrationReport:
+        """Carry the dossiers still in evaluation under ``from_profile`` over to ``to_profile``
+        (``ocop-cycle migrate``): the 2025 reform moves qd148-2023's open dossiers to
+        qd1489-2025.
+
+        ``to_profile``'s data says how (``migration_from``): each state's new state, what no
+        longer holds, the legal basis, the roles that may do it. Each dossier gets one
+        ``profile_migrated`` event (hashed into its chain, folded into its projection) in a
+        transaction of its own; certified, lapsed and finished dossiers keep their profile. A
+        dossier no mapping carries over is listed with the reason and left as it is. ``unit``
+        (a commune, district or province code, as registered or a unit of today covering those
+        it succeeded) limits the run to dossiers filed under it.
+        ``effective`` is the day the change takes legal effect (not before the data's, not after
+        today), recorded in each event. ``actor`` defaults to the system acting for the
+        operator (``system@VN#migration``); a province office may carry over its province's.
+
+        Idempotent: a dossier carried over is no longer under ``from_profile``, so running again
+        changes nothing and the report counts it in ``migrated_earlier``; two runs at once carry
+        each dossier over once. ``dry_run`` decides the same for the same dossiers and writes
+        nothing. ``progress(done, total)`` is called after each dossier.
+        """
+        return self._migrations.migrate(
+            from_profile=from_profile,
+            to_profile=to_profile,
+            effective=effective,
+            unit=unit,
+            dry_run=dry_run,
+            actor=actor,
+            progress=progress,
         )

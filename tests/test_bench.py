@@ -133,3 +133,12 @@ def test_profile_bench_runs(tmp_path: Path) -> None:
     assert result.stdout.startswith("sqlite NORMAL: unprofiled ")
     assert "ocop_cycle/_handlers.py" in result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_migrate_bench_runs(tmp_path: Path) -> None:
+    """bench/migrate.py migrates its open dossiers with the engine and the raw loop, which leave
+    them alike, and reports both sides and the ratio."""
+    (row,) = _run(tmp_path, "migrate.py", "--dossiers=80", "--units=2")  # type: ignore[misc]
+    assert row["dossiers"] == 80
+    assert row["ratio"] == row["engine_per_s"] / row["raw_per_s"]
+    assert list(tmp_path.iterdir()) == []  # its database was temporary

@@ -102,15 +102,18 @@ def current_revision(bind: Bind) -> str | None:
 def check_schema(bind: Bind) -> None:
     """Raise ``SchemaNotReady`` unless the database is at the head revision."""
     database = as_database(bind)
-    revision = current_revision(database)
-    if revision != HEAD:
-        with database.connect() as connection:
-            tables = inspect(connection).get_table_names()
-        raise SchemaNotReady(
-            f"database schema is at {revision or 'nothing'} (tables: {len(tables)}), "
-            f"ocop-cycle needs {HEAD}: run `ocop-cycle db upgrade`",
-            revision=revision,
-        )
+    # Guarded: an unreachable database is a StorageError here, the first place most callers
+    # touch it.
+    with database.guard():
+        revision = current_revision(database)
+        if revision != HEAD:
+            with database.connect() as connection:
+                tables = inspect(connection).get_table_names()
+            raise SchemaNotReady(
+                f"database schema is at {revision or 'nothing'} (tables: {len(tables)}), "
+                f"ocop-cycle needs {HEAD}: run `ocop-cycle db upgrade`",
+                revision=revision,
+            )
 
 
 # -- helpers for code outside storage (URLs, error translation, the job store) ----------------

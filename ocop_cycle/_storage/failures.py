@@ -17,6 +17,12 @@ from ocop_cycle.errors import OcopCycleError, SchemaNotReady, StorageError
 __all__ = ["translate", "translated"]
 
 
+def _one_line(exc: BaseException) -> str:
+    """The driver's own message on one line (what an operator reads; ``detail`` keeps all)."""
+    found = getattr(exc, "orig", None) or exc
+    return " ".join(str(found).split())
+
+
 def translate(exc: BaseException) -> StorageError:
     """The ocop-cycle error a database failure means."""
     text = str(exc).lower()
@@ -25,8 +31,8 @@ def translate(exc: BaseException) -> StorageError:
             "ocop-cycle tables are missing: run `ocop-cycle db upgrade`", detail=str(exc)
         )
     if "integrity" in type(exc).__name__.lower() or "unique" in text:
-        return StorageError(f"integrity error: {exc}", detail=str(exc))
-    return StorageError(f"database error: {exc}", detail=str(exc))
+        return StorageError(f"integrity error: {_one_line(exc)}", detail=str(exc))
+    return StorageError(f"database error: {_one_line(exc)}", detail=str(exc))
 
 
 @contextmanager

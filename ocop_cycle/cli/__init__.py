@@ -22,6 +22,7 @@ from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.cli import audit as audit_cli
 from ocop_cycle.cli import demo as demo_cli
 from ocop_cycle.cli import jobs as jobs_cli
+from ocop_cycle.cli import migrate as migrate_cli
 from ocop_cycle.cli import plan as plan_cli
 from ocop_cycle.cli import report as report_cli
 from ocop_cycle.cli import units as units_cli
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_cli.add_parser(sub)
     report_cli.add_parser(sub)
     units_cli.add_parser(sub)
+    migrate_cli.add_parser(sub)
 
     dossier = sub.add_parser("dossier", help="look at dossiers")
     d_sub = dossier.add_subparsers(dest="dossier_command", required=True, metavar="ACTION")
@@ -193,6 +195,8 @@ def _run(args: argparse.Namespace) -> int:
         return plan_cli.run(args, _key(args.key_file))
     if args.command == "units":
         return units_cli.run(args)
+    if args.command == "migrate":
+        return migrate_cli.run(args, _key(args.key_file))
     if args.command == "audit":
         return audit_cli.run(args, _key(args.key_file))
     if args.command in jobs_cli.COMMANDS:

@@ -12,18 +12,29 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from ocop_cycle.rules.authority import Level, Role
 
 __all__ = [
+    "CLEARABLE_FIELDS",
     "COMMANDS",
     "DEADLINE_COMMANDS",
+    "ClearableField",
     "CouncilRules",
     "Durations",
     "Handover",
+    "MigrationRule",
     "RuleProfile",
     "StarBand",
+    "StateMapping",
     "TierRules",
 ]
 
@@ -175,6 +186,59 @@ class Handover(BaseModel):
     legal_basis_vi: str
 
 
+#: Projection fields a migration may clear: what an earlier tier decided that no longer holds.
+ClearableField = Literal[
+    "round_id", "level", "score", "stars", "outcome", "scored_on", "supplement_due_on"
+]
+CLEARABLE_FIELDS: tuple[ClearableField, ...] = (
+    "round_id",
+    "level",
+    "score",
+    "stars",
+    "outcome",
+    "scored_on",
+    "supplement_due_on",
+)
+
+
+class StateMapping(BaseModel):
+    """Where a dossier in one state of the earlier profile continues under this one.
+
+    ``to`` is a state name, checked against this profile's workflow when a dossier is carried
+    over (a state the workflow does not have leaves the dossier where it is, listed with the
+    reason). ``clear`` names what an earlier tier decided that no longer holds (a district's
+    score, when the province now scores first).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    to: str = Field(min_length=1)
+    clear: tuple[ClearableField, ...] = ()
+    note_vi: str = ""
+
+
+class MigrationRule(BaseModel):
+    """[open] How dossiers still in evaluation under an earlier profile continue under this
+    one: the legal basis, the day it takes effect, who may carry them over, and where each state
+    goes. A state without a mapping is not carried over (listed with the reason)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    effective: date
+    legal_basis_vi: str = Field(min_length=1)
+    #: Roles that may carry dossiers over; each acts only within its own jurisdiction.
+    actors: tuple[Role, ...] = Field(min_length=1)
+    states: dict[str, StateMapping]
+
+    @field_validator("states", mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        # ``"registered": "registered"`` is short for ``{"to": "registered"}``.
+        if isinstance(value, dict):
+            return {k: {"to": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+
 class RuleProfile(BaseModel):
     """One Decision's rules."""
 
@@ -204,6 +268,10 @@ class RuleProfile(BaseModel):
     #: Whether the commune's proposal gives the dossier a product code "T-X-STT-year"
     #: (Decision 26/2026: province code, commune code, the commune's sequence in the year).
     product_codes: bool = False
+
+    #: How dossiers in flight under earlier profiles are carried over to this one, by the
+    #: earlier profile's id (none: they finish under the profile they were registered in).
+    migration_from: dict[ProfileId, MigrationRule] = Field(default_factory=dict)
 
     def acting_roles(self, roles: tuple[Role, ...], on: date) -> tuple[Role, ...]:
         """``roles`` as they stand on ``on``: after a handover, its successors act instead."""
@@ -261,6 +329,11 @@ class RuleProfile(BaseModel):
             problems.append(f"deadline_commands names commands no deadline applies: {stray}")
         if self.in_force_until is not None and self.in_force_until < self.in_force_from:
             problems.append("in_force_until is before in_force_from")
+        for source, rule in self.migration_from.items():
+            if source == self.id:
+                problems.append("a profile cannot migrate from itself")
+            if rule.effective < self.in_force_from:
+                problems.append(f"migration from {source} takes effect before this profile")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -18,6 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from ocop_cycle.rules.authority import Actor, Level
+from ocop_cycle.rules.profiles import ClearableField
 from ocop_cycle.rules.scoring import CouncilSession, Outcome
 from ocop_cycle.rules.support import Basis
 from ocop_cycle.workflows.commands import Recipient, RevocationGrounds
@@ -43,6 +44,7 @@ __all__ = [
     "Payload",
     "ProducerDoc",
     "ProductDoc",
+    "ProfileMigrated",
     "Registered",
     "Rejected",
     "ReminderSent",
@@ -375,6 +377,28 @@ class SupportGranted(Payload):
     policy_title_vi: str
 
 
+class ProfileMigrated(Moving):
+    """The dossier is carried over from the profile it was registered under to its successor
+    (the 2025 reform: Decision 1489), by the mapping the new profile's data gives. Recorded
+    under the old profile (the event's ``profile_id``); the dossier is under ``to_profile``
+    after it, without the fields named in ``cleared``."""
+
+    name: ClassVar[str] = "profile_migrated"
+    label_vi: ClassVar[str] = "Chuyển sang quy định mới"
+    triggers: ClassVar[tuple[str, ...]] = ("migrate_profile",)
+    type: Literal["profile_migrated"] = "profile_migrated"
+
+    from_profile: str
+    to_profile: str
+    from_state: DossierState
+    #: The mapping entry applied (``<from profile>/<from state>``) and its note.
+    rule: str
+    rule_vi: str = ""
+    cleared: tuple[ClearableField, ...] = ()
+    legal_basis_vi: str
+    effective: date
+
+
 #: Any event's payload, told apart by its type.
 EventPayload = Annotated[
     Registered
@@ -399,7 +423,8 @@ EventPayload = Annotated[
     | ReminderSent
     | InspectionOverdue
     | RoundMissed
-    | SupportGranted,
+    | SupportGranted
+    | ProfileMigrated,
     Field(discriminator="type"),
 ]
 
@@ -430,6 +455,7 @@ PAYLOADS: dict[str, type[Payload]] = {
         InspectionOverdue,
         RoundMissed,
         SupportGranted,
+        ProfileMigrated,
     )
 }
 

@@ -19,6 +19,7 @@ from ocop_cycle.workflows.events import (
     Forwarded,
     InspectionRecorded,
     Moving,
+    ProfileMigrated,
     Registered,
     Resubmitted,
     Returned,
@@ -113,6 +114,10 @@ def _superseded(_: Event, p: Any) -> dict[str, Any]:
     return {"successor_id": p.successor_id}
 
 
+def _migrated(_: Event, p: Any) -> dict[str, Any]:
+    return {"profile_id": p.to_profile, **dict.fromkeys(p.cleared)}
+
+
 #: What each payload model changes besides the state it carries (types not listed: nothing).
 _CHANGES: dict[type, Callable[[Event, Any], dict[str, Any]]] = {
     Registered: _registered,
@@ -126,6 +131,7 @@ _CHANGES: dict[type, Callable[[Event, Any], dict[str, Any]]] = {
     Certified: _certified,
     InspectionRecorded: _inspection,
     Superseded: _superseded,
+    ProfileMigrated: _migrated,
 }
 
 

@@ -53,6 +53,7 @@ _PRODUCER_MESSAGES = {
     "withdrawn": "Hồ sơ sản phẩm «{product}» đã được rút ({reason}).",
     "support_granted": "Sản phẩm «{product}» được hỗ trợ {amount} ({basis}) theo "
     "{policy_title_vi}.",
+    "profile_migrated": "Hồ sơ sản phẩm «{product}» tiếp tục được đánh giá theo {legal_basis_vi}.",
 }
 
 
