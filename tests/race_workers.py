@@ -25,7 +25,7 @@ def rules_with_product_codes() -> RuleBook:
         p.model_copy(update={"product_codes": True}) if p.id == "qd1489-2025" else p
         for p in book.profiles.values()
     ]
-    return RuleBook(profiles, book.catalogue, book.sheets.values(), book.support)
+    return book.with_profiles(profiles)
 
 
 def command(url: str, now: str, spec: dict[str, Any], barrier: Barrier, out: Any) -> None:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from ocop_cycle import VN_TZ, Engine, GuardRefused, Role, RuleBook, SettableClock
+from ocop_cycle import VN_TZ, Engine, GuardRefused, Role, SettableClock
 from ocop_cycle.jobs.simulation import run_until
 from ocop_cycle.rules.book import default_rule_book
 from tests.scenario import Walk, at
@@ -74,7 +74,7 @@ def test_the_working_days_are_the_profiles_setting(db_url: str) -> None:
         update={"durations": p148.durations.model_copy(update={"council_dossier_working_days": 0})}
     )
     profiles = [same_day if p.id == p148.id else p for p in book.profiles.values()]
-    rules = RuleBook(profiles, book.catalogue, book.sheets.values(), book.support)
+    rules = book.with_profiles(profiles)
     clock = SettableClock(at(2023, 3, 1))
     with Engine.open(db_url, clock=clock, rules=rules) as engine:
         walk = Walk(engine, clock)

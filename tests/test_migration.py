@@ -179,7 +179,7 @@ def _rules_without(engine: Engine, **states: str | None) -> RuleBook:
         update={"migration_from": {OLD: rule.model_copy(update={"states": mapping})}}
     )
     profiles = [changed if p.id == NEW else p for p in rules.profiles.values()]
-    return RuleBook(profiles, rules.catalogue, rules.sheets.values(), rules.support)
+    return rules.with_profiles(profiles)
 
 
 def test_unmappable_dossiers_are_listed_with_reasons_and_left_alone(

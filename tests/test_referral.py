@@ -41,7 +41,7 @@ def rules(certify_at_cap: bool) -> RuleBook:
     )
     changed = p1489.model_copy(update={"tiers": tiers})
     profiles = [changed if p.id == p1489.id else p for p in book.profiles.values()]
-    return RuleBook(profiles, book.catalogue, book.sheets.values(), book.support)
+    return book.with_profiles(profiles)
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ SEED_SETS = [
     "rice_cakes",
     "community_tourism",
 ]
+#: The profiles that ship sample sheets for the seed's product sets (qd26-2026 ships the official
+#: ones: tests/test_qd26_sheets.py).
 PROFILES = ["qd1048-2019", "qd148-2023", "qd1489-2025"]
 
 
@@ -39,13 +41,14 @@ def data_copy(tmp_path: Path) -> Path:
     return dst
 
 
-def test_three_profiles_with_their_maxima() -> None:
-    """1048 weighs A/B/C as 35/25/40; 148 and 1489 as 40/25/35."""
+def test_four_profiles_with_their_maxima() -> None:
+    """1048 weighs A/B/C as 35/25/40; 148, 1489 and 26/2026 as 40/25/35."""
     book = default_rule_book()
-    assert sorted(book.profiles) == PROFILES
+    assert sorted(book.profiles) == [*PROFILES, "qd26-2026"]
     assert book.profile("qd1048-2019").part_maxima == {"A": 35, "B": 25, "C": 40}
     assert book.profile("qd148-2023").part_maxima == {"A": 40, "B": 25, "C": 35}
     assert book.profile("qd1489-2025").part_maxima == {"A": 40, "B": 25, "C": 35}
+    assert book.profile("qd26-2026").part_maxima == {"A": 40, "B": 25, "C": 35}
 
 
 @pytest.mark.parametrize(
@@ -56,7 +59,9 @@ def test_three_profiles_with_their_maxima() -> None:
         (date(2023, 2, 24), "qd148-2023"),
         (date(2025, 7, 5), "qd148-2023"),
         (date(2025, 7, 6), "qd1489-2025"),
-        (date(2026, 11, 28), "qd1489-2025"),
+        (date(2026, 5, 21), "qd1489-2025"),
+        (date(2026, 5, 22), "qd26-2026"),
+        (date(2026, 11, 28), "qd26-2026"),
     ],
 )
 def test_profile_in_force(day: date, profile: str) -> None:

@@ -133,7 +133,9 @@ def test_no_policy_no_support(engine: Engine, clock: SettableClock) -> None:
 def test_a_book_without_policies_awards_nothing(db_url: str) -> None:
     """Support is policy data: a host whose rule book has none certifies without it."""
     book = default_rule_book()
-    bare = RuleBook(book.profiles.values(), book.catalogue, book.sheets.values())
+    bare = RuleBook(
+        book.profiles.values(), book.catalogue, book.sheets.values(), catalogues=book.catalogues
+    )
     clock = SettableClock(at(2024, 3, 1))
     with Engine.open(db_url, clock=clock, rules=bare) as engine:
         d = Walk(engine, clock).certified(name="Trứng gà")

@@ -2,13 +2,14 @@
 
 Data lives in ``ocop_cycle/rules/data`` (JSON, UTF-8). A host can load its own folder with the
 same layout (official sheets from its province, a changed duration) via ``RuleBook.load(path)``.
+``catalogue.json`` serves every profile that has no ``catalogues/<profile id>.json`` of its own.
 Nothing is read until someone asks: ``default_rule_book()`` loads once, on first use.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -51,6 +52,7 @@ class RuleBook:
         sheets: Iterable[ScoringSheet],
         support: Iterable[SupportPolicy] = (),
         units: UnitRegistry | None = None,
+        catalogues: Mapping[str, Catalogue] | None = None,
     ) -> None:
         self.profiles = {p.id: p for p in profiles}
         self._units = units
@@ -58,14 +60,18 @@ class RuleBook:
         # policy certifies without awarding support.
         self.support = tuple(support)
         self.catalogue = catalogue
+        #: Profile id -> its own catalogue; a profile not in here uses ``catalogue``.
+        self.catalogues = dict(catalogues or {})
         self.sheets = {(s.profile, s.product_set): s for s in sheets}
-        problems: list[str] = []
+        problems = [
+            f"catalogue {p}: unknown profile" for p in self.catalogues if p not in self.profiles
+        ]
         for key, sheet in self.sheets.items():
             profile = self.profiles.get(sheet.profile)
             if profile is None:
                 problems.append(f"sheet {key}: unknown profile")
                 continue
-            if self.catalogue.group_of(sheet.product_set) is None:
+            if self.catalogue_for(sheet.profile).group_of(sheet.product_set) is None:
                 problems.append(f"sheet {key}: product set not in the catalogue")
             problems.extend(
                 f"sheet {key}: {p}" for p in sheet.problems_against(profile.part_maxima)
@@ -85,6 +91,16 @@ class RuleBook:
             if node.name.endswith(".json")
         ]
         catalogue = cls._parse(Catalogue, base / "catalogue.json")
+        catalogues_dir = base / "catalogues"
+        catalogues = (
+            {
+                node.name[:-5]: cls._parse(Catalogue, node)
+                for node in sorted(catalogues_dir.iterdir(), key=lambda n: n.name)
+                if node.name.endswith(".json")
+            }
+            if catalogues_dir.is_dir()
+            else {}
+        )
         sheets = []
         for folder in sorted((base / "sheets").iterdir(), key=lambda n: n.name):
             if folder.is_dir():
@@ -104,7 +120,7 @@ class RuleBook:
             if support_dir.is_dir()
             else []
         )
-        return cls(profiles, catalogue, sheets, support)
+        return cls(profiles, catalogue, sheets, support, catalogues=catalogues)
 
     @staticmethod
     def _parse(model: type[_M], node: Traversable) -> _M:
@@ -112,6 +128,19 @@ class RuleBook:
             return model.model_validate(_read(node))
         except ValidationError as exc:
             raise RuleDataInvalid(str(node), _problems(exc)) from exc
+
+    def with_profiles(self, profiles: Iterable[RuleProfile]) -> RuleBook:
+        """This book with some profiles replaced (same ids) or added: how a host sets an [open]
+        setting, e.g. ``book.with_profiles([p.model_copy(update={...})])``."""
+        merged = {**self.profiles, **{p.id: p for p in profiles}}
+        return RuleBook(
+            merged.values(),
+            self.catalogue,
+            self.sheets.values(),
+            self.support,
+            self._units,
+            self.catalogues,
+        )
 
     @property
     def units(self) -> UnitRegistry:
@@ -141,12 +170,20 @@ class RuleBook:
                 return policy
         return None
 
+    def catalogue_for(self, profile_id: str) -> Catalogue:
+        """The catalogue of product sets under a profile (its own, else the shared one)."""
+        return self.catalogues.get(profile_id, self.catalogue)
+
     def sheet(self, profile_id: str, product_set: str) -> ScoringSheet:
-        """The sheet for a profile and product set."""
-        try:
-            return self.sheets[(profile_id, product_set)]
-        except KeyError:
-            raise SheetNotFound(profile_id, product_set) from None
+        """The sheet for a profile and product set: the set's own, else the sheet of the set
+        that replaces it in the profile's catalogue (an older set filed under newer rules)."""
+        sheet = self.sheets.get((profile_id, product_set))
+        if sheet is None:
+            resolved = self.catalogue_for(profile_id).resolve(product_set)
+            sheet = self.sheets.get((profile_id, resolved or product_set))
+        if sheet is None:
+            raise SheetNotFound(profile_id, product_set)
+        return sheet
 
 
 @cache

@@ -3,6 +3,10 @@
 A criterion is scored by choosing exactly one of its fixed levels, each worth fixed points. A
 criterion may demand a minimum level for a star ("điểm liệt"): miss it and the product cannot be
 ranked at that star, nor at any star above it, whatever its total (minimums are cumulative).
+
+An official sheet (Decision 26/2026) also carries what the decision prints around the options:
+the notes under a criterion, the alternative cases some criteria offer ("trường hợp": a member
+picks an option of one case), and the conditions that exclude a dossier ("Hồ sơ bị loại khi").
 """
 
 from __future__ import annotations
@@ -11,14 +15,29 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-from ocop_cycle.text import Name
+from ocop_cycle.text import Name, nfc, refuse_control_characters
 
-__all__ = ["Criterion", "CriterionLevel", "ScoringSheet"]
+__all__ = ["Criterion", "CriterionCase", "CriterionLevel", "Exclusion", "ScoringSheet"]
 
-CriterionCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]\d+[a-z]?$")]
+#: A part letter and a number, the official dotted number included: ``A1``, ``A1.1``, ``C6.2.1``.
+CriterionCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]\d+(?:\.\d+)*[a-z]?$")]
 LevelCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+$")]
+#: Text as a decision prints it (an option, a note): one line like a name, but may be long.
+PrintedText = Annotated[
+    str,
+    AfterValidator(refuse_control_characters),
+    AfterValidator(nfc),
+    StringConstraints(min_length=1, max_length=2000),
+]
 
 
 class CriterionLevel(BaseModel):
@@ -28,8 +47,32 @@ class CriterionLevel(BaseModel):
 
     code: LevelCode
     points: Decimal = Field(ge=0)
-    label_vi: Name
-    label_en: Name
+    label_vi: PrintedText
+    label_en: Name | None = None
+    #: The criterion's case this option belongs to, where the criterion offers cases.
+    case: LevelCode | None = None
+
+
+class CriterionCase(BaseModel):
+    """One of the alternative cases a criterion offers ("trường hợp"); choosing an option
+    chooses its case (Decision 26's tourism sheet: a service run by the community or by an
+    organisation)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: LevelCode
+    label_vi: PrintedText
+
+
+class Exclusion(BaseModel):
+    """A condition that excludes a dossier from evaluation ("Hồ sơ bị loại khi …")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    text_vi: PrintedText
+    #: The criterion whose note states the condition; None for the sheet's own conditions.
+    criterion: CriterionCode | None = None
 
 
 class Criterion(BaseModel):
@@ -41,16 +84,28 @@ class Criterion(BaseModel):
     part: Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
     section_vi: Name
     name_vi: Name
-    name_en: Name
+    name_en: Name | None = None
     levels: tuple[CriterionLevel, ...] = Field(min_length=2)
     #: star -> the least level code that star requires ("tiêu chí bắt buộc").
     minimum_for_stars: dict[int, LevelCode] = Field(default_factory=dict)
+    #: The alternative cases, when the criterion offers some; every level then names one.
+    cases: tuple[CriterionCase, ...] = ()
+    #: What the decision prints under the criterion: requirements, notes ("Yêu cầu", "Ghi chú").
+    notes_vi: tuple[PrintedText, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> Criterion:
         codes = [lv.code for lv in self.levels]
         if len(set(codes)) != len(codes):
             raise ValueError(f"{self.code}: level codes repeat")
+        cases = [c.code for c in self.cases]
+        if len(set(cases)) != len(cases):
+            raise ValueError(f"{self.code}: case codes repeat")
+        for lv in self.levels:
+            if (lv.case is None) != (not cases) or (lv.case is not None and lv.case not in cases):
+                raise ValueError(f"{self.code}: level {lv.code!r} must name one of {cases}")
+        if any(all(lv.case != case for lv in self.levels) for case in cases):
+            raise ValueError(f"{self.code}: a case has no level")
         for stars, level in self.minimum_for_stars.items():
             if not 1 <= stars <= 5:
                 raise ValueError(f"{self.code}: minimum for {stars}★ is not a star")
@@ -89,6 +144,11 @@ class ScoringSheet(BaseModel):
     #: True where the official sheet was not available and this one follows its shape only.
     sample: bool
     source: str
+    #: The sheet's number in the decision's annex, and its heading as printed.
+    number: int | None = Field(default=None, ge=1)
+    title_vi: PrintedText | None = None
+    #: Conditions that exclude a dossier whatever its score, the sheet's then its criteria's.
+    exclusions: tuple[Exclusion, ...] = ()
     criteria: tuple[Criterion, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -96,6 +156,12 @@ class ScoringSheet(BaseModel):
         codes = [c.code for c in self.criteria]
         if len(set(codes)) != len(codes):
             raise ValueError("criterion codes repeat")
+        exclusions = [e.code for e in self.exclusions]
+        if len(set(exclusions)) != len(exclusions):
+            raise ValueError("exclusion codes repeat")
+        for e in self.exclusions:
+            if e.criterion is not None and e.criterion not in codes:
+                raise ValueError(f"exclusion {e.code!r} names no criterion of this sheet")
         return self
 
     def criterion(self, code: str) -> Criterion | None:

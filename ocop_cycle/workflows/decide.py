@@ -230,13 +230,16 @@ def decide(state: Dossier | None, command: Command, ctx: Context) -> Decision:
 # -- creation: transitions out of ``new`` --------------------------------------------------------
 
 
-def _check_product(rules: RuleBook, command_name: str, product: ProductInfo) -> None:
-    group = rules.catalogue.group(product.group)
+def _check_product(
+    rules: RuleBook, command_name: str, product: ProductInfo, profile: RuleProfile
+) -> None:
+    # The profile's catalogue; a set it replaces is still accepted (scored on its successor).
+    group = rules.catalogue_for(profile.id).group(product.group)
     if group is None:
         raise InvalidCommand(
             command_name, [FieldProblem("product.group", f"unknown group {product.group!r}")]
         )
-    if all(s.code != product.product_set for s in group.sets):
+    if not group.covers(product.product_set):
         raise InvalidCommand(
             command_name,
             [
@@ -280,7 +283,7 @@ def _created(profile: RuleProfile, payload: Payload, ctx: Context) -> Decision:
 
 def _register(command: RegisterDossier, ctx: Context) -> Decision:
     profile = ctx.rules.profile_in_force(ctx.occurred.date())
-    _check_product(ctx.rules, "RegisterDossier", command.product)
+    _check_product(ctx.rules, "RegisterDossier", command.product, profile)
     _check_district("RegisterDossier", profile, command.district_code)
     guards = CreationContext(profile, command, ctx.now, open_product=ctx.open_product)
     state = ctx.machines.get(profile).create("register", guards)
@@ -361,7 +364,7 @@ def _import(command: ImportCertificate, ctx: Context) -> Decision:
             )
     if problems:
         raise InvalidCommand("ImportCertificate", problems)
-    _check_product(ctx.rules, "ImportCertificate", command.product)
+    _check_product(ctx.rules, "ImportCertificate", command.product, profile)
     state = ctx.machines.get(profile).create(
         "import_certificate", CreationContext(profile, command, ctx.now)
     )

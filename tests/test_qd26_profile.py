@@ -1,0 +1,100 @@
+"""The profile qd26-2026 (Decision 26/2026/QĐ-TTg) takes the dossiers registered from 22/05/2026."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ocop_cycle import DossierState, Engine, InvalidCommand, Level, Role, SettableClock
+from ocop_cycle.rules.book import default_rule_book
+from tests.scenario import LANG_GIANG, PROVINCE_ONLY, Walk, at
+
+S = DossierState
+
+
+def test_profile_as_data() -> None:
+    """Province scores and certifies up to 4★, sends ≥ 90 to the central council, which the
+    ministry certifies at 5★; certificates run 36 months."""
+    profile = default_rule_book().profile("qd26-2026")
+    assert (profile.decision, profile.in_force_from, profile.in_force_until) == (
+        "26/2026/QĐ-TTg",
+        date(2026, 5, 22),
+        None,
+    )
+    assert [(t.level, t.certifies_up_to, t.forward_to) for t in profile.tiers] == [
+        (Level.PROVINCE, 4, Level.CENTRAL),
+        (Level.CENTRAL, 5, None),
+    ]
+    assert profile.durations.certificate_validity_months == 36
+    assert default_rule_book().profile("qd1489-2025").in_force_until == date(2026, 5, 21)
+
+
+def test_registered_from_22_may_2026_and_certified_by_the_province(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A fast-food product filed on 1 June 2026 is pinned to qd26-2026, scored by the province
+    council on the official sheet and certified 4★ by the province."""
+    clock.set(at(2026, 6, 1))
+    walk = Walk(engine, clock, place=PROVINCE_ONLY, product_set="fast_food")
+    d = walk.in_round(name="Bánh mì chả cá")
+    assert (d.profile_id, d.product_set) == ("qd26-2026", "fast_food")
+    d = walk.score(d, [75, 76, 77], Role.PROVINCE_COUNCIL)
+    assert (d.state, d.stars, d.level) == (S.PROVINCE_SCORED, 4, "province")
+    d = engine.certify(d.id, actor=walk.actor(Role.PROVINCE_COMMITTEE), **walk.decision())
+    assert (d.state, d.certified_stars, d.valid_until) == (
+        S.CERTIFIED,
+        4,
+        date(2029, 6, 1),
+    )  # Civil Code counting
+
+
+def test_a_148_certificate_is_renewed_on_the_official_sheet(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """Eggs certified by the district in 2024 are re-evaluated in 2027 under qd26-2026: the
+    dossier keeps its product set and is scored on the official sheet that replaces it."""
+    clock.set(at(2024, 3, 1))
+    walk = Walk(engine, clock, place=LANG_GIANG)
+    d = walk.monitored()
+    assert d.valid_until is not None
+    clock.set(at(d.valid_until.year, d.valid_until.month, 1))
+    d = engine.mark_renewal_due(d.id, actor=walk.actor(Role.SYSTEM))
+    new = engine.register_reevaluation(
+        d.id, actor=walk.actor(Role.COMMUNE_OFFICER), kind="re_evaluation", district_code=None
+    )
+    assert (new.profile_id, new.product_set) == ("qd26-2026", "eggs")
+    sheet = engine.rules.sheet(new.profile_id, new.product_set)
+    assert (sheet.product_set, sheet.sample) == ("fresh_meat_seafood_eggs_milk", False)
+    new = engine.verify_commune(new.id, actor=walk.actor(Role.COMMUNE_COMMITTEE))
+    province = Walk(engine, clock, place=PROVINCE_ONLY)
+    new = engine.assign_round(
+        new.id, actor=province.actor(Role.PROVINCE_OFFICE), round_id=province.round_id()
+    )
+    new = province.score(new, [66, 65, 64], Role.PROVINCE_COUNCIL)
+    engine.certify(new.id, actor=province.actor(Role.PROVINCE_COMMITTEE), **province.decision())
+    assert engine.get(d.id).state is S.RENEWED
+
+
+@pytest.mark.parametrize(
+    ("day", "product_set", "accepted"),
+    [
+        (date(2026, 5, 21), "fast_food", False),  # qd1489-2025 knows only the sample sets
+        (date(2026, 5, 21), "eggs", True),
+        (date(2026, 5, 22), "fast_food", True),
+        (date(2026, 5, 22), "eggs", True),  # replaced by fresh_meat_seafood_eggs_milk
+        (date(2026, 5, 22), "fresh_meat_seafood_eggs_milk", True),
+    ],
+)
+def test_each_profile_checks_its_own_catalogue(
+    engine: Engine, clock: SettableClock, day: date, product_set: str, accepted: bool
+) -> None:
+    """A product set is checked against the catalogue of the profile in force on the day."""
+    clock.set(at(day.year, day.month, day.day))
+    walk = Walk(engine, clock, place=PROVINCE_ONLY, product_set=product_set)
+    if accepted:
+        assert walk.register().product_set == product_set
+    else:
+        with pytest.raises(InvalidCommand) as caught:
+            walk.register()
+        assert caught.value.fields == ("product.product_set",)
