@@ -10,6 +10,7 @@ import pytest
 from ocop_cycle import Dossier, DossierState, Engine, Role, RuleBook, SettableClock
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.rules.support import bac_giang_67_2023
+from ocop_cycle.testing import Place
 from ocop_cycle.workflows.events import SupportGranted
 from tests.scenario import LANG_GIANG, Walk, at
 
@@ -141,3 +142,24 @@ def test_a_book_without_policies_awards_nothing(db_url: str) -> None:
         d = Walk(engine, clock).certified(name="Trứng gà")
         assert d.state is DossierState.CERTIFIED
         assert "support_granted" not in [e.type for e in engine.history(d.id)]
+
+
+@pytest.mark.parametrize(
+    ("commune", "paid"),
+    [("07375", True), ("09169", False)],
+    ids=["xa-lang-giang-formerly-bac-giang", "phuong-vu-ninh-formerly-bac-ninh"],
+)
+def test_resolution_67_keeps_bac_giangs_territory_after_the_reform(
+    db_url: str, commune: str, paid: bool
+) -> None:
+    """From 01/07/2025 "24" is the merged Bắc Ninh: Bắc Giang's Resolution 67/2023 still pays a
+    certification in xã Lạng Giang (Bắc Giang's land), not one in phường Vũ Ninh (the former
+    Bắc Ninh's), though both are filed under province 24."""
+    clock = SettableClock(at(2025, 7, 10))
+    with Engine.open(db_url, clock=clock) as engine:
+        walk = Walk(engine, clock, place=Place(commune=commune, district=None, province="24"))
+        d = walk.certified(name="Mật ong")
+        assert d.certified_on is not None
+        assert d.certified_on <= date(2025, 12, 31)  # within the policy's years
+        granted = "support_granted" in [e.type for e in engine.history(d.id)]
+        assert granted is paid

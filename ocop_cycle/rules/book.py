@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -24,7 +24,7 @@ from ocop_cycle.rules.catalogue import Catalogue
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.sheets import ScoringSheet
 from ocop_cycle.rules.support import SupportPolicy
-from ocop_cycle.rules.units import UnitRegistry, default_unit_registry
+from ocop_cycle.rules.units import REFORM_DATE, UnitRegistry, default_unit_registry
 
 __all__ = ["RuleBook", "default_rule_book"]
 
@@ -163,12 +163,43 @@ class RuleBook:
                 return profile
         raise ProfileNotFound(f"in force on {day.isoformat()}")
 
-    def support_policy(self, province_code: str, decision_date: date) -> SupportPolicy | None:
-        """The support policy covering a province's decision on a day, if any."""
+    def support_policy(
+        self,
+        province_code: str,
+        decision_date: date,
+        *,
+        commune_code: str | None = None,
+        recorded_on: date | None = None,
+    ) -> SupportPolicy | None:
+        """The support policy covering a decision on a day, if any.
+
+        A policy keeps the territory it was made for: with the dossier's commune (as recorded on
+        ``recorded_on``), that commune's land must have lain in the policy's province when the
+        policy began — Bắc Giang's Resolution 67/2023 covers xã Lạng Giang (formerly Bắc
+        Giang's) after 2025, not the former Bắc Ninh's communes that "24" also names since.
+        """
         for policy in self.support:
-            if policy.covers(province_code, decision_date):
+            if not policy.covers(province_code, decision_date):
+                continue
+            if commune_code is None or self._in_territory(policy, commune_code, recorded_on):
                 return policy
         return None
+
+    def _in_territory(self, policy: SupportPolicy, commune: str, recorded_on: date | None) -> bool:
+        units = self.units
+        on = recorded_on or policy.decisions_from
+        if units.unit(commune, on=on) is None:
+            return False
+        if units.unit(policy.province_code, on=on) is not None and on < REFORM_DATE:
+            return units.contains(policy.province_code, commune, on=on)
+        # A commune of the new map: its land was the old communes it took over; the policy's
+        # province is read as it was then (the day before the reform).
+        before = REFORM_DATE - timedelta(days=1)
+        return any(
+            units.contains(policy.province_code, old.code, on=before)
+            for old in units.predecessors(commune, on=on)
+            if old.valid_on(before)
+        )
 
     def catalogue_for(self, profile_id: str) -> Catalogue:
         """The catalogue of product sets under a profile (its own, else the shared one)."""

@@ -93,7 +93,7 @@ from ocop_cycle.workflows.events import (
 )
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.guards import CreationContext, GuardContext
-from ocop_cycle.workflows.jurisdiction import proposing_place, refiled_place
+from ocop_cycle.workflows.jurisdiction import proposing_place, recorded_on, refiled_place
 from ocop_cycle.workflows.machine import MachineRegistry
 from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 from ocop_cycle.workflows.notices import Notice, notices_for
@@ -447,7 +447,12 @@ def _support(
     (the amount is part of the verified history), with a notice to the paying office."""
     assert certified.certified_on is not None
     assert certified.certified_stars is not None
-    policy = ctx.rules.support_policy(certified.province_code, certified.certified_on)
+    policy = ctx.rules.support_policy(
+        certified.province_code,
+        certified.certified_on,
+        commune_code=certified.commune_code,
+        recorded_on=recorded_on(certified),
+    )
     if policy is None:
         return None
     award = policy.award(
