@@ -39,6 +39,8 @@ def test_registered_from_22_may_2026_and_certified_by_the_province(
     walk = Walk(engine, clock, place=PROVINCE_ONLY, product_set="fast_food")
     d = walk.in_round(name="Bánh mì chả cá")
     assert (d.profile_id, d.product_set) == ("qd26-2026", "fast_food")
+    # The commune's proposal numbered it: province 24, xã Lạng Giang, first of 2026.
+    assert d.product_code == "24-07375-001-2026"
     d = walk.score(d, [75, 76, 77], Role.PROVINCE_COUNCIL)
     assert (d.state, d.stars, d.level) == (S.PROVINCE_SCORED, 4, "province")
     d = engine.certify(d.id, actor=walk.actor(Role.PROVINCE_COMMITTEE), **walk.decision())

@@ -70,6 +70,7 @@ class _Demo:
         self.ids: dict[str, UUID] = {}
         self.rounds: dict[int, UUID] = {}
         self.decisions = 0
+        self.migrated = 0
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -192,6 +193,12 @@ class _Demo:
             issuing_body="UBND huyện Lạng Giang",
         )
 
+    def migrate(self) -> None:
+        report = self.engine.migrate(
+            from_profile="qd148-2023", to_profile="qd1489-2025", effective=date(2025, 7, 6)
+        )
+        self.migrated = len(report.migrated)
+
     # -- the calendar -------------------------------------------------------------------------
 
     def steps(self) -> list[Step]:
@@ -206,6 +213,15 @@ class _Demo:
         # year after each); none in 2027, so the scheduler escalates the overdue ones.
         for on in (date(2025, 5, 20), date(2026, 5, 15)):
             steps.append(Step(_at(on), f"Kiểm tra định kỳ năm {on.year}", self._inspections(on)))
+        # Decision 1489 (06/07/2025): whatever the district still had in evaluation goes to the
+        # province; the run is recorded whether or not anything was left.
+        steps.append(
+            Step(
+                _at(date(2025, 7, 7)),
+                "Chuyển hồ sơ đang đánh giá sang Quyết định 1489/QĐ-TTg",
+                self.migrate,
+            )
+        )
         revoked = [f.ref for f in self.fates.values() if f.revoked]
         on = date(2025, 6, 10)
         steps += [
