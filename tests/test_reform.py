@@ -5,6 +5,7 @@ handed to the province, and reading by today's unit finding yesterday's dossiers
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from ocop_cycle import (
     SettableClock,
     UnitNotFound,
 )
+from ocop_cycle.cli import main
 from ocop_cycle.clock import VN_TZ
 from ocop_cycle.jobs.simulation import run_until
 from tests.scenario import Walk, snapshot
@@ -210,3 +212,24 @@ def test_deadline_notices_after_the_reform_reach_the_bodies_that_exist(
     assert ("inspection_overdue", "inspector", "24") in addressed
     assert ("expired", "province_committee", "24") in addressed
     assert {j for _, _, j in addressed} <= {"24", "07375"}
+
+
+def test_cli_lists_dossiers_by_todays_unit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dossier list --unit 07375` shows a 2024 dossier of xã Xương Lâm; a code that names no
+    unit today is one line on stderr and exit 1."""
+    url = f"sqlite:///{tmp_path / 'units.db'}"
+    clock = SettableClock(_at(date(2024, 3, 4)))
+    with Engine.open(url, clock=clock) as engine:
+        engine.upgrade()
+        d = Walk(engine, clock).register()
+    capsys.readouterr()
+    assert main(["--db", url, "dossier", "list", "--unit", "07375"]) == 0
+    out = capsys.readouterr().out
+    assert str(d.id) in out
+    assert "07426/217/24" in out
+    assert main(["--db", url, "dossier", "list", "--unit", "217"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "217" in err

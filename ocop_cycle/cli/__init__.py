@@ -32,6 +32,7 @@ from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.workflows.events import EVENT_LABELS_VI, Event
 from ocop_cycle.workflows.model import Dossier
+from ocop_cycle.workflows.states import DossierState
 
 __all__ = ["build_parser", "main"]
 
@@ -131,6 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     show = d_sub.add_parser("show", help="a dossier and its history")
     show.add_argument("id", type=UUID, help="dossier id")
     show.add_argument("--format", choices=["table", "json"], default="table")
+    listing = d_sub.add_parser(
+        "list",
+        help="dossiers, newest first: in a state, or within a unit as it is today (with those "
+        "filed under the units it succeeded)",
+    )
+    listing.add_argument("--unit", help='a unit code of today: "24" (tỉnh Bắc Ninh), "07375"')
+    listing.add_argument(
+        "--state", choices=[s.value for s in DossierState if s is not DossierState.NEW]
+    )
+    listing.add_argument("--limit", type=int, default=100, help="at most this many (100)")
     for leaf in _leaves(parser):
         # `ocop-cycle demo --db URL` reads as naturally as `ocop-cycle --db URL demo`.
         if "--db" not in leaf._option_string_actions:
@@ -212,6 +223,18 @@ def _run(args: argparse.Namespace) -> int:
                 print(queries.schema_revision() or "none")
             return 0
         engine.check_schema()
+        if args.dossier_command == "list":
+            state = DossierState(args.state) if args.state else None
+            found = engine.dossiers(state=state, unit=args.unit, limit=args.limit + 1)
+            for d in found[: args.limit]:
+                print(
+                    f"{d.id}  {d.product_code or '—':<20} {d.state.value:<18} "
+                    f"{d.commune_code or '—':>5}/{d.district_code or '—':>3}/{d.province_code}  "
+                    f"{d.product_name} — {d.producer_name}"
+                )
+            if len(found) > args.limit:
+                print(f"(more than {args.limit}: --limit N shows more)", file=sys.stderr)
+            return 0
         dossier = engine.get(args.id)
         events = engine.history(args.id)
         if args.format == "json":
