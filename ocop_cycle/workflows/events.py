@@ -106,36 +106,32 @@ class ProductDoc(_Doc):
     product_set: str
 
 
-class Registered(Moving):
+class _Created(Moving):
+    """What a dossier's first event records: why it exists, whose product, where it is filed."""
+
+    kind: DossierKind
+    producer: ProducerDoc
+    product: ProductDoc
+    commune_code: str | None
+    district_code: str | None
+    province_code: str
+    predecessor_id: UUID | None = None
+    note: str = ""
+
+
+class Registered(_Created):
     name: ClassVar[str] = "registered"
     label_vi: ClassVar[str] = "Đăng ký tham gia"
     triggers: ClassVar[tuple[str, ...]] = ("register", "register_reevaluation")
     type: Literal["registered"] = "registered"
 
-    kind: DossierKind
-    producer: ProducerDoc
-    product: ProductDoc
-    commune_code: str | None
-    district_code: str | None
-    province_code: str
-    predecessor_id: UUID | None = None
-    note: str = ""
 
-
-class CertificateImported(Moving):
+class CertificateImported(_Created):
     name: ClassVar[str] = "certificate_imported"
     label_vi: ClassVar[str] = "Nhập giấy chứng nhận cũ"
     triggers: ClassVar[tuple[str, ...]] = ("import_certificate",)
     type: Literal["certificate_imported"] = "certificate_imported"
 
-    kind: DossierKind
-    producer: ProducerDoc
-    product: ProductDoc
-    commune_code: str | None
-    district_code: str | None
-    province_code: str
-    predecessor_id: UUID | None = None
-    note: str = ""
     stars: int
     level: Level
     score: Decimal | None
