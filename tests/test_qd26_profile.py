@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from ocop_cycle import DossierState, Engine, InvalidCommand, Level, Role, SettableClock
+from ocop_cycle import (
+    Actor,
+    DossierState,
+    Engine,
+    GuardRefused,
+    InvalidCommand,
+    Level,
+    Role,
+    SettableClock,
+)
 from ocop_cycle.rules.book import default_rule_book
-from tests.scenario import LANG_GIANG, PROVINCE_ONLY, Walk, at
+from tests.helpers_jobs import import_certificates
+from tests.scenario import LANG_GIANG, PROVINCE_ONLY, Walk, at, snapshot
 
 S = DossierState
 
@@ -60,8 +70,8 @@ def test_a_148_certificate_is_renewed_on_the_official_sheet(
     walk = Walk(engine, clock, place=LANG_GIANG)
     d = walk.monitored()
     assert d.valid_until is not None
-    clock.set(at(d.valid_until.year, d.valid_until.month, 1))
-    d = engine.mark_renewal_due(d.id, actor=walk.actor(Role.SYSTEM))
+    # Inside the filing window: 180 to 120 days before the certificate expires.
+    clock.set(at(2024, 3, 1) + (d.valid_until - date(2024, 3, 1) - timedelta(days=150)))
     new = engine.register_reevaluation(
         d.id, actor=walk.actor(Role.COMMUNE_OFFICER), kind="re_evaluation", district_code=None
     )
@@ -100,3 +110,44 @@ def test_each_profile_checks_its_own_catalogue(
         with pytest.raises(InvalidCommand) as caught:
             walk.register()
         assert caught.value.fields == ("product.product_set",)
+
+
+def _certificate_expiring(engine: Engine, clock: SettableClock, expires: date) -> object:
+    """A district certificate imported in 2024 whose 36 months end on ``expires``."""
+    clock.set(at(2024, 9, 2))
+    decided = date(expires.year - 3, expires.month, expires.day)
+    (found,) = import_certificates(engine, 1, decided, "window")
+    d = engine.get(found)  # type: ignore[arg-type]
+    assert d.valid_until == expires
+    return found
+
+
+def test_a_reevaluation_is_filed_inside_its_window(engine: Engine, clock: SettableClock) -> None:
+    """Certificates expiring 20/06/2027: the window runs 22/12/2026 – 20/02/2027; a filing on
+    its last day is accepted; one on 21/02/2027 is refused naming the window, nothing written."""
+    first = _certificate_expiring(engine, clock, date(2027, 6, 20))
+    (second,) = import_certificates(engine, 1, date(2024, 6, 20), "window-2")
+    officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
+    clock.set(datetime(2027, 2, 20, 9, tzinfo=clock.now().tzinfo))
+    new = engine.register_reevaluation(first, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    assert new.profile_id == "qd26-2026"
+    clock.set(datetime(2027, 2, 21, 9, tzinfo=clock.now().tzinfo))
+    before = snapshot(engine)
+    with pytest.raises(GuardRefused) as caught:
+        engine.register_reevaluation(second, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    assert caught.value.codes == ("reevaluation.outside_window",)
+    assert "22/12/2026" in caught.value.reasons[0].vi
+    assert "20/02/2027" in caught.value.reasons[0].vi
+    assert snapshot(engine) == before
+
+
+def test_a_window_closed_before_the_decision_took_effect_is_art_12_3(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A certificate expiring 01/08/2026: its window closed on 03/04/2026, before Decision 26
+    took effect (22/05/2026); its re-evaluation is accepted all the same (Art. 12.3)."""
+    found = _certificate_expiring(engine, clock, date(2026, 8, 1))
+    clock.set(datetime(2026, 6, 15, 9, tzinfo=clock.now().tzinfo))
+    officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
+    new = engine.register_reevaluation(found, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    assert (new.profile_id, new.predecessor_id) == ("qd26-2026", found)

@@ -163,7 +163,7 @@ def test_reevaluation_only_by_actors_holding_or_succeeding_the_certificate(
     officer can, and the new dossier is filed under today's units."""
     clock.set(_at(date(2024, 3, 4)))
     d = Walk(engine, clock).certified()
-    clock.set(_at(date(2027, 1, 11)))
+    clock.set(_at(date(2026, 10, 1)))  # inside the filing window (180 to 120 days before expiry)
     with pytest.raises(PermissionDenied) as caught:
         engine.register_reevaluation(
             d.id, kind="re_evaluation", actor=Actor(role=Role.PROVINCE_OFFICE, jurisdiction="01")

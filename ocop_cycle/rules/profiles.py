@@ -165,11 +165,17 @@ class Durations(BaseModel):
     supplement_days: int = Field(gt=0)
     inspection_interval_months: int = Field(gt=0)
     council_dossier_working_days: int = Field(ge=0)
+    #: When a re-evaluation may be filed: from the first to the second number of days before the
+    #: certificate expires (Decision 26/2026, Art. 7.6a: 180 and 120); None = any time.
+    reevaluation_window_days: tuple[int, int] | None = None
 
     @model_validator(mode="after")
     def _statutory_is_a_notice(self) -> Durations:
         if self.statutory_notice_days not in self.renewal_notice_days:
             raise ValueError("statutory_notice_days must be one of renewal_notice_days")
+        window = self.reevaluation_window_days
+        if window is not None and not window[0] > window[1] >= 0:
+            raise ValueError("reevaluation_window_days: opens (first) before it closes (second)")
         return self
 
 

@@ -110,6 +110,27 @@ def predecessor_holds_certificate(ctx: CreationContext) -> Reason | None:
     return None
 
 
+def reevaluation_in_window(ctx: CreationContext) -> Reason | None:
+    """A re-evaluation is filed inside its window before expiry — except a certificate whose
+    window had closed before the profile took effect (Decision 26/2026, Art. 12.3)."""
+    window = ctx.profile.durations.reevaluation_window_days
+    assert ctx.predecessor is not None
+    expires = ctx.predecessor.valid_until
+    if window is None or expires is None:
+        return None
+    opens, closes = expires - timedelta(days=window[0]), expires - timedelta(days=window[1])
+    today = ctx.now.date()
+    if opens <= today <= closes or closes < ctx.profile.in_force_from:
+        return None
+    return Reason(
+        "reevaluation.outside_window",
+        f"Chỉ nộp hồ sơ đánh giá lại từ ngày {opens:%d/%m/%Y} đến ngày {closes:%d/%m/%Y} "
+        f"(giấy chứng nhận hết hạn ngày {expires:%d/%m/%Y})",
+        f"a re-evaluation of a certificate expiring {expires.isoformat()} is filed from "
+        f"{opens.isoformat()} to {closes.isoformat()}",
+    )
+
+
 def no_open_successor(ctx: CreationContext) -> Reason | None:
     """One open re-evaluation per certificate (the database's unique index enforces it too)."""
     return ALREADY_OPEN if ctx.open_successor is not None else None
@@ -391,7 +412,12 @@ def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
 #: The guards of each trigger, run together so that a refusal lists every reason.
 GUARDS: dict[str, tuple[Guard, ...]] = {
     "register": (product_not_in_evaluation,),
-    "register_reevaluation": (predecessor_holds_certificate, no_open_successor, upgrade_below_top),
+    "register_reevaluation": (
+        predecessor_holds_certificate,
+        reevaluation_in_window,
+        no_open_successor,
+        upgrade_below_top,
+    ),
     "assign_round": (
         round_covers_dossier,
         round_matches_tier,
