@@ -183,7 +183,7 @@ class Handlers:
         occurred, now = self.times(command)
 
         def authorise(tx: Tx, found: dict[str, Any] | None) -> Dossier:
-            return self.authorise(tx, command, actor, found)
+            return self.authorise(tx, command, actor, found, on=occurred.date())
 
         def body(tx: Tx, before: Dossier | None) -> Dossier:
             assert before is not None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import structlog
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from ocop_cycle import VN_TZ, Engine, SettableClock
 from ocop_cycle._storage.database import create_database_engine, upgrade
@@ -106,3 +107,28 @@ def engine(db_url: str, clock: SettableClock) -> Iterator[Engine]:
         yield eng
     finally:
         eng.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database reachable but without the ocop-cycle schema, on each backend.
+
+    On PostgreSQL: an empty schema of the test database, first on the search path, named for
+    the test module (dropped after).
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    schema = f"ocop_empty_{request.module.__name__.rsplit('.', 1)[-1]}"
+    url: str = request.getfixturevalue("postgres_ready")
+    admin = create_database_engine(url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        parsed = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield parsed.render_as_string(hide_password=False)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    finally:
+        admin.dispose()

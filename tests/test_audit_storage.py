@@ -9,19 +9,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from ocop_cycle import Dossier, Engine, SettableClock
 from ocop_cycle._storage.auditlog import AuditLog
-from ocop_cycle._storage.database import create_database_engine
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.errors import SchemaNotReady, StorageError
-from tests.conftest import BACKENDS
 from tests.scenario import Walk
 
 AUDIT = Path(__file__).parent.parent / "ocop_cycle" / "audit"
 FORBIDDEN = ("sqlalchemy", "ocop_cycle._storage.schema", "ocop_cycle._storage.fastpath")
-EMPTY_SCHEMA = "ocop_audit_empty"
 
 
 def imported_modules(path: Path) -> Iterator[str]:
@@ -56,26 +52,6 @@ def test_event_stream_is_lazy_and_ordered(engine: Engine, clock: SettableClock) 
     assert first == next(log.event_rows())
     assert len(keys) == sum(d.version for d in made)
     assert [p["id"] for p in log.projections()] == sorted(d.id for d in made)
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database (SQLite file, or a PostgreSQL schema of its own) with no ocop-cycle tables."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    base: str = request.getfixturevalue("postgres_ready")
-    admin = create_database_engine(base)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {EMPTY_SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {EMPTY_SCHEMA}"))
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={EMPTY_SCHEMA}"})
-        yield url.render_as_string(hide_password=False)
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {EMPTY_SCHEMA} CASCADE"))
-    finally:
-        admin.dispose()
 
 
 def test_missing_tables_are_schema_not_ready(empty_url: str) -> None:

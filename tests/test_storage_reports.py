@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from ocop_cycle import Engine, SchemaNotReady, SettableClock, StorageError
@@ -27,11 +24,9 @@ from ocop_cycle._storage.reports import (
 )
 from ocop_cycle.testing import Place
 from ocop_cycle.workflows.model import Dossier, Round
-from tests.conftest import BACKENDS
 from tests.scenario import LANG_GIANG, Walk
 
 TYPES = ("round_assigned", "forwarded", "support_granted")
-EMPTY_SCHEMA = "ocop_reports_empty"
 ELSEWHERE = Place(commune="07201", district="213", province="24")  # phường Thọ Xương, TP Bắc Giang
 
 
@@ -39,29 +34,6 @@ ELSEWHERE = Place(commune="07201", district="213", province="24")  # phường T
 def queries(engine: Engine) -> ReportQueries:
     """Report queries on the test engine's database."""
     return ReportQueries(engine.sa_engine)
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database reachable but without the ocop-cycle schema, on each backend.
-
-    On PostgreSQL: an empty schema of the test database, first on the search path.
-    """
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    url: str = request.getfixturevalue("postgres_ready")
-    admin = create_database_engine(url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {EMPTY_SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {EMPTY_SCHEMA}"))
-        parsed = make_url(url).update_query_dict({"options": f"-csearch_path={EMPTY_SCHEMA}"})
-        yield parsed.render_as_string(hide_password=False)
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {EMPTY_SCHEMA} CASCADE"))
-    finally:
-        admin.dispose()
 
 
 def test_dossier_count(queries: ReportQueries, engine: Engine, clock: SettableClock) -> None:
