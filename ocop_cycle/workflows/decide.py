@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from ocop_cycle.errors import ConcurrencyConflict, FieldProblem, InvalidCommand
@@ -275,6 +276,18 @@ def _parties(
     )
 
 
+def _filed(command: RegisterDossier | ImportCertificate) -> dict[str, Any]:
+    """Whose product and where it is filed, as a creation event records them."""
+    producer, product = _parties(command.producer, command.product, command.commune_code)
+    return {
+        "producer": producer,
+        "product": product,
+        "commune_code": command.commune_code,
+        "district_code": command.district_code,
+        "province_code": command.province_code,
+    }
+
+
 def _created(profile: RuleProfile, payload: Payload, ctx: Context) -> Decision:
     assert ctx.new_id is not None
     write = _write(None, ctx.new_id, payload, profile, ctx)
@@ -287,17 +300,7 @@ def _register(command: RegisterDossier, ctx: Context) -> Decision:
     _check_district("RegisterDossier", profile, command.district_code)
     guards = CreationContext(profile, command, ctx.now, open_product=ctx.open_product)
     state = ctx.machines.get(profile).create("register", guards)
-    producer, product = _parties(command.producer, command.product, command.commune_code)
-    payload = Registered(
-        state=state,
-        kind=DossierKind.NEW,
-        producer=producer,
-        product=product,
-        commune_code=command.commune_code,
-        district_code=command.district_code,
-        province_code=command.province_code,
-        note=command.note,
-    )
+    payload = Registered(state=state, kind=DossierKind.NEW, note=command.note, **_filed(command))
     return _created(profile, payload, ctx)
 
 
@@ -368,15 +371,10 @@ def _import(command: ImportCertificate, ctx: Context) -> Decision:
     state = ctx.machines.get(profile).create(
         "import_certificate", CreationContext(profile, command, ctx.now)
     )
-    producer, product = _parties(command.producer, command.product, command.commune_code)
     payload = CertificateImported(
         state=state,
         kind=DossierKind.IMPORTED,
-        producer=producer,
-        product=product,
-        commune_code=command.commune_code,
-        district_code=command.district_code,
-        province_code=command.province_code,
+        **_filed(command),
         stars=command.stars,
         level=command.level,
         score=command.score,
