@@ -13,6 +13,7 @@ Helpers for hosts' tests are in ``ocop_cycle.testing``.
 """
 
 from ocop_cycle._storage.database import SqliteSettings
+from ocop_cycle._storage.host_alembic import alembic_include_name, alembic_include_object
 from ocop_cycle._storage.outbox import Notification
 from ocop_cycle.audit.auditor import Auditor, Checkpoint, ReplayReport
 from ocop_cycle.audit.offline import verify_export
@@ -180,6 +181,8 @@ __all__ = [
     "VerifyCommune",
     "VerifyReport",
     "Withdraw",
+    "alembic_include_name",
+    "alembic_include_object",
     "default_rule_book",
     "run_until",
     "verify_export",

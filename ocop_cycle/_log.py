@@ -1,37 +1,91 @@
-"""The library's loggers: structlog, imported on the first log call rather than on import.
+"""The library's loggers: quiet unless the host configured logging.
 
-Why: importing structlog imports ``rich`` when it is installed (for its console renderer), and
-``import ocop_cycle`` must stay light for hosts. The library only gets loggers and binds
-context; configuring output is the host's, or the CLI's and the daemon's.
+The library only gets loggers and binds context; configuring output is the host's, or the CLI's
+and the daemon's. Where the records go is decided at each call:
+
+* a host (or the CLI) that called ``structlog.configure`` gets them through its structlog
+  configuration;
+* otherwise they go to the standard library's ``logging`` under the ``ocop_cycle`` logger, which
+  carries a ``NullHandler`` (the convention for libraries): an unconfigured host sees nothing on
+  stdout or stderr, and a host that configured ``logging`` (``basicConfig``, uvicorn, Django...)
+  gets them at the levels it chose, the structured fields in ``record.ocop_cycle``.
+
+structlog's own default would print every info line on stdout, which is why the library never
+uses it unconfigured. structlog is imported on the first log call rather than on import: it
+imports ``rich`` when installed, and ``import ocop_cycle`` must stay light.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import MutableMapping
 from typing import Any
 
-__all__ = ["get_logger"]
+__all__ = ["ROOT", "get_logger"]
+
+#: The standard-library logger every ocop-cycle logger sits under.
+ROOT = "ocop_cycle"
+
+
+def _to_stdlib(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> Any:
+    """structlog's last processor: the event as one readable message, its fields as ``extra``."""
+    fields = dict(event_dict)
+    event = fields.pop("event", "")
+    exc_info = fields.pop("exc_info", None)
+    text = " ".join([str(event), *(f"{key}={value}" for key, value in sorted(fields.items()))])
+    kwargs: dict[str, Any] = {"msg": text, "extra": {"ocop_cycle": {"event": event, **fields}}}
+    if exc_info:
+        kwargs["exc_info"] = exc_info
+    return kwargs
+
+
+def _stdlib_logger(name: str) -> Any:
+    import structlog
+
+    root = logging.getLogger(ROOT)
+    if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
+        # Without a handler anywhere on its path, logging's last resort prints warnings on
+        # stderr: the NullHandler stops that, and propagation to the host's handlers goes on.
+        root.addHandler(logging.NullHandler())
+    return structlog.wrap_logger(
+        logging.getLogger(name),
+        # filter_by_level first: below the host's level nothing else runs (the write path logs
+        # every command at info).
+        processors=[
+            structlog.stdlib.filter_by_level,
+            structlog.contextvars.merge_contextvars,
+            _to_stdlib,
+        ],
+        wrapper_class=structlog.stdlib.BoundLogger,
+    )
 
 
 class _LazyLogger:
-    """Forwards every call to ``structlog.get_logger(name)``, made on first use."""
+    """A logger named ``name``: the host's structlog configuration if it made one, else the
+    standard library's ``logging`` (quiet by default); chosen at each call."""
 
-    __slots__ = ("_logger", "_name")
+    __slots__ = ("_configured", "_name", "_quiet")
 
     def __init__(self, name: str) -> None:
         self._name = name
-        self._logger: Any = None
+        self._configured: Any = None
+        self._quiet: Any = None
 
     def __getattr__(self, method: str) -> Any:
-        logger = self._logger
-        if logger is None:
-            import structlog
+        import structlog
 
-            # structlog's own proxy reads the configuration when it is used, so a host that
-            # configures structlog after importing ocop_cycle is still obeyed.
-            logger = self._logger = structlog.get_logger(self._name)
-        return getattr(logger, method)
+        if structlog.is_configured():
+            if self._configured is None:
+                # structlog's own proxy reads the configuration when it is used, so a host
+                # that configures structlog after importing ocop_cycle is still obeyed.
+                self._configured = structlog.get_logger(self._name)
+            return getattr(self._configured, method)
+        if self._quiet is None:
+            self._quiet = _stdlib_logger(self._name)
+        return getattr(self._quiet, method)
 
 
 def get_logger(name: str) -> Any:
-    """A structlog logger named ``name`` that imports structlog only when it first logs."""
+    """A logger named ``name`` (under ``ocop_cycle``) that imports structlog only when it first
+    logs, and writes nothing unless the host configured logging."""
     return _LazyLogger(name)

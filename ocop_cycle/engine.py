@@ -169,10 +169,14 @@ class Engine:
 
     # -- schema -------------------------------------------------------------------------------
 
-    def upgrade(self) -> None:
+    def upgrade(self) -> str | None:
         """Create or migrate the ocop-cycle tables (Alembic) to the current schema (on a host's
-        connection, inside its transaction: the host commits)."""
-        upgrade(self._database)
+        connection, inside its transaction: the host commits).
+
+        Safe at every start of every worker: concurrent upgrades are serialised (PostgreSQL
+        advisory lock, SQLite write lock), so one migrates and the others find it done. Returns
+        the revision the database was at before (None: it had no ocop-cycle schema)."""
+        return upgrade(self._database)
 
     def check_schema(self) -> None:
         """Raise ``SchemaNotReady`` unless the schema is current."""

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, inspect
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ocop_cycle._storage.connections import (
     Database,
@@ -28,6 +29,7 @@ __all__ = [
     "SqliteSettings",
     "create_database_engine",
     "job_store_engine",
+    "parse_url",
     "safe_url",
     "sqlite_path",
     "storage_error",
@@ -43,18 +45,52 @@ HEAD = "0006"
 Bind = Engine | Connection | Database
 
 
+#: The databases ocop-cycle runs on, by SQLAlchemy backend name.
+_BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def parse_url(url: str) -> URL:
+    """``url`` parsed, or ``StorageError`` saying in one line why it is no database URL
+    ocop-cycle can open (malformed, another database, a driver not installed)."""
+    example = "sqlite:///ocop.db or postgresql://user@host/db"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise StorageError(
+            f"not a database URL: {url!r} (expected e.g. {example})", url=url
+        ) from None
+    if parsed.get_backend_name() not in _BACKENDS:
+        raise StorageError(
+            f"unsupported database {parsed.get_backend_name()!r} in {safe_url(url)}: "
+            f"ocop-cycle runs on SQLite and PostgreSQL ({example})",
+            url=safe_url(url),
+        )
+    return parsed
+
+
 def normalise_url(url: str) -> str:
     """Give PostgreSQL URLs the psycopg 3 driver unless one is named."""
-    parsed = make_url(url)
+    parsed = parse_url(url)
     if parsed.drivername in {"postgresql", "postgres"}:
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
 
 
 def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwargs: Any) -> Engine:
-    """An Engine for ``url`` with ocop-cycle's settings; the caller owns (and disposes) it."""
+    """An Engine for ``url`` with ocop-cycle's settings; the caller owns (and disposes) it.
+
+    Nothing connects yet. A URL ocop-cycle cannot open (malformed, another database, its driver
+    not installed) is a ``StorageError``.
+    """
     url = normalise_url(url)
-    engine = create_engine(url, **kwargs)
+    try:
+        engine = create_engine(url, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StorageError(
+            f"cannot open {safe_url(url)}: its database driver is not installed ({exc}); "
+            "for PostgreSQL: pip install 'ocop-cycle[postgres]'",
+            url=safe_url(url),
+        ) from None
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine, sqlite or SqliteSettings())
     return engine
@@ -81,22 +117,62 @@ def _alembic_config(connection: Connection) -> Any:
     return config
 
 
-def upgrade(bind: Bind, revision: str = "head") -> None:
+#: The PostgreSQL advisory lock key that serialises schema upgrades ("ocop" in ASCII).
+UPGRADE_LOCK = 0x6F636F70
+
+
+def _serialise(connection: Connection) -> None:
+    """Make concurrent upgrades wait for one another, inside the upgrade's transaction: one
+    migrates, the others then find the schema current and do nothing.
+
+    PostgreSQL: a transaction-level advisory lock (released at commit or rollback; on a host's
+    connection, at the end of the host's transaction). SQLite: the database's write lock, taken
+    by ``BEGIN IMMEDIATE`` before Alembic reads the version table (``sqlite3`` would otherwise
+    run the DDL outside any transaction); a host's connection already holds it.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
+        return
+    if connection.dialect.name == "sqlite":
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection is not None and not dbapi_connection.in_transaction:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            finally:
+                cursor.close()
+
+
+def _revision_on(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+def upgrade(bind: Bind, revision: str = "head") -> str | None:
     """Bring the schema up to ``revision`` (Alembic), in one transaction where the database can
-    (on a host's connection: in a savepoint of the host's transaction, committed by the host)."""
+    (on a host's connection: in a savepoint of the host's transaction, committed by the host).
+
+    Safe to run at every start by several processes at once: upgrades are serialised (see
+    ``_serialise``). Returns the revision found once the lock was held (None: no schema), so a
+    caller can tell whether it migrated anything.
+    """
     from alembic import command
 
-    with as_database(bind).begin() as connection:
+    database = as_database(bind)
+    with database.guard(), database.begin() as connection:
+        _serialise(connection)
+        before = _revision_on(connection)
         command.upgrade(_alembic_config(connection), revision)
+    return before
 
 
 def current_revision(bind: Bind) -> str | None:
     """The schema revision the database is at, or None when it has no ocop-cycle schema."""
-    from alembic.runtime.migration import MigrationContext
-
-    with as_database(bind).connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-        return context.get_current_revision()
+    database = as_database(bind)
+    with database.guard(), database.connect() as connection:
+        return _revision_on(connection)
 
 
 def check_schema(bind: Bind) -> None:

@@ -217,8 +217,16 @@ def _run(args: argparse.Namespace) -> int:
             # Seam: the Engine will expose its ReportQueries as an attribute; built here until then.
             queries = ReportQueries(engine.sa_engine)
             if args.db_command == "upgrade":
-                engine.upgrade()
-                print(f"schema at {queries.schema_revision()} in {safe_url(args.db)}")
+                before = engine.upgrade()
+                now = queries.schema_revision()
+                done = (
+                    f"schema created at {now}"
+                    if before is None
+                    else f"schema already at {now}"
+                    if before == now
+                    else f"schema upgraded from {before} to {now}"
+                )
+                print(f"{done} in {safe_url(args.db)}")
             else:
                 print(queries.schema_revision() or "none")
             return 0

@@ -1,0 +1,104 @@
+"""A quiet library: an unconfigured host sees nothing; a host that configures logging is obeyed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import structlog
+
+from ocop_cycle import Engine, SettableClock
+from tests.conftest import START
+from tests.scenario import Walk
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: A host service: the library embedded, one dossier driven to a certificate; prints nothing.
+HOST = """
+import logging, sys
+from datetime import date, datetime
+from ocop_cycle import VN_TZ, Engine, Role, SettableClock
+from ocop_cycle.jobs.sweep import Sweeper
+from ocop_cycle.testing import Place, session_for
+
+SETUP = sys.argv[2]
+if SETUP == "stdlib":
+    logging.basicConfig(level=logging.INFO, format="%(name)s|%(levelname)s|%(message)s")
+
+clock = SettableClock(datetime(2024, 3, 1, 9, tzinfo=VN_TZ))
+place = Place(commune="07426", district="217", province="24")
+with Engine.open(sys.argv[1], clock=clock) as engine:
+    engine.upgrade()
+    d = engine.register(
+        actor=place.actor(Role.COMMUNE_OFFICER),
+        producer={"name": "HTX Núi Hản", "kind": "cooperative"},
+        product={"name": "Bò một nắng", "group": "food", "product_set": "processed_meat"},
+        commune_code="07426", district_code="217", province_code="24",
+    )
+    engine.verify_commune(d.id, actor=place.actor(Role.COMMUNE_COMMITTEE))
+    r = engine.create_round(
+        actor=place.actor(Role.DISTRICT_OFFICE), year=2024, number=1, jurisdiction_code="217",
+        name="Đợt 1 năm 2024", registration_deadline=date(2024, 5, 15),
+        council_meeting_on=date(2024, 6, 5), scoring_deadline=date(2024, 6, 15),
+    )
+    engine.assign_round(d.id, actor=place.actor(Role.DISTRICT_OFFICE), round_id=r.id)
+    clock.set(datetime(2024, 6, 5, 9, tzinfo=VN_TZ))
+    profile = engine.rules.profile(d.profile_id)
+    sheet = engine.rules.sheet(profile.id, "processed_meat")
+    engine.score(d.id, actor=place.actor(Role.DISTRICT_COUNCIL),
+                 session=session_for(sheet, profile, [63, 65, 64, 66]))
+    clock.set(datetime(2024, 6, 20, 9, tzinfo=VN_TZ))
+    done = engine.certify(
+        d.id, actor=place.actor(Role.DISTRICT_COMMITTEE), decision_number="1520/QĐ-UBND",
+        decision_date=date(2024, 6, 20), issuing_body="UBND huyện Lạng Giang",
+    )
+    Sweeper(engine).sweep()
+    assert done.certified_stars == 3, done
+"""
+
+
+def _host(tmp_path: Path, setup: str) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "host.py"
+    script.write_text(HOST, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, str(script), f"sqlite:///{tmp_path / 'host.db'}", setup],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+
+
+def test_unconfigured_host_sees_nothing(tmp_path: Path) -> None:
+    """A host that configures no logging drives a dossier to a certificate: stdout, stderr empty."""
+    result = _host(tmp_path, "none")
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_host_with_stdlib_logging_gets_the_records(tmp_path: Path) -> None:
+    """A host that configured `logging` at INFO receives the library's records, named ocop_cycle."""
+    result = _host(tmp_path, "stdlib")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    created = [ln for ln in lines if "dossier.created" in ln]
+    assert len(created) == 1
+    assert created[0].startswith("ocop_cycle|INFO|dossier.created ")
+    assert "actor=commune_officer@07426" in created[0]
+    assert any("event_type=certified" in ln for ln in lines)
+    assert result.stdout == ""
+
+
+def test_host_with_structlog_gets_the_events(tmp_path: Path) -> None:
+    """A host that configured structlog gets the events through its own configuration."""
+    clock = SettableClock(START)
+    engine = Engine.open(f"sqlite:///{tmp_path / 'x.db'}", clock=clock)
+    try:
+        engine.upgrade()
+        with structlog.testing.capture_logs() as logs:
+            Walk(engine, clock).register()
+    finally:
+        engine.close()
+    assert [e["event"] for e in logs] == ["dossier.created"]
+    assert logs[0]["log_level"] == "info"
