@@ -204,8 +204,9 @@ def safe_url(url: str) -> str:
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file of a SQLite URL; None for another database or an in-memory one."""
-    parsed = make_url(url)
+    """The file of a SQLite URL; None for another database or an in-memory one
+    (``StorageError`` for no URL ocop-cycle can open)."""
+    parsed = parse_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database or "")

@@ -10,14 +10,16 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import structlog
 
-from ocop_cycle._storage.database import DEFAULT_URL, safe_url
+from ocop_cycle._storage.database import DEFAULT_URL, safe_url, sqlite_path
 from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.cli import audit as audit_cli
 from ocop_cycle.cli import demo as demo_cli
@@ -28,7 +30,7 @@ from ocop_cycle.cli import report as report_cli
 from ocop_cycle.cli import units as units_cli
 from ocop_cycle.clock import SystemClock
 from ocop_cycle.engine import Engine
-from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError
+from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError, SchemaNotReady
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.workflows.events import EVENT_LABELS_VI, Event
 from ocop_cycle.workflows.model import Dossier
@@ -60,12 +62,14 @@ _FIELDS_VI = [
 ]
 
 
-def configure_logging(verbosity: int, *, base: int = logging.WARNING) -> None:
-    """Console output for a terminal, JSON lines otherwise; on stderr."""
+def configure_logging(verbosity: int, *, base: int = logging.WARNING, fmt: str = "auto") -> None:
+    """Log lines on stderr: ``console`` (for people), ``json`` (one object a line, for
+    collectors); ``auto`` picks console on a terminal, JSON otherwise."""
     level = max(logging.DEBUG, base - 10 * verbosity)
+    console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
     renderer: Any = (
-        structlog.dev.ConsoleRenderer()
-        if sys.stderr.isatty()
+        structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        if console
         else structlog.processors.JSONRenderer(ensure_ascii=False)
     )
     structlog.configure(
@@ -96,7 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("OCOP_DATABASE_URL", DEFAULT_URL),
         help="database URL (default: $OCOP_DATABASE_URL or %(default)s)",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('ocop-cycle')}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
+        "--log-format",
+        choices=["auto", "console", "json"],
+        default="auto",
+        help="log lines on stderr: console, json, or auto (console on a terminal; default)",
+    )
     parser.add_argument(
         "--key-file",
         type=Path,
@@ -267,18 +278,80 @@ def _key(path: Path | None) -> bytes | None:
     return value.encode("utf-8") if value else None
 
 
+#: Commands that may create the database they are pointed at; every other one needs it.
+_CREATING = {("db", "upgrade"), ("demo", None)}
+#: Commands that never open the database.
+_OFFLINE = {"diagram", "units"}
+
+
+def _database_needed(args: argparse.Namespace) -> bool:
+    if args.command in _OFFLINE:
+        return False
+    return not (args.command == "audit" and getattr(args, "from_export", None) is not None)
+
+
+def _refuse_missing_sqlite(args: argparse.Namespace) -> None:
+    """A command that only reads or adds to an existing store never creates an empty SQLite
+    file where none was (a mistyped path would otherwise leave one behind)."""
+    if not _database_needed(args):
+        return
+    action = getattr(args, f"{args.command.replace('-', '_')}_command", None)
+    if (args.command, action) in _CREATING:
+        return
+    path = sqlite_path(args.db)
+    if path is not None and not path.exists():
+        raise SchemaNotReady(
+            f"no database at {path}: run `ocop-cycle --db {args.db} db upgrade` to create one"
+        )
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error as one line: what failed, on which file."""
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    what = exc.strerror or str(exc) or type(exc).__name__
+    return f"{' → '.join(names)}: {what}" if names else what
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    0 success; 1 an operational error (refused command, database unreachable or without the
+    schema, file missing or unwritable), one line on stderr, never a traceback (``-vv`` adds
+    it for an unexpected error); 2 bad usage (argparse); 130 interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     daemon = args.command == "scheduler"
-    configure_logging(args.verbose, base=logging.INFO if daemon else logging.WARNING)
+    configure_logging(
+        args.verbose, base=logging.INFO if daemon else logging.WARNING, fmt=args.log_format
+    )
     try:
+        _refuse_missing_sqlite(args)
         return _run(args)
     except OcopCycleError as exc:
-        print(f"ocop-cycle: {exc}", file=sys.stderr)
+        print(f"ocop-cycle: {_one_line(str(exc))}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # The reader (`| head`) left: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        print(f"ocop-cycle: {_one_line(_os_error(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ocop-cycle: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # A bug, not the operator's doing: one line still, the traceback only when asked for.
+        if args.verbose >= 2:
+            traceback.print_exc()
+        print(
+            f"ocop-cycle: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+            "(-vv shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,144 @@
+"""An honest CLI: operational errors are one line and exit 1, usage errors exit 2, never a
+traceback; read-only commands never create a database; --version; python -m ocop_cycle."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ocop_cycle import __version__
+
+UNREACHABLE = "postgresql://postgres@127.0.0.1:1/ocop"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ocop_cycle", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+    )
+
+
+def assert_one_line(result: subprocess.CompletedProcess[str], *words: str) -> str:
+    """Exit 1, nothing on stdout, one line on stderr naming ``words``, no traceback."""
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ocop-cycle: ")
+    for word in words:
+        assert word in lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    """A migrated SQLite store."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert run("--db", url, "db", "upgrade").returncode == 0
+    return url
+
+
+@pytest.mark.parametrize("command", [["dossier", "list"], ["db", "upgrade"], ["audit", "verify"]])
+def test_not_a_url(command: list[str]) -> None:
+    """`--db "not a url"`: one line saying so, exit 1."""
+    assert_one_line(run("--db", "not a url", *command), "not a database URL", "'not a url'")
+
+
+def test_unsupported_database() -> None:
+    """A database ocop-cycle does not run on is named in one line."""
+    assert_one_line(run("--db", "mysql://a@b/c", "dossier", "list"), "mysql", "PostgreSQL")
+
+
+@pytest.mark.parametrize(
+    "command", [["db", "upgrade"], ["db", "current"], ["dossier", "list"], ["outbox", "list"]]
+)
+def test_unreachable_postgresql(command: list[str]) -> None:
+    """A PostgreSQL server that does not answer (port 1): one line, exit 1."""
+    assert_one_line(run("--db", UNREACHABLE, *command), "database error", "port 1")
+
+
+def test_missing_import_file(store: str, tmp_path: Path) -> None:
+    """import-plan on a file that is not there: one line naming it, exit 1."""
+    missing = tmp_path / "không-có.csv"
+    assert_one_line(run("--db", store, "import-plan", str(missing)), str(missing))
+
+
+@pytest.mark.parametrize("where", ["missing-dir/out.jsonl", "store.db/out.jsonl"])
+def test_unwritable_output(store: str, tmp_path: Path, where: str) -> None:
+    """An --out that cannot be written (no such directory, a file as directory): one line."""
+    target = tmp_path / where
+    assert_one_line(run("--db", store, "audit", "export", "--out", str(target)), str(target))
+
+
+def test_missing_key_file(store: str, tmp_path: Path) -> None:
+    """A --key-file that is not there: one line, exit 1."""
+    assert_one_line(run("--db", store, "--key-file", str(tmp_path / "k"), "audit", "verify"))
+
+
+def test_no_schema_yet_sqlite(tmp_path: Path) -> None:
+    """An existing SQLite file without the schema: one line pointing at `db upgrade`."""
+    path = tmp_path / "bare.db"
+    sqlite3.connect(path).close()
+    assert_one_line(run("--db", f"sqlite:///{path}", "dossier", "list"), "db upgrade")
+
+
+def test_no_schema_yet_postgresql(empty_url: str) -> None:
+    """A reachable database without the schema (PostgreSQL and SQLite): one line, `db upgrade`."""
+    assert_one_line(run("--db", empty_url, "outbox", "list"), "db upgrade")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "plan"],
+        ["audit", "verify"],
+        ["audit", "replay"],
+        ["audit", "export"],
+        ["audit", "checkpoint"],
+        ["dossier", "list"],
+        ["dossier", "show", "00000000-0000-0000-0000-000000000001"],
+        ["outbox", "list"],
+        ["deadlines"],
+        ["db", "current"],
+        ["scheduler", "run", "--once"],
+    ],
+)
+def test_no_database_is_created(tmp_path: Path, command: list[str]) -> None:
+    """A command other than `db upgrade` and `demo` on a missing SQLite file creates nothing."""
+    path = tmp_path / "typo.db"
+    assert_one_line(run("--db", f"sqlite:///{path}", *command), str(path), "db upgrade")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["frobnicate"], ["dossier", "list", "--limit", "many"], ["audit", "history", "not-a-uuid"]],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    """A usage error: exit 2, argparse's message, no traceback."""
+    result = run(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("ocop-cycle")
+
+
+def test_version() -> None:
+    """--version prints the package's version, from its one source."""
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"ocop-cycle {__version__}"
+
+
+def test_python_m_ocop_cycle() -> None:
+    """`python -m ocop_cycle` is the ocop-cycle command."""
+    result = run("--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: ocop-cycle")
