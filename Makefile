@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo quickstart test lint bench bench-deps clean
+.PHONY: demo quickstart test lint docs bench bench-deps clean
 
 $(BIN)/ocop-cycle: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,postgres]'
+	$(BIN)/pip install --quiet -e '.[dev,postgres,docs]'
 	touch $@
 
 # The main job on the embedded SQLite default: the Lạng Giang 2024 plan, 2024 → 2027, then its report.
@@ -29,6 +29,10 @@ lint: $(BIN)/ocop-cycle
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+# The API reference from the docstrings (mkdocs.yml, docs/api/), warnings as errors, into site/.
+docs: $(BIN)/ocop-cycle
+	$(BIN)/mkdocs build --strict --quiet
+
 # Persisted transitions: raw driver, engine and, when the bench extra is installed
 # (`make bench-deps`), the eventsourcing library on the same database; skipped with a message
 # otherwise. PostgreSQL joins when OCOP_BENCH_PG_URL or OCOP_TEST_DATABASE_URL is set.
@@ -39,4 +43,4 @@ bench-deps: $(BIN)/ocop-cycle
 	$(BIN)/pip install --quiet -e '.[bench]'
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site

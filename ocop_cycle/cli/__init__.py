@@ -12,13 +12,13 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import structlog
 
+from ocop_cycle import __version__
 from ocop_cycle._storage.database import DEFAULT_URL, safe_url, sqlite_path
 from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.cli import audit as audit_cli
@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("OCOP_DATABASE_URL", DEFAULT_URL),
         help="database URL (default: $OCOP_DATABASE_URL or %(default)s)",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version('ocop-cycle')}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     parser.add_argument(
         "--log-format",
