@@ -3,7 +3,6 @@ line, 2 bad usage), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,6 @@ import pytest
 
 from ocop_cycle import Engine, SettableClock
 from ocop_cycle.cli import main
-from ocop_cycle.cli.migrate import _Progress
 from tests.migration_store import EXPECTED, build
 from tests.scenario import snapshot
 
@@ -159,21 +157,3 @@ def test_database_problems_exit_1_without_traceback(tmp_path: Path) -> None:
         assert result.stderr.startswith("ocop-cycle: ")
         assert result.stderr.count("\n") == 1  # one line: no traceback
     assert "db upgrade" in empty.stderr
-
-
-def test_progress_on_a_long_run_goes_to_stderr() -> None:
-    """Progress lines (done/total and rate) are written at most every interval; a run short
-    enough to finish within the first interval shows none."""
-    out = io.StringIO()
-    progress = _Progress(out)
-    for done in range(1, 4):
-        progress(done, 3)
-    assert out.getvalue() == ""
-    progress.every = 0.0
-    progress(1, 3)
-    progress(3, 3)
-    lines = out.getvalue().splitlines()
-    assert [ln.split(" (")[0] for ln in lines] == [
-        "migrate: 1/3 dossiers",
-        "migrate: 3/3 dossiers",
-    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,15 +77,31 @@ class ReplayReport:
 class Auditor:
     """Audit one engine's database, optionally with the HMAC key its chain is keyed with."""
 
-    def __init__(self, engine: Engine, key: bytes | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        key: bytes | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """``progress(done, total)``, if given, is told how many events a whole-store verify,
+        replay or export has read (every ``PROGRESS_EVERY`` events and at the end)."""
         self.engine = engine
         self.key = key
+        self.progress = progress
         # The one seam to storage: the engine will hand this out as ``engine.audit_log``.
         self.log = AuditLog(engine.sa_engine)
 
     def event_rows(self, dossier_id: UUID | None = None) -> Rows:
         """Stored event rows (as hashed), in (dossier, seq) order."""
         return self.log.event_rows(dossier_id)
+
+    def _rows(self, dossier_id: UUID | None) -> Rows:
+        """``event_rows``, counted out to ``progress`` on a whole-store walk."""
+        rows = self.log.event_rows(dossier_id)
+        if self.progress is None or dossier_id is not None:
+            return rows
+        return _counted(rows, self.progress, self.engine.count_events())
 
     # -- verify -------------------------------------------------------------------------------
 
@@ -113,7 +129,7 @@ class Auditor:
         walker = ChainWalker(self.key, report)
         projections = check_projections(
             report,
-            fold_chains(walker, self.log.event_rows(dossier_id)),
+            fold_chains(walker, self._rows(dossier_id)),
             projections_by_id(self.log.projections(dossier_id)),
         )
         if dossier_id is not None and report.dossiers == 0 and projections == 0:
@@ -250,7 +266,7 @@ class Auditor:
     def _replayed(
         self, report: ReplayReport, dossier_id: UUID | None
     ) -> Iterator[tuple[UUID, Fold]]:
-        for found_id, rows in groupby(self.log.event_rows(dossier_id), key=by_dossier):
+        for found_id, rows in groupby(self._rows(dossier_id), key=by_dossier):
             fold = Fold()
             for row in rows:
                 report.events += 1
@@ -297,11 +313,11 @@ class Auditor:
         if fmt == "csv":
             writer = csv.writer(out)
             writer.writerow(EVENT_COLUMNS)
-            for row in self.event_rows():
+            for row in self._rows(None):
                 writer.writerow([_cell(row[n]) for n in EVENT_COLUMNS])
                 count += 1
             return count
-        for row in self.event_rows():
+        for row in self._rows(None):
             out.write(json.dumps({"event": _jsonable(row)}, ensure_ascii=False) + "\n")
             count += 1
         for cp in self.checkpoints():
@@ -338,3 +354,20 @@ def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso(value)
     return "" if value is None else value
+
+
+#: How often (in events) a long walk reports its progress.
+PROGRESS_EVERY = 1000
+
+
+def _counted(rows: Rows, progress: Callable[[int, int], None], total: int) -> Rows:
+    """``rows`` unchanged, with ``progress(done, total)`` every ``PROGRESS_EVERY`` and at the end
+    (``total`` counted before the walk; rows added since only raise ``done`` past it)."""
+    done = 0
+    progress(0, total)
+    for row in rows:
+        yield row
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            progress(done, max(total, done))
+    progress(done, max(total, done))

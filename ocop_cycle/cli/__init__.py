@@ -20,6 +20,7 @@ import structlog
 
 from ocop_cycle import __version__
 from ocop_cycle._storage.database import DEFAULT_URL, safe_url, sqlite_path
+from ocop_cycle._storage.listing import ListCounts
 from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.cli import audit as audit_cli
 from ocop_cycle.cli import demo as demo_cli
@@ -28,11 +29,14 @@ from ocop_cycle.cli import migrate as migrate_cli
 from ocop_cycle.cli import plan as plan_cli
 from ocop_cycle.cli import report as report_cli
 from ocop_cycle.cli import units as units_cli
-from ocop_cycle.clock import SystemClock
+from ocop_cycle.cli.options import add_limit_options
+from ocop_cycle.cli.output import cut_line, print_table, rows_to_fetch
+from ocop_cycle.clock import SystemClock, to_vn
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand, OcopCycleError, SchemaNotReady
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.workflows.events import EVENT_LABELS_VI, Event
+from ocop_cycle.workflows.jurisdiction import territory
 from ocop_cycle.workflows.model import Dossier
 from ocop_cycle.workflows.states import DossierState
 
@@ -152,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--state", choices=[s.value for s in DossierState if s is not DossierState.NEW]
     )
-    listing.add_argument("--limit", type=int, default=100, help="at most this many (100)")
+    add_limit_options(listing, 100)
     for leaf in _leaves(parser):
         # `ocop-cycle demo --db URL` reads as naturally as `ocop-cycle --db URL demo`.
         if "--db" not in leaf._option_string_actions:
@@ -191,10 +195,19 @@ def _print_dossier(dossier: Dossier, events: Sequence[Event]) -> None:
             print(f"{label:<{width}}  {_plain(value)}")
     print()
     print("Lịch sử / history")
-    for e in events:
-        when = e.occurred_at.strftime("%d/%m/%Y %H:%M")
-        label = EVENT_LABELS_VI.get(e.type, e.type)
-        print(f"  {e.seq:>3}  {when}  {label:<34} {e.type:<20} {e.actor}")
+    print_table(
+        ["#", "Thời điểm", "Sự kiện", "Loại", "Người thực hiện"],
+        (
+            [
+                e.seq,
+                f"{e.occurred_at:%d/%m/%Y %H:%M}",
+                EVENT_LABELS_VI.get(e.type, e.type),
+                e.type,
+                e.actor,
+            ]
+            for e in events
+        ),
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -243,17 +256,7 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         engine.check_schema()
         if args.dossier_command == "list":
-            state = DossierState(args.state) if args.state else None
-            found = engine.dossiers(state=state, unit=args.unit, limit=args.limit + 1)
-            for d in found[: args.limit]:
-                print(
-                    f"{d.id}  {d.product_code or '—':<20} {d.state.value:<18} "
-                    f"{d.commune_code or '—':>5}/{d.district_code or '—':>3}/{d.province_code}  "
-                    f"{d.product_name} — {d.producer_name}"
-                )
-            if len(found) > args.limit:
-                print(f"(more than {args.limit}: --limit N shows more)", file=sys.stderr)
-            return 0
+            return _list_dossiers(engine, args)
         dossier = engine.get(args.id)
         events = engine.history(args.id)
         if args.format == "json":
@@ -265,6 +268,31 @@ def _run(args: argparse.Namespace) -> int:
         else:
             _print_dossier(dossier, events)
         return 0
+
+
+def _list_dossiers(engine: Engine, args: argparse.Namespace) -> int:
+    state = DossierState(args.state) if args.state else None
+    codes = None
+    if args.unit is not None:
+        codes = territory(engine.rules.units, args.unit, to_vn(engine.clock.now()).date())
+    total = ListCounts(engine.sa_engine).dossiers(args.state, codes)
+    limit = rows_to_fetch(args.limit, args.all, total)
+    found = engine.dossiers(state=state, unit=args.unit, limit=limit) if limit else []
+    print_table(
+        ["Mã hồ sơ", "Mã sản phẩm", "Trạng thái", "Xã/huyện/tỉnh", "Sản phẩm — chủ thể"],
+        (
+            [
+                d.id,
+                d.product_code,
+                d.state.value,
+                f"{d.commune_code or '—'}/{d.district_code or '—'}/{d.province_code}",
+                f"{d.product_name} — {d.producer_name}",
+            ]
+            for d in found
+        ),
+    )
+    print(cut_line(len(found), max(total, len(found)), "dossiers"))
+    return 0
 
 
 def _key(path: Path | None) -> bytes | None:

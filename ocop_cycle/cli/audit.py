@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -13,6 +14,7 @@ from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import VerifyReport, normalise_root
 from ocop_cycle.cli.options import end_of
+from ocop_cycle.cli.output import print_table, progress
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import InvalidCommand
 from ocop_cycle.workflows.events import EVENT_LABELS_VI
@@ -78,10 +80,11 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
         return _print_report(report, str(args.from_export))
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
+        if args.audit_command in _LONG:
+            # A bar on a terminal while the whole store is read; nothing when piped.
+            with progress(f"audit {args.audit_command}", "sự kiện") as shown:
+                return _LONG[args.audit_command](Auditor(engine, key, progress=shown), args)
         auditor = Auditor(engine, key)
-        if args.audit_command == "verify":
-            report = auditor.verify(args.dossier, published_root=args.published_root)
-            return _print_report(report, "database")
         if args.audit_command == "checkpoint":
             cp = auditor.checkpoint()
             print(
@@ -89,26 +92,43 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
                 f"root {cp.root}{' (HMAC)' if cp.keyed else ''}"
             )
             return 0
-        if args.audit_command == "replay":
-            result = auditor.replay(args.dossier)
-            for m in result.mismatches:
-                print(f"DIFFERS {m}")
-            print(
-                f"replayed {result.events} events into {result.dossiers} dossiers, "
-                f"rechecked {result.scores_checked} scores: "
-                + ("all equal" if result.intact else f"{len(result.mismatches)} difference(s)")
-            )
-            return 0 if result.intact else 1
-        if args.audit_command == "export":
-            out = args.out.open("w", encoding="utf-8", newline="") if args.out else sys.stdout
-            try:
-                count = auditor.export(out, args.format)
-            finally:
-                if args.out:
-                    out.close()
-            print(f"exported {count} events", file=sys.stderr)
-            return 0
         return _history(auditor, args)
+
+
+def _verify(auditor: Auditor, args: argparse.Namespace) -> int:
+    report = auditor.verify(args.dossier, published_root=args.published_root)
+    return _print_report(report, "database")
+
+
+def _replay(auditor: Auditor, args: argparse.Namespace) -> int:
+    result = auditor.replay(args.dossier)
+    for m in result.mismatches:
+        print(f"DIFFERS {m}")
+    print(
+        f"replayed {result.events} events into {result.dossiers} dossiers, "
+        f"rechecked {result.scores_checked} scores: "
+        + ("all equal" if result.intact else f"{len(result.mismatches)} difference(s)")
+    )
+    return 0 if result.intact else 1
+
+
+def _export(auditor: Auditor, args: argparse.Namespace) -> int:
+    out = args.out.open("w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        count = auditor.export(out, args.format)
+    finally:
+        if args.out:
+            out.close()
+    print(f"exported {count} events", file=sys.stderr)
+    return 0
+
+
+#: The actions that read the whole store, with a progress bar on a terminal.
+_LONG: dict[str, Callable[[Auditor, argparse.Namespace], int]] = {
+    "verify": _verify,
+    "replay": _replay,
+    "export": _export,
+}
 
 
 def _history(auditor: Auditor, args: argparse.Namespace) -> int:
@@ -124,13 +144,19 @@ def _history(auditor: Auditor, args: argparse.Namespace) -> int:
     print(
         f"Trạng thái: {dossier.state.label_vi} ({dossier.state.value}), phiên bản {dossier.version}"
     )
-    for e in events:
-        decision = getattr(e.payload, "decision_number", None)
-        extra = f"  QĐ {decision}" if decision else ""
-        print(
-            f"  {e.seq:>3}  {e.occurred_at.strftime('%d/%m/%Y %H:%M')}"
-            f"  (ghi {e.recorded_at.strftime('%d/%m/%Y')})"
-            f"  {EVENT_LABELS_VI.get(e.type, e.type):<34} {e.actor.role.label_vi}"
-            f" [{e.actor.jurisdiction}] {e.profile_id}{extra}"
-        )
+    print_table(
+        ["#", "Thời điểm", "Ghi nhận", "Sự kiện", "Người thực hiện", "Bộ quy tắc", "Quyết định"],
+        (
+            [
+                e.seq,
+                f"{e.occurred_at:%d/%m/%Y %H:%M}",
+                f"{e.recorded_at:%d/%m/%Y}",
+                EVENT_LABELS_VI.get(e.type, e.type),
+                f"{e.actor.role.label_vi} [{e.actor.jurisdiction}]",
+                e.profile_id,
+                getattr(e.payload, "decision_number", None),
+            ]
+            for e in events
+        ),
+    )
     return 0

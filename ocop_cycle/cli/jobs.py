@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from ocop_cycle.cli.options import instant
+from ocop_cycle._storage.listing import ListCounts
+from ocop_cycle.cli.options import add_limit_options, instant
+from ocop_cycle.cli.output import cut_line, print_table, rows_to_fetch
 from ocop_cycle.clock import SettableClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
@@ -41,14 +44,18 @@ def add_parsers(sub: Any) -> None:
 
     dl = sub.add_parser("deadlines", help="list pending deadlines in due order")
     dl.add_argument("--due-before", type=instant, help="only those due before this (ISO)")
-    dl.add_argument("--limit", type=int, default=1000)
+    add_limit_options(dl, 1000)
     dl.add_argument("--format", choices=["table", "json"], default="table")
 
     ob = sub.add_parser("outbox", help="notifications for hosts to deliver")
     o_sub = ob.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
-    o_list = o_sub.add_parser("list", help="undelivered notifications (--all: every one)")
-    o_list.add_argument("--all", action="store_true")
-    o_list.add_argument("--limit", type=int, default=100)
+    o_list = o_sub.add_parser(
+        "list", help="undelivered notifications (--all: every one, delivered too, no limit)"
+    )
+    o_list.add_argument(
+        "--all", action="store_true", help="every notification, acknowledged too; no limit"
+    )
+    o_list.add_argument("--limit", type=int, default=100, help="show at most this many (100)")
     o_list.add_argument("--format", choices=["table", "json"], default="table")
     o_claim = o_sub.add_parser("claim", help="lease notifications to a consumer (JSON lines)")
     o_claim.add_argument("--consumer", required=True)
@@ -100,15 +107,21 @@ def _scheduler(args: argparse.Namespace, key: bytes | None) -> int:
 def _deadlines(engine: Engine, args: argparse.Namespace) -> int:
     from ocop_cycle.jobs.sweep import Sweeper
 
-    rows = Sweeper(engine).pending(due_before=args.due_before, limit=args.limit)
+    total = ListCounts(engine.sa_engine).pending_deadlines(args.due_before)
+    limit = rows_to_fetch(args.limit, args.all, total)
+    rows = Sweeper(engine).pending(due_before=args.due_before, limit=limit) if limit else []
+    line = cut_line(len(rows), max(total, len(rows)), "pending")
     if args.format == "json":
         for r in rows:
             print(r.model_dump_json())
+        if len(rows) < total:
+            print(line, file=sys.stderr)
         return 0
-    print(f"{'due (Asia/Ho_Chi_Minh)':<22} {'kind':<17} dossier")
-    for r in rows:
-        print(f"{r.due_at.strftime('%Y-%m-%d %H:%M'):<22} {r.kind:<17} {r.dossier_id}")
-    print(f"{len(rows)} pending")
+    print_table(
+        ["Hạn (Asia/Ho_Chi_Minh)", "Loại", "Hồ sơ"],
+        ([f"{r.due_at:%Y-%m-%d %H:%M}", r.kind, r.dossier_id] for r in rows),
+    )
+    print(line)
     return 0
 
 
@@ -123,15 +136,27 @@ def _outbox(engine: Engine, args: argparse.Namespace) -> int:
         ):
             print(n.model_dump_json())
         return 0
-    rows = engine.notifications(include_acked=args.all, limit=args.limit)
+    total = ListCounts(engine.sa_engine).notifications(include_acked=args.all)
+    limit = rows_to_fetch(args.limit, args.all, total)
+    rows = engine.notifications(include_acked=args.all, limit=limit) if limit else []
+    line = cut_line(len(rows), max(total, len(rows)), "notifications")
     if args.format == "json":
         print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
+        if len(rows) < total:
+            print(line, file=sys.stderr)
         return 0
-    for r in rows:
-        state = "đã nhận" if r.acked_at else "chờ gửi"
-        print(
-            f"{r.notification_id}  {r.kind:<20} {r.recipient_role}@{r.recipient_jurisdiction}"
-            f"  [{state}]  {r.message_vi}"
-        )
-    print(f"{len(rows)} notifications")
+    print_table(
+        ["Mã thông báo", "Loại", "Người nhận", "Tình trạng", "Nội dung"],
+        (
+            [
+                r.notification_id,
+                r.kind,
+                f"{r.recipient_role}@{r.recipient_jurisdiction}",
+                "đã nhận" if r.acked_at else "chờ gửi",
+                r.message_vi,
+            ]
+            for r in rows
+        ),
+    )
+    print(line)
     return 0

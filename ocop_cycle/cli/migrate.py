@@ -5,11 +5,10 @@ qd148-2023 -> qd1489-2025)."""
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from datetime import date
-from typing import Any, TextIO
+from typing import Any
 
+from ocop_cycle.cli.output import progress
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import InvalidCommand
 from ocop_cycle.rules.authority import CENTRAL, Actor, Role
@@ -121,34 +120,6 @@ def add_parser(sub: Any) -> None:
     )
 
 
-class _Progress:
-    """Done / total on stderr at most once a second: in place on a terminal, else a line
-    every ten seconds."""
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.tty = out.isatty()
-        self.every = 1.0 if self.tty else 10.0
-        self.started = self.last = time.monotonic()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < self.every and done < total:
-            return
-        if not self.shown and done == total:
-            return  # a short run: no progress to show
-        self.last = now
-        rate = done / max(now - self.started, 1e-9)
-        text = f"migrate: {done}/{total} dossiers ({rate:.0f}/s)"
-        if self.tty:
-            self.out.write(f"\r{text}" + ("\n" if done == total else ""))
-        else:
-            self.out.write(text + "\n")
-        self.out.flush()
-        self.shown = True
-
-
 def line(item: MigrationItem) -> str:
     """One dossier's line: the same in a dry run and in the run it forecasts."""
     where = f"{item.dossier_id}  «{item.product_name}»  {item.from_state.value}"
@@ -160,7 +131,7 @@ def line(item: MigrationItem) -> str:
 
 def run(args: argparse.Namespace, key: bytes | None) -> int:
     """Migrate (or forecast it); 0 when done, whatever was left behind."""
-    with Engine.open(args.db, hmac_key=key) as engine:
+    with Engine.open(args.db, hmac_key=key) as engine, progress("migrate", "hồ sơ") as shown:
         engine.check_schema()
         report = engine.migrate(
             from_profile=args.from_profile,
@@ -169,7 +140,7 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
             unit=args.unit,
             dry_run=args.dry_run,
             actor=args.actor,
-            progress=_Progress(sys.stderr),
+            progress=shown,
         )
     for item in report.items:
         if not (args.quiet and item.outcome == "migrated"):

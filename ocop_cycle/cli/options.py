@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 
 from ocop_cycle.clock import VN_TZ
 
-__all__ = ["end_of", "instant"]
+__all__ = ["add_limit_options", "end_of", "instant"]
 
 
 def _parse(text: str, day_time: time) -> datetime:
@@ -28,3 +28,11 @@ def instant(text: str) -> datetime:
 def end_of(text: str) -> datetime:
     """An ISO datetime, or a date meaning its last moment (as of a date: the whole day counts)."""
     return _parse(text, time(23, 59, 59, 999999))
+
+
+def add_limit_options(parser: argparse.ArgumentParser, default: int) -> None:
+    """``--limit N`` and ``--all`` for a list."""
+    parser.add_argument(
+        "--limit", type=int, default=default, help=f"show at most this many ({default})"
+    )
+    parser.add_argument("--all", action="store_true", help="show every row")

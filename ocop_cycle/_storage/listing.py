@@ -1,0 +1,58 @@
+"""Counts behind the CLI's lists, so that a list cut at ``--limit`` can say how much it left out."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy.sql import Select
+
+from ocop_cycle._storage.connections import Database, as_database
+from ocop_cycle._storage.schema import deadlines, dossiers, outbox
+
+__all__ = ["ListCounts"]
+
+
+class ListCounts:
+    """How many rows each of the CLI's lists would show without a limit."""
+
+    def __init__(self, bind: Engine | Connection | Database) -> None:
+        self.database = as_database(bind)
+
+    def _count(self, stmt: Select[Any]) -> int:
+        with self.database.guard(), self.database.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def dossiers(self, state: str | None, codes: Collection[str] | None = None) -> int:
+        """Dossiers in ``state`` (any when None) filed under one of ``codes`` (any when None),
+        with the filter of ``Engine.dossiers``."""
+        d = dossiers.c
+        stmt = select(func.count()).select_from(dossiers)
+        if state is not None:
+            stmt = stmt.where(d.state == state)
+        if codes is not None:
+            wanted = sorted(codes)
+            stmt = stmt.where(
+                or_(
+                    d.commune_code.in_(wanted),
+                    d.district_code.in_(wanted),
+                    d.province_code.in_(wanted),
+                )
+            )
+        return self._count(stmt)
+
+    def notifications(self, *, include_acked: bool) -> int:
+        """Notifications in the outbox: unacknowledged ones, or every one."""
+        stmt = select(func.count()).select_from(outbox)
+        if not include_acked:
+            stmt = stmt.where(outbox.c.acked_at.is_(None))
+        return self._count(stmt)
+
+    def pending_deadlines(self, due_before: datetime | None = None) -> int:
+        """Deadlines still pending (due before ``due_before``, if given)."""
+        stmt = select(func.count()).select_from(deadlines).where(deadlines.c.status == "pending")
+        if due_before is not None:
+            stmt = stmt.where(deadlines.c.due_at < due_before)
+        return self._count(stmt)
