@@ -142,3 +142,36 @@ def test_python_m_ocop_cycle() -> None:
     result = run("--help")
     assert result.returncode == 0
     assert result.stdout.startswith("usage: ocop-cycle")
+
+
+def test_an_unexpected_error_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug (an exception outside ocop-cycle's tree) is still one line and exit 1; -vv adds
+    the traceback."""
+    from ocop_cycle import cli
+
+    def broken(_: object) -> int:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli, "_run", broken)
+    assert cli.main(["diagram"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "ocop-cycle: internal error: RuntimeError: boom second line (-vv shows the traceback)\n"
+    )
+    assert cli.main(["-vv", "diagram"]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_interrupted(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C: exit 130, one line, no traceback."""
+    from ocop_cycle import cli
+
+    def interrupted(_: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_run", interrupted)
+    assert cli.main(["diagram"]) == 130
+    assert capsys.readouterr().err == "ocop-cycle: interrupted\n"

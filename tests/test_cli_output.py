@@ -3,6 +3,7 @@ long work shows progress on a terminal only."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import subprocess
@@ -125,3 +126,25 @@ def test_long_audit_work_shows_progress_on_a_terminal_only(
     assert piped.returncode == 0
     assert f"audit {action}" not in piped.stderr
     assert piped.stdout == out
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_daemon_log_format(
+    engine: Engine,
+    clock: SettableClock,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+) -> None:
+    """The daemon logs on stderr as --log-format says: JSON objects, or console lines."""
+    _store(engine, clock, 1)
+    capsys.readouterr()
+    args = ["--db", db_url, "--log-format", fmt, "scheduler", "run", "--simulated"]
+    assert main([*args, "--from", "2023-03-02", "--until", "2026-12-31"]) == 0
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "deadline.applied" in ln]
+    assert lines
+    if fmt == "json":
+        assert all(json.loads(ln)["event"] == "deadline.applied" for ln in lines)
+    else:
+        assert not any(ln.startswith("{") for ln in lines)
+        assert all("[info" in ln for ln in lines)
