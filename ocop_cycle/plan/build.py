@@ -76,6 +76,30 @@ def _infer_set(rules: RuleBook, profile_id: str, product: str) -> tuple[str, str
     return next(iter(hits)) if len(hits) == 1 else None
 
 
+def _given_set(rules: RuleBook, profile_id: str, row: SheetRow) -> tuple[str, str] | str | None:
+    """The (group, set) the row's optional columns give, by code or Vietnamese name; a message
+    when they name none or disagree; None when they are blank."""
+    if not row.group and not row.product_set:
+        return None
+    groups = rules.catalogue_for(profile_id).groups
+    group = None
+    if row.group:
+        group = next(
+            (g for g in groups if row.group == g.code or fold(row.group) == fold(g.name_vi)), None
+        )
+        if group is None:
+            return f"unknown product group {row.group!r}"
+    if not row.product_set:
+        return (group.code, "") if group is not None else None
+    for g in groups:
+        for s in g.sets:
+            if row.product_set == s.code or fold(row.product_set) == fold(s.name_vi):
+                if group is not None and group.code != g.code:
+                    return f"product set {row.product_set!r} is not of group {row.group!r}"
+                return g.code, s.code
+    return f"unknown product set {row.product_set!r}"
+
+
 def _targets(rows: list[PlanEntry], titles: dict[str, str]) -> tuple[PlanTarget, ...]:
     """The plan's counts as targets: each section's rows recognised in the year."""
     counts = {
@@ -160,10 +184,7 @@ def build_plan(
         unit_level="province" if unit.level is UnitLevel.PROVINCE else "district",
         unit_name=unit.full_name,
         province_code=province.code if province is not None else unit.code,
-        plan_vi=next(
-            (t for t in table.titles if "biểu" in t.casefold()),
-            f"Kế hoạch OCOP năm {year} — {unit.full_name}",
-        ),
+        plan_vi=f"Kế hoạch OCOP năm {year} — {unit.full_name}",
         dated=dated,
         rounds=tuple(PlanRound(key=k, label_vi=label) for k, label in table.rounds),
         targets=_targets(entries, titles),
@@ -182,8 +203,12 @@ def _entry(
         return None
     if place.note:
         out.notices.append((row.line, place.note))
-    inferred = _infer_set(rules, profile_id, row.product)
-    if inferred is not None:
+    given = _given_set(rules, profile_id, row)
+    if isinstance(given, str):
+        out.problems.append(LayoutProblem(row.line, given))
+        return None
+    inferred = given or _infer_set(rules, profile_id, row.product)
+    if given is None and inferred is not None:
         out.notices.append((row.line, f"bộ sản phẩm suy ra từ tên: {inferred[1]}"))
     district = next(
         (

@@ -2,9 +2,10 @@
 
 The seed's table is the model: title rows; a two-row header — TT, Tên DN/HTX/chủ thể, Địa chỉ,
 Tên sản phẩm tham gia, Tổng số, Lộ trình (one column per round, headed "Tháng 6/2024", marked X
-on the row), Ghi chú; section rows (I new, II upgrade, III re-evaluation); continuation rows for
-a producer's further products (TT and producer blank); the header repeated at page breaks;
-blank rows. Headings are matched tolerantly (case, NFC/NFD, spacing, diacritics).
+on the row), Ghi chú, and optionally Nhóm sản phẩm and Bộ sản phẩm; section rows (I new, II
+upgrade, III re-evaluation); continuation rows for a producer's further products (TT and
+producer blank); the header repeated at page breaks; blank rows. Headings are matched
+tolerantly (case, NFC/NFD, spacing, diacritics).
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class SheetRow:
     product: str
     rounds: tuple[str, ...]  # the round keys marked X
     note: str
+    #: The optional "Nhóm sản phẩm" / "Bộ sản phẩm" columns an office may add, as written.
+    group: str = ""
+    product_set: str = ""
 
 
 @dataclass
@@ -112,6 +116,10 @@ def _heading(cell: str) -> str | None:
     h = " ".join(fold(cell).replace(",", " ").replace("/", " ").split())
     if h in {"tt", "stt", "so tt"}:
         return "tt"
+    if h.startswith("nhom"):
+        return "group"
+    if h.startswith("bo san pham"):
+        return "set"
     if "chu the" in h or h.startswith(("ten dn", "ten doanh nghiep", "ten co so")):
         return "producer"
     if h.startswith("dia chi"):
@@ -291,5 +299,21 @@ def _row(
     if problems:
         out.problems.extend(LayoutProblem(line, p) for p in problems)
         return
-    note = cells[columns["note"]] if "note" in columns else ""
-    out.rows.append(SheetRow(line, section, title, tt, name, address, product, tuple(marked), note))
+    def optional(column: str) -> str:
+        return cells[columns[column]] if column in columns else ""
+
+    out.rows.append(
+        SheetRow(
+            line,
+            section,
+            title,
+            tt,
+            name,
+            address,
+            product,
+            tuple(marked),
+            optional("note"),
+            optional("group"),
+            optional("set"),
+        )
+    )
