@@ -48,7 +48,15 @@ HEADER_AGAIN = [
 BODY: list[list[object]] = [
     ["I", "Sản phẩm đăng ký đánh giá mới (05 sản phẩm)"],
     [1, "Hợp tác xã chè Suối Bau", "Bản Suối Bau, X. Suối Bau", "Chè Shan tuyết Suối Bau", 1, "X"],
-    [2, "Hộ KD Lò Văn Minh", "Tiểu khu 4, TT Quang Huy", "Mật ong hoa rừng Quang Huy", 1, None, "X"],
+    [
+        2,
+        "Hộ KD Lò Văn Minh",
+        "Tiểu khu 4, TT Quang Huy",
+        "Mật ong hoa rừng Quang Huy",
+        1,
+        None,
+        "X",
+    ],
     [3, "Công ty TNHH Nông sản Gia Phù", "bản Đá Mài, xã gia phù", "Gạo nếp Gia Phù", 1, "x"],
     [],
     [

@@ -124,7 +124,8 @@ def test_officer_plan_imports_stores_and_reports(
     with Engine.open(db_url) as engine:
         assert stored_units(engine, 2024) == ["122"]
         plan = stored_plan(engine, 2024, "122")
-        assert plan is not None and len(plan.entries) == 9
+        assert plan is not None
+        assert len(plan.entries) == 9
         dossiers = engine.dossiers()
     live = [d for d in dossiers if d.state == "registered"]
     assert len(live) == 7
@@ -185,7 +186,8 @@ def test_a_changed_plan_replaces_the_stored_one(
     assert "2 new writes" in out  # the certificate history and the re-evaluation dossier
     with Engine.open(db_url) as engine:
         plan = stored_plan(engine, 2024, "122")
-    assert plan is not None and plan.entries[-1].commune_code == "03964"
+    assert plan is not None
+    assert plan.entries[-1].commune_code == "03964"
 
 
 def test_the_seeds_table_reads_as_the_shipped_plan(tmp_path: Path) -> None:
@@ -207,7 +209,8 @@ def test_the_seeds_table_reads_as_the_shipped_plan(tmp_path: Path) -> None:
     book.save(tmp_path / "seed.xlsx")
     read = read_plan(tmp_path / "seed.xlsx")
     assert read.problems == []
-    assert read.plan is not None and read.plan.unit_code == "217"
+    assert read.plan is not None
+    assert read.plan.unit_code == "217"
 
     def key(e: object) -> tuple[object, ...]:
         fields = ("section", "tt", "producer", "product", "commune_code", "round")
@@ -216,4 +219,5 @@ def test_the_seeds_table_reads_as_the_shipped_plan(tmp_path: Path) -> None:
     assert [key(e) for e in read.plan.entries] == [key(e) for e in lang_giang_2024()[0]]
     shipped = {e.product: e.product_set for e in lang_giang_2024()[0]}
     inferred = {e.product: e.product_set for e in read.plan.entries if e.product_set}
-    assert inferred and all(shipped[p] == s for p, s in inferred.items())
+    assert len(inferred) >= 5
+    assert all(shipped[p] == s for p, s in inferred.items())

@@ -233,6 +233,8 @@ def read_plan(
         entries, problems = _legacy(grid)
         return PlanRead(None if problems else shipped_plan_with(entries), problems)
     table = read_bieu1(grid)
+    if not table.rounds:  # no usable header: nothing else can be read
+        return PlanRead(problems=table.problems)
     year = year or _year_of(table.titles, table.rounds)
     if year is None:
         table.problems.append(LayoutProblem(0, "the plan's year is not in its title: use --year"))

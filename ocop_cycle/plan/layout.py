@@ -299,6 +299,7 @@ def _row(
     if problems:
         out.problems.extend(LayoutProblem(line, p) for p in problems)
         return
+
     def optional(column: str) -> str:
         return cells[columns[column]] if column in columns else ""
 

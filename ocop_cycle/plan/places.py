@@ -102,7 +102,11 @@ class CommuneFinder:
         other: list[tuple[AdminUnit, AdminUnit]] = []
         for commune in self.communes:
             for before in units.predecessors(commune.code, on=on):
-                if before.level is UnitLevel.COMMUNE and before.code not in codes:
+                # A code kept across the reform may have changed its name ("Thị trấn Quang
+                # Huy" 03910 is "Xã Phù Yên" 03910 now): the old name still points to it.
+                if before.level is UnitLevel.COMMUNE and (
+                    before.code not in codes or before.name != commune.name
+                ):
                     other.append((before, commune))
             if commune.valid_until is not None:
                 for after in units.successors(commune.code, on=on).successors:
