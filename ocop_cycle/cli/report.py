@@ -13,8 +13,9 @@ from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.plan.model import Plan, lang_giang_2024_plan
 from ocop_cycle.plan.progress import PlanProgress, plan_progress
-from ocop_cycle.plan.render import render_csv, render_json, render_table, write_xlsx
+from ocop_cycle.plan.render import render_csv, render_json, render_table
 from ocop_cycle.plan.stored import stored_plan, stored_units
+from ocop_cycle.plan.workbook import write_xlsx
 
 __all__ = ["add_parser", "print_report", "run"]
 
