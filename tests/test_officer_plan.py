@@ -221,3 +221,32 @@ def test_the_seeds_table_reads_as_the_shipped_plan(tmp_path: Path) -> None:
     inferred = {e.product: e.product_set for e in read.plan.entries if e.product_set}
     assert len(inferred) >= 5
     assert all(shipped[p] == s for p, s in inferred.items())
+
+
+def test_a_province_plan_after_the_reform(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sơn La's 2026 plan (no district tier; Decision 26/2026 in force on its date): communes
+    of the new map, old names accepted, dossiers under qd26-2026, reported by --unit 14."""
+    body: list[list[object]] = [
+        ["I", "Sản phẩm đăng ký đánh giá mới"],
+        [1, "HTX Mật ong Phù Yên", "Tiểu khu 1, TT. Quang Huy", "Mật ong hoa rừng", 1, "X"],
+        [2, "HTX Gia Phù", "Bản B, xã Gia Phù", "Mật ong bạc hà", 1, None, "X"],
+    ]
+    path = write_xlsx(tmp_path / "son-la-2026.xlsx", body)
+    args = ["--db", db_url, "import-plan", str(path), "--unit", "14", "--year", "2026"]
+    assert main([*args, "--plan-date", "2026-06-01", "--registered-on", "2026-06-01"]) == 0
+    assert "Thị trấn Quang Huy (03910) là tên trước sắp xếp" in capsys.readouterr().out
+    with Engine.open(db_url) as engine:
+        dossiers = engine.dossiers()
+    assert {(d.profile_id, d.district_code, d.province_code) for d in dossiers} == {
+        ("qd26-2026", None, "14")
+    }
+    assert sorted(d.commune_code or "" for d in dossiers) == ["03910", "03922"]
+    assert {d.product_set for d in dossiers} == {"honey_other_agrifood"}
+    report = ["--db", db_url, "report", "plan", "--year", "2026", "--unit", "14"]
+    assert main([*report, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["unit_code"], doc["district_code"], doc["unit_name"]) == ("14", None, "Tỉnh Sơn La")
+    assert len(doc["open_dossiers"]) == 2
+    assert {c["commune"] for c in doc["communes"] if c["planned"]} == {"xã Phù Yên", "xã Gia Phù"}

@@ -71,7 +71,9 @@ class PlanEntry(BaseModel):
     @field_validator("product_set")
     @classmethod
     def _known_set(cls, value: str) -> str:
-        if value and default_rule_book().catalogue.group_of(value) is None:
+        book = default_rule_book()
+        catalogues = [book.catalogue, *book.catalogues.values()]
+        if value and all(c.group_of(value) is None for c in catalogues):
             raise ValueError(f"unknown product set {value!r}")
         return value
 
