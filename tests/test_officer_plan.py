@@ -14,6 +14,7 @@ from ocop_cycle.cli import main
 from ocop_cycle.plan.entries import lang_giang_2024
 from ocop_cycle.plan.importer import read_plan
 from ocop_cycle.plan.stored import stored_plan, stored_units
+from tests import plan_race_workers
 from tests.plan_sheets import BODY, write_csv, write_xlsx
 from tests.scenario import snapshot
 
@@ -250,3 +251,17 @@ def test_a_province_plan_after_the_reform(
     assert (doc["unit_code"], doc["district_code"], doc["unit_name"]) == ("14", None, "Tỉnh Sơn La")
     assert len(doc["open_dossiers"]) == 2
     assert {c["commune"] for c in doc["communes"] if c["planned"]} == {"xã Phù Yên", "xã Gia Phù"}
+
+
+def test_three_offices_importing_the_same_plan_at_once(db_url: str, phu_yen: Path) -> None:
+    """Three processes import one plan together: it is stored once (one "created"), and each
+    dossier and earlier certificate is written once."""
+    from tests.test_exactly_once import in_processes
+
+    results = in_processes(plan_race_workers.import_file, [(db_url, str(phu_yen))] * 3)
+    assert sorted(r[0] for r in results) == ["created", "unchanged", "unchanged"]
+    assert {r[1:] for r in results} == {(7, 4)}
+    with Engine.open(db_url) as engine:
+        assert stored_units(engine, 2024) == ["122"]
+        kinds = sorted(d.kind for d in engine.dossiers())
+    assert kinds == ["imported"] * 4 + ["new"] * 3 + ["re_evaluation"] * 3 + ["upgrade"]
