@@ -191,19 +191,19 @@ def test_a_changed_plan_replaces_the_stored_one(
     assert plan.entries[-1].commune_code == "03964"
 
 
-def test_the_seeds_table_reads_as_the_shipped_plan(tmp_path: Path) -> None:
-    """The seed's Biểu 1 as published (Lạng Giang 2024) reads into the shipped plan's rows."""
+def test_the_seeds_tables_read_as_the_shipped_plan(tmp_path: Path) -> None:
+    """The seed's Biểu 1 and Biểu 2 as published (Lạng Giang 2024, one after the other on one
+    sheet) read into the shipped plan's rows and requests, each request linked to its row."""
     if not SEED.exists():
         pytest.skip("../shared is not on this machine")
     lines = SEED.read_text(encoding="utf-8").split("\n")
     b1 = next(i for i, line in enumerate(lines) if "BIỂU 1" in line)
-    b2 = next(i for i, line in enumerate(lines) if "BIỂU 2" in line)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    for line in lines[b1:b2]:
+    for line in lines[b1:]:
         cells = line.split("\t")
-        if cells[0] == "TT" and len(cells) == 9:
+        if cells[0] == "TT" and len(cells) in {7, 9} and cells[3] == "":
             # The text copy of the seed splits "Địa chỉ" over two cells; the table has one.
             del cells[3]
         sheet.append(cells)
@@ -213,15 +213,64 @@ def test_the_seeds_table_reads_as_the_shipped_plan(tmp_path: Path) -> None:
     assert read.plan is not None
     assert read.plan.unit_code == "217"
 
-    def key(e: object) -> tuple[object, ...]:
-        fields = ("section", "tt", "producer", "product", "commune_code", "round")
+    def key(e: object, fields: tuple[str, ...]) -> tuple[object, ...]:
         return tuple(getattr(e, f) for f in fields)
 
-    assert [key(e) for e in read.plan.entries] == [key(e) for e in lang_giang_2024()[0]]
-    shipped = {e.product: e.product_set for e in lang_giang_2024()[0]}
+    rows = ("section", "tt", "producer", "product", "commune_code", "round")
+    entries, support = lang_giang_2024()
+    assert [key(e, rows) for e in read.plan.entries] == [key(e, rows) for e in entries]
+    requests = ("tt", "producer", "product", "trademark", "packaging_stamps", "plan_ref")
+    assert [key(r, requests) for r in read.plan.support] == [key(r, requests) for r in support]
+    shipped = {e.product: e.product_set for e in entries}
     inferred = {e.product: e.product_set for e in read.plan.entries if e.product_set}
     assert len(inferred) >= 5
     assert all(shipped[p] == s for p, s in inferred.items())
+
+
+BIEU2 = [
+    ["BIỂU 2: Danh sách dự kiến hỗ trợ quản lý nhãn hiệu, bao bì tem truy xuất năm 2024"],
+    [],
+    ["TT", "Tên DN, HTX, chủ thể", "Địa chỉ", "Sản phẩm hỗ trợ", "Nội dung đề xuất", ""],
+    ["", "", "", "", "Quản lý nhãn hiệu", "Bao bì, tem nhãn mác sản phẩm"],
+    ["1", "HTX chè Suối Bau", "Bản Suối Bau, X. Suối Bau", "Chè Shan tuyết Suối Bau", "X", "X"],
+    ["2", "Hợp tác xã Huy Hạ", "Bản Ngọc, X.Huy Hạ", "Mật ong bạc hà", "", "X"],
+    ["3", "HTX Mận hậu Phù Yên", "Bản Lằn, xã Tường Phù", "Mận hậu", "x", ""],
+]
+
+
+def test_bieu2_from_its_own_file(
+    db_url: str, phu_yen: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Biểu 2 as a separate CSV: requests linked to Biểu 1 rows (by product, else by the
+    producer's only row), stored with the plan and reported; a bad Biểu 2 stops everything."""
+    import csv
+
+    path = tmp_path / "bieu2.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(BIEU2)
+    read = read_plan(phu_yen, bieu2=path)
+    assert read.problems == []
+    assert read.plan is not None
+    assert [(r.tt, r.trademark, r.packaging_stamps, r.plan_ref) for r in read.plan.support] == [
+        ("1", True, True, "new/1"),
+        ("2", False, True, "re_evaluation/Mật ong bạc hà Huy Hạ"),
+        ("3", True, False, ""),
+    ]
+    assert main(["--db", db_url, "import-plan", str(phu_yen), "--bieu2", str(path)]) == 0
+    assert "3 support requests (Biểu 2)" in capsys.readouterr().out
+    assert main(["--db", db_url, "report", "plan", "--unit", "122", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in doc["requests"]] == ["awaiting", "awaiting", "no_dossier"]
+
+    bad = [*BIEU2[:4], ["1", "HTX A", "xã Gia Phù", "", "có", ""], ["2", "", "", "Chè", "", ""]]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(bad)
+    assert [str(p) for p in read_plan(phu_yen, bieu2=path).problems] == [
+        "Biểu 2 line 5: empty product (Sản phẩm hỗ trợ)",
+        "Biểu 2 line 5: support cell 'có' is not X",
+        "Biểu 2 line 6: empty producer (Tên DN, HTX, chủ thể)",
+        "Biểu 2 line 6: no support marked X",
+    ]
 
 
 def test_a_province_plan_after_the_reform(

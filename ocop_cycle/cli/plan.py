@@ -27,6 +27,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--year", type=int, help="the plan's year (default: the title's)")
     p.add_argument(
+        "--bieu2",
+        type=Path,
+        help="Biểu 2 (support requests) as its own file, when it does not follow Biểu 1",
+    )
+    p.add_argument(
         "--plan-date",
         type=date.fromisoformat,
         help="the day the plan's places are read on (default: 1 March of the year)",
@@ -40,7 +45,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, key: bytes | None) -> int:
     """Validate, then import; exit 1 listing every problem of every row when any is bad."""
-    read = read_plan(args.file, unit=args.unit, year=args.year, on=args.plan_date)
+    read = read_plan(args.file, unit=args.unit, year=args.year, on=args.plan_date, bieu2=args.bieu2)
     if read.plan is None:
         for problem in read.problems:
             print(f"{args.file}: {problem}")
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
         return 0
     print(
         f"{where}: plan {report.plan}; {len(plan.entries)} rows: {report.registered} dossiers, "
-        f"{report.histories} earlier certificates, {len(report.to_complete)} to complete; "
-        f"{report.written} new writes"
+        f"{report.histories} earlier certificates, {len(report.to_complete)} to complete, "
+        f"{len(plan.support)} support requests (Biểu 2); {report.written} new writes"
     )
     return 0

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from ocop_cycle._storage.plans import PlanStore
 from ocop_cycle.clock import VN_TZ
+from ocop_cycle.plan.bieu2 import is_bieu2_title, read_bieu2
 from ocop_cycle.plan.build import build_plan, producer_kind_of
 from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes, with_codes
 from ocop_cycle.plan.layout import Grid, LayoutProblem, read_bieu1, read_grid
@@ -218,11 +219,13 @@ def read_plan(
     year: int | None = None,
     on: date | None = None,
     rules: RuleBook | None = None,
+    bieu2: Path | str | None = None,
 ) -> PlanRead:
     """Read and check a plan file: Biểu 1 as offices publish it for ``unit`` (a district or
     province code; by default the one the title names) and ``year`` (by default the title's or
-    the rounds'), communes read on ``on`` (by default 1 March of the year); or the shipped
-    machine layout. Every problem of every row is listed; the plan is set only without any."""
+    the rounds'), communes read on ``on`` (by default 1 March of the year); Biểu 2 from below
+    Biểu 1 on the same sheet or from the ``bieu2`` file; or the shipped machine layout. Every
+    problem of every row is listed; the plan is set only without any."""
     rules = rules or default_rule_book()
     grid = read_grid(Path(path))
     if isinstance(grid, LayoutProblem):
@@ -232,6 +235,27 @@ def read_plan(
     if _is_legacy(grid):
         entries, problems = _legacy(grid)
         return PlanRead(None if problems else shipped_plan_with(entries), problems)
+    # Biểu 2 may follow Biểu 1 on the same sheet (as in the seed), or come as its own file.
+    split = next((i for i, (_, cells) in enumerate(grid) if is_bieu2_title(cells)), len(grid))
+    grid, second = grid[:split], grid[split:]
+    if bieu2 is not None:
+        other = read_grid(Path(bieu2))
+        if isinstance(other, LayoutProblem):
+            return PlanRead(problems=[LayoutProblem(other.line, other.message, "Biểu 2")])
+        second = other
+    read = _read_bieu1(grid, unit, year, on, rules)
+    if read.plan is None or not second:
+        return read
+    requests, problems = read_bieu2(second, read.plan.entries)
+    if problems:
+        return PlanRead(problems=problems, notices=read.notices)
+    read.plan = read.plan.model_copy(update={"support": tuple(requests)})
+    return read
+
+
+def _read_bieu1(
+    grid: Grid, unit: str | None, year: int | None, on: date | None, rules: RuleBook
+) -> PlanRead:
     table = read_bieu1(grid)
     if not table.rounds:  # no usable header: nothing else can be read
         return PlanRead(problems=table.problems)

@@ -34,9 +34,12 @@ class LayoutProblem:
 
     line: int
     message: str
+    #: Which table or file, when the plan came in more than one ("Biểu 2").
+    where: str = ""
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        at = f"{self.where} line {self.line}" if self.where else f"line {self.line}"
+        return f"{at}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
