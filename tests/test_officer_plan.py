@@ -314,3 +314,37 @@ def test_three_offices_importing_the_same_plan_at_once(db_url: str, phu_yen: Pat
         assert stored_units(engine, 2024) == ["122"]
         kinds = sorted(d.kind for d in engine.dossiers())
     assert kinds == ["imported"] * 4 + ["new"] * 3 + ["re_evaluation"] * 3 + ["upgrade"]
+
+
+def test_a_row_changed_after_its_dossier_exists_is_refused(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Moving a registered product to another round through the plan is refused, naming the
+    row and the change, and nothing is written (the stored plan stays as it was)."""
+    assert main(["--db", db_url, "import-plan", str(write_xlsx(tmp_path / "v1.xlsx"))]) == 0
+    body = [list(r) if isinstance(r, list) else r for r in BODY]
+    body[1] = [
+        1,
+        "Hợp tác xã chè Suối Bau",
+        "Bản Suối Bau, X. Suối Bau",
+        "Chè Shan tuyết Suối Bau",
+        1,
+        None,
+        "X",
+    ]  # June → October
+    body.append([3, "HTX Mường Bang", "Bản Bang, xã Mường Bang", "Chè Mường Bang", 1, "X"])
+    capsys.readouterr()
+    with Engine.open(db_url) as engine:
+        before = snapshot(engine)
+        stored = stored_plan(engine, 2024, "122")
+        assert (
+            main(["--db", db_url, "import-plan", str(write_xlsx(tmp_path / "v2.xlsx", body))]) == 1
+        )
+        assert snapshot(engine) == before
+        assert stored_plan(engine, 2024, "122") == stored
+    out = capsys.readouterr().out
+    assert (
+        "Hợp tác xã chè Suối Bau — Chè Shan tuyết Suối Bau: changed since its dossier was "
+        "registered (round 2024-06 → 2024-10); change the dossier, not the plan"
+    ) in out
+    assert "1 problem(s): nothing imported" in out

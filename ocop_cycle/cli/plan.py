@@ -57,6 +57,11 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
         report = import_plan(engine, plan, ImportSettings(registered_on=args.registered_on))
+    if report.problems:
+        for problem in report.problems:
+            print(f"{args.file}: {problem.message}")
+        print(f"{len(report.problems)} problem(s): nothing imported")
+        return 1
     for entry, missing in report.to_complete:
         print(
             f"cần bổ sung trước khi chấm điểm (to be completed before scoring): "

@@ -107,8 +107,8 @@ class PlanReport:
     #: The dossier each plan row became, by ``PlanEntry.ref`` (the same on a re-import).
     dossiers: dict[str, UUID] = field(default_factory=dict)
     #: The plan document: "created", "unchanged" (the same plan was there) or "replaced".
-    plan: Literal["created", "unchanged", "replaced"] = "created"
-    #: Commands this import wrote (0 on a re-import of the same plan).
+    plan: Literal["created", "unchanged", "replaced"] = "unchanged"
+    #: Commands not yet recorded when this import began (0 on a re-import of the same plan).
     written: int = 0
     #: Rows kept in the plan without a dossier, and what they lack (Vietnamese labels).
     to_complete: list[tuple[PlanEntry, tuple[str, ...]]] = field(default_factory=list)
@@ -292,25 +292,71 @@ def _issuing_body(engine: Engine, level: str, plan: Plan, entry: PlanEntry, on: 
     return f"UBND {unit.full_name.lower()}" if unit is not None else f"UBND cấp {level}"
 
 
+#: What a row's commands carry: changing one after its dossier exists would reuse its key.
+_WRITTEN_FIELDS = (
+    "producer_kind",
+    "address",
+    "product_group",
+    "product_set",
+    "round",
+    "commune_code",
+    "district_code",
+)
+
+
+def _changed_rows(
+    store: PlanStore, plan: Plan, ready: list[PlanEntry], written: set[str]
+) -> list[LayoutProblem]:
+    """Rows whose dossier the stored plan already wrote, changed since: refused (the dossier
+    is the record now), before anything is written."""
+    found = store.get(plan.year, plan.unit_code)
+    if found is None or not written:
+        return []
+    before = {
+        (e.section, e.producer, e.product): e for e in Plan.model_validate(found.document).entries
+    }
+    problems = []
+    for e in ready:
+        old = before.get((e.section, e.producer, e.product))
+        key = f"{plan.key_prefix}:{e.section}:{e.producer}:{e.product}"
+        if old is None or key not in written:
+            continue
+        changes = [
+            f"{name} {getattr(old, name)!s} → {getattr(e, name)!s}"
+            for name in _WRITTEN_FIELDS
+            if getattr(old, name) != getattr(e, name)
+        ]
+        if changes:
+            problems.append(
+                LayoutProblem(
+                    0,
+                    f"{e.producer} — {e.product}: changed since its dossier was registered "
+                    f"({'; '.join(changes)}); change the dossier, not the plan",
+                )
+            )
+    return problems
+
+
 def import_plan(
     engine: Engine, plan: Plan | list[PlanEntry], settings: ImportSettings | None = None
 ) -> PlanReport:
-    """Store a validated plan and write its dossiers. Idempotent: the plan is stored once per
-    digest and each command's key comes from its row; the report says what was new. A list of
-    entries is the shipped Lạng Giang plan's rows."""
+    """Write a validated plan's dossiers, then store the plan. Idempotent: each command's key
+    comes from its row and the plan is stored once per digest; the report says what was new.
+    A row changed since its dossier was registered is refused with nothing written (the
+    report's problems). A list of entries is the shipped Lạng Giang plan's rows."""
     if not isinstance(plan, Plan):
         plan = shipped_plan_with(plan)
     settings = settings or ImportSettings()
     registered_on, reevaluated_on, upgraded_on = settings.dates(plan.year)
     report = PlanReport()
     store = PlanStore(engine.sa_engine)
-    report.plan = store.save(
-        plan.year, plan.unit_code, plan.digest, plan.model_dump(mode="json"), engine.clock.now()
-    )
     ready = [e for e in plan.entries if not e.missing]
     report.to_complete = [(e, e.missing) for e in plan.entries if e.missing]
     keys = {e.ref: f"{plan.key_prefix}:{e.section}:{e.producer}:{e.product}" for e in ready}
     done = store.recorded_keys([*keys.values(), *(f"{k}:certificate" for k in keys.values())])
+    report.problems = _changed_rows(store, plan, ready, {keys[e.ref] for e in ready} & done)
+    if report.problems:
+        return report
     office_role = Role.PROVINCE_OFFICE if plan.unit_level == "province" else Role.DISTRICT_OFFICE
     for e in ready:
         officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction=e.commune_code)
@@ -365,4 +411,9 @@ def import_plan(
             note=note,
         ).id
         report.registered += 1
+    # Stored last: a stored plan's dossiers are all written (an interrupted import, run again,
+    # completes them and then stores the plan).
+    report.plan = store.save(
+        plan.year, plan.unit_code, plan.digest, plan.model_dump(mode="json"), engine.clock.now()
+    )
     return report
