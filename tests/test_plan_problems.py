@@ -167,3 +167,16 @@ def test_commune_names_as_offices_write_them(tmp_path: Path) -> None:
         8,
         "Thị trấn Quang Huy (03910) là tên trước sắp xếp 01/07/2025 của Xã Phù Yên (03910)",
     ) in read.notices
+
+
+def test_a_missing_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that is not there is named in one line, exit 1, no traceback."""
+    missing = tmp_path / "khong-co.xlsx"
+    assert [str(p) for p in read_plan(missing).problems] == [
+        f"line 0: cannot read {missing}: No such file or directory"
+    ]
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    assert main(["--db", url, "import-plan", str(missing)]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert "1 problem(s): nothing imported" in captured.out

@@ -72,9 +72,12 @@ class Bieu1:
 
 def read_grid(path: Path) -> Grid | LayoutProblem:
     """Every row of a CSV (UTF-8) or of an .xlsx's first sheet, as text cells with its line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # missing, a directory, no permission: one line, not a traceback
+        return LayoutProblem(0, f"cannot read {path}: {exc.strerror or exc}")
     if path.suffix.lower() == ".xlsx":
         return _xlsx(path)
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
