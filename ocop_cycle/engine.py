@@ -40,9 +40,11 @@ from ocop_cycle.rules.scoring import CouncilSession
 from ocop_cycle.workflows.commands import (
     AssignRound,
     Certify,
+    CertifyOnUpperResult,
     Command,
     CreateRound,
     DossierCommand,
+    Exclude,
     Expire,
     Forward,
     ImportCertificate,
@@ -58,6 +60,7 @@ from ocop_cycle.workflows.commands import (
     Reject,
     Resubmit,
     ReturnForSupplement,
+    ReturnToLowerTier,
     RevocationGrounds,
     Revoke,
     Score,
@@ -597,6 +600,93 @@ class Engine:
             actor,
         )
 
+    def certify_on_upper_result(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        decision_number: str,
+        decision_date: date,
+        issuing_body: str,
+        certificate_number: str | None = None,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """The tier that forwarded the dossier certifies it on the upper council's result, at
+        the stars it may (Decision 26/2026, Art. 7.4g: the province, 3★/4★, on a central result
+        below 90)."""
+        return self.execute(
+            _make(
+                CertifyOnUpperResult,
+                dossier_id=dossier_id,
+                decision_number=decision_number,
+                decision_date=decision_date,
+                issuing_body=issuing_body,
+                certificate_number=certificate_number,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
+
+    def return_to_lower_tier(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        note: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """Instead, the tier that forwarded the dossier has its own council evaluate it again
+        (Art. 7.4g): the dossier goes back before that council, to a new round."""
+        return self.execute(
+            _make(
+                ReturnToLowerTier,
+                dossier_id=dossier_id,
+                note=note,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
+
+    def exclude(
+        self,
+        dossier_id: UUID,
+        *,
+        actor: Actor,
+        ground: str,
+        details: str = "",
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        notify: Sequence[Recipient | Mapping[str, Any]] = (),
+    ) -> Dossier:
+        """Exclude the dossier on one of its scoring sheet's grounds ("Hồ sơ bị loại khi …",
+        Decision 26/2026), where the profile lets the province: a terminal outcome."""
+        return self.execute(
+            _make(
+                Exclude,
+                dossier_id=dossier_id,
+                ground=ground,
+                details=details,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+                notify=tuple(notify),
+            ),
+            actor,
+        )
+
     def not_recognize(
         self,
         dossier_id: UUID,
@@ -709,12 +799,15 @@ class Engine:
         decision_number: str,
         decision_date: date,
         issuing_body: str,
+        conclusion_date: date | None = None,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
         expected_version: int | None = None,
         notify: Sequence[Recipient | Mapping[str, Any]] = (),
     ) -> Dossier:
-        """Revoke the certificate ("thu hồi"): grounds and the decision."""
+        """Revoke the certificate ("thu hồi"): grounds (a code of the profile's) and the
+        decision; under a profile with a time limit (Decision 26/2026, Art. 8.4: 15 days), the
+        date of the conclusion it acts on."""
         return self.execute(
             _make(
                 Revoke,
@@ -723,6 +816,7 @@ class Engine:
                 decision_number=decision_number,
                 decision_date=decision_date,
                 issuing_body=issuing_body,
+                conclusion_date=conclusion_date,
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,

@@ -73,7 +73,14 @@ metadata = MetaData(
 #: The states in which a re-evaluation no longer counts as open: ``workflows.states.
 #: TERMINAL_STATES`` as stored. Equal to it by test (tests/test_storage.py), which also reads the
 #: index back from a migrated database: changing the terminal states needs a migration.
-SUCCESSOR_CLOSED_STATES = ("renewed", "revoked", "not_recognized", "withdrawn", "rejected")
+SUCCESSOR_CLOSED_STATES = (
+    "renewed",
+    "revoked",
+    "not_recognized",
+    "withdrawn",
+    "rejected",
+    "excluded",
+)
 
 #: The rows of successors still open (not in a terminal state).
 OPEN_SUCCESSOR = text(

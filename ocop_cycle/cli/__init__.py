@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diagram.add_argument(
         "--profile",
-        help="rule profile (qd1048-2019, qd148-2023, qd1489-2025); default: in force today",
+        help="rule profile (qd1048-2019, qd148-2023, qd1489-2025, qd26-2026); default: in "
+        "force today",
     )
 
     jobs_cli.add_parsers(sub)

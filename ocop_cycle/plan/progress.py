@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 S = DossierState
-_REFUSED = {S.NOT_RECOGNIZED, S.REJECTED, S.WITHDRAWN}
+_REFUSED = {S.NOT_RECOGNIZED, S.REJECTED, S.WITHDRAWN, S.EXCLUDED}
 #: The events the report reads: round assignment (and carry-over), forwarding, support.
 _EVENT_TYPES = ("round_assigned", "forwarded", "support_granted")
 

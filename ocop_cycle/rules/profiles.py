@@ -22,11 +22,13 @@ from pydantic import (
 )
 
 from ocop_cycle.rules.authority import Level, Role
+from ocop_cycle.rules.revocation import LEGACY_REVOCATION_GROUNDS, RevocationRules
 
 __all__ = [
     "CLEARABLE_FIELDS",
     "COMMANDS",
     "DEADLINE_COMMANDS",
+    "OPTIONAL_COMMANDS",
     "ClearableField",
     "CouncilRules",
     "Durations",
@@ -36,6 +38,7 @@ __all__ = [
     "StarBand",
     "StateMapping",
     "TierRules",
+    "WrittenOpinionRules",
 ]
 
 #: Commands whose permission is plain profile data (tier commands are in ``TierRules``).
@@ -59,6 +62,10 @@ COMMANDS = (
     "flag_round_missed",
     "create_round",
 )
+
+#: Commands a profile may grant or leave out (absent: nobody may, and the machine has no edge
+#: for them): rules that came with a later Decision.
+OPTIONAL_COMMANDS = ("exclude",)
 
 #: Commands the scheduler may apply when one of the dossier's deadlines falls due.
 DEADLINE_COMMANDS = (
@@ -84,6 +91,24 @@ class StarBand(BaseModel):
     min_score: Decimal = Field(ge=0, le=100)
 
 
+class WrittenOpinionRules(BaseModel):
+    """[open] A council deciding by written opinions without a meeting ("lấy ý kiến bằng văn
+    bản", Decision 26/2026, Art. 7.6d): for which dossiers, how many opinions make it valid, and
+    how far they may diverge before a meeting is needed ("chỉ tổ chức họp trực tiếp khi có nhiều
+    ý kiến đánh giá khác nhau")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: The dossier kinds it may decide (Art. 7.6: re-evaluations).
+    dossier_kinds: tuple[Literal["new", "re_evaluation", "upgrade"], ...] = Field(min_length=1)
+    quorum_fraction: Decimal = Field(gt=0, le=1)
+    min_members: int = Field(ge=1)
+    #: Whether the chair's own written opinion is required.
+    chair_required: bool
+    #: Opinions' totals may differ by at most this much, else the council meets; None = any.
+    max_spread: Decimal | None = Field(default=None, gt=0)
+
+
 class CouncilRules(BaseModel):
     """[likely, local] How a council session is valid: quorum, chair, spread of totals."""
 
@@ -98,6 +123,9 @@ class CouncilRules(BaseModel):
     #: the criterion reach the required level's (``mean``), every member chose at least that
     #: level (``every_member``), or more than half did (``majority``).
     minimum_met_when: Literal["mean", "every_member", "majority"] = "mean"
+    #: [open] Whether, and on what terms, the council may decide by written opinions instead of
+    #: a meeting; None: only in a meeting.
+    written_opinions: WrittenOpinionRules | None = None
 
 
 class TierRules(BaseModel):
@@ -126,6 +154,12 @@ class TierRules(BaseModel):
     #: district's); None: the profile's ``council``. In the data a tier may set only the rules
     #: that differ: the rest are filled from the profile's when it loads.
     council: CouncilRules | None = None
+    #: What a recognised result this tier may not certify itself means (Decision 26/2026, Art.
+    #: 7.4g: below 90 at the central council). ``certify_here``: this tier certifies it (capped
+    #: at ``certifies_up_to``). ``certify_at_lower_tier``: the tier that forwarded the dossier
+    #: decides, on this tier's result: it certifies the stars it may (``certify_on_upper_result``)
+    #: or has the dossier evaluated again by its own council (``return_to_lower_tier``).
+    on_lower_result: Literal["certify_here", "certify_at_lower_tier"] = "certify_here"
 
     @model_validator(mode="after")
     def _consistent(self) -> TierRules:
@@ -278,6 +312,9 @@ class RuleProfile(BaseModel):
     #: How dossiers in flight under earlier profiles are carried over to this one, by the
     #: earlier profile's id (none: they finish under the profile they were registered in).
     migration_from: dict[ProfileId, MigrationRule] = Field(default_factory=dict)
+    #: Revocation grounds, revokers by star and time limit (Decision 26/2026, Art. 8); None:
+    #: the grounds profiles always took, revoked by the certifying body, no time limit.
+    revocation: RevocationRules | None = None
 
     def acting_roles(self, roles: tuple[Role, ...], on: date) -> tuple[Role, ...]:
         """``roles`` as they stand on ``on``: after a handover, its successors act instead."""
@@ -319,10 +356,14 @@ class RuleProfile(BaseModel):
             # A certificate goes up from one tier only: the machine's edge out of ``certified``.
             problems.append("certify_at_cap_when_forwarding is set on more than one tier")
         for tier in self.tiers:
+            if tier.on_lower_result == "certify_at_lower_tier" and self.tier_below(tier) is None:
+                problems.append(
+                    f"{tier.level} certifies at the lower tier, but none forwards to it"
+                )
             if tier.forward_to is not None and tier.forward_to not in levels:
                 problems.append(f"{tier.level} forwards to {tier.forward_to}, which has no tier")
         missing = [c for c in COMMANDS if c not in self.permissions]
-        unknown = [c for c in self.permissions if c not in COMMANDS]
+        unknown = [c for c in self.permissions if c not in COMMANDS + OPTIONAL_COMMANDS]
         if missing:
             problems.append(f"permissions missing for {missing}")
         if unknown:
@@ -355,6 +396,15 @@ class RuleProfile(BaseModel):
             if tier.level is level:
                 return tier
         raise KeyError(level)
+
+    @property
+    def revocation_rules(self) -> RevocationRules:
+        """This profile's revocation rules (the legacy ones when it sets none)."""
+        return self.revocation or LEGACY_REVOCATION_GROUNDS
+
+    def tier_below(self, tier: TierRules) -> TierRules | None:
+        """The tier that forwards dossiers to ``tier``, if any."""
+        return next((t for t in self.tiers if t.forward_to is tier.level), None)
 
     def council_for(self, level: Level | None) -> CouncilRules:
         """The council rules of tier ``level`` (the profile's when the tier sets none, or when

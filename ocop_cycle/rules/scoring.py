@@ -8,14 +8,14 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ocop_cycle._validation import InputModel
 from ocop_cycle.errors import FieldProblem
 from ocop_cycle.rules.authority import Level
-from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.rules.profiles import CouncilRules, RuleProfile, WrittenOpinionRules
 from ocop_cycle.rules.sheets import ScoringSheet
 from ocop_cycle.text import Name
 
@@ -42,8 +42,14 @@ class MemberSheet(InputModel):
 
 
 class CouncilSession(InputModel):
-    """A council session: who sits on the council, who came, and each present member's sheet."""
+    """A council session: who sits on the council, who came, and each present member's sheet.
 
+    ``kind`` says how the council decided: in a ``meeting`` (``present`` are those who came), or
+    by ``written_opinions`` without one (Decision 26/2026, Art. 7.6d: ``present`` are the
+    members whose written opinion, their filled sheet, came back), where the profile allows it.
+    """
+
+    kind: Literal["meeting", "written_opinions"] = "meeting"
     council_size: int = Field(ge=1, le=50)
     chair: Name
     present: tuple[Name, ...] = Field(min_length=1)
@@ -56,6 +62,9 @@ class Outcome(StrEnum):
     CERTIFY = "certify"  # certify here at ``stars``
     FORWARD = "forward"  # send up a tier
     NOT_RECOGNIZED = "not_recognized"  # below the recognised minimum
+    #: recognised, but below what this tier certifies: the tier that forwarded it decides
+    #: (Decision 26/2026, Art. 7.4g, ``TierRules.on_lower_result``)
+    LOWER_TIER = "lower_tier"
 
 
 class ScoreResult(BaseModel):
@@ -74,12 +83,31 @@ class ScoreResult(BaseModel):
 
 
 def session_problems(
-    session: CouncilSession, sheet: ScoringSheet, profile: RuleProfile, level: Level | None = None
+    session: CouncilSession,
+    sheet: ScoringSheet,
+    profile: RuleProfile,
+    level: Level | None = None,
+    dossier_kind: str | None = None,
 ) -> list[FieldProblem]:
     """Everything wrong with a session of the council of tier ``level`` (its council rules:
-    quorum, chair, spread), each naming its field; empty when the session is valid."""
+    quorum, chair, spread; for written opinions, the rules the council has for them and the
+    dossier kinds they may decide), each naming its field; empty when the session is valid."""
     problems: list[FieldProblem] = []
-    rules = profile.council_for(level)
+    council = profile.council_for(level)
+    rules: CouncilRules | WrittenOpinionRules = council
+    if session.kind == "written_opinions":
+        written = council.written_opinions
+        if written is None:
+            return [FieldProblem("kind", f"the council under {profile.id} decides in a meeting")]
+        if dossier_kind is not None and dossier_kind not in written.dossier_kinds:
+            return [
+                FieldProblem(
+                    "kind",
+                    f"written opinions decide only {', '.join(written.dossier_kinds)} dossiers, "
+                    f"not {dossier_kind}: hold a meeting",
+                )
+            ]
+        rules = written
     present = list(session.present)
     if len(set(present)) != len(present):
         problems.append(FieldProblem("present", "a member is listed twice"))
@@ -91,7 +119,8 @@ def session_problems(
             FieldProblem("present", f"quorum not met: {len(set(present))} of {quorum} needed")
         )
     if rules.chair_required and session.chair not in present:
-        problems.append(FieldProblem("chair", "the chair must be present"))
+        needed = "give a written opinion" if session.kind == "written_opinions" else "be present"
+        problems.append(FieldProblem("chair", f"the chair must {needed}"))
     by_member: dict[str, int] = {}
     for i, member_sheet in enumerate(session.sheets):
         if member_sheet.member in by_member:
@@ -124,10 +153,12 @@ def session_problems(
         totals = [_member_total(s, sheet) for s in session.sheets]
         spread = max(totals) - min(totals)
         if spread > rules.max_spread:
+            # Written opinions that diverge are settled in a meeting (Art. 7.6d).
+            then = "hold a meeting" if session.kind == "written_opinions" else "re-score"
             problems.append(
                 FieldProblem(
                     "sheets",
-                    f"members' totals differ by {spread} > {rules.max_spread}: re-score",
+                    f"members' totals differ by {spread} > {rules.max_spread}: {then}",
                 )
             )
     return problems

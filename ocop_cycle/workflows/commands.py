@@ -20,6 +20,7 @@ from pydantic import (
 
 from ocop_cycle._validation import InputModel
 from ocop_cycle.rules.authority import JurisdictionCode, Level, Role
+from ocop_cycle.rules.revocation import GroundCode
 from ocop_cycle.rules.scoring import CouncilSession
 from ocop_cycle.text import Name, OptionalText
 from ocop_cycle.workflows.model import ProducerKind
@@ -27,10 +28,12 @@ from ocop_cycle.workflows.model import ProducerKind
 __all__ = [
     "AssignRound",
     "Certify",
+    "CertifyOnUpperResult",
     "Command",
     "CreateRound",
     "DossierCommand",
     "EscalateInspection",
+    "Exclude",
     "Expire",
     "FlagRoundMissed",
     "Forward",
@@ -47,6 +50,7 @@ __all__ = [
     "Reject",
     "Resubmit",
     "ReturnForSupplement",
+    "ReturnToLowerTier",
     "RevocationGrounds",
     "Revoke",
     "Score",
@@ -220,6 +224,31 @@ class Certify(DossierCommand):
     certificate_number: Name | None = None
 
 
+class CertifyOnUpperResult(Certify):
+    """The tier that forwarded a dossier certifies it on the upper council's result, which that
+    council's tier does not certify itself (Decision 26/2026, Art. 7.4g: the central council
+    found < 90; the province chair certifies 3★/4★ on its result)."""
+
+    trigger: ClassVar[str] = "certify_on_upper_result"
+
+
+class ReturnToLowerTier(DossierCommand):
+    """Instead, the tier that forwarded the dossier has its own council evaluate it again
+    ("tổ chức đánh giá và phân hạng sản phẩm theo thẩm quyền", Art. 7.4g)."""
+
+    trigger: ClassVar[str] = "return_to_lower_tier"
+    note: OptionalText = ""
+
+
+class Exclude(DossierCommand):
+    """The province excludes the dossier on one of its scoring sheet's grounds ("Hồ sơ bị loại
+    khi …", Decision 26/2026, Phụ lục II): ``ground`` is the exclusion's code on that sheet."""
+
+    trigger: ClassVar[str] = "exclude"
+    ground: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    details: OptionalText = ""
+
+
 class NotRecognize(DossierCommand):
     """The council's result is below the recognised minimum."""
 
@@ -252,17 +281,10 @@ class RecordInspection(DossierCommand):
 
 
 class RevocationGrounds(_Frozen):
-    """Why a certificate is revoked."""
+    """Why a certificate is revoked: one of the dossier's profile's grounds (its
+    ``revocation_rules``; an unknown code is refused when the command runs) and the details."""
 
-    code: Literal[
-        "inspection_failed",
-        "food_safety_sanction",
-        "production_stopped",
-        "nonconforming_product",
-        "nonconforming_packaging",
-        "expired",
-        "other",
-    ]
+    code: GroundCode
     details: Name
 
 
@@ -274,6 +296,9 @@ class Revoke(DossierCommand):
     decision_number: Name
     decision_date: date
     issuing_body: Name
+    #: The competent authority's conclusion (or the commune's confirmation that production
+    #: stopped) the revocation acts on; required where the profile limits the days after it.
+    conclusion_date: date | None = None
 
 
 class Withdraw(DossierCommand):

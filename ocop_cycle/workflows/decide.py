@@ -29,9 +29,11 @@ from ocop_cycle.workflows.chain import GENESIS, actor_document, canonical, event
 from ocop_cycle.workflows.commands import (
     AssignRound,
     Certify,
+    CertifyOnUpperResult,
     Command,
     DossierCommand,
     EscalateInspection,
+    Exclude,
     Expire,
     FlagRoundMissed,
     Forward,
@@ -48,6 +50,7 @@ from ocop_cycle.workflows.commands import (
     Reject,
     Resubmit,
     ReturnForSupplement,
+    ReturnToLowerTier,
     Revoke,
     Score,
     SendReminder,
@@ -69,6 +72,7 @@ from ocop_cycle.workflows.events import (
     Certified,
     CommuneVerified,
     Event,
+    Excluded,
     Expired,
     Forwarded,
     InspectionOverdue,
@@ -84,6 +88,7 @@ from ocop_cycle.workflows.events import (
     RenewalDueMarked,
     Resubmitted,
     Returned,
+    ReturnedToLowerTier,
     Revoked,
     RoundAssigned,
     RoundMissed,
@@ -93,6 +98,7 @@ from ocop_cycle.workflows.events import (
     Withdrawn,
 )
 from ocop_cycle.workflows.fold import apply
+from ocop_cycle.workflows.grounds import exclusion_ground, revocation_ground
 from ocop_cycle.workflows.guards import CreationContext, GuardContext
 from ocop_cycle.workflows.jurisdiction import proposing_place, recorded_on, refiled_place
 from ocop_cycle.workflows.machine import MachineRegistry
@@ -398,12 +404,16 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
     if isinstance(command, Score):
         sheet = ctx.rules.sheet(profile.id, before.product_set)
         council = scoring_level(before, profile)
-        problems = session_problems(command.session, sheet, profile, council)
+        problems = session_problems(command.session, sheet, profile, council, before.kind.value)
         if problems:
             raise InvalidCommand(
                 "Score", [FieldProblem(f"session.{p.field}", p.message) for p in problems]
             )
         result = evaluate_session(command.session, sheet, profile, council)
+    elif isinstance(command, Exclude):
+        exclusion_ground(command, ctx.rules.sheet(profile.id, before.product_set))
+    elif isinstance(command, Revoke):
+        revocation_ground(command, profile)
     machine = ctx.machines.get(profile)
     state = machine.fire(
         type(command).trigger, GuardContext(before, profile, command, ctx.now, ctx.round)
@@ -573,12 +583,43 @@ def _payload(
                 notify=notify,
             )
         case Revoke():
+            ground = revocation_ground(command, profile)
             return Revoked(
                 state=state,
                 grounds=command.grounds,
                 decision_number=command.decision_number,
                 decision_date=command.decision_date,
                 issuing_body=command.issuing_body,
+                ground_vi=ground.text_vi,
+                clause=ground.clause,
+                conclusion_date=command.conclusion_date,
+                notify=notify,
+            )
+        case Exclude():
+            sheet = ctx.rules.sheet(profile.id, dossier.product_set)
+            exclusion = exclusion_ground(command, sheet)
+            return Excluded(
+                state=state,
+                ground=exclusion.code,
+                ground_vi=exclusion.text_vi,
+                criterion=exclusion.criterion,
+                sheet=sheet.product_set,
+                details=command.details,
+                notify=notify,
+            )
+        case ReturnToLowerTier():
+            assert dossier.level is not None
+            assert dossier.score is not None
+            assert dossier.stars is not None
+            below = profile.tier_below(profile.tier(dossier.level))
+            assert below is not None
+            return ReturnedToLowerTier(
+                state=state,
+                from_level=dossier.level,
+                to_level=below.level,
+                score=dossier.score,
+                stars=dossier.stars,
+                note=command.note,
                 notify=notify,
             )
         case Withdraw():
@@ -605,7 +646,13 @@ def _certified(
 ) -> Certified:
     assert dossier.level is not None
     assert dossier.stars is not None
-    stars = min(dossier.stars, profile.tier(dossier.level).certifies_up_to)
+    level, on_result_of = dossier.level, None
+    if isinstance(command, CertifyOnUpperResult):
+        # The tier below certifies on the upper council's result, within its own authority.
+        below = profile.tier_below(profile.tier(dossier.level))
+        assert below is not None
+        level, on_result_of = below.level, dossier.level
+    stars = min(dossier.stars, profile.tier(level).certifies_up_to)
     result = None
     before = _previous_stars(dossier, predecessor)
     if before is not None:
@@ -615,7 +662,7 @@ def _certified(
         predecessor = None
     return Certified(
         state=state,
-        level=dossier.level,
+        level=level,
         stars=stars,
         decision_number=command.decision_number,
         decision_date=command.decision_date,
@@ -624,5 +671,6 @@ def _certified(
         valid_until=valid_until(profile, command.decision_date),
         supersedes=predecessor.id if predecessor is not None else None,
         result=result,
+        on_result_of=on_result_of,
         notify=command.notify,
     )

@@ -81,4 +81,12 @@ def tier_outcome(profile: RuleProfile, tier: TierRules, result: ScoreResult) -> 
         and result.total >= tier.forward_at
     ):
         return Outcome.FORWARD
+    below = profile.tier_below(tier)
+    if (
+        tier.on_lower_result == "certify_at_lower_tier"
+        and below is not None
+        and result.stars <= below.certifies_up_to
+    ):
+        # Art. 7.4g: the central council found < 90; the province decides on its result.
+        return Outcome.LOWER_TIER
     return Outcome.CERTIFY

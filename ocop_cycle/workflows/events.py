@@ -35,6 +35,7 @@ __all__ = [
     "CommuneVerified",
     "Event",
     "EventPayload",
+    "Excluded",
     "Expired",
     "Forwarded",
     "InspectionOverdue",
@@ -51,6 +52,7 @@ __all__ = [
     "RenewalDueMarked",
     "Resubmitted",
     "Returned",
+    "ReturnedToLowerTier",
     "Revoked",
     "RoundAssigned",
     "RoundMissed",
@@ -224,7 +226,7 @@ class Forwarded(Moving):
 class Certified(Moving):
     name: ClassVar[str] = "certified"
     label_vi: ClassVar[str] = "Quyết định công nhận"
-    triggers: ClassVar[tuple[str, ...]] = ("certify",)
+    triggers: ClassVar[tuple[str, ...]] = ("certify", "certify_on_upper_result")
     type: Literal["certified"] = "certified"
 
     level: Level
@@ -236,6 +238,8 @@ class Certified(Moving):
     valid_until: date
     supersedes: UUID | None = None
     result: Literal["upgraded", "kept", "downgraded"] | None = None
+    #: The upper council whose result a lower tier certified (Art. 7.4g); None: its own.
+    on_result_of: Level | None = None
 
 
 class NotRecognized(Moving):
@@ -291,6 +295,10 @@ class Revoked(Moving):
     decision_number: str
     decision_date: date
     issuing_body: str
+    #: The ground as the profile words it, and its clause ("8.1.b"), when it has them.
+    ground_vi: str = ""
+    clause: str = ""
+    conclusion_date: date | None = None
 
 
 class Withdrawn(Moving):
@@ -300,6 +308,39 @@ class Withdrawn(Moving):
     type: Literal["withdrawn"] = "withdrawn"
 
     reason: str
+
+
+class Excluded(Moving):
+    """The province excluded the dossier on a ground of its sheet (Decision 26/2026)."""
+
+    name: ClassVar[str] = "excluded"
+    label_vi: ClassVar[str] = "Hồ sơ bị loại"
+    triggers: ClassVar[tuple[str, ...]] = ("exclude",)
+    type: Literal["excluded"] = "excluded"
+
+    #: The sheet's exclusion: its code, its text, the criterion whose note states it, if any.
+    ground: str
+    ground_vi: str
+    criterion: str | None = None
+    sheet: str
+    details: str = ""
+
+
+class ReturnedToLowerTier(Moving):
+    """The tier that forwarded the dossier takes it back to evaluate it again itself (Art.
+    7.4g), after the upper council's result."""
+
+    name: ClassVar[str] = "returned_to_lower_tier"
+    label_vi: ClassVar[str] = "Trả về đánh giá lại theo thẩm quyền cấp dưới"
+    triggers: ClassVar[tuple[str, ...]] = ("return_to_lower_tier",)
+    type: Literal["returned_to_lower_tier"] = "returned_to_lower_tier"
+
+    from_level: Level
+    to_level: Level
+    #: The upper council's result it leaves behind.
+    score: Decimal
+    stars: int
+    note: str = ""
 
 
 class RenewalDueMarked(Moving):
@@ -420,7 +461,9 @@ EventPayload = Annotated[
     | InspectionOverdue
     | RoundMissed
     | SupportGranted
-    | ProfileMigrated,
+    | ProfileMigrated
+    | Excluded
+    | ReturnedToLowerTier,
     Field(discriminator="type"),
 ]
 
@@ -452,6 +495,8 @@ PAYLOADS: dict[str, type[Payload]] = {
         RoundMissed,
         SupportGranted,
         ProfileMigrated,
+        Excluded,
+        ReturnedToLowerTier,
     )
 }
 

@@ -23,6 +23,7 @@ from ocop_cycle.workflows.events import (
     Registered,
     Resubmitted,
     Returned,
+    ReturnedToLowerTier,
     RoundAssigned,
     Scored,
     Superseded,
@@ -114,6 +115,12 @@ def _superseded(_: Event, p: Any) -> dict[str, Any]:
     return {"successor_id": p.successor_id}
 
 
+def _returned_to_lower_tier(_: Event, p: Any) -> dict[str, Any]:
+    # Back before the lower tier's council: its round is to be assigned again, no outcome yet
+    # (the upper council's score stays on record in the event and as ``score``).
+    return {"level": p.to_level, "outcome": None, "round_id": None}
+
+
 def _migrated(_: Event, p: Any) -> dict[str, Any]:
     return {"profile_id": p.to_profile, **dict.fromkeys(p.cleared)}
 
@@ -132,6 +139,7 @@ _CHANGES: dict[type, Callable[[Event, Any], dict[str, Any]]] = {
     InspectionRecorded: _inspection,
     Superseded: _superseded,
     ProfileMigrated: _migrated,
+    ReturnedToLowerTier: _returned_to_lower_tier,
 }
 
 

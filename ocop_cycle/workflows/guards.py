@@ -28,6 +28,8 @@ from ocop_cycle.workflows.commands import (
     ReturnForSupplement,
 )
 from ocop_cycle.workflows.derive import council_dossier_day, scoring_level
+from ocop_cycle.workflows.grounds import revoked_in_time
+from ocop_cycle.workflows.lower_tier import LOWER_TIER_DECIDES, outcome_is_lower_tier
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 
@@ -248,6 +250,8 @@ def outcome_is_certifiable(ctx: GuardContext) -> Reason | None:
             "Kết quả dưới 3 sao, không được công nhận",
             "the result is below the recognised minimum",
         )
+    if d.outcome is Outcome.LOWER_TIER:
+        return LOWER_TIER_DECIDES
     if d.outcome is Outcome.FORWARD:
         assert d.level is not None
         if not ctx.profile.tier(d.level).certify_at_cap_when_forwarding:
@@ -438,4 +442,12 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
     "expire": (certificate_lapsed,),
     "record_inspection": (inspection_not_in_future,),
     "return_for_supplement": (supplement_due_in_future,),
+    "certify_on_upper_result": (
+        outcome_is_lower_tier,
+        decision_after_scoring,
+        certify_raises_the_held_certificate,
+    ),
+    "return_to_lower_tier": (outcome_is_lower_tier, holds_no_certificate),
+    "exclude": (holds_no_certificate,),
+    "revoke": (revoked_in_time,),
 }

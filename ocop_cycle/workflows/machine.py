@@ -109,6 +109,19 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
     if referred:
         add("keep_certificate", referred, S.CERTIFIED)
     add("withdraw", pending, S.WITHDRAWN)
+    for tier in profile.tiers:
+        below = profile.tier_below(tier)
+        if tier.on_lower_result == "certify_at_lower_tier" and below is not None:
+            # Art. 7.4g: on a result this tier does not certify, the tier below decides.
+            scored = scored_state(tier.level)
+            back = (
+                S.COMMUNE_VERIFIED if below is profile.entry_tier else forwarded_state(below.level)
+            )
+            add("certify_on_upper_result", [scored], S.CERTIFIED)
+            add("return_to_lower_tier", [scored], back)
+    if profile.permissions.get("exclude"):
+        # The province excludes a dossier it holds, from the commune's proposal until a decision.
+        add("exclude", [s for s in pending if s not in {S.REGISTERED, S.RETURNED}], S.EXCLUDED)
     add("start_monitoring", [S.CERTIFIED], S.MONITORED)
     add("record_inspection", [S.MONITORED, S.RENEWAL_DUE], None)
     add("mark_renewal_due", [S.CERTIFIED, S.MONITORED], S.RENEWAL_DUE)

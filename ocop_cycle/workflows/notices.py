@@ -53,6 +53,9 @@ _PRODUCER_MESSAGES = {
     "withdrawn": "Hồ sơ sản phẩm «{product}» đã được rút ({reason}).",
     "support_granted": "Sản phẩm «{product}» được hỗ trợ {amount} ({basis}) theo "
     "{policy_title_vi}.",
+    "excluded": "Hồ sơ sản phẩm «{product}» bị loại: {ground_vi}.",
+    "returned_to_lower_tier": "Hồ sơ sản phẩm «{product}» ({score} điểm tại Hội đồng cấp trên) "
+    "được đánh giá, phân hạng lại theo thẩm quyền.",
     "profile_migrated": "Hồ sơ sản phẩm «{product}» tiếp tục được đánh giá theo {legal_basis_vi}.",
 }
 

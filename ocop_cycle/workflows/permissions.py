@@ -21,6 +21,7 @@ from ocop_cycle.workflows.model import Dossier
 __all__ = ["allowed_roles", "authorize", "authorize_creation"]
 
 _TIER_COMMANDS = {"score", "forward", "certify", "not_recognize"}
+_LOWER_TIER_COMMANDS = {"certify_on_upper_result", "return_to_lower_tier"}
 
 
 def allowed_roles(
@@ -51,10 +52,20 @@ def _granted(
         if trigger == "forward":
             return tier.forwarder_roles
         return tier.certifier_roles
+    if trigger in _LOWER_TIER_COMMANDS:
+        # Art. 7.4g: on the upper council's result, the tier that forwarded decides.
+        level = scoring_level(dossier, profile) if dossier is not None else None
+        below = profile.tier_below(profile.tier(level)) if level is not None else None
+        return below.certifier_roles if below is not None else None
     if trigger == "revoke":
-        # Only the recognising body revokes: the certifiers of the tier that certified.
+        # Who revokes a certificate of these stars, where the profile says (Decision 26/2026,
+        # Art. 8.2: the province chair 3★/4★, the minister 5★); else the recognising body: the
+        # certifiers of the tier that certified.
         if dossier is None or dossier.certified_level is None:
             return None
+        by_stars = profile.revocation_rules.revoker_roles_by_stars
+        if dossier.certified_stars in by_stars:
+            return by_stars[dossier.certified_stars]
         try:
             return profile.tier(dossier.certified_level).certifier_roles
         except KeyError:

@@ -41,6 +41,8 @@ class DossierState(StrEnum):
     NOT_RECOGNIZED = "not_recognized"
     WITHDRAWN = "withdrawn"
     REJECTED = "rejected"
+    #: Excluded by the province on one of its sheet's grounds ("Hồ sơ bị loại khi …").
+    EXCLUDED = "excluded"
 
     @property
     def label_vi(self) -> str:
@@ -72,6 +74,7 @@ _LABEL_VI = {
     DossierState.NOT_RECOGNIZED: "Không được công nhận",
     DossierState.WITHDRAWN: "Đã rút hồ sơ",
     DossierState.REJECTED: "Không đủ điều kiện",
+    DossierState.EXCLUDED: "Hồ sơ bị loại",
 }
 
 #: States in which the dossier holds a valid certificate (in this order, for diagrams).
@@ -99,6 +102,7 @@ TERMINAL_STATES = frozenset(
         DossierState.NOT_RECOGNIZED,
         DossierState.WITHDRAWN,
         DossierState.REJECTED,
+        DossierState.EXCLUDED,
     }
 )
 

@@ -1,7 +1,7 @@
 """plans: any district's or province's OCOP plan as a stored document, one per (year, unit)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29
 """
 
@@ -12,8 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0008"
-# 0007 is being written alongside; the coordinator re-chains this one after it.
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
