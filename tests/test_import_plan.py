@@ -59,7 +59,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(
     assert "line 4: duplicated product 'Trứng Gà núi Hương Sơn' (line 2)" in out
     assert "line 5: missing round" in out
     assert "line 6: empty producer" in out
-    assert "4 bad row(s): nothing imported" in out
+    assert "4 problem(s): nothing imported" in out
 
 
 def test_wrong_encoding_is_refused(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "EventRow",
     "IdempotencyRow",
     "OutboxRow",
+    "PlanRow",
     "ProducerRow",
     "ProductRow",
     "ProductSequenceRow",
@@ -53,6 +54,7 @@ __all__ = [
     "idempotency",
     "metadata",
     "outbox",
+    "plans",
     "producers",
     "product_sequences",
     "products",
@@ -342,6 +344,20 @@ class IdempotencyRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
+class PlanRow(Base):
+    """A unit's OCOP plan for a year, as imported (Biểu 1 and 2, rounds, targets, communes):
+    one document per (year, unit); ``digest`` tells a re-import of the same plan from a new one.
+    """
+
+    __tablename__ = "ocop_plans"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    imported_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -357,3 +373,4 @@ deadlines = _table(DeadlineRow)
 product_sequences = _table(ProductSequenceRow)
 checkpoints = _table(CheckpointRow)
 checkpoint_heads = _table(CheckpointHeadRow)
+plans = _table(PlanRow)
