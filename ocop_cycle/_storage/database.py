@@ -37,7 +37,7 @@ __all__ = [
 DEFAULT_URL = "sqlite:///ocop.db"
 _MIGRATIONS = "ocop_cycle._storage:migrations"
 VERSION_TABLE = "ocop_alembic_version"
-HEAD = "0006"
+HEAD = "0007"
 
 #: Where migrations and schema checks run: an engine, a host's connection, or either wrapped.
 Bind = Engine | Connection | Database

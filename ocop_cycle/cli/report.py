@@ -9,13 +9,14 @@ from typing import Any
 
 from rich.console import Console
 
+from ocop_cycle.clock import SettableClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.plan.progress import PlanProgress, plan_progress
 from ocop_cycle.plan.render import render_csv, render_json, render_table, write_xlsx
 from ocop_cycle.plan.targets import lang_giang_2024_targets
 
-__all__ = ["add_parser", "print_report", "run"]
+__all__ = ["add_parser", "as_of_store", "print_report", "run"]
 
 FORMATS = ["table", "json", "csv", "xlsx"]
 
@@ -46,6 +47,15 @@ def _targets_for(year: int) -> Any:
     return shipped
 
 
+def as_of_store(engine: Engine) -> Engine:
+    """``engine``, or, on a store a simulated clock drove (the demo), a view of it whose clock
+    stands where that clock stopped: its report is as of the simulated end, not today."""
+    simulated = engine.simulated_until()
+    if simulated is None:
+        return engine
+    return Engine(engine.sa_engine, clock=SettableClock(simulated), rules=engine.rules)
+
+
 def print_report(progress: PlanProgress, fmt: str, output: Path | None) -> None:
     """Write the report in ``fmt`` to ``output`` (stdout when None)."""
     if fmt == "xlsx":
@@ -74,6 +84,6 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
     targets = _targets_for(args.year)
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
-        progress = plan_progress(engine, targets)
+        progress = plan_progress(as_of_store(engine), targets)
     print_report(progress, args.format, args.output)
     return 0

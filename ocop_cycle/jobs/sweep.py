@@ -23,6 +23,7 @@ from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
+from ocop_cycle.text import format_date_vi
 from ocop_cycle.workflows.commands import (
     AssignRound,
     DossierCommand,
@@ -206,7 +207,9 @@ class Sweeper:
             if d.state is not S.RETURNED or str(d.supplement_due_on) != detail["due_on"]:
                 return f"dossier is {d.state.value}, not awaiting that supplement"
             return Withdraw(
-                dossier_id=d.id, reason=f"Quá hạn bổ sung hồ sơ (hạn {detail['due_on']})"
+                dossier_id=d.id,
+                reason="Quá hạn bổ sung hồ sơ (hạn "
+                f"{format_date_vi(date.fromisoformat(detail['due_on']))})",
             )
         if kind in {"council_reminder", "round_scoring"}:
             if d.round_id != row["round_id"] or d.state not in _AWAITING_COUNCIL:
