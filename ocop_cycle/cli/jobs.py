@@ -30,7 +30,7 @@ def add_parsers(sub: Any) -> None:
     run_p = s_sub.add_parser("run", help="sweep on an interval until SIGTERM/SIGINT")
     run_p.add_argument("--once", action="store_true", help="sweep once, then exit")
     run_p.add_argument("--interval", type=float, default=60.0, help="seconds between sweeps")
-    run_p.add_argument("--name", default="default", help="scheduler name (one job table each)")
+    run_p.add_argument("--name", default="default", help="scheduler name (in its log lines)")
     run_p.add_argument(
         "--simulated",
         action="store_true",

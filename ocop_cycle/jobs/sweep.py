@@ -11,6 +11,7 @@ and outbox rows like any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -128,11 +129,18 @@ class Sweeper:
 
     # -- applying -----------------------------------------------------------------------------
 
-    def sweep(self, *, now: datetime | None = None, limit: int | None = None) -> SweepReport:
-        """Apply everything due at ``now`` (the clock's now by default), in due order."""
+    def sweep(
+        self,
+        *,
+        now: datetime | None = None,
+        limit: int | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> SweepReport:
+        """Apply everything due at ``now`` (the clock's now by default), in due order; ``stop``
+        is asked before each deadline (a scheduler shutting down ends the sweep there)."""
         now = now or self.engine.clock.now()
         report = SweepReport()
-        while limit is None or report.count < limit:
+        while (limit is None or report.count < limit) and not (stop is not None and stop()):
             try:
                 applied = self.apply_next(now)
             except ConcurrencyConflict:
