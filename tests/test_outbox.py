@@ -8,10 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from ocop_cycle import Engine, SettableClock
+from ocop_cycle._storage.database import create_database_engine, upgrade
 from tests import outbox_workers
 from tests.scenario import Walk
+from tests.test_storage import downgrade_to
 
 
 def certified(engine: Engine, clock: SettableClock, products: int = 1) -> None:
@@ -128,3 +131,28 @@ def test_concurrent_claimers_of_one_consumer_lose_nothing(
     assert {str(n.notification_id) for n in engine.claim_notifications("sms", limit=10_000)} == (
         total
     )
+
+
+def test_migration_0007_keeps_each_consumer_s_claims_and_acknowledgements(
+    engine: Engine, clock: SettableClock, db_url: str
+) -> None:
+    """Down to 0006 (one shared lease per notification) and up again: what "portal"
+    acknowledged stays acknowledged for it, its running lease holds, and "sms" gets them all."""
+    certified(engine, clock, products=2)
+    portal = engine.claim_notifications("portal", limit=1000)
+    acked = [n.notification_id for n in portal[:3]]
+    assert engine.ack_notifications(acked, consumer="portal") == 3
+    sa_engine = create_database_engine(db_url)
+    try:
+        downgrade_to(sa_engine, "0006")
+        with sa_engine.connect() as conn:
+            shared = conn.execute(text("SELECT claimed_by, acked_at FROM ocop_outbox")).all()
+        assert {by for by, _ in shared} == {"portal"}
+        assert sum(at is not None for _, at in shared) == 3
+    finally:  # leave the (shared PostgreSQL) database at head for the tests after this one
+        upgrade(sa_engine)
+        sa_engine.dispose()
+    left = [n.notification_id for n in engine.notifications(consumer="portal")]
+    assert left == [n.notification_id for n in portal[3:]]
+    assert engine.claim_notifications("portal") == []  # the lease still runs
+    assert len(engine.claim_notifications("sms", limit=1000)) == len(portal)

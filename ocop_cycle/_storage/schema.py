@@ -276,9 +276,9 @@ class DeliveryRow(Base):
     __tablename__ = "ocop_outbox_deliveries"
 
     consumer: Mapped[str] = mapped_column(String(200), primary_key=True)
-    outbox_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("ocop_outbox.id"), primary_key=True, autoincrement=False
-    )
+    # No foreign key: outbox rows are never deleted, and SQLite rebuilds ``ocop_outbox`` to
+    # alter it (a migration's batch mode), which a reference to it would forbid.
+    outbox_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     claimed_until: Mapped[datetime] = mapped_column(AwareDateTime())
     #: How many times the consumer claimed it (a lease that ran out is claimed again).
     claims: Mapped[int] = mapped_column(Integer)

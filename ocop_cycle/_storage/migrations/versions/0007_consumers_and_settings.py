@@ -36,11 +36,6 @@ def upgrade() -> None:
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claims", sa.Integer(), nullable=False),
         sa.Column("acked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["outbox_id"],
-            ["ocop_outbox.id"],
-            name=op.f("fk_ocop_outbox_deliveries_outbox_id_ocop_outbox"),
-        ),
         sa.PrimaryKeyConstraint("consumer", "outbox_id", name=op.f("pk_ocop_outbox_deliveries")),
     )
     op.execute(
