@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ocop_cycle import Engine
-from ocop_cycle.workflows.notices import PRODUCER_MESSAGES, render
+from ocop_cycle import Engine, Role, SettableClock
+from ocop_cycle.workflows.notices import PRODUCER_MESSAGES, producer_message, render
+from tests.scenario import Walk
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 VN_DATE = re.compile(r"\b\d{2}/\d{2}/\d{4}\b")
@@ -88,6 +89,7 @@ def test_every_notice_the_demo_writes_is_complete(demo_url: str) -> None:
         assert n.data["dossier_id"] == str(n.dossier_id)
         assert n.data["product_name"] == dossier.product_name
         assert f"«{dossier.product_name}»" in text
+        assert "»: " not in text  # a kind's own text, not the fallback
         assert (n.data["recipient_role"], n.data["recipient_unit"]) == (
             n.recipient_role,
             n.recipient_jurisdiction,
@@ -105,9 +107,24 @@ def test_every_notice_the_demo_writes_is_complete(demo_url: str) -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(PRODUCER_MESSAGES))
-def test_a_notice_with_a_field_missing_is_refused_not_sent_blank(kind: str) -> None:
-    """Every producer template names fields; rendering one without them raises instead of
-    writing "… hết hạn ngày ."."""
-    template = PRODUCER_MESSAGES[kind]
-    with pytest.raises(ValueError, match="lacks"):
-        render(template, {"product": ""})
+def test_a_notice_lacking_a_field_is_never_sent_blank(kind: str) -> None:
+    """Rendering a kind's text without its fields raises; the producer's notice then takes the
+    kind's shorter text or the event's name, never "… hết hạn ngày ."."""
+    for template in PRODUCER_MESSAGES[kind]:
+        with pytest.raises(ValueError, match="lacks"):
+            render(template, {"product": "", "valid_until": ""})
+    text = producer_message(
+        PRODUCER_MESSAGES[kind], {"product": "Mật ong", "event_label": "Rút hồ sơ", "reason": ""}
+    )
+    assert "«Mật ong»" in text
+    assert "{" not in text
+    assert "()" not in text
+
+
+def test_a_withdrawal_without_a_reason_reads_complete(engine: Engine, clock: SettableClock) -> None:
+    """A dossier withdrawn without a reason tells the producer so in a whole sentence."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    engine.withdraw(d.id, actor=walk.actor(Role.COMMUNE_OFFICER))
+    (notice,) = [n for n in engine.notifications() if n.kind == "withdrawn"]
+    assert notice.message_vi == "Hồ sơ sản phẩm «Trứng gà núi Hương Sơn» đã được rút."

@@ -29,7 +29,14 @@ from ocop_cycle.workflows.events import (
 from ocop_cycle.workflows.jurisdiction import recorded_on, successor_codes
 from ocop_cycle.workflows.model import Dossier
 
-__all__ = ["PRODUCER_MESSAGES", "Notice", "notices_for", "render"]
+__all__ = [
+    "FALLBACK_MESSAGE",
+    "PRODUCER_MESSAGES",
+    "Notice",
+    "notices_for",
+    "producer_message",
+    "render",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,29 +51,49 @@ class Notice:
     data: dict[str, Any]
 
 
-#: What the producer is told of each kind of event, in Vietnamese; every placeholder is filled
-#: (``render`` refuses a blank), dates dd/mm/yyyy.
-PRODUCER_MESSAGES = {
-    "reminder_sent": "Nhắc hạn: giấy chứng nhận OCOP của sản phẩm «{product}» hết hạn ngày "
-    "{valid_until}.",
-    "round_assigned": "Hồ sơ sản phẩm «{product}» được xếp vào đợt đánh giá.",
-    "returned": "Hồ sơ sản phẩm «{product}» được trả lại để bổ sung, hạn nộp lại {due_on}.",
-    "rejected": "Hồ sơ sản phẩm «{product}» không đủ điều kiện tham gia đánh giá.",
-    "certified": "Sản phẩm «{product}» được công nhận {stars} sao theo quyết định số "
-    "{decision_number}, hiệu lực đến {valid_until}.",
-    "not_recognized": "Sản phẩm «{product}» chưa đạt hạng 3 sao, không được công nhận.",
-    "certificate_kept": "Sản phẩm «{product}» không được nâng hạng; giữ nguyên công nhận "
-    "{stars} sao, hiệu lực đến {valid_until}.",
-    "revoked": "Sản phẩm «{product}» bị thu hồi giấy chứng nhận OCOP theo quyết định số "
-    "{decision_number}.",
-    "renewal_due_marked": "Giấy chứng nhận OCOP của sản phẩm «{product}» hết hạn ngày "
-    "{valid_until}; đề nghị nộp hồ sơ đánh giá lại.",
-    "expired": "Giấy chứng nhận OCOP của sản phẩm «{product}» đã hết hiệu lực ngày {valid_until}.",
-    "superseded": "Giấy chứng nhận cũ của sản phẩm «{product}» được thay bằng giấy chứng nhận mới.",
-    "withdrawn": "Hồ sơ sản phẩm «{product}» đã được rút ({reason}).",
-    "support_granted": "Sản phẩm «{product}» được hỗ trợ {amount} ({basis}) theo "
-    "{policy_title_vi}.",
-    "profile_migrated": "Hồ sơ sản phẩm «{product}» tiếp tục được đánh giá theo {legal_basis_vi}.",
+#: What the producer is told of each kind of event, in Vietnamese, dates dd/mm/yyyy. A kind may
+#: list a shorter text for when an optional field is empty (a withdrawal without a reason); the
+#: first text whose every placeholder has a value is used, never one with a blank.
+PRODUCER_MESSAGES: dict[str, tuple[str, ...]] = {
+    "reminder_sent": (
+        "Nhắc hạn: giấy chứng nhận OCOP của sản phẩm «{product}» hết hạn ngày {valid_until}.",
+    ),
+    "round_assigned": ("Hồ sơ sản phẩm «{product}» được xếp vào đợt đánh giá.",),
+    "returned": ("Hồ sơ sản phẩm «{product}» được trả lại để bổ sung, hạn nộp lại {due_on}.",),
+    "rejected": ("Hồ sơ sản phẩm «{product}» không đủ điều kiện tham gia đánh giá.",),
+    "certified": (
+        "Sản phẩm «{product}» được công nhận {stars} sao theo quyết định số "
+        "{decision_number}, hiệu lực đến {valid_until}.",
+    ),
+    "not_recognized": ("Sản phẩm «{product}» chưa đạt hạng 3 sao, không được công nhận.",),
+    "certificate_kept": (
+        "Sản phẩm «{product}» không được nâng hạng; giữ nguyên công nhận "
+        "{stars} sao, hiệu lực đến {valid_until}.",
+    ),
+    "revoked": (
+        "Sản phẩm «{product}» bị thu hồi giấy chứng nhận OCOP theo quyết định số "
+        "{decision_number}.",
+    ),
+    "renewal_due_marked": (
+        "Giấy chứng nhận OCOP của sản phẩm «{product}» hết hạn ngày "
+        "{valid_until}; đề nghị nộp hồ sơ đánh giá lại.",
+    ),
+    "expired": (
+        "Giấy chứng nhận OCOP của sản phẩm «{product}» đã hết hiệu lực ngày {valid_until}.",
+    ),
+    "superseded": (
+        "Giấy chứng nhận cũ của sản phẩm «{product}» được thay bằng giấy chứng nhận mới.",
+    ),
+    "withdrawn": (
+        "Hồ sơ sản phẩm «{product}» đã được rút ({reason}).",
+        "Hồ sơ sản phẩm «{product}» đã được rút.",
+    ),
+    "support_granted": (
+        "Sản phẩm «{product}» được hỗ trợ {amount} ({basis}) theo {policy_title_vi}.",
+    ),
+    "profile_migrated": (
+        "Hồ sơ sản phẩm «{product}» tiếp tục được đánh giá theo {legal_basis_vi}.",
+    ),
 }
 
 
@@ -75,12 +102,12 @@ def notices_for(event: Event, dossier: Dossier, units: UnitRegistry | None = Non
     producer is reached through the commune that carries its own on the event's day (after the
     2025 reform, the merged commune)."""
     payload = event.payload
-    template = PRODUCER_MESSAGES.get(event.type)
+    templates = PRODUCER_MESSAGES.get(event.type)
     if isinstance(payload, ReminderSent) and payload.kind == "council_reminder":
-        template = None  # the council is told (``notify``), not the producer
+        templates = None  # the council is told (``notify``), not the producer
     dates = _dates(event, dossier)
     out = []
-    if template is not None:
+    if templates is not None:
         commune = _producer_commune(event, dossier, units)
         out.append(
             Notice(
@@ -88,7 +115,7 @@ def notices_for(event: Event, dossier: Dossier, units: UnitRegistry | None = Non
                 kind=event.type,
                 recipient_role=Role.PRODUCER,
                 recipient_jurisdiction=commune,
-                message_vi=render(template, _fields(event, dossier, dates)),
+                message_vi=producer_message(templates, _fields(event, dossier, dates)),
                 data=_data(event, dossier, dates, Role.PRODUCER, commune),
             )
         )
@@ -104,6 +131,22 @@ def notices_for(event: Event, dossier: Dossier, units: UnitRegistry | None = Non
             )
         )
     return out
+
+
+#: The text when none of a kind's texts can be filled (an event recorded before its fields
+#: existed): the event's Vietnamese name, never a blank.
+FALLBACK_MESSAGE = "Hồ sơ sản phẩm «{product}»: {event_label}."
+
+
+def producer_message(templates: tuple[str, ...], fields: Mapping[str, object]) -> str:
+    """The first of ``templates`` whose every placeholder has a value in ``fields``, filled;
+    else ``FALLBACK_MESSAGE`` (``fields`` always name the product and the event)."""
+    for template in (*templates, FALLBACK_MESSAGE):
+        try:
+            return render(template, fields)
+        except ValueError:
+            continue
+    raise ValueError(f"no notice text can be filled from {sorted(fields)}")
 
 
 def render(template: str, fields: Mapping[str, object]) -> str:
@@ -140,6 +183,7 @@ def _fields(event: Event, dossier: Dossier, dates: Mapping[str, date | None]) ->
         k: v for k, v in payload.wire().items() if isinstance(v, str | int) and v != ""
     }
     fields["product"] = dossier.product_name
+    fields["event_label"] = payload.label_vi
     if dossier.certified_stars is not None:
         fields.setdefault("stars", dossier.certified_stars)
     if dossier.decision_number:
