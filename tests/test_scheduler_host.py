@@ -3,6 +3,7 @@ database is a warning and a retry, a stop ends a sweep between deadlines, SIGTER
 
 from __future__ import annotations
 
+import logging
 import queue
 import shutil
 import signal
@@ -15,13 +16,16 @@ from typing import Any
 import pytest
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 from structlog.testing import capture_logs
 
 from ocop_cycle import VN_TZ, Engine, SettableClock, SystemClock
+from ocop_cycle._storage.database import create_database_engine
 from ocop_cycle._storage.schema import deadlines, events
 from ocop_cycle.jobs.scheduler import CycleScheduler, SweepOutcome
 from ocop_cycle.jobs.sweep import Sweeper
+from tests.conftest import truncate_postgres
 from tests.helpers_jobs import import_certificates
 
 CLI = [sys.executable, "-m", "ocop_cycle.cli"]
@@ -191,3 +195,49 @@ def test_sigterm_during_a_tick_shuts_down_cleanly(db_url: str) -> None:
     engine.close()
     assert done > 0
     assert system == done  # each settled deadline acted once (none of these is moot)
+
+
+def test_postgres_connections_killed_between_ticks_are_a_warning_and_a_retry(
+    postgres_ready: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL kills the scheduler's connections (a restart): the next tick logs one
+    structured warning, the pool logs nothing, and a later tick applies what is due."""
+    truncate_postgres(postgres_ready)
+    url = (
+        make_url(postgres_ready)
+        .update_query_dict({"application_name": "ocop_lost_test"})
+        .render_as_string(hide_password=False)
+    )
+    clock = SettableClock(datetime(2023, 3, 1, 9, tzinfo=VN_TZ))
+    engine = Engine.open(url, clock=clock)
+    import_certificates(engine, 2, date(2021, 3, 1), "pg")  # valid until 01/03/2024
+    outcomes = Outcomes()
+    scheduler = CycleScheduler(engine, interval=0.2, on_sweep=outcomes)
+    admin = create_database_engine(postgres_ready)
+    seen: list[SweepOutcome] = []
+    with capture_logs() as logs:
+        scheduler.start()
+        try:
+            assert outcomes.next().applied == 0  # nothing due yet; its connection is pooled
+            with admin.connect() as conn:
+                killed = conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE application_name = 'ocop_lost_test'"
+                    )
+                ).scalar_one()
+            assert killed >= 1
+            clock.set(datetime(2024, 6, 1, 9, tzinfo=VN_TZ))
+            while not seen or seen[-1].applied == 0:
+                seen.append(outcomes.next())
+        finally:
+            scheduler.stop()
+            engine.close()
+            admin.dispose()
+    errors = [o for o in seen if o.error]
+    assert errors
+    assert seen[-1].applied == 8
+    warnings = [e for e in logs if e["event"] == "scheduler.sweep_failed"]
+    assert len(warnings) == len(errors)
+    assert all("exc_info" not in e for e in logs)
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
