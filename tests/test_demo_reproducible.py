@@ -7,12 +7,12 @@ import json
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from ocop_cycle import Engine, Role, SettableClock
+from ocop_cycle import VN_TZ, Engine, Role, SettableClock
 from ocop_cycle.workflows.notices import PRODUCER_MESSAGES, producer_message, render
 from tests.scenario import Walk
 
@@ -128,3 +128,15 @@ def test_a_withdrawal_without_a_reason_reads_complete(engine: Engine, clock: Set
     engine.withdraw(d.id, actor=walk.actor(Role.COMMUNE_OFFICER))
     (notice,) = [n for n in engine.notifications() if n.kind == "withdrawn"]
     assert notice.message_vi == "Hồ sơ sản phẩm «Trứng gà núi Hương Sơn» đã được rút."
+
+
+def test_the_store_keeps_the_latest_simulated_instant(engine: Engine) -> None:
+    """A store run on real time has no simulated instant; simulations record where they
+    stopped, and an earlier one never moves it back."""
+    assert engine.simulated_until() is None
+    later = datetime(2027, 12, 31, 23, 59, tzinfo=VN_TZ)
+    engine.record_simulated_until(later)
+    engine.record_simulated_until(datetime(2025, 1, 1, tzinfo=VN_TZ))
+    assert engine.simulated_until() == later
+    engine.record_simulated_until(later + timedelta(microseconds=1))
+    assert engine.simulated_until() == later + timedelta(microseconds=1)

@@ -292,7 +292,7 @@ class SettingRow(Base):
     __tablename__ = "ocop_store_settings"
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    value: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class DeadlineRow(Base):

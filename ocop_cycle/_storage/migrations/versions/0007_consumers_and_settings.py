@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0007"
 down_revision = "0006"
@@ -25,7 +24,6 @@ branch_labels = None
 depends_on = None
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def upgrade() -> None:
@@ -51,7 +49,7 @@ def upgrade() -> None:
     op.create_table(
         "ocop_store_settings",
         sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("value", JSON, nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_ocop_store_settings")),
     )
 
