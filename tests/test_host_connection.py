@@ -35,7 +35,15 @@ from ocop_cycle import (
     Sweeper,
     UnsuitableConnection,
 )
-from ocop_cycle._storage.schema import deadlines, dossiers, events, idempotency, outbox, rounds
+from ocop_cycle._storage.schema import (
+    deadlines,
+    deliveries,
+    dossiers,
+    events,
+    idempotency,
+    outbox,
+    rounds,
+)
 from tests.scenario import Walk, at
 
 #: Everything a command can write.
@@ -43,6 +51,7 @@ TABLES = {
     "events": events,
     "dossiers": dossiers,
     "outbox": outbox,
+    "deliveries": deliveries,
     "deadlines": deadlines,
     "idempotency": idempotency,
     "rounds": rounds,
@@ -110,12 +119,14 @@ def test_host_rollback_takes_back_everything(host: SAEngine, clock: SettableCloc
         assert engine.get(d.id).state is DossierState.CERTIFIED  # reads see the host's work
         claimed = engine.claim_notifications("portal")
         assert claimed
-        assert engine.ack_notifications(n.notification_id for n in claimed) == len(claimed)
+        acked = engine.ack_notifications((n.notification_id for n in claimed), consumer="portal")
+        assert acked == len(claimed)
         inside = {
             name: conn.execute(select(func.count()).select_from(table)).scalar_one()
             for name, table in TABLES.items()
         }
-        assert all(inside[name] > 0 for name in ("events", "dossiers", "outbox", "deadlines"))
+        written = ("events", "dossiers", "outbox", "deliveries", "deadlines")
+        assert all(inside[name] > 0 for name in written)
         assert stored(host) == NOTHING  # nothing visible outside before the host commits
         assert conn.in_transaction()
         conn.rollback()

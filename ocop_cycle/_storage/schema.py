@@ -37,6 +37,7 @@ __all__ = [
     "CheckpointHeadRow",
     "CheckpointRow",
     "DeadlineRow",
+    "DeliveryRow",
     "DossierRow",
     "EventRow",
     "IdempotencyRow",
@@ -46,9 +47,11 @@ __all__ = [
     "ProductRow",
     "ProductSequenceRow",
     "RoundRow",
+    "SettingRow",
     "checkpoint_heads",
     "checkpoints",
     "deadlines",
+    "deliveries",
     "dossiers",
     "events",
     "idempotency",
@@ -59,6 +62,7 @@ __all__ = [
     "product_sequences",
     "products",
     "rounds",
+    "store_settings",
 ]
 
 metadata = MetaData(
@@ -271,9 +275,33 @@ class OutboxRow(Base):
     message_vi: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
-    claimed_by: Mapped[str | None] = mapped_column(String(200))
-    claimed_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
-    acked_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
+
+
+class DeliveryRow(Base):
+    """One consumer's lease and acknowledgement of one notification: each named consumer
+    ("portal", "sms") receives every notification, and acknowledges it for itself only. No row
+    yet: the consumer has not claimed it."""
+
+    __tablename__ = "ocop_outbox_deliveries"
+
+    consumer: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # No foreign key: outbox rows are never deleted, and SQLite rebuilds ``ocop_outbox`` to
+    # alter it (a migration's batch mode), which a reference to it would forbid.
+    outbox_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    claimed_until: Mapped[datetime] = mapped_column(AwareDateTime())
+    #: How many times the consumer claimed it (a lease that ran out is claimed again).
+    claims: Mapped[int] = mapped_column(Integer)
+    acked_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class SettingRow(Base):
+    """What the store records about itself, by name: ``simulated_until``, where the simulated
+    clock that drove it (the demo, ``scheduler run --simulated``) stopped."""
+
+    __tablename__ = "ocop_store_settings"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class DeadlineRow(Base):
@@ -368,6 +396,8 @@ rounds = _table(RoundRow)
 dossiers = _table(DossierRow)
 events = _table(EventRow)
 outbox = _table(OutboxRow)
+deliveries = _table(DeliveryRow)
+store_settings = _table(SettingRow)
 idempotency = _table(IdempotencyRow)
 deadlines = _table(DeadlineRow)
 product_sequences = _table(ProductSequenceRow)

@@ -30,7 +30,7 @@ def add_parsers(sub: Any) -> None:
     run_p = s_sub.add_parser("run", help="sweep on an interval until SIGTERM/SIGINT")
     run_p.add_argument("--once", action="store_true", help="sweep once, then exit")
     run_p.add_argument("--interval", type=float, default=60.0, help="seconds between sweeps")
-    run_p.add_argument("--name", default="default", help="scheduler name (one job table each)")
+    run_p.add_argument("--name", default="default", help="scheduler name (in its log lines)")
     run_p.add_argument(
         "--simulated",
         action="store_true",
@@ -48,6 +48,9 @@ def add_parsers(sub: Any) -> None:
     o_sub = ob.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
     o_list = o_sub.add_parser("list", help="undelivered notifications (--all: every one)")
     o_list.add_argument("--all", action="store_true")
+    o_list.add_argument(
+        "--consumer", help="one consumer's view: what it has not acknowledged, with its lease"
+    )
     o_list.add_argument("--limit", type=int, default=100)
     o_list.add_argument("--format", choices=["table", "json"], default="table")
     o_claim = o_sub.add_parser("claim", help="lease notifications to a consumer (JSON lines)")
@@ -55,6 +58,7 @@ def add_parsers(sub: Any) -> None:
     o_claim.add_argument("--limit", type=int, default=100)
     o_claim.add_argument("--lease", type=float, default=300.0, help="seconds")
     o_ack = o_sub.add_parser("ack", help="acknowledge delivered notifications")
+    o_ack.add_argument("--consumer", required=True, help="the consumer that delivered them")
     o_ack.add_argument("ids", nargs="+", type=UUID, metavar="NOTIFICATION_ID")
 
 
@@ -114,7 +118,7 @@ def _deadlines(engine: Engine, args: argparse.Namespace) -> int:
 
 def _outbox(engine: Engine, args: argparse.Namespace) -> int:
     if args.outbox_command == "ack":
-        done = engine.ack_notifications(args.ids)
+        done = engine.ack_notifications(args.ids, consumer=args.consumer)
         print(f"{done} acknowledged")
         return 0
     if args.outbox_command == "claim":
@@ -123,15 +127,16 @@ def _outbox(engine: Engine, args: argparse.Namespace) -> int:
         ):
             print(n.model_dump_json())
         return 0
-    rows = engine.notifications(include_acked=args.all, limit=args.limit)
+    rows = engine.notifications(consumer=args.consumer, include_acked=args.all, limit=args.limit)
     if args.format == "json":
         print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
         return 0
     for r in rows:
-        state = "đã nhận" if r.acked_at else "chờ gửi"
+        # Delivered or not is a consumer's matter: shown for the consumer asked about.
+        state = "" if args.consumer is None else "  [đã nhận]" if r.acked_at else "  [chờ gửi]"
         print(
             f"{r.notification_id}  {r.kind:<20} {r.recipient_role}@{r.recipient_jurisdiction}"
-            f"  [{state}]  {r.message_vi}"
+            f"{state}  {r.message_vi}"
         )
     print(f"{len(rows)} notifications")
     return 0

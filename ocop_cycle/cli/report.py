@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
+from ocop_cycle.clock import SettableClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.plan.model import Plan, lang_giang_2024_plan
@@ -17,7 +18,7 @@ from ocop_cycle.plan.render import render_csv, render_json, render_table
 from ocop_cycle.plan.stored import stored_plan, stored_units
 from ocop_cycle.plan.workbook import write_xlsx
 
-__all__ = ["add_parser", "print_report", "run"]
+__all__ = ["add_parser", "as_of_store", "print_report", "run"]
 
 FORMATS = ["table", "json", "csv", "xlsx"]
 
@@ -73,6 +74,15 @@ def _plan_for(engine: Engine, year: int, unit: str | None) -> Plan:
     )
 
 
+def as_of_store(engine: Engine) -> Engine:
+    """``engine``, or, on a store a simulated clock drove (the demo), a view of it whose clock
+    stands where that clock stopped: its report is as of the simulated end, not today."""
+    simulated = engine.simulated_until()
+    if simulated is None:
+        return engine
+    return Engine(engine.sa_engine, clock=SettableClock(simulated), rules=engine.rules)
+
+
 def print_report(progress: PlanProgress, fmt: str, output: Path | None) -> None:
     """Write the report in ``fmt`` to ``output`` (stdout when None)."""
     if fmt == "xlsx":
@@ -100,6 +110,6 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
     """Compute and print the report."""
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
-        progress = plan_progress(engine, _plan_for(engine, args.year, args.unit))
+        progress = plan_progress(as_of_store(engine), _plan_for(engine, args.year, args.unit))
     print_report(progress, args.format, args.output)
     return 0

@@ -11,6 +11,7 @@ and outbox rows like any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
+from ocop_cycle.text import format_date_vi
 from ocop_cycle.workflows.commands import (
     AssignRound,
     DossierCommand,
@@ -127,11 +129,18 @@ class Sweeper:
 
     # -- applying -----------------------------------------------------------------------------
 
-    def sweep(self, *, now: datetime | None = None, limit: int | None = None) -> SweepReport:
-        """Apply everything due at ``now`` (the clock's now by default), in due order."""
+    def sweep(
+        self,
+        *,
+        now: datetime | None = None,
+        limit: int | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> SweepReport:
+        """Apply everything due at ``now`` (the clock's now by default), in due order; ``stop``
+        is asked before each deadline (a scheduler shutting down ends the sweep there)."""
         now = now or self.engine.clock.now()
         report = SweepReport()
-        while limit is None or report.count < limit:
+        while (limit is None or report.count < limit) and not (stop is not None and stop()):
             try:
                 applied = self.apply_next(now)
             except ConcurrencyConflict:
@@ -206,7 +215,9 @@ class Sweeper:
             if d.state is not S.RETURNED or str(d.supplement_due_on) != detail["due_on"]:
                 return f"dossier is {d.state.value}, not awaiting that supplement"
             return Withdraw(
-                dossier_id=d.id, reason=f"Quá hạn bổ sung hồ sơ (hạn {detail['due_on']})"
+                dossier_id=d.id,
+                reason="Quá hạn bổ sung hồ sơ (hạn "
+                f"{format_date_vi(date.fromisoformat(detail['due_on']))})",
             )
         if kind in {"council_reminder", "round_scoring"}:
             if d.round_id != row["round_id"] or d.state not in _AWAITING_COUNCIL:
