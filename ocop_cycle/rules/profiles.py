@@ -8,7 +8,7 @@ fire which command. The engine reads these; it has no ``if profile == ...`` anyw
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -32,10 +32,12 @@ __all__ = [
     "Durations",
     "Handover",
     "MigrationRule",
+    "RoundCutoff",
     "RuleProfile",
     "StarBand",
     "StateMapping",
     "TierRules",
+    "Transition",
 ]
 
 #: Commands whose permission is plain profile data (tier commands are in ``TierRules``).
@@ -58,6 +60,9 @@ COMMANDS = (
     "escalate_inspection",
     "flag_round_missed",
     "create_round",
+    "escalate_overdue",
+    "notify_reevaluation_window",
+    "flag_reevaluation_window_missed",
 )
 
 #: Commands the scheduler may apply when one of the dossier's deadlines falls due.
@@ -69,6 +74,9 @@ DEADLINE_COMMANDS = (
     "remind",
     "escalate_inspection",
     "flag_round_missed",
+    "escalate_overdue",
+    "notify_reevaluation_window",
+    "flag_reevaluation_window_missed",
 )
 
 ProfileId = Annotated[str, StringConstraints(pattern=r"^qd\d+-\d{4}$")]
@@ -168,6 +176,18 @@ class Durations(BaseModel):
     #: When a re-evaluation may be filed: from the first to the second number of days before the
     #: certificate expires (Decision 26/2026, Art. 7.6a: 180 and 120); None = any time.
     reevaluation_window_days: tuple[int, int] | None = None
+    #: Reminders before the re-evaluation window closes, in days before its last day.
+    reevaluation_window_reminder_days: tuple[int, ...] = ()
+    #: [sure: 15] The commune checks a received dossier and proposes it within this many working
+    #: days (Decision 26/2026, Art. 7.2); None = no such deadline.
+    commune_check_working_days: int | None = Field(default=None, gt=0)
+    #: [sure: 45] A re-evaluation is decided within this many days of the commune's complete
+    #: proposal (Art. 7.6g); None = no such deadline.
+    reevaluation_decision_days: int | None = Field(default=None, gt=0)
+    #: [sure: 180] A certificate whose window closed before this profile took effect, and whose
+    #: re-evaluation is accepted, stays valid until the result but at most this many days past
+    #: its expiry (Art. 12.3); None = it expires on its day.
+    late_reevaluation_validity_days: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _statutory_is_a_notice(self) -> Durations:
@@ -176,6 +196,10 @@ class Durations(BaseModel):
         window = self.reevaluation_window_days
         if window is not None and not window[0] > window[1] >= 0:
             raise ValueError("reevaluation_window_days: opens (first) before it closes (second)")
+        if window is not None and any(
+            not 0 < r < window[0] - window[1] for r in self.reevaluation_window_reminder_days
+        ):
+            raise ValueError("reevaluation_window_reminder_days: each inside the window")
         return self
 
 
@@ -245,6 +269,63 @@ class MigrationRule(BaseModel):
         return value
 
 
+MonthDay = Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
+
+
+def _in_year(year: int, month_day: str) -> date:
+    """``month_day`` ("MM-DD") in ``year``; 29/02 falls on 28/02 in other years."""
+    month, dom = (int(x) for x in month_day.split("-"))
+    try:
+        return date(year, month, dom)
+    except ValueError:
+        return date(year, month, dom - 1)
+
+
+def _on_or_before(day: date, month_day: str) -> date:
+    """The last date on or before ``day`` falling on ``month_day``."""
+    found = _in_year(day.year, month_day)
+    return found if found <= day else _in_year(day.year - 1, month_day)
+
+
+def _on_or_after(day: date, month_day: str) -> date:
+    """The first date on or after ``day`` falling on ``month_day``."""
+    found = _in_year(day.year, month_day)
+    return found if found >= day else _in_year(day.year + 1, month_day)
+
+
+class RoundCutoff(BaseModel):
+    """A statutory round ("đợt"): held before ``held_before`` for dossiers proposed before
+    ``proposed_before`` (Decision 26/2026, Art. 5), both "MM-DD" each year."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    proposed_before: MonthDay
+    held_before: MonthDay
+
+    def cutoff(self, held_before: date) -> date:
+        """The proposal cut-off of this round when it is held before ``held_before``."""
+        return _on_or_before(held_before - timedelta(days=1), self.proposed_before)
+
+
+class Transition(BaseModel):
+    """[sure] How dossiers filed under earlier profiles finish once this one takes effect
+    (Decision 26/2026, Art. 12.2): under their own profile, but within a number of days of
+    ``effective`` by kind of dossier."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    effective: date
+    from_profiles: tuple[ProfileId, ...] = Field(min_length=1)
+    #: Days from ``effective`` (the due day is ``effective`` + days), by dossier kind.
+    finish_within_days: dict[Literal["new", "upgrade", "re_evaluation"], int]
+    legal_basis_vi: str = Field(min_length=1)
+
+    def finish_by(self, kind: str) -> date | None:
+        """The last day a dossier of ``kind`` filed earlier may be finished, if bound."""
+        days = self.finish_within_days.get(kind)  # type: ignore[call-overload]
+        return self.effective + timedelta(days=days) if days is not None else None
+
+
 class RuleProfile(BaseModel):
     """One Decision's rules."""
 
@@ -278,6 +359,23 @@ class RuleProfile(BaseModel):
     #: How dossiers in flight under earlier profiles are carried over to this one, by the
     #: earlier profile's id (none: they finish under the profile they were registered in).
     migration_from: dict[ProfileId, MigrationRule] = Field(default_factory=dict)
+    #: [sure] The last day this profile's rules apply at all (Decision 26/2026, Art. 11.2: 148
+    #: and 1489 cease 60 days after 22/05/2026): no dossier is registered under it after that
+    #: day, even one filed before it took effect and entered late. None = no end set.
+    rules_cease_after: date | None = None
+    #: Statutory rounds by level ("province", "central"); more rounds are more entries.
+    rounds: dict[Level, tuple[RoundCutoff, ...]] = Field(default_factory=dict)
+    #: How dossiers filed under earlier profiles finish once this one is in force.
+    transition: Transition | None = None
+
+    def round_cutoff(self, level: Level, held_by: date) -> date | None:
+        """The proposal cut-off of a ``level`` round held (scored) by ``held_by``: that of the
+        first statutory round held on or after that day; None without statutory rounds."""
+        statutory = [(_on_or_after(held_by, c.held_before), c) for c in self.rounds.get(level, ())]
+        if not statutory:
+            return None
+        held, cutoff = min(statutory, key=lambda pair: pair[0])
+        return cutoff.cutoff(held)
 
     def acting_roles(self, roles: tuple[Role, ...], on: date) -> tuple[Role, ...]:
         """``roles`` as they stand on ``on``: after a handover, its successors act instead."""

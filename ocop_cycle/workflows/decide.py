@@ -32,12 +32,15 @@ from ocop_cycle.workflows.commands import (
     Command,
     DossierCommand,
     EscalateInspection,
+    EscalateOverdue,
     Expire,
+    FlagReevaluationWindowMissed,
     FlagRoundMissed,
     Forward,
     ImportCertificate,
     KeepCertificate,
     MarkRenewalDue,
+    NotifyReevaluationWindow,
     NotRecognize,
     ProducerInfo,
     ProductInfo,
@@ -75,9 +78,12 @@ from ocop_cycle.workflows.events import (
     InspectionRecorded,
     MonitoringStarted,
     NotRecognized,
+    OverdueEscalated,
     Payload,
     ProducerDoc,
     ProductDoc,
+    ReevaluationWindowMissed,
+    ReevaluationWindowNotice,
     Registered,
     Rejected,
     ReminderSent,
@@ -90,6 +96,7 @@ from ocop_cycle.workflows.events import (
     Scored,
     Superseded,
     SupportGranted,
+    ValidityExtended,
     Withdrawn,
 )
 from ocop_cycle.workflows.fold import apply
@@ -98,7 +105,7 @@ from ocop_cycle.workflows.jurisdiction import proposing_place, recorded_on, refi
 from ocop_cycle.workflows.machine import MachineRegistry
 from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 from ocop_cycle.workflows.notices import Notice, notices_for
-from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
+from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, TERMINAL_STATES, DossierState
 from ocop_cycle.workflows.upcast import current_version
 
 __all__ = ["Context", "Decision", "Write", "decide", "new_event"]
@@ -130,6 +137,8 @@ class Context:
     #: The commune's next product sequence number, taken by the handler for a proposal under a
     #: profile with product codes (a counter is storage's, not a decision).
     product_seq: int | None = None
+    #: When the dossier was proposed to the tier an ``AssignRound`` is for (statutory rounds).
+    proposed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +217,7 @@ def _write(
         after,
         event,
         tuple(notices_for(event, after, ctx.rules.units)),
-        tuple(deadlines_for(event, after, profile, ctx.round)),
+        tuple(deadlines_for(event, after, profile, ctx.round, ctx.rules)),
     )
 
 
@@ -346,7 +355,88 @@ def _reevaluation(command: RegisterReevaluation, ctx: Context) -> Decision:
         predecessor_id=before.id,
         note=command.note,
     )
-    return _created(profile, payload, ctx)
+    created = _created(profile, payload, ctx)
+    extended = _late_reevaluation(before, created.result, profile, ctx)
+    if extended is None:
+        return created
+    return Decision((*created.writes, extended), created.result)
+
+
+#: Why a certificate's validity moves (Art. 12.3), as its events record it.
+LATE_REEVALUATION_VI = (
+    "Khoản 3 Điều 12 Quyết định số 26/2026/QĐ-TTg: giấy chứng nhận tiếp tục có hiệu lực đến "
+    "ngày có kết quả xử lý, nhưng không quá {days} ngày tính từ ngày hết thời hạn"
+)
+
+
+def _extend(
+    certificate: Dossier, until: date, expires: date, reevaluation: UUID, reason: str, ctx: Context
+) -> Write:
+    profile = ctx.rules.profile(certificate.profile_id)
+    ctx.machines.get(profile).fire(
+        "extend_validity", GuardContext(certificate, profile, None, ctx.now)
+    )
+    days = (until - expires).days
+    payload = ValidityExtended(
+        valid_until=until,
+        expires_on=expires,
+        reevaluation_id=reevaluation,
+        reason=reason,
+        legal_basis_vi=LATE_REEVALUATION_VI.format(days=max(days, 0)),
+    )
+    return _write(certificate, certificate.id, payload, profile, ctx, Actor.system())
+
+
+def _own_expiry(certificate: Dossier, ctx: Context) -> date | None:
+    """The day a certificate expires by its own term (before any extension)."""
+    if certificate.certified_on is None:
+        return None
+    return valid_until(ctx.rules.profile(certificate.profile_id), certificate.certified_on)
+
+
+def _late_reevaluation(
+    certificate: Dossier, reevaluation: Dossier, profile: RuleProfile, ctx: Context
+) -> Write | None:
+    """Art. 12.3: a re-evaluation accepted although its filing window closed before the profile
+    took effect keeps the certificate valid until the result, at most ``late_reevaluation_
+    validity_days`` past its expiry: the expiry moves now to that latest day."""
+    d = profile.durations
+    expires = _own_expiry(certificate, ctx)
+    if (
+        reevaluation.kind is not DossierKind.RE_EVALUATION
+        or d.reevaluation_window_days is None
+        or d.late_reevaluation_validity_days is None
+        or expires is None
+        or certificate.valid_until != expires
+    ):
+        return None
+    closes = expires - timedelta(days=d.reevaluation_window_days[1])
+    if closes >= profile.in_force_from:
+        return None  # an ordinary window: filed inside it (the guard saw to that)
+    until = expires + timedelta(days=d.late_reevaluation_validity_days)
+    return _extend(certificate, until, expires, reevaluation.id, "accepted", ctx)
+
+
+def _extension_ends(after: Dossier, ctx: Context) -> Write | None:
+    """When a re-evaluation that extended its certificate ends without a new one (not
+    recognised, withdrawn, rejected, ...), the certificate is valid until that day — never
+    before its own expiry — and then expires (the sweep's re-planned expiry)."""
+    certificate = ctx.predecessor
+    if (
+        certificate is None
+        or after.kind is not DossierKind.RE_EVALUATION
+        or after.state not in TERMINAL_STATES
+        or certificate.state not in HOLDING_CERTIFICATE
+        or certificate.valid_until is None
+    ):
+        return None
+    expires = _own_expiry(certificate, ctx)
+    if expires is None or certificate.valid_until <= expires:
+        return None  # not extended: its own term stands
+    until = max(expires, ctx.occurred.date())
+    if until >= certificate.valid_until:
+        return None
+    return _extend(certificate, until, expires, after.id, "result", ctx)
 
 
 def _import(command: ImportCertificate, ctx: Context) -> Decision:
@@ -406,7 +496,8 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
         result = evaluate_session(command.session, sheet, profile, council)
     machine = ctx.machines.get(profile)
     state = machine.fire(
-        type(command).trigger, GuardContext(before, profile, command, ctx.now, ctx.round)
+        type(command).trigger,
+        GuardContext(before, profile, command, ctx.now, ctx.round, proposed_on=ctx.proposed_on),
     )
     payload = _payload(command, before, state, profile, ctx, result)
     write = _write(before, before.id, payload, profile, ctx)
@@ -418,6 +509,9 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
         support = _support(write.after, _previous_stars(before, predecessor), profile, ctx)
         if support is not None:
             writes.append(support)
+    ended = _extension_ends(write.after, ctx)
+    if ended is not None:
+        writes.append(ended)
     acted_on = [w.after for w in writes if w.after.id == before.id]
     return Decision(tuple(writes), acted_on[-1])
 
@@ -518,6 +612,25 @@ def _payload(
             return InspectionOverdue(since=command.since, notify=notify)
         case FlagRoundMissed():
             return RoundMissed(round_id=command.round_id, notify=notify)
+        case EscalateOverdue():
+            return OverdueEscalated(rule=command.rule, due_on=command.due_on, notify=notify)
+        case NotifyReevaluationWindow():
+            assert dossier.valid_until is not None
+            return ReevaluationWindowNotice(
+                stage=command.stage,
+                opens_on=command.opens_on,
+                closes_on=command.closes_on,
+                valid_until=dossier.valid_until,
+                notify=notify,
+            )
+        case FlagReevaluationWindowMissed():
+            assert dossier.valid_until is not None
+            return ReevaluationWindowMissed(
+                opens_on=command.opens_on,
+                closes_on=command.closes_on,
+                valid_until=dossier.valid_until,
+                notify=notify,
+            )
         case Score():
             assert result is not None
             level = scoring_level(dossier, profile)

@@ -26,6 +26,7 @@ from ocop_cycle.workflows.events import (
     RoundAssigned,
     Scored,
     Superseded,
+    ValidityExtended,
 )
 from ocop_cycle.workflows.model import Dossier
 
@@ -114,6 +115,10 @@ def _superseded(_: Event, p: Any) -> dict[str, Any]:
     return {"successor_id": p.successor_id}
 
 
+def _validity(_: Event, p: Any) -> dict[str, Any]:
+    return {"valid_until": p.valid_until}
+
+
 def _migrated(_: Event, p: Any) -> dict[str, Any]:
     return {"profile_id": p.to_profile, **dict.fromkeys(p.cleared)}
 
@@ -132,6 +137,7 @@ _CHANGES: dict[type, Callable[[Event, Any], dict[str, Any]]] = {
     InspectionRecorded: _inspection,
     Superseded: _superseded,
     ProfileMigrated: _migrated,
+    ValidityExtended: _validity,
 }
 
 
