@@ -253,8 +253,7 @@ class Handlers:
             loaded["round"] = self.store.round(tx, command.round_id)
             if loaded["round"] is None:
                 raise RoundNotFound(command.round_id)
-            if self.rules.profile(before.profile_id).rounds:
-                loaded["proposed_on"] = self._proposed_on(tx, before)
+            loaded["proposed_on"] = self._proposed_on(tx, before)
         elif isinstance(command, VerifyCommune) and before.product_code is None:
             profile = self.rules.profile(before.profile_id)
             if profile.product_codes:

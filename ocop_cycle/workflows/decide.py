@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from ocop_cycle.errors import ConcurrencyConflict, FieldProblem, InvalidCommand
+from ocop_cycle.errors import ConcurrencyConflict, FieldProblem, InvalidCommand, ProfileNotFound
 from ocop_cycle.rules.authority import Actor, Level, Role
 from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.profiles import RuleProfile
@@ -497,7 +497,15 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
     machine = ctx.machines.get(profile)
     state = machine.fire(
         type(command).trigger,
-        GuardContext(before, profile, command, ctx.now, ctx.round, proposed_on=ctx.proposed_on),
+        GuardContext(
+            before,
+            profile,
+            command,
+            ctx.now,
+            ctx.round,
+            proposed_on=ctx.proposed_on,
+            round_profile=_round_profile(ctx),
+        ),
     )
     payload = _payload(command, before, state, profile, ctx, result)
     write = _write(before, before.id, payload, profile, ctx)
@@ -514,6 +522,16 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
         writes.append(ended)
     acted_on = [w.after for w in writes if w.after.id == before.id]
     return Decision(tuple(writes), acted_on[-1])
+
+
+def _round_profile(ctx: Context) -> RuleProfile | None:
+    """The profile in force when the assigned round is held (scored), if any."""
+    if ctx.round is None:
+        return None
+    try:
+        return ctx.rules.profile_in_force(ctx.round.scoring_deadline)
+    except ProfileNotFound:
+        return None
 
 
 def _supersede(old: Dossier, new: Dossier, ctx: Context) -> Write:

@@ -53,6 +53,9 @@ class GuardContext:
     #: When the dossier was proposed to the tier a round assignment is for (the commune's
     #: proposal, or the forward to the upper tier), loaded for profiles with statutory rounds.
     proposed_on: date | None = None
+    #: The profile in force when the round is held: its statutory rounds (Decision 26/2026,
+    #: Art. 5) bind every dossier the round takes, whatever profile the dossier is under.
+    round_profile: RuleProfile | None = None
 
     @property
     def today(self) -> date:
@@ -220,9 +223,9 @@ def proposed_before_cutoff(ctx: GuardContext) -> Reason | None:
     before 30/12; the ministry's before 30/07 and 30/01): a later one waits for the next."""
     assert ctx.round is not None
     level = scoring_level(ctx.dossier, ctx.profile)
-    if level is None or ctx.proposed_on is None:
+    if level is None or ctx.proposed_on is None or ctx.round_profile is None:
         return None
-    cutoff = ctx.profile.round_cutoff(level, ctx.round.scoring_deadline)
+    cutoff = ctx.round_profile.round_cutoff(level, ctx.round.scoring_deadline)
     if cutoff is None or ctx.proposed_on < cutoff:
         return None
     return Reason(
