@@ -22,17 +22,15 @@ from ocop_cycle._log import get_logger
 from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
+from ocop_cycle.jobs.statutory import STATUTORY_KINDS, StatutoryDeadlines
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
 from ocop_cycle.workflows.commands import (
     AssignRound,
     DossierCommand,
     EscalateInspection,
-    EscalateOverdue,
     Expire,
-    FlagReevaluationWindowMissed,
     FlagRoundMissed,
     MarkRenewalDue,
-    NotifyReevaluationWindow,
     Recipient,
     SendReminder,
     Withdraw,
@@ -40,7 +38,7 @@ from ocop_cycle.workflows.commands import (
 from ocop_cycle.workflows.derive import council_dossier_day
 from ocop_cycle.workflows.jurisdiction import addressee, recorded_on
 from ocop_cycle.workflows.model import Dossier, Round
-from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, IN_EVALUATION, DossierState
+from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 
 if TYPE_CHECKING:
     from ocop_cycle.engine import Engine
@@ -51,17 +49,6 @@ log = get_logger("ocop_cycle.jobs")
 
 S = DossierState
 _AWAITING_COUNCIL = {S.COMMUNE_VERIFIED, S.FORWARDED_PROVINCE, S.FORWARDED_CENTRAL}
-_QD26_KINDS = {"commune_check", "reevaluation_decision", "transition_finish", "reevaluation_window"}
-#: Events by which the commune receives a dossier (its 15 working days start again).
-_RECEIVED = ("registered", "resubmitted")
-_OVERDUE_VI = {
-    "commune_check": "UBND xã chưa kiểm tra, đề nghị hồ sơ sản phẩm «{product}» trong 15 ngày "
-    "làm việc kể từ ngày tiếp nhận (hạn {due}; khoản 2 Điều 7 Quyết định 26/2026/QĐ-TTg).",
-    "reevaluation_decision": "Hồ sơ đánh giá lại sản phẩm «{product}» chưa có kết quả trong 45 "
-    "ngày kể từ ngày nhận đủ hồ sơ (hạn {due}; điểm g khoản 6 Điều 7 Quyết định 26/2026/QĐ-TTg).",
-    "transition_finish": "Hồ sơ sản phẩm «{product}» nộp trước ngày 22/5/2026 chưa hoàn thành "
-    "đánh giá, phân hạng (hạn {due}; khoản 2 Điều 12 Quyết định 26/2026/QĐ-TTg).",
-}
 
 
 class Deadline(BaseModel):
@@ -127,6 +114,7 @@ class Sweeper:
         self._handlers = engine._handlers
         # The engine's own database: on a host's connection, sweeps run in the host's transaction.
         self._queue = DeadlineQueue(self._store.database)
+        self._statutory = StatutoryDeadlines(self._store, self._addressee)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -264,107 +252,9 @@ class Sweeper:
                     ),
                 ),
             )
-        if kind in _QD26_KINDS:
-            return self._qd26(tx, kind, detail, d, now)
+        if kind in STATUTORY_KINDS:
+            return self._statutory.command_for(tx, kind, detail, d, now)
         return f"unknown deadline kind {kind!r}"
-
-    def _qd26(
-        self, tx: Tx, kind: str, detail: dict[str, Any], d: Dossier, now: datetime
-    ) -> DossierCommand | str:
-        """Decision 26/2026's deadlines: what each calls for, or why it no longer applies."""
-        today = now.date()
-        if kind == "reevaluation_window":
-            return self._window(tx, detail, d, today)
-        if d.state not in IN_EVALUATION:
-            return f"dossier is {d.state.value}: finished"
-        if kind == "commune_check":
-            if d.state is not S.REGISTERED or self._last_seq(tx, d, _RECEIVED) != detail.get(
-                "received_seq"
-            ):
-                return f"dossier is {d.state.value}: checked, or received again since"
-            due_on = date.fromisoformat(detail["last_day"])
-            return self._escalate(
-                d, "commune_check", due_on, today, Role.COMMUNE_COMMITTEE, d.commune_code
-            )
-        if kind == "reevaluation_decision":
-            if self._last_seq(tx, d, ("commune_verified",)) != detail.get("proposed_seq"):
-                return "proposed again since: a later deadline holds"
-            due_on = date.fromisoformat(detail["decide_by"])
-            return self._escalate(d, "reevaluation_decision", due_on, today)
-        due_on = date.fromisoformat(detail["finish_by"])
-        return self._escalate(d, "transition_finish", due_on, today)
-
-    def _last_seq(self, tx: Tx, d: Dossier, types: tuple[str, ...]) -> int | None:
-        """The seq of the dossier's last event of one of ``types``, if any."""
-        found = [e.seq for e in self._store.events(tx, d.id) if e.type in types]
-        return found[-1] if found else None
-
-    def _escalate(
-        self,
-        d: Dossier,
-        rule: str,
-        due_on: date,
-        today: date,
-        also: Role | None = None,
-        also_code: str | None = None,
-    ) -> EscalateOverdue:
-        """Tell the province's OCOP office (and ``also``) that ``rule``'s deadline passed."""
-        text = _OVERDUE_VI[rule].format(product=d.product_name, due=f"{due_on:%d/%m/%Y}")
-        to = [self._addressee(d, Role.PROVINCE_OFFICE, d.province_code, today)]
-        if also is not None and also_code is not None:
-            to.append(self._addressee(d, also, also_code, today))
-        return EscalateOverdue(
-            dossier_id=d.id,
-            rule=rule,
-            due_on=due_on,
-            notify=tuple(Recipient(role=r, jurisdiction=c, message_vi=text) for r, c in to),
-        )
-
-    def _window(
-        self, tx: Tx, detail: dict[str, Any], d: Dossier, today: date
-    ) -> DossierCommand | str:
-        """The re-evaluation window of a certificate: opens, closes soon, or was missed."""
-        if d.state not in HOLDING_CERTIFICATE or str(d.valid_until) != detail["valid_until"]:
-            return f"dossier is {d.state.value}: no certificate with that expiry"
-        stage = detail["stage"]
-        if stage != "opens" and self._store.open_successor(tx, d.id) is not None:
-            return "a re-evaluation is filed"
-        opens, closes = (
-            date.fromisoformat(detail["opens_on"]),
-            date.fromisoformat(detail["closes_on"]),
-        )
-        span = f"từ ngày {opens:%d/%m/%Y} đến ngày {closes:%d/%m/%Y}"
-        valid = f"{d.valid_until:%d/%m/%Y}" if d.valid_until else "?"
-        commune = d.commune_code or d.province_code
-        producer = self._addressee(d, Role.PRODUCER, commune, today)
-        officer = self._addressee(d, Role.COMMUNE_OFFICER, commune, today)
-        name = f"Giấy chứng nhận OCOP của sản phẩm «{d.product_name}» hết hạn ngày {valid}"
-        if stage == "missed":
-            text = f"{name}: đã hết thời hạn nộp hồ sơ đánh giá lại ({span}) mà chưa nộp."
-            province = self._addressee(d, Role.PROVINCE_OFFICE, d.province_code, today)
-            return FlagReevaluationWindowMissed(
-                dossier_id=d.id,
-                opens_on=opens,
-                closes_on=closes,
-                notify=tuple(
-                    Recipient(role=r, jurisdiction=c, message_vi=text)
-                    for r, c in (producer, officer, province)
-                ),
-            )
-        text = (
-            f"{name}: nộp hồ sơ đánh giá lại {span}."
-            if stage == "opens"
-            else f"{name}: hạn nộp hồ sơ đánh giá lại kết thúc ngày {closes:%d/%m/%Y}."
-        )
-        return NotifyReevaluationWindow(
-            dossier_id=d.id,
-            stage=stage,
-            opens_on=opens,
-            closes_on=closes,
-            notify=tuple(
-                Recipient(role=r, jurisdiction=c, message_vi=text) for r, c in (producer, officer)
-            ),
-        )
 
     def _council_reminder(self, d: Dossier, round_: Round, due_at: datetime) -> SendReminder:
         meeting = round_.council_meeting_on.strftime("%d/%m/%Y")

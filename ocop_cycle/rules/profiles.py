@@ -8,7 +8,7 @@ fire which command. The engine reads these; it has no ``if profile == ...`` anyw
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from ocop_cycle.rules.authority import Level, Role
+from ocop_cycle.rules.schedule import RoundCutoff, Transition, on_or_after
 
 __all__ = [
     "CLEARABLE_FIELDS",
@@ -269,63 +270,6 @@ class MigrationRule(BaseModel):
         return value
 
 
-MonthDay = Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
-
-
-def _in_year(year: int, month_day: str) -> date:
-    """``month_day`` ("MM-DD") in ``year``; 29/02 falls on 28/02 in other years."""
-    month, dom = (int(x) for x in month_day.split("-"))
-    try:
-        return date(year, month, dom)
-    except ValueError:
-        return date(year, month, dom - 1)
-
-
-def _on_or_before(day: date, month_day: str) -> date:
-    """The last date on or before ``day`` falling on ``month_day``."""
-    found = _in_year(day.year, month_day)
-    return found if found <= day else _in_year(day.year - 1, month_day)
-
-
-def _on_or_after(day: date, month_day: str) -> date:
-    """The first date on or after ``day`` falling on ``month_day``."""
-    found = _in_year(day.year, month_day)
-    return found if found >= day else _in_year(day.year + 1, month_day)
-
-
-class RoundCutoff(BaseModel):
-    """A statutory round ("đợt"): held before ``held_before`` for dossiers proposed before
-    ``proposed_before`` (Decision 26/2026, Art. 5), both "MM-DD" each year."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    proposed_before: MonthDay
-    held_before: MonthDay
-
-    def cutoff(self, held_before: date) -> date:
-        """The proposal cut-off of this round when it is held before ``held_before``."""
-        return _on_or_before(held_before - timedelta(days=1), self.proposed_before)
-
-
-class Transition(BaseModel):
-    """[sure] How dossiers filed under earlier profiles finish once this one takes effect
-    (Decision 26/2026, Art. 12.2): under their own profile, but within a number of days of
-    ``effective`` by kind of dossier."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    effective: date
-    from_profiles: tuple[ProfileId, ...] = Field(min_length=1)
-    #: Days from ``effective`` (the due day is ``effective`` + days), by dossier kind.
-    finish_within_days: dict[Literal["new", "upgrade", "re_evaluation"], int]
-    legal_basis_vi: str = Field(min_length=1)
-
-    def finish_by(self, kind: str) -> date | None:
-        """The last day a dossier of ``kind`` filed earlier may be finished, if bound."""
-        days = self.finish_within_days.get(kind)  # type: ignore[call-overload]
-        return self.effective + timedelta(days=days) if days is not None else None
-
-
 class RuleProfile(BaseModel):
     """One Decision's rules."""
 
@@ -371,7 +315,7 @@ class RuleProfile(BaseModel):
     def round_cutoff(self, level: Level, held_by: date) -> date | None:
         """The proposal cut-off of a ``level`` round held (scored) by ``held_by``: that of the
         first statutory round held on or after that day; None without statutory rounds."""
-        statutory = [(_on_or_after(held_by, c.held_before), c) for c in self.rounds.get(level, ())]
+        statutory = [(on_or_after(held_by, c.held_before), c) for c in self.rounds.get(level, ())]
         if not statutory:
             return None
         held, cutoff = min(statutory, key=lambda pair: pair[0])

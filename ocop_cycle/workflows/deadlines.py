@@ -99,23 +99,15 @@ def _qd26_deadlines(
                 "commune_check",
                 after.id,
                 _at(last + timedelta(days=1)),
-                detail={"last_day": last.isoformat(), "received_seq": event.seq},
+                detail={
+                    "last_day": last.isoformat(),
+                    "received_seq": event.seq,
+                    "days": d.commune_check_working_days,
+                },
             )
         )
     if event.type == "registered" and rules is not None:
-        later = rules.succeeding(profile.id)
-        transition = later.transition if later is not None else None
-        if transition is not None and day < transition.effective:
-            finish_by = transition.finish_by(after.kind.value)
-            if finish_by is not None:
-                out.append(
-                    DeadlineSpec(
-                        "transition_finish",
-                        after.id,
-                        _at(finish_by + timedelta(days=1)),
-                        detail={"finish_by": finish_by.isoformat(), "under": later.id},  # type: ignore[union-attr]
-                    )
-                )
+        out += _transition(event, after, profile, rules)
     if (
         event.type == "commune_verified"
         and after.kind is DossierKind.RE_EVALUATION
@@ -127,7 +119,11 @@ def _qd26_deadlines(
                 "reevaluation_decision",
                 after.id,
                 _at(decide_by + timedelta(days=1)),
-                detail={"decide_by": decide_by.isoformat(), "proposed_seq": event.seq},
+                detail={
+                    "decide_by": decide_by.isoformat(),
+                    "proposed_seq": event.seq,
+                    "days": d.reevaluation_decision_days,
+                },
             )
         )
     if event.type in {"certified", "certificate_imported"} and rules is not None:
@@ -143,6 +139,32 @@ def _qd26_deadlines(
             )
         )
     return out
+
+
+def _transition(
+    event: Event, after: Dossier, profile: RuleProfile, rules: RuleBook
+) -> list[DeadlineSpec]:
+    """A dossier filed before a later profile took effect finishes within its transition's days
+    (Decision 26/2026, Art. 12.2), under the profile it was filed under."""
+    later = rules.succeeding(profile.id)
+    if later is None or later.transition is None:
+        return []
+    transition = later.transition
+    finish_by = transition.finish_by(after.kind.value)
+    if event.occurred_at.date() >= transition.effective or finish_by is None:
+        return []
+    return [
+        DeadlineSpec(
+            "transition_finish",
+            after.id,
+            _at(finish_by + timedelta(days=1)),
+            detail={
+                "finish_by": finish_by.isoformat(),
+                "under": later.id,
+                "legal_basis_vi": transition.legal_basis_vi,
+            },
+        )
+    ]
 
 
 def _window(certificate: Dossier, rules: RuleBook) -> list[DeadlineSpec]:

@@ -105,8 +105,9 @@ from ocop_cycle.workflows.jurisdiction import proposing_place, recorded_on, refi
 from ocop_cycle.workflows.machine import MachineRegistry
 from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 from ocop_cycle.workflows.notices import Notice, notices_for
-from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, TERMINAL_STATES, DossierState
+from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 from ocop_cycle.workflows.upcast import current_version
+from ocop_cycle.workflows.validity import extension_ends, late_reevaluation
 
 __all__ = ["Context", "Decision", "Write", "decide", "new_event"]
 
@@ -356,87 +357,21 @@ def _reevaluation(command: RegisterReevaluation, ctx: Context) -> Decision:
         note=command.note,
     )
     created = _created(profile, payload, ctx)
-    extended = _late_reevaluation(before, created.result, profile, ctx)
+    extended = _extend(before, late_reevaluation(before, created.result, profile, ctx.rules), ctx)
     if extended is None:
         return created
     return Decision((*created.writes, extended), created.result)
 
 
-#: Why a certificate's validity moves (Art. 12.3), as its events record it.
-LATE_REEVALUATION_VI = (
-    "Khoản 3 Điều 12 Quyết định số 26/2026/QĐ-TTg: giấy chứng nhận tiếp tục có hiệu lực đến "
-    "ngày có kết quả xử lý, nhưng không quá {days} ngày tính từ ngày hết thời hạn"
-)
-
-
-def _extend(
-    certificate: Dossier, until: date, expires: date, reevaluation: UUID, reason: str, ctx: Context
-) -> Write:
+def _extend(certificate: Dossier, payload: ValidityExtended | None, ctx: Context) -> Write | None:
+    """The certificate's validity moves (Art. 12.3): an event on its own dossier."""
+    if payload is None:
+        return None
     profile = ctx.rules.profile(certificate.profile_id)
     ctx.machines.get(profile).fire(
         "extend_validity", GuardContext(certificate, profile, None, ctx.now)
     )
-    days = (until - expires).days
-    payload = ValidityExtended(
-        valid_until=until,
-        expires_on=expires,
-        reevaluation_id=reevaluation,
-        reason=reason,
-        legal_basis_vi=LATE_REEVALUATION_VI.format(days=max(days, 0)),
-    )
     return _write(certificate, certificate.id, payload, profile, ctx, Actor.system())
-
-
-def _own_expiry(certificate: Dossier, ctx: Context) -> date | None:
-    """The day a certificate expires by its own term (before any extension)."""
-    if certificate.certified_on is None:
-        return None
-    return valid_until(ctx.rules.profile(certificate.profile_id), certificate.certified_on)
-
-
-def _late_reevaluation(
-    certificate: Dossier, reevaluation: Dossier, profile: RuleProfile, ctx: Context
-) -> Write | None:
-    """Art. 12.3: a re-evaluation accepted although its filing window closed before the profile
-    took effect keeps the certificate valid until the result, at most ``late_reevaluation_
-    validity_days`` past its expiry: the expiry moves now to that latest day."""
-    d = profile.durations
-    expires = _own_expiry(certificate, ctx)
-    if (
-        reevaluation.kind is not DossierKind.RE_EVALUATION
-        or d.reevaluation_window_days is None
-        or d.late_reevaluation_validity_days is None
-        or expires is None
-        or certificate.valid_until != expires
-    ):
-        return None
-    closes = expires - timedelta(days=d.reevaluation_window_days[1])
-    if closes >= profile.in_force_from:
-        return None  # an ordinary window: filed inside it (the guard saw to that)
-    until = expires + timedelta(days=d.late_reevaluation_validity_days)
-    return _extend(certificate, until, expires, reevaluation.id, "accepted", ctx)
-
-
-def _extension_ends(after: Dossier, ctx: Context) -> Write | None:
-    """When a re-evaluation that extended its certificate ends without a new one (not
-    recognised, withdrawn, rejected, ...), the certificate is valid until that day — never
-    before its own expiry — and then expires (the sweep's re-planned expiry)."""
-    certificate = ctx.predecessor
-    if (
-        certificate is None
-        or after.kind is not DossierKind.RE_EVALUATION
-        or after.state not in TERMINAL_STATES
-        or certificate.state not in HOLDING_CERTIFICATE
-        or certificate.valid_until is None
-    ):
-        return None
-    expires = _own_expiry(certificate, ctx)
-    if expires is None or certificate.valid_until <= expires:
-        return None  # not extended: its own term stands
-    until = max(expires, ctx.occurred.date())
-    if until >= certificate.valid_until:
-        return None
-    return _extend(certificate, until, expires, after.id, "result", ctx)
 
 
 def _import(command: ImportCertificate, ctx: Context) -> Decision:
@@ -517,7 +452,16 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
         support = _support(write.after, _previous_stars(before, predecessor), profile, ctx)
         if support is not None:
             writes.append(support)
-    ended = _extension_ends(write.after, ctx)
+    certificate = ctx.predecessor
+    ended = (
+        _extend(
+            certificate,
+            extension_ends(write.after, certificate, ctx.rules, ctx.occurred.date()),
+            ctx,
+        )
+        if certificate is not None
+        else None
+    )
     if ended is not None:
         writes.append(ended)
     acted_on = [w.after for w in writes if w.after.id == before.id]

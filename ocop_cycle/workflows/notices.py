@@ -54,6 +54,8 @@ _PRODUCER_MESSAGES = {
     "support_granted": "Sản phẩm «{product}» được hỗ trợ {amount} ({basis}) theo "
     "{policy_title_vi}.",
     "profile_migrated": "Hồ sơ sản phẩm «{product}» tiếp tục được đánh giá theo {legal_basis_vi}.",
+    "validity_extended": "Giấy chứng nhận OCOP của sản phẩm «{product}» có hiệu lực đến ngày "
+    "{valid_until} ({legal_basis_vi}).",
 }
 
 
