@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ocop_cycle import (
     Actor,
@@ -22,7 +22,7 @@ from ocop_cycle import (
     Sweeper,
     default_rule_book,
 )
-from ocop_cycle._storage.schema import outbox
+from ocop_cycle._storage.schema import deadlines, outbox
 from ocop_cycle.rules.calendar import working_days_after
 from tests.helpers_jobs import import_certificates
 from tests.scenario import PROVINCE_ONLY, Walk, at, snapshot
@@ -412,3 +412,25 @@ def test_certificates_issued_earlier_keep_their_term(engine: Engine, clock: Sett
         "qd26-2026"
     )
     assert engine.get(old).valid_until == date(2027, 6, 20)
+
+
+def test_a_store_written_before_the_decision_gets_its_statutory_deadlines_planned(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A certificate and a dossier stored without Decision 26/2026's deadlines (as before the
+    upgrade) get them from their logs, once: then the window and the transition are swept."""
+    cert = _certificate_expiring(engine, clock, date(2027, 6, 20), "upgrade")
+    clock.set(at(2026, 5, 1))
+    early = Walk(engine, clock, place=PROVINCE_ONLY).register("Sản phẩm nộp 1/5").id
+    statutory = deadlines.c.kind.in_(["reevaluation_window", "transition_finish"])
+    with engine.sa_engine.begin() as conn:
+        assert conn.execute(delete(deadlines).where(statutory)).rowcount == 5
+    sweeper = Sweeper(engine)
+    assert sweeper.plan_statutory() == 5
+    assert sweeper.plan_statutory() == 0
+    assert ("transition_finish", "escalate_overdue -> registered") in sweep(
+        engine, at(2026, 7, 22, 8)
+    )
+    sweep(engine, at(2027, 2, 21, 8))
+    assert types(engine, cert).count("reevaluation_window_missed") == 1
+    assert types(engine, early).count("overdue_escalated") == 1

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
+from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle._storage.store import Store
 from ocop_cycle.rules.authority import Role
+from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.workflows.commands import (
     DossierCommand,
     EscalateOverdue,
@@ -23,10 +26,12 @@ from ocop_cycle.workflows.commands import (
     NotifyReevaluationWindow,
     Recipient,
 )
+from ocop_cycle.workflows.deadlines import deadlines_for
+from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, IN_EVALUATION, DossierState
 
-__all__ = ["STATUTORY_KINDS", "StatutoryDeadlines"]
+__all__ = ["STATUTORY_KINDS", "StatutoryDeadlines", "plan_statutory"]
 
 S = DossierState
 #: Whom a notice for a role of a unit reaches on a day (after the 2025 reform: the successor).
@@ -160,3 +165,35 @@ class StatutoryDeadlines:
                 Recipient(role=r, jurisdiction=c, message_vi=text) for r, c in (producer, officer)
             ),
         )
+
+
+#: Where a dossier-id page starts: below every UUID.
+_FIRST = UUID(int=0)
+
+
+def plan_statutory(
+    store: Store, queue: DeadlineQueue, rules: RuleBook, now: datetime, *, page: int = 500
+) -> int:
+    """Plan Decision 26/2026's deadlines for dossiers whose events were written before the
+    rules knew them (a store upgraded with dossiers and certificates alive): each dossier's log
+    is read again and the statutory deadlines its events start are written, those already
+    planned (same natural key) left as they are. Only the statutory kinds: the others were
+    planned with their events. Returns how many were added; running it again adds none.
+    One transaction per page of dossiers."""
+    added = 0
+    after = _FIRST
+    while True:
+        with store.write() as tx:
+            ids = queue.dossier_ids(tx, after, page)
+            for dossier_id in ids:
+                dossier: Dossier | None = None
+                for event in store.events(tx, dossier_id):
+                    dossier = apply(dossier, event)
+                    specs = deadlines_for(
+                        event, dossier, rules.profile(event.profile_id), None, rules
+                    )
+                    wanted = [spec for spec in specs if spec.kind in STATUTORY_KINDS]
+                    added += store.add_deadlines(tx, wanted, now) if wanted else 0
+        if len(ids) < page:
+            return added
+        after = ids[-1]

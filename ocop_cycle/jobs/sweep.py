@@ -22,7 +22,7 @@ from ocop_cycle._log import get_logger
 from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
-from ocop_cycle.jobs.statutory import STATUTORY_KINDS, StatutoryDeadlines
+from ocop_cycle.jobs.statutory import STATUTORY_KINDS, StatutoryDeadlines, plan_statutory
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
 from ocop_cycle.workflows.commands import (
     AssignRound,
@@ -126,6 +126,12 @@ class Sweeper:
     def next_due_at(self) -> datetime | None:
         """When the earliest pending deadline falls due, if any."""
         return self._queue.next_due_at()
+
+    def plan_statutory(self) -> int:
+        """Plan Decision 26/2026's deadlines (filing windows, transition, commune check, 45
+        days) for dossiers written before the rules knew them; how many were added. Run once
+        after upgrading a store with dossiers alive; again, it adds none."""
+        return plan_statutory(self._store, self._queue, self.engine.rules, self.engine.clock.now())
 
     # -- applying -----------------------------------------------------------------------------
 
