@@ -434,3 +434,32 @@ def test_a_store_written_before_the_decision_gets_its_statutory_deadlines_planne
     sweep(engine, at(2027, 2, 21, 8))
     assert types(engine, cert).count("reevaluation_window_missed") == 1
     assert types(engine, early).count("overdue_escalated") == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"rules_cease_after": "2026-05-01"}, "rules_cease_after is before in_force_until"),
+        (
+            {"durations": {"reevaluation_window_reminder_days": [61]}},
+            "reevaluation_window_reminder_days",
+        ),
+        (
+            {"rounds": {"province": [{"proposed_before": "04-31", "held_before": "06-30"}]}},
+            "proposed_before",
+        ),
+    ],
+)
+def test_the_settings_are_checked_when_loaded(change: dict[str, Any], message: str) -> None:
+    """A cease day before the profile's end, a reminder outside the window, or a cut-off that
+    is no day of the year is refused when the profile loads."""
+    data = default_rule_book().profile("qd1489-2025").model_dump(mode="json")
+    if "durations" in change:
+        qd26 = default_rule_book().profile("qd26-2026").model_dump(mode="json")
+        data = {**qd26, "durations": {**qd26["durations"], **change["durations"]}}
+    elif "rounds" in change:
+        data = {**default_rule_book().profile("qd26-2026").model_dump(mode="json"), **change}
+    else:
+        data = {**data, **change}
+    with pytest.raises(ValueError, match=message):
+        type(default_rule_book().profile("qd26-2026")).model_validate(data)

@@ -377,6 +377,12 @@ class RuleProfile(BaseModel):
             problems.append(f"deadline_commands names commands no deadline applies: {stray}")
         if self.in_force_until is not None and self.in_force_until < self.in_force_from:
             problems.append("in_force_until is before in_force_from")
+        if self.rules_cease_after is not None and self.rules_cease_after < (
+            self.in_force_until or self.rules_cease_after
+        ):
+            problems.append("rules_cease_after is before in_force_until")
+        if self.transition is not None and self.id in self.transition.from_profiles:
+            problems.append("a profile's transition cannot be from itself")
         for source, rule in self.migration_from.items():
             if source == self.id:
                 problems.append("a profile cannot migrate from itself")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 __all__ = ["MonthDay", "RoundCutoff", "Transition", "on_or_after", "on_or_before"]
 
@@ -43,6 +43,13 @@ class RoundCutoff(BaseModel):
 
     proposed_before: MonthDay
     held_before: MonthDay
+
+    @field_validator("proposed_before", "held_before")
+    @classmethod
+    def _a_day_of_the_year(cls, value: str) -> str:
+        month, day = (int(x) for x in value.split("-"))
+        date(2024, month, day)  # a leap year: 29/02 is a day; 31/04 raises ValueError
+        return value
 
     def cutoff(self, held_before: date) -> date:
         """The proposal cut-off of this round when it is held before ``held_before``."""
