@@ -10,12 +10,12 @@ flagged on the certificate. Planned by ``workflows.deadlines``; a deadline that 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from ocop_cycle._storage.deadlines import DeadlineQueue
-from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle._storage.store import Store
 from ocop_cycle.rules.authority import Role
 from ocop_cycle.rules.book import RuleBook
@@ -27,11 +27,12 @@ from ocop_cycle.workflows.commands import (
     Recipient,
 )
 from ocop_cycle.workflows.deadlines import deadlines_for
+from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, IN_EVALUATION, DossierState
 
-__all__ = ["STATUTORY_KINDS", "StatutoryDeadlines", "plan_statutory"]
+__all__ = ["STATUTORY_KINDS", "DossierFacts", "StatutoryDeadlines", "plan_statutory"]
 
 S = DossierState
 #: Whom a notice for a role of a unit reaches on a day (after the 2025 reform: the successor).
@@ -55,24 +56,32 @@ _OVERDUE_VI = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class DossierFacts:
+    """What these deadlines read besides the projection, loaded only when asked (in the
+    sweeper's transaction): the dossier's events, and its open re-evaluation if any."""
+
+    events: Callable[[], list[Event]]
+    open_successor: Callable[[], UUID | None]
+
+
 class StatutoryDeadlines:
     """The commands Decision 26/2026's due deadlines call for."""
 
-    def __init__(self, store: Store, addressee: Addressee) -> None:
-        self._store = store
+    def __init__(self, addressee: Addressee) -> None:
         self.addressee = addressee
 
     def command_for(
-        self, tx: Tx, kind: str, detail: dict[str, Any], d: Dossier, now: datetime
+        self, kind: str, detail: dict[str, Any], d: Dossier, now: datetime, facts: DossierFacts
     ) -> DossierCommand | str:
         """What a due deadline of ``kind`` calls for, or why it no longer applies."""
         today = now.date()
         if kind == "reevaluation_window":
-            return self._window(tx, detail, d, today)
+            return self._window(detail, d, today, facts)
         if d.state not in IN_EVALUATION:
             return f"dossier is {d.state.value}: finished"
         if kind == "commune_check":
-            if d.state is not S.REGISTERED or self._last_seq(tx, d, _RECEIVED) != detail.get(
+            if d.state is not S.REGISTERED or _last_seq(facts, _RECEIVED) != detail.get(
                 "received_seq"
             ):
                 return f"dossier is {d.state.value}: checked, or received again since"
@@ -81,17 +90,12 @@ class StatutoryDeadlines:
                 d, "commune_check", due_on, today, detail, Role.COMMUNE_COMMITTEE, d.commune_code
             )
         if kind == "reevaluation_decision":
-            if self._last_seq(tx, d, ("commune_verified",)) != detail.get("proposed_seq"):
+            if _last_seq(facts, ("commune_verified",)) != detail.get("proposed_seq"):
                 return "proposed again since: a later deadline holds"
             due_on = date.fromisoformat(detail["decide_by"])
             return self._escalate(d, "reevaluation_decision", due_on, today, detail)
         due_on = date.fromisoformat(detail["finish_by"])
         return self._escalate(d, "transition_finish", due_on, today, detail)
-
-    def _last_seq(self, tx: Tx, d: Dossier, types: tuple[str, ...]) -> int | None:
-        """The seq of the dossier's last event of one of ``types``, if any."""
-        found = [e.seq for e in self._store.events(tx, d.id) if e.type in types]
-        return found[-1] if found else None
 
     def _escalate(
         self,
@@ -121,13 +125,13 @@ class StatutoryDeadlines:
         )
 
     def _window(
-        self, tx: Tx, detail: dict[str, Any], d: Dossier, today: date
+        self, detail: dict[str, Any], d: Dossier, today: date, facts: DossierFacts
     ) -> DossierCommand | str:
         """The re-evaluation window of a certificate: opens, closes soon, or was missed."""
         if d.state not in HOLDING_CERTIFICATE or str(d.valid_until) != detail["valid_until"]:
             return f"dossier is {d.state.value}: no certificate with that expiry"
         stage = detail["stage"]
-        if stage != "opens" and self._store.open_successor(tx, d.id) is not None:
+        if stage != "opens" and facts.open_successor() is not None:
             return "a re-evaluation is filed"
         opens, closes = (
             date.fromisoformat(detail["opens_on"]),
@@ -165,6 +169,12 @@ class StatutoryDeadlines:
                 Recipient(role=r, jurisdiction=c, message_vi=text) for r, c in (producer, officer)
             ),
         )
+
+
+def _last_seq(facts: DossierFacts, types: tuple[str, ...]) -> int | None:
+    """The seq of the dossier's last event of one of ``types``, if any."""
+    found = [e.seq for e in facts.events() if e.type in types]
+    return found[-1] if found else None
 
 
 #: Where a dossier-id page starts: below every UUID.

@@ -22,7 +22,12 @@ from ocop_cycle._log import get_logger
 from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
-from ocop_cycle.jobs.statutory import STATUTORY_KINDS, StatutoryDeadlines, plan_statutory
+from ocop_cycle.jobs.statutory import (
+    STATUTORY_KINDS,
+    DossierFacts,
+    StatutoryDeadlines,
+    plan_statutory,
+)
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
 from ocop_cycle.workflows.commands import (
     AssignRound,
@@ -114,7 +119,7 @@ class Sweeper:
         self._handlers = engine._handlers
         # The engine's own database: on a host's connection, sweeps run in the host's transaction.
         self._queue = DeadlineQueue(self._store.database)
-        self._statutory = StatutoryDeadlines(self._store, self._addressee)
+        self._statutory = StatutoryDeadlines(self._addressee)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -259,7 +264,12 @@ class Sweeper:
                 ),
             )
         if kind in STATUTORY_KINDS:
-            return self._statutory.command_for(tx, kind, detail, d, now)
+            store = self._store
+            facts = DossierFacts(
+                events=lambda: store.events(tx, d.id),
+                open_successor=lambda: store.open_successor(tx, d.id),
+            )
+            return self._statutory.command_for(kind, detail, d, now, facts)
         return f"unknown deadline kind {kind!r}"
 
     def _council_reminder(self, d: Dossier, round_: Round, due_at: datetime) -> SendReminder:

@@ -127,7 +127,7 @@ def _qd26_deadlines(
             )
         )
     if event.type in {"certified", "certificate_imported"} and rules is not None:
-        out += _window(after, rules)
+        out += _window(after, rules, event.recorded_at)
     if isinstance(event.payload, ValidityExtended):
         until = event.payload.valid_until
         out.append(
@@ -167,9 +167,11 @@ def _transition(
     ]
 
 
-def _window(certificate: Dossier, rules: RuleBook) -> list[DeadlineSpec]:
+def _window(certificate: Dossier, rules: RuleBook, recorded_at: datetime) -> list[DeadlineSpec]:
     """The filing window of a certificate's re-evaluation, under the profile that will take it:
-    a notice when it opens, reminders before it closes, a flag the day after it closed."""
+    a notice when it opens, reminders before it closes, a flag the day after it closed. What
+    fell due before the certificate was recorded (an old certificate imported late) is not
+    owed by this system and is not planned; what falls due after is, downtime or not."""
     expires = certificate.valid_until
     if expires is None:
         return []
@@ -210,7 +212,7 @@ def _window(certificate: Dossier, rules: RuleBook) -> list[DeadlineSpec]:
             detail={**detail, "stage": "missed"},
         )
     )
-    return specs
+    return [spec for spec in specs if spec.due_at > recorded_at]
 
 
 def _deadlines_for(
