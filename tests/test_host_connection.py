@@ -362,10 +362,12 @@ def test_sweeper_sweeps_inside_the_host_transaction_and_the_scheduler_refuses(
         )
         clock.set(at(2023, 3, 11, 0))
         sweeper = Sweeper(engine)
-        assert [p.kind for p in sweeper.pending()] == ["supplement_due"]
+        # Due by then (the transition of Decision 26/2026 is due in 2026).
+        by = at(2023, 3, 12, 0)
+        assert [p.kind for p in sweeper.pending(due_before=by)] == ["supplement_due"]
         assert [a.outcome for a in sweeper.sweep().applied] == ["withdraw -> withdrawn"]
         assert engine.get(d.id).state is DossierState.WITHDRAWN
-        assert sweeper.pending() == []
+        assert sweeper.pending(due_before=by) == []
         assert conn.in_transaction()
         conn.rollback()
     assert stored(host) == NOTHING

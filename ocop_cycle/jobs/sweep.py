@@ -23,6 +23,12 @@ from ocop_cycle._log import get_logger
 from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
+from ocop_cycle.jobs.statutory import (
+    STATUTORY_KINDS,
+    DossierFacts,
+    StatutoryDeadlines,
+    plan_statutory,
+)
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
 from ocop_cycle.text import format_date_vi
 from ocop_cycle.workflows.commands import (
@@ -115,6 +121,7 @@ class Sweeper:
         self._handlers = engine._handlers
         # The engine's own database: on a host's connection, sweeps run in the host's transaction.
         self._queue = DeadlineQueue(self._store.database)
+        self._statutory = StatutoryDeadlines(self._addressee)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -126,6 +133,12 @@ class Sweeper:
     def next_due_at(self) -> datetime | None:
         """When the earliest pending deadline falls due, if any."""
         return self._queue.next_due_at()
+
+    def plan_statutory(self) -> int:
+        """Plan Decision 26/2026's deadlines (filing windows, transition, commune check, 45
+        days) for dossiers written before the rules knew them; how many were added. Run once
+        after upgrading a store with dossiers alive; again, it adds none."""
+        return plan_statutory(self._store, self._queue, self.engine.rules, self.engine.clock.now())
 
     # -- applying -----------------------------------------------------------------------------
 
@@ -261,6 +274,13 @@ class Sweeper:
                     ),
                 ),
             )
+        if kind in STATUTORY_KINDS:
+            store = self._store
+            facts = DossierFacts(
+                events=lambda: store.events(tx, d.id),
+                open_successor=lambda: store.open_successor(tx, d.id),
+            )
+            return self._statutory.command_for(kind, detail, d, now, facts)
         return f"unknown deadline kind {kind!r}"
 
     def _council_reminder(self, d: Dossier, round_: Round, due_at: datetime) -> SendReminder:

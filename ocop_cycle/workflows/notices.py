@@ -96,6 +96,10 @@ PRODUCER_MESSAGES: dict[str, tuple[str, ...]] = {
         "Hồ sơ sản phẩm «{product}» ({score} điểm tại Hội đồng cấp trên) "
         "được đánh giá, phân hạng lại theo thẩm quyền.",
     ),
+    "validity_extended": (
+        "Giấy chứng nhận OCOP của sản phẩm «{product}» có hiệu lực đến ngày "
+        "{valid_until} ({legal_basis_vi}).",
+    ),
     "profile_migrated": (
         "Hồ sơ sản phẩm «{product}» tiếp tục được đánh giá theo {legal_basis_vi}.",
     ),
