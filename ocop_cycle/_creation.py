@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from ocop_cycle._handlers import Handlers
 from ocop_cycle._log import get_logger
@@ -43,8 +43,9 @@ log = get_logger("ocop_cycle")
 class Creations:
     """Creates dossiers and rounds on the core's store, rules and clock."""
 
-    def __init__(self, core: Handlers) -> None:
+    def __init__(self, core: Handlers, ids: Callable[[], UUID] = uuid4) -> None:
         self.core = core
+        self.ids = ids
         self.store = core.store
         self.rules = core.rules
         self.clock = core.clock
@@ -78,7 +79,7 @@ class Creations:
                     f"the round's jurisdiction {command.jurisdiction_code} is not the actor's",
                 ),
             )
-        row = {"id": uuid4(), **command.model_dump(), "created_at": self.clock.now()}
+        row = {"id": self.ids(), **command.model_dump(), "created_at": self.clock.now()}
         try:
             with self.store.write() as tx:
                 self.store.insert_round(tx, row)
@@ -121,7 +122,7 @@ class Creations:
             predecessor=predecessor,
             open_successor=open_successor,
             open_product=open_product,
-            new_id=uuid4(),
+            new_id=self.ids(),
         )
         try:
             return self.core.append(tx, decide(None, command, context))

@@ -43,8 +43,9 @@ from ocop_cycle.workflows.events import CertificateImported, Registered
 from ocop_cycle.workflows.fold import fold
 from ocop_cycle.workflows.jurisdiction import proposing_place
 from ocop_cycle.workflows.machine import MachineRegistry
-from ocop_cycle.workflows.model import Dossier
+from ocop_cycle.workflows.model import Dossier, DossierKind
 from ocop_cycle.workflows.permissions import authorize
+from ocop_cycle.workflows.states import DossierState
 
 __all__ = ["Authorise", "Body", "Handlers"]
 
@@ -243,12 +244,16 @@ class Handlers:
         transaction as it found it.
         """
         loaded: dict[str, Any] = {}
+        if before.predecessor_id is not None and (
+            isinstance(command, Certify) or before.kind is DossierKind.RE_EVALUATION
+        ):
+            # A certification supersedes it; a re-evaluation's end may end its extension.
+            loaded["predecessor"] = self.store.load(tx, before.predecessor_id)
         if isinstance(command, AssignRound):
             loaded["round"] = self.store.round(tx, command.round_id)
             if loaded["round"] is None:
                 raise RoundNotFound(command.round_id)
-        elif isinstance(command, Certify) and before.predecessor_id is not None:
-            loaded["predecessor"] = self.store.load(tx, before.predecessor_id)
+            loaded["proposed_on"] = self._proposed_on(tx, before)
         elif isinstance(command, VerifyCommune) and before.product_code is None:
             profile = self.rules.profile(before.profile_id)
             if profile.product_codes:
@@ -258,6 +263,14 @@ class Handlers:
                 )
         decision = decide(before, command, self.context(actor, occurred, now, **loaded))
         return self.append(tx, decision)
+
+    def _proposed_on(self, tx: Tx, dossier: Dossier) -> date | None:
+        """When the dossier was last proposed to the tier that now holds it: the commune's
+        proposal (verification), or the forward to the upper tier."""
+        kinds = ("forwarded",) if dossier.state is not DossierState.COMMUNE_VERIFIED else ()
+        kinds = kinds or ("commune_verified",)
+        found = [e for e in self.store.events(tx, dossier.id) if e.type in kinds]
+        return to_vn(found[-1].occurred_at).date() if found else None
 
 
 def _parties(

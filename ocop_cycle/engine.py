@@ -5,12 +5,12 @@ The write path itself is in ``handlers``; this module is the surface a host sees
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar, overload
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import Connection
 from sqlalchemy import Engine as SAEngine
@@ -28,6 +28,7 @@ from ocop_cycle._storage.database import (
 )
 from ocop_cycle._storage.migrating import MigrationQueries
 from ocop_cycle._storage.outbox import Notification, Outbox
+from ocop_cycle._storage.settings import StoreSettings
 from ocop_cycle._storage.store import Store
 from ocop_cycle.clock import Clock, SystemClock, to_vn
 from ocop_cycle.errors import (
@@ -122,6 +123,7 @@ class Engine:
         rules: RuleBook | None = None,
         hmac_key: bytes | None = None,
         sqlite: SqliteSettings | None = None,
+        ids: Callable[[], UUID] | None = None,
         _owns_engine: bool = False,
     ) -> None:
         database = Database(bind, sqlite)
@@ -135,8 +137,12 @@ class Engine:
         self._database = database
         self._store = Store(database)
         self._outbox = Outbox(database)
+        self._settings = StoreSettings(database)
         self._handlers = Handlers(self._store, self.rules, self.clock, hmac_key)
-        self._creations = Creations(self._handlers)
+        #: Where new dossier and round ids come from (uuid4 unless a host or the demo gives a
+        #: factory: ``testing.seeded_ids`` makes a run reproducible).
+        self.ids: Callable[[], UUID] = ids or uuid4
+        self._creations = Creations(self._handlers, self.ids)
         self._migrations = Migrations(self._handlers, MigrationQueries(database))
 
     @classmethod
@@ -148,10 +154,13 @@ class Engine:
         rules: RuleBook | None = None,
         hmac_key: bytes | None = None,
         sqlite: SqliteSettings | None = None,
+        ids: Callable[[], UUID] | None = None,
     ) -> Engine:
         """Open ``url`` (SQLite file or PostgreSQL); the engine is disposed by ``close()``."""
         sa_engine = create_database_engine(url, sqlite)
-        return cls(sa_engine, clock=clock, rules=rules, hmac_key=hmac_key, _owns_engine=True)
+        return cls(
+            sa_engine, clock=clock, rules=rules, hmac_key=hmac_key, ids=ids, _owns_engine=True
+        )
 
     def close(self) -> None:
         """Release the database connections, if this engine opened them (a host's engine or
@@ -242,17 +251,34 @@ class Engine:
     def claim_notifications(
         self, consumer: str, *, limit: int = 100, lease: timedelta = timedelta(minutes=5)
     ) -> list[Notification]:
-        """Lease up to ``limit`` undelivered notifications; unacknowledged ones come back after
-        the lease (at-least-once delivery; drop repeats by ``notification_id``)."""
+        """Lease to ``consumer`` up to ``limit`` notifications it has not acknowledged. Each
+        named consumer ("portal", "sms") receives every notification; one it leaves
+        unacknowledged comes back to it after the lease (at-least-once delivery; drop repeats
+        by ``notification_id``). Several processes may claim as one consumer: each
+        notification goes to one of them per lease."""
         return self._outbox.claim(consumer, self.clock.now(), limit=limit, lease=lease)
 
-    def ack_notifications(self, notification_ids: Iterable[UUID]) -> int:
-        """Acknowledge delivered notifications; returns how many were newly acknowledged."""
-        return self._outbox.ack(notification_ids, self.clock.now())
+    def ack_notifications(self, notification_ids: Iterable[UUID], *, consumer: str) -> int:
+        """Acknowledge notifications ``consumer`` delivered; returns how many were newly
+        acknowledged (a repeat, or one the consumer never claimed, counts 0)."""
+        return self._outbox.ack(consumer, notification_ids, self.clock.now())
 
-    def notifications(self, *, include_acked: bool = False, limit: int = 100) -> list[Notification]:
-        """Notifications in the outbox, oldest first."""
-        return self._outbox.list(include_acked=include_acked, limit=limit)
+    def notifications(
+        self, *, consumer: str | None = None, include_acked: bool = False, limit: int = 100
+    ) -> list[Notification]:
+        """Notifications in the outbox, oldest first: for ``consumer``, those it has not
+        acknowledged (with its lease); without one, those no consumer has acknowledged;
+        ``include_acked`` lists them all."""
+        return self._outbox.list(consumer=consumer, include_acked=include_acked, limit=limit)
+
+    def simulated_until(self) -> datetime | None:
+        """Where a simulated clock (``run_until``: the demo, ``scheduler run --simulated``)
+        left this store, or None: reports on such a store are as of that instant."""
+        return self._settings.simulated_until()
+
+    def record_simulated_until(self, at: datetime) -> None:
+        """Record that a simulated clock drove this store to ``at`` (kept when later)."""
+        self._settings.record_simulated_until(to_vn(at))
 
     def get_round(self, round_id: UUID) -> Round:
         """An evaluation round."""

@@ -5,15 +5,19 @@ Importing this module does nothing; nothing here touches a database.
 
 from __future__ import annotations
 
+import random
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from uuid import UUID
 
 from ocop_cycle.rules.authority import CENTRAL, Actor, Role
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.scoring import CouncilSession, MemberSheet
 from ocop_cycle.rules.sheets import ScoringSheet
 
-__all__ = ["Place", "levels_for", "session_for"]
+__all__ = ["Place", "levels_for", "seeded_ids", "session_for"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +102,17 @@ def session_for(
             for m, t in zip(members, totals, strict=True)
         ),
     )
+
+
+def seeded_ids(seed: int | str) -> Callable[[], UUID]:
+    """An id factory for ``Engine(..., ids=...)``: the same seed gives the same sequence of
+    version-4 UUIDs, so a run repeated from the same seed writes the same ids (and hashes).
+    Safe to share between threads (the sequence is then in call order)."""
+    generator = random.Random(f"ocop-cycle ids|{seed}")
+    lock = threading.Lock()
+
+    def next_id() -> UUID:
+        with lock:
+            return UUID(int=generator.getrandbits(128), version=4)
+
+    return next_id

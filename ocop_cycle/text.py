@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
-__all__ = ["Name", "OptionalText", "format_vnd", "nfc", "refuse_control_characters"]
+__all__ = [
+    "Name",
+    "OptionalText",
+    "format_date_vi",
+    "format_vnd",
+    "nfc",
+    "refuse_control_characters",
+]
 
 # C0 and C1 control characters, DEL, and unpaired surrogates (no UTF-8 form: neither database
 # driver can encode them). Tab, line feed and carriage return are the whitespace people type.
@@ -66,3 +74,8 @@ OptionalText = Annotated[
 def format_vnd(amount: Decimal) -> str:
     """An amount as Vietnamese write it: ``50.000.000 đồng``."""
     return f"{amount:,.0f}".replace(",", ".") + " đồng"
+
+
+def format_date_vi(day: date) -> str:
+    """A date as Vietnamese texts write it: ``30/06/2027`` (dd/mm/yyyy)."""
+    return day.strftime("%d/%m/%Y")

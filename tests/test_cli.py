@@ -140,8 +140,13 @@ def test_operator_commands(
     assert main(["--db", db_url, "outbox", "claim", "--consumer", "test", "--limit", "2"]) == 0
     claimed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(claimed) == 2
-    assert main(["--db", db_url, "outbox", "ack", *[c["notification_id"] for c in claimed]]) == 0
+    ids = [c["notification_id"] for c in claimed]
+    assert main(["--db", db_url, "outbox", "ack", "--consumer", "test", *ids]) == 0
     assert "2 acknowledged" in capsys.readouterr().out
+    assert main(["--db", db_url, "outbox", "ack", "--consumer", "sms", *ids]) == 0
+    assert "0 acknowledged" in capsys.readouterr().out  # "sms" never claimed them
+    assert main(["--db", db_url, "outbox", "list", "--consumer", "test", "--all"]) == 0
+    assert listed.count("hết hiệu lực") == capsys.readouterr().out.count("hết hiệu lực")
 
 
 def test_simulation_needs_both_ends(tmp_path: Path) -> None:

@@ -293,3 +293,60 @@ def test_product_codes_are_gap_free_and_unique_under_racing_proposals(db_url: st
         assert Auditor(engine).verify().intact
     finally:
         engine.close()
+
+
+def test_three_sweepers_apply_decision_26_deadlines_once_after_a_long_gap(
+    engine: Engine, clock: SettableClock, db_url: str
+) -> None:
+    """Nobody swept from 2024 to 25/02/2027; then 3 sweepers at once: each re-evaluation window
+    notifies, reminds twice and flags its miss; each dossier filed before 22/05/2026 is
+    escalated; each Art. 12.3 certificate expires once on its moved date (its own expiry and
+    notices pass as moot); each unchecked re-evaluation is escalated — once each, in due order."""
+    clock.set(datetime(2024, 9, 2, 9, tzinfo=VN_TZ))
+    windows = import_certificates(engine, 12, date(2024, 6, 20), "window", threads=4)
+    extended = import_certificates(engine, 6, date(2023, 8, 1), "art12", threads=4)
+    clock.set(datetime(2026, 5, 1, 9, tzinfo=VN_TZ))
+    walk = Walk(engine, clock, place=Place(commune="07375", district=None, province="24"))
+    filed_early = [walk.register(f"Sản phẩm nộp 1/5 số {i}").id for i in range(10)]
+    clock.set(datetime(2026, 6, 15, 9, tzinfo=VN_TZ))
+    officer = Place(commune="07375", district=None, province="24").actor(Role.COMMUNE_OFFICER)
+    reevaluations = [
+        engine.register_reevaluation(old, actor=officer, kind="re_evaluation").id  # type: ignore[arg-type]
+        for old in extended
+    ]
+    now = datetime(2027, 2, 25, 9, tzinfo=VN_TZ)
+    with engine.sa_engine.connect() as conn:
+        due = conn.execute(
+            select(func.count()).select_from(deadlines).where(deadlines.c.due_at <= now)
+        ).scalar_one()
+    results = in_processes(race_workers.sweep, [(db_url, now.isoformat())] * 3)
+    assert sum(r[1] for r in results) == due
+    with engine.sa_engine.connect() as conn:
+        pending = conn.execute(
+            select(func.count())
+            .select_from(deadlines)
+            .where(deadlines.c.due_at <= now, deadlines.c.status == "pending")
+        ).scalar_one()
+        rows = conn.execute(
+            select(events.c.dossier_id, events.c.type, events.c.payload).order_by(
+                events.c.dossier_id, events.c.seq
+            )
+        ).all()
+    assert pending == 0
+    timeline: dict[UUID, list[str]] = {}
+    stages: dict[UUID, list[str]] = {}
+    for dossier_id, type_, payload in rows:
+        timeline.setdefault(dossier_id, []).append(type_)
+        if type_ == "reevaluation_window_notice":
+            stages.setdefault(dossier_id, []).append(payload["stage"])
+    notice = "reevaluation_window_notice"
+    assert {tuple(timeline[i]) for i in windows} == {  # type: ignore[index]
+        ("certificate_imported", notice, notice, notice, "reevaluation_window_missed")
+    }
+    assert {tuple(stages[i]) for i in windows} == {("opens", "closes", "closes")}  # type: ignore[index]
+    assert {tuple(timeline[i]) for i in filed_early} == {("registered", "overdue_escalated")}
+    assert {tuple(timeline[i]) for i in extended} == {  # type: ignore[index]
+        ("certificate_imported", "validity_extended", "expired")
+    }
+    assert {tuple(timeline[i]) for i in reevaluations} == {("registered", "overdue_escalated")}
+    assert Auditor(engine).verify().intact

@@ -35,7 +35,15 @@ from ocop_cycle import (
     Sweeper,
     UnsuitableConnection,
 )
-from ocop_cycle._storage.schema import deadlines, dossiers, events, idempotency, outbox, rounds
+from ocop_cycle._storage.schema import (
+    deadlines,
+    deliveries,
+    dossiers,
+    events,
+    idempotency,
+    outbox,
+    rounds,
+)
 from tests.scenario import Walk, at
 
 #: Everything a command can write.
@@ -43,6 +51,7 @@ TABLES = {
     "events": events,
     "dossiers": dossiers,
     "outbox": outbox,
+    "deliveries": deliveries,
     "deadlines": deadlines,
     "idempotency": idempotency,
     "rounds": rounds,
@@ -110,12 +119,14 @@ def test_host_rollback_takes_back_everything(host: SAEngine, clock: SettableCloc
         assert engine.get(d.id).state is DossierState.CERTIFIED  # reads see the host's work
         claimed = engine.claim_notifications("portal")
         assert claimed
-        assert engine.ack_notifications(n.notification_id for n in claimed) == len(claimed)
+        acked = engine.ack_notifications((n.notification_id for n in claimed), consumer="portal")
+        assert acked == len(claimed)
         inside = {
             name: conn.execute(select(func.count()).select_from(table)).scalar_one()
             for name, table in TABLES.items()
         }
-        assert all(inside[name] > 0 for name in ("events", "dossiers", "outbox", "deadlines"))
+        written = ("events", "dossiers", "outbox", "deliveries", "deadlines")
+        assert all(inside[name] > 0 for name in written)
         assert stored(host) == NOTHING  # nothing visible outside before the host commits
         assert conn.in_transaction()
         conn.rollback()
@@ -351,10 +362,12 @@ def test_sweeper_sweeps_inside_the_host_transaction_and_the_scheduler_refuses(
         )
         clock.set(at(2023, 3, 11, 0))
         sweeper = Sweeper(engine)
-        assert [p.kind for p in sweeper.pending()] == ["supplement_due"]
+        # Due by then (the transition of Decision 26/2026 is due in 2026).
+        by = at(2023, 3, 12, 0)
+        assert [p.kind for p in sweeper.pending(due_before=by)] == ["supplement_due"]
         assert [a.outcome for a in sweeper.sweep().applied] == ["withdraw -> withdrawn"]
         assert engine.get(d.id).state is DossierState.WITHDRAWN
-        assert sweeper.pending() == []
+        assert sweeper.pending(due_before=by) == []
         assert conn.in_transaction()
         conn.rollback()
     assert stored(host) == NOTHING

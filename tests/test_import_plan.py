@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
-from ocop_cycle import Engine, SystemClock
+from ocop_cycle import VN_TZ, Engine, SettableClock
 from ocop_cycle.cli import main
 from ocop_cycle.plan.importer import import_plan, read_plan_csv
 from tests.scenario import snapshot
@@ -17,10 +18,12 @@ SHIPPED = Path(str(files("ocop_cycle.plan") / "data" / "lang_giang_2024" / "bieu
 
 
 def test_shipped_plan_imports_once(db_url: str) -> None:
-    """The 23 products of Biểu 1 become dossiers under qd148-2023; importing again adds nothing."""
+    """The 23 products of Biểu 1 become dossiers under qd148-2023; importing again adds nothing.
+    Imported in 2024: since 22/07/2026 nothing is registered under 148 (Decision 26/2026)."""
     entries, problems = read_plan_csv(SHIPPED)
     assert problems == []
-    with Engine.open(db_url, clock=SystemClock()) as engine:
+    clock = SettableClock(datetime(2024, 3, 2, 9, tzinfo=VN_TZ))
+    with Engine.open(db_url, clock=clock) as engine:
         report = import_plan(engine, entries)
         assert (report.registered, report.histories) == (23, 13)
         before = snapshot(engine)
@@ -59,7 +62,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(
     assert "line 4: duplicated product 'Trứng Gà núi Hương Sơn' (line 2)" in out
     assert "line 5: missing round" in out
     assert "line 6: empty producer" in out
-    assert "4 bad row(s): nothing imported" in out
+    assert "4 problem(s): nothing imported" in out
 
 
 def test_wrong_encoding_is_refused(tmp_path: Path) -> None:

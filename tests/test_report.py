@@ -74,11 +74,13 @@ def test_csv_and_xlsx_carry_the_same_targets(
     )
     book = load_workbook(book_path, read_only=True)
     try:
-        sheet = list(book["targets"].iter_rows(values_only=True))
+        sheet = list(book["Mục tiêu"].iter_rows(values_only=True))
     finally:
         book.close()
     assert sheet[0][:3] == ("Mục tiêu", "Chỉ tiêu", "Thực hiện")
-    assert [str(r[2]) for r in sheet[1:]] == list(want.values())
+    assert [str(r[2]) for r in sheet[1:-1]] == list(want.values())
+    assert sheet[-1][0] == "Tổng cộng"
+    assert sheet[-1][2] == sum(int(v) for v in want.values())
 
 
 def test_table_is_vietnamese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,11 +11,11 @@ from collections import Counter
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 
 from ocop_cycle import VN_TZ, Engine, SettableClock, SystemClock
 from ocop_cycle._storage.schema import deadlines, events, outbox
-from ocop_cycle.jobs.scheduler import CycleScheduler, SchedulerState
+from ocop_cycle.jobs.scheduler import SWEEP_JOB, CycleScheduler, SchedulerState
 from ocop_cycle.jobs.sweep import Sweeper
 from tests.helpers_jobs import decision_with_only_first_notice_due, import_certificates
 
@@ -34,8 +34,8 @@ def until(predicate: object, timeout: float = 60.0) -> bool:
 
 
 def test_lifecycle_and_jobs(engine: Engine, clock: SettableClock) -> None:
-    """start() registers the sweep and round jobs in the ocop_ job table and sweeps at once;
-    stop() returns to STOPPED; starting twice is refused."""
+    """start() registers the sweep job and sweeps at once; stop() returns to STOPPED; starting
+    twice is refused."""
     import_certificates(engine, 3, date(2019, 10, 1), "lc")
     clock.set(datetime(2023, 3, 2, tzinfo=VN_TZ))  # all three certificates have lapsed by now
     scheduler = CycleScheduler(engine, interval=3600, name="test")
@@ -45,10 +45,11 @@ def test_lifecycle_and_jobs(engine: Engine, clock: SettableClock) -> None:
         with pytest.raises(RuntimeError):
             scheduler.start()
         assert until(lambda: not Sweeper(engine).pending(due_before=clock.now()))
-        assert scheduler.job_table in inspect(engine.sa_engine).get_table_names()
+        assert scheduler.job_ids == [SWEEP_JOB]
     finally:
         scheduler.stop()
     assert scheduler.state is SchedulerState.STOPPED
+    assert scheduler.job_ids == []
     assert scheduler.wait(timeout=0)
     scheduler.stop()  # stopping twice is harmless
 

@@ -109,6 +109,15 @@ class DossierStore(RuleBasedStateMachine):
             assert self._log_size() == before
             return multiple()
 
+    def _revocation(self, dossier: Any) -> dict[str, Any]:
+        """Grounds its profile accepts: the catch-all code, on a conclusion made today."""
+        rules = self.engine.rules.profile(self.engine.get(dossier).profile_id).revocation_rules
+        code = "other_on_conclusion" if rules.within_days_of_conclusion else "other"
+        out: dict[str, Any] = {"grounds": {"code": code, "details": "Kiểm tra"}}
+        if rules.within_days_of_conclusion:
+            out["conclusion_date"] = self.clock.now().date()
+        return out
+
     @rule(dossier=dossiers, action=st.sampled_from(ACTIONS))
     def command(self, dossier: Any, action: str) -> None:
         e, a, w = self.engine, self.walk.actor, self.walk
@@ -138,7 +147,7 @@ class DossierStore(RuleBasedStateMachine):
             "revoke": lambda: e.revoke(
                 dossier,
                 actor=a(Role.DISTRICT_COMMITTEE),
-                grounds={"code": "other", "details": "Kiểm tra"},
+                **self._revocation(dossier),
                 **w.decision("9/QĐ"),
             ),
         }

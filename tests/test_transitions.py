@@ -12,7 +12,10 @@ from ocop_cycle import (
     DossierState,
     Engine,
     EscalateInspection,
+    EscalateOverdue,
+    FlagReevaluationWindowMissed,
     FlagRoundMissed,
+    NotifyReevaluationWindow,
     Role,
     SendReminder,
     SettableClock,
@@ -96,6 +99,8 @@ def fire(walk: Walk, spec: TransitionSpec, d: Dossier) -> Dossier:
         "province": (Role.PROVINCE_COUNCIL, Role.PROVINCE_COMMITTEE, Role.PROVINCE_OFFICE),
         "central": (Role.CENTRAL_COUNCIL, Role.MINISTRY, Role.MINISTRY),
     }
+    today = walk.clock.now().date()
+    window = {"opens_on": today, "closes_on": today + timedelta(days=60)}
     level = "district" if d.state is S.COMMUNE_VERIFIED else (d.level.value if d.level else None)
     council, committee, office = tier_roles[level] if level else (None, None, None)
     calls: dict[str, Any] = {
@@ -149,13 +154,26 @@ def fire(walk: Walk, spec: TransitionSpec, d: Dossier) -> Dossier:
             FlagRoundMissed(dossier_id=d.id, round_id=d.round_id or walk.round_id()),
             a(Role.SYSTEM),
         ),
+        "escalate_overdue": lambda: e.execute(
+            EscalateOverdue(
+                dossier_id=d.id, rule="transition_finish", due_on=walk.clock.now().date()
+            ),
+            a(Role.SYSTEM),
+        ),
+        "notify_reevaluation_window": lambda: e.execute(
+            NotifyReevaluationWindow(dossier_id=d.id, stage="opens", **window),
+            a(Role.SYSTEM),
+        ),
+        "flag_reevaluation_window_missed": lambda: e.execute(
+            FlagReevaluationWindowMissed(dossier_id=d.id, **window), a(Role.SYSTEM)
+        ),
     }
     return calls[spec.trigger]()  # type: ignore[no-any-return]
 
 
 #: Engine-internal triggers, fired as consequences of a certification (tested in test_paths and
 #: test_support), not host commands.
-INTERNAL = {"supersede", "grant_support"}
+INTERNAL = {"supersede", "grant_support", "extend_validity"}
 SPECS = [s for s in MACHINE.specs if s.trigger not in INTERNAL and s.source is not S.NEW]
 
 

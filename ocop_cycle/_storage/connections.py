@@ -43,7 +43,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import Dialect
 
 from ocop_cycle._storage.failures import translated
-from ocop_cycle._storage.fastpath import Tx, transaction
+from ocop_cycle._storage.fastpath import Tx, rollback_or_drop, transaction
 from ocop_cycle.errors import UnsuitableConnection
 
 __all__ = ["Database", "SqliteSettings", "as_database", "configure_sqlite"]
@@ -203,7 +203,7 @@ class Database:
             try:
                 yield Tx(raw.cursor())
             finally:
-                raw.rollback()
+                rollback_or_drop(raw)
                 raw.close()
             return
         self._join(conn, writing=False)

@@ -28,7 +28,6 @@ __all__ = [
     "DEFAULT_URL",
     "SqliteSettings",
     "create_database_engine",
-    "job_store_engine",
     "parse_url",
     "safe_url",
     "sqlite_path",
@@ -39,7 +38,7 @@ __all__ = [
 DEFAULT_URL = "sqlite:///ocop.db"
 _MIGRATIONS = "ocop_cycle._storage:migrations"
 VERSION_TABLE = "ocop_alembic_version"
-HEAD = "0007"
+HEAD = "0009"
 
 #: Where migrations and schema checks run: an engine, a host's connection, or either wrapped.
 Bind = Engine | Connection | Database
@@ -228,13 +227,3 @@ def storage_error(exc: Exception) -> StorageError:
             detail=str(orig),
         )
     return StorageError(f"database error: {orig}", detail=str(orig))
-
-
-def job_store_engine(engine: Engine) -> Engine:
-    """The SQLAlchemy engine APScheduler's ``SQLAlchemyJobStore`` keeps its jobs with.
-
-    The one sanctioned hand-out of the engine outside ``storage``: the job store is a
-    third-party table (``ocop_scheduler_jobs_<name>``, outside our migrations) that needs an
-    engine, not our queries. Everything else reads through ``storage``'s named interface.
-    """
-    return engine

@@ -88,6 +88,13 @@ class DeadlineQueue:
             .limit(1)
         )
         self._next_round = Prepared(later, dialect, result_columns=list(rounds.c))
+        page = (
+            select(dossiers.c.id)
+            .where(dossiers.c.id > bindparam("after"))
+            .order_by(dossiers.c.id)
+            .limit(bindparam("limit"))
+        )
+        self._page = Prepared(page, dialect, result_columns=[dossiers.c.id])
 
     def claim(self, tx: Tx, now: datetime) -> dict[str, Any] | None:
         """The earliest pending deadline due at ``now`` of a dossier this transaction now holds
@@ -139,6 +146,10 @@ class DeadlineQueue:
         """The jurisdiction's first round whose scoring deadline is after ``after``."""
         found = tx.one(self._next_round, {"jurisdiction": jurisdiction, "after": after})
         return Round.model_validate(found) if found is not None else None
+
+    def dossier_ids(self, tx: Tx, after: UUID, limit: int) -> list[UUID]:
+        """A page of dossier ids, in id order, after ``after``."""
+        return [r["id"] for r in tx.all(self._page, {"after": after, "limit": limit})]
 
     def pending(
         self, *, due_before: datetime | None = None, limit: int = 1000

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-__all__ = ["Prepared", "Tx"]
+__all__ = ["Prepared", "Tx", "rollback_or_drop"]
 
 Processor = Callable[[Any], Any] | None
 _NO_VALUE = object()
@@ -125,8 +125,22 @@ def transaction(engine: Engine) -> Iterator[Tx]:
         try:
             yield Tx(cursor)
         except BaseException:
-            connection.rollback()
+            rollback_or_drop(connection)
             raise
-        connection.commit()
+        try:
+            connection.commit()
+        except BaseException:
+            rollback_or_drop(connection)
+            raise
     finally:
         connection.close()
+
+
+def rollback_or_drop(connection: Any) -> None:
+    """Roll back a pooled DBAPI connection; one that cannot (the server restarted, the backend
+    was killed) is invalidated instead, so the pool neither reuses it nor logs a traceback while
+    resetting it. The error that brought us here is the caller's to raise."""
+    try:
+        connection.rollback()
+    except Exception:
+        connection.invalidate()

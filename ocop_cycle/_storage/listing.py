@@ -10,7 +10,8 @@ from sqlalchemy import Connection, Engine, func, or_, select
 from sqlalchemy.sql import Select
 
 from ocop_cycle._storage.connections import Database, as_database
-from ocop_cycle._storage.schema import deadlines, dossiers, outbox
+from ocop_cycle._storage.outbox import Outbox
+from ocop_cycle._storage.schema import deadlines, dossiers
 
 __all__ = ["ListCounts"]
 
@@ -43,12 +44,9 @@ class ListCounts:
             )
         return self._count(stmt)
 
-    def notifications(self, *, include_acked: bool) -> int:
-        """Notifications in the outbox: unacknowledged ones, or every one."""
-        stmt = select(func.count()).select_from(outbox)
-        if not include_acked:
-            stmt = stmt.where(outbox.c.acked_at.is_(None))
-        return self._count(stmt)
+    def notifications(self, *, consumer: str | None = None, include_acked: bool = False) -> int:
+        """Notifications ``Engine.notifications`` lists with the same arguments, unlimited."""
+        return Outbox(self.database).count(consumer=consumer, include_acked=include_acked)
 
     def pending_deadlines(self, due_before: datetime | None = None) -> int:
         """Deadlines still pending (due before ``due_before``, if given)."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, func, select
@@ -101,13 +101,31 @@ class ReportQueries:
     ) -> DistrictRecords:
         """The dossiers of ``district_code`` with their events of ``event_types`` and pending
         deadlines, and the district's rounds of ``year``."""
-        in_district = select(dossiers.c.id).where(dossiers.c.district_code == district_code)
+        return self.unit_records(district_code, year, event_types, level="district")
+
+    def unit_records(
+        self,
+        unit_code: str,
+        year: int,
+        event_types: Iterable[str],
+        *,
+        level: Literal["district", "province"],
+        registered_since: datetime | None = None,
+    ) -> DistrictRecords:
+        """The dossiers of a district or province (registered from ``registered_since``, for a
+        code that named another territory before) with their events of ``event_types`` and
+        pending deadlines, and the unit's rounds of ``year``."""
+        column = dossiers.c.district_code if level == "district" else dossiers.c.province_code
+        where = [column == unit_code]
+        if registered_since is not None:
+            where.append(dossiers.c.registered_at >= registered_since)
+        in_unit = select(dossiers.c.id).where(*where)
         with self._reading() as conn:
             ds = tuple(
                 Dossier.model_validate(dict(r))
                 for r in conn.execute(
                     select(dossiers)
-                    .where(dossiers.c.district_code == district_code)
+                    .where(*where)
                     .order_by(dossiers.c.registered_at, dossiers.c.product_name)
                 ).mappings()
             )
@@ -118,7 +136,7 @@ class ReportQueries:
                         events.c.dossier_id, events.c.type, events.c.payload, events.c.occurred_at
                     )
                     .where(
-                        events.c.dossier_id.in_(in_district),
+                        events.c.dossier_id.in_(in_unit),
                         events.c.type.in_(list(event_types)),
                     )
                     .order_by(events.c.id)
@@ -128,7 +146,7 @@ class ReportQueries:
                 Round.model_validate(dict(r))
                 for r in conn.execute(
                     select(rounds)
-                    .where(rounds.c.jurisdiction_code == district_code, rounds.c.year == year)
+                    .where(rounds.c.jurisdiction_code == unit_code, rounds.c.year == year)
                     .order_by(rounds.c.number)
                 ).mappings()
             )
@@ -138,7 +156,7 @@ class ReportQueries:
                     select(deadlines.c.dossier_id, deadlines.c.kind, deadlines.c.due_at)
                     .where(
                         deadlines.c.status == "pending",
-                        deadlines.c.dossier_id.in_(in_district),
+                        deadlines.c.dossier_id.in_(in_unit),
                     )
                     .order_by(deadlines.c.due_at, deadlines.c.id)
                 )

@@ -37,26 +37,32 @@ __all__ = [
     "CheckpointHeadRow",
     "CheckpointRow",
     "DeadlineRow",
+    "DeliveryRow",
     "DossierRow",
     "EventRow",
     "IdempotencyRow",
     "OutboxRow",
+    "PlanRow",
     "ProducerRow",
     "ProductRow",
     "ProductSequenceRow",
     "RoundRow",
+    "SettingRow",
     "checkpoint_heads",
     "checkpoints",
     "deadlines",
+    "deliveries",
     "dossiers",
     "events",
     "idempotency",
     "metadata",
     "outbox",
+    "plans",
     "producers",
     "product_sequences",
     "products",
     "rounds",
+    "store_settings",
 ]
 
 metadata = MetaData(
@@ -269,9 +275,33 @@ class OutboxRow(Base):
     message_vi: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
-    claimed_by: Mapped[str | None] = mapped_column(String(200))
-    claimed_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
-    acked_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
+
+
+class DeliveryRow(Base):
+    """One consumer's lease and acknowledgement of one notification: each named consumer
+    ("portal", "sms") receives every notification, and acknowledges it for itself only. No row
+    yet: the consumer has not claimed it."""
+
+    __tablename__ = "ocop_outbox_deliveries"
+
+    consumer: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # No foreign key: outbox rows are never deleted, and SQLite rebuilds ``ocop_outbox`` to
+    # alter it (a migration's batch mode), which a reference to it would forbid.
+    outbox_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    claimed_until: Mapped[datetime] = mapped_column(AwareDateTime())
+    #: How many times the consumer claimed it (a lease that ran out is claimed again).
+    claims: Mapped[int] = mapped_column(Integer)
+    acked_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class SettingRow(Base):
+    """What the store records about itself, by name: ``simulated_until``, where the simulated
+    clock that drove it (the demo, ``scheduler run --simulated``) stopped."""
+
+    __tablename__ = "ocop_store_settings"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class DeadlineRow(Base):
@@ -342,6 +372,20 @@ class IdempotencyRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
+class PlanRow(Base):
+    """A unit's OCOP plan for a year, as imported (Biểu 1 and 2, rounds, targets, communes):
+    one document per (year, unit); ``digest`` tells a re-import of the same plan from a new one.
+    """
+
+    __tablename__ = "ocop_plans"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    imported_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -352,8 +396,11 @@ rounds = _table(RoundRow)
 dossiers = _table(DossierRow)
 events = _table(EventRow)
 outbox = _table(OutboxRow)
+deliveries = _table(DeliveryRow)
+store_settings = _table(SettingRow)
 idempotency = _table(IdempotencyRow)
 deadlines = _table(DeadlineRow)
 product_sequences = _table(ProductSequenceRow)
 checkpoints = _table(CheckpointRow)
 checkpoint_heads = _table(CheckpointHeadRow)
+plans = _table(PlanRow)

@@ -410,10 +410,12 @@ class Store:
             raise ConcurrencyConflict(before.id, before.version, None) from exc
         self._notify(tx, notices, event)
 
-    def add_deadlines(self, tx: Tx, specs: Sequence[DeadlineSpec], now: datetime) -> None:
-        """Write planned deadlines; one already planned (same natural key) is left as it is."""
+    def add_deadlines(self, tx: Tx, specs: Sequence[DeadlineSpec], now: datetime) -> int:
+        """Write planned deadlines; one already planned (same natural key) is left as it is.
+        Returns how many were new."""
+        added = 0
         for spec in specs:
-            tx.run(
+            added += tx.run(
                 self._q.insert_deadline,
                 {
                     "key": spec.key,
@@ -426,6 +428,7 @@ class Store:
                     "created_at": now,
                 },
             )
+        return added
 
     def _notify(self, tx: Tx, notices: Sequence[Notice], event: Event) -> None:
         for n in notices:

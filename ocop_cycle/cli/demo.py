@@ -20,6 +20,7 @@ from ocop_cycle.demo.runner import DEMO_START, run_demo
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.plan.progress import plan_progress
+from ocop_cycle.testing import seeded_ids
 
 __all__ = ["add_parser", "run"]
 
@@ -62,7 +63,9 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
         _reset(args.db)
     err = Console(stderr=True)
     clock = SettableClock(DEMO_START)
-    with Engine.open(args.db, clock=clock, hmac_key=key) as engine:
+    # Ids from the seed: the same seed gives the same dossiers, hashes and checkpoint root.
+    ids = seeded_ids(args.seed)
+    with Engine.open(args.db, clock=clock, hmac_key=key, ids=ids) as engine:
         engine.upgrade()
         # Seam: the Engine will expose its ReportQueries as an attribute; built here until then.
         held = ReportQueries(engine.sa_engine).dossier_count()

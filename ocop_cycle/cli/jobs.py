@@ -33,7 +33,7 @@ def add_parsers(sub: Any) -> None:
     run_p = s_sub.add_parser("run", help="sweep on an interval until SIGTERM/SIGINT")
     run_p.add_argument("--once", action="store_true", help="sweep once, then exit")
     run_p.add_argument("--interval", type=float, default=60.0, help="seconds between sweeps")
-    run_p.add_argument("--name", default="default", help="scheduler name (one job table each)")
+    run_p.add_argument("--name", default="default", help="scheduler name (in its log lines)")
     run_p.add_argument(
         "--simulated",
         action="store_true",
@@ -55,6 +55,9 @@ def add_parsers(sub: Any) -> None:
     o_list.add_argument(
         "--all", action="store_true", help="every notification, acknowledged too; no limit"
     )
+    o_list.add_argument(
+        "--consumer", help="one consumer's view: what it has not acknowledged, with its lease"
+    )
     o_list.add_argument("--limit", type=int, default=100, help="show at most this many (100)")
     o_list.add_argument("--format", choices=["table", "json"], default="table")
     o_claim = o_sub.add_parser("claim", help="lease notifications to a consumer (JSON lines)")
@@ -62,6 +65,7 @@ def add_parsers(sub: Any) -> None:
     o_claim.add_argument("--limit", type=int, default=100)
     o_claim.add_argument("--lease", type=float, default=300.0, help="seconds")
     o_ack = o_sub.add_parser("ack", help="acknowledge delivered notifications")
+    o_ack.add_argument("--consumer", required=True, help="the consumer that delivered them")
     o_ack.add_argument("ids", nargs="+", type=UUID, metavar="NOTIFICATION_ID")
 
 
@@ -127,7 +131,7 @@ def _deadlines(engine: Engine, args: argparse.Namespace) -> int:
 
 def _outbox(engine: Engine, args: argparse.Namespace) -> int:
     if args.outbox_command == "ack":
-        done = engine.ack_notifications(args.ids)
+        done = engine.ack_notifications(args.ids, consumer=args.consumer)
         print(f"{done} acknowledged")
         return 0
     if args.outbox_command == "claim":
@@ -136,15 +140,22 @@ def _outbox(engine: Engine, args: argparse.Namespace) -> int:
         ):
             print(n.model_dump_json())
         return 0
-    total = ListCounts(engine.sa_engine).notifications(include_acked=args.all)
+    total = ListCounts(engine.sa_engine).notifications(
+        consumer=args.consumer, include_acked=args.all
+    )
     limit = rows_to_fetch(args.limit, args.all, total)
-    rows = engine.notifications(include_acked=args.all, limit=limit) if limit else []
+    rows = (
+        engine.notifications(consumer=args.consumer, include_acked=args.all, limit=limit)
+        if limit
+        else []
+    )
     line = cut_line(len(rows), max(total, len(rows)), "notifications")
     if args.format == "json":
         print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
         if len(rows) < total:
             print(line, file=sys.stderr)
         return 0
+    # Delivered or not is a consumer's matter: shown for the consumer asked about.
     print_table(
         ["Mã thông báo", "Loại", "Người nhận", "Tình trạng", "Nội dung"],
         (
@@ -152,7 +163,7 @@ def _outbox(engine: Engine, args: argparse.Namespace) -> int:
                 r.notification_id,
                 r.kind,
                 f"{r.recipient_role}@{r.recipient_jurisdiction}",
-                "đã nhận" if r.acked_at else "chờ gửi",
+                None if args.consumer is None else "đã nhận" if r.acked_at else "chờ gửi",
                 r.message_vi,
             ]
             for r in rows

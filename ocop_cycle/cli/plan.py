@@ -1,4 +1,4 @@
-"""CLI: ``import-plan FILE`` — a district plan's Biểu 1 into dossiers, all rows or none."""
+"""CLI: ``import-plan FILE`` — a plan's Biểu 1 into a stored plan and dossiers, all rows or none."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ocop_cycle.engine import Engine
-from ocop_cycle.plan.importer import ImportSettings, import_plan, read_plan_csv
+from ocop_cycle.plan.importer import ImportSettings, import_plan, read_plan
 
 __all__ = ["add_parser", "run"]
 
@@ -17,29 +17,63 @@ def add_parser(sub: Any) -> None:
     """Add ``import-plan`` to the top-level subparsers."""
     p = sub.add_parser(
         "import-plan",
-        help="import a plan's Biểu 1 (CSV in UTF-8, or .xlsx): every row checked first; "
-        "re-importing is a no-op",
+        help="import a plan's Biểu 1 as the office publishes it (CSV in UTF-8, or .xlsx), for "
+        "any district or province: every row checked first; re-importing is a no-op",
     )
     p.add_argument("file", type=Path)
     p.add_argument(
+        "--unit",
+        help="the issuing district's or province's code (default: the unit the title names)",
+    )
+    p.add_argument("--year", type=int, help="the plan's year (default: the title's)")
+    p.add_argument(
+        "--bieu2",
+        type=Path,
+        help="Biểu 2 (support requests) as its own file, when it does not follow Biểu 1",
+    )
+    p.add_argument(
+        "--plan-date",
+        type=date.fromisoformat,
+        help="the day the plan's places are read on (default: 1 March of the year)",
+    )
+    p.add_argument(
         "--registered-on",
         type=date.fromisoformat,
-        default=ImportSettings().registered_on,
-        help="registration date of the plan's dossiers (default %(default)s)",
+        help="registration date of the plan's dossiers (default: 1 March of the year)",
     )
 
 
 def run(args: argparse.Namespace, key: bytes | None) -> int:
-    """Validate, then import; exit 1 listing every bad row when any is bad."""
-    entries, problems = read_plan_csv(args.file)
-    if problems:
-        for problem in problems:
+    """Validate, then import; exit 1 listing every problem of every row when any is bad."""
+    read = read_plan(args.file, unit=args.unit, year=args.year, on=args.plan_date, bieu2=args.bieu2)
+    if read.plan is None:
+        for problem in read.problems:
             print(f"{args.file}: {problem}")
-        print(f"{len(problems)} bad row(s): nothing imported")
+        print(f"{len(read.problems)} problem(s): nothing imported")
         return 1
+    plan = read.plan
+    for line, notice in read.notices:
+        print(f"{args.file}: line {line}: {notice}")
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
-        report = import_plan(engine, entries, ImportSettings(registered_on=args.registered_on))
-    done = f"{report.registered} dossiers, {report.histories} earlier certificates"
-    print(f"{len(entries)} rows: {done}")
+        report = import_plan(engine, plan, ImportSettings(registered_on=args.registered_on))
+    if report.problems:
+        for problem in report.problems:
+            print(f"{args.file}: {problem.message}")
+        print(f"{len(report.problems)} problem(s): nothing imported")
+        return 1
+    for entry, missing in report.to_complete:
+        print(
+            f"cần bổ sung trước khi chấm điểm (to be completed before scoring): "
+            f"{entry.producer} — {entry.product}: {', '.join(missing)}"
+        )
+    where = f"{plan.unit_name} ({plan.unit_code}), {plan.year}"
+    if report.nothing_new:
+        print(f"{where}: already imported — nothing new written ({len(plan.entries)} rows)")
+        return 0
+    print(
+        f"{where}: plan {report.plan}; {len(plan.entries)} rows: {report.registered} dossiers, "
+        f"{report.histories} earlier certificates, {len(report.to_complete)} to complete, "
+        f"{len(plan.support)} support requests (Biểu 2); {report.written} new writes"
+    )
     return 0

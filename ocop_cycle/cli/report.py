@@ -1,4 +1,4 @@
-"""CLI: ``report plan --year Y`` — a district plan's targets against what the store shows."""
+"""CLI: ``report plan --year Y [--unit CODE]`` — a plan's targets against what the store shows."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from typing import Any
 
 from rich.console import Console
 
+from ocop_cycle.clock import SettableClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
+from ocop_cycle.plan.model import Plan, lang_giang_2024_plan
 from ocop_cycle.plan.progress import PlanProgress, plan_progress
-from ocop_cycle.plan.render import render_csv, render_json, render_table, write_xlsx
-from ocop_cycle.plan.targets import lang_giang_2024_targets
+from ocop_cycle.plan.render import render_csv, render_json, render_table
+from ocop_cycle.plan.stored import stored_plan, stored_units
+from ocop_cycle.plan.workbook import write_xlsx
 
-__all__ = ["add_parser", "print_report", "run"]
+__all__ = ["add_parser", "as_of_store", "print_report", "run"]
 
 FORMATS = ["table", "json", "csv", "xlsx"]
 
@@ -30,20 +33,54 @@ def add_parser(sub: Any) -> None:
         "open dossiers with their next deadline, support",
     )
     plan.add_argument("--year", type=int, default=2024, help="plan year (default %(default)s)")
+    plan.add_argument(
+        "--unit",
+        help="the issuing district's or province's code (default: the year's only imported "
+        "plan, else the shipped Lạng Giang plan for 2024)",
+    )
     plan.add_argument("--format", choices=FORMATS, default="table")
     plan.add_argument(
         "--output", type=Path, help="write to this file (required for xlsx; default stdout)"
     )
 
 
-def _targets_for(year: int) -> Any:
-    shipped = lang_giang_2024_targets()
-    if year != shipped.year:
-        raise InvalidCommand(
-            "report plan",
-            [FieldProblem("--year", f"no plan for {year}: the shipped plan is {shipped.year}")],
-        )
-    return shipped
+def _plan_for(engine: Engine, year: int, unit: str | None) -> Plan:
+    """The stored plan of ``unit`` for ``year``; without ``unit``, the year's only one; the
+    shipped Lạng Giang 2024 plan when the store has none of its own."""
+    shipped = lang_giang_2024_plan()
+    if unit is None:
+        units = stored_units(engine, year)
+        if len(units) > 1:
+            raise InvalidCommand(
+                "report plan",
+                [FieldProblem("--unit", f"{year} has plans of {', '.join(units)}: name one")],
+            )
+        unit = units[0] if units else shipped.unit_code
+    found = stored_plan(engine, year, unit)
+    if found is not None:
+        return found
+    if (year, unit) == (shipped.year, shipped.unit_code):
+        return shipped
+    imported = ", ".join(stored_units(engine, year)) or "none"
+    raise InvalidCommand(
+        "report plan",
+        [
+            FieldProblem(
+                "--year" if unit == shipped.unit_code else "--unit",
+                f"no plan for {year} of unit {unit} (imported for {year}: {imported}); "
+                "import one with import-plan",
+            )
+        ],
+    )
+
+
+def as_of_store(engine: Engine) -> Engine:
+    """``engine``, or, on a store a simulated clock drove (the demo), a view of it whose clock
+    stands where that clock stopped: its report is as of the simulated end, not today."""
+    simulated = engine.simulated_until()
+    if simulated is None:
+        return engine
+    return Engine(engine.sa_engine, clock=SettableClock(simulated), rules=engine.rules)
 
 
 def print_report(progress: PlanProgress, fmt: str, output: Path | None) -> None:
@@ -71,9 +108,8 @@ def print_report(progress: PlanProgress, fmt: str, output: Path | None) -> None:
 
 def run(args: argparse.Namespace, key: bytes | None) -> int:
     """Compute and print the report."""
-    targets = _targets_for(args.year)
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
-        progress = plan_progress(engine, targets)
+        progress = plan_progress(as_of_store(engine), _plan_for(engine, args.year, args.unit))
     print_report(progress, args.format, args.output)
     return 0

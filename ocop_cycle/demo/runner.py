@@ -188,7 +188,7 @@ class _Demo:
                 "code": "inspection_failed",
                 "details": "Kiểm tra định kỳ năm 2025 không đạt, chủ thể không khắc phục",
             },
-            decision_number=f"thu hồi {self.decisions + 1}/QĐ-UBND",
+            decision_number=f"{self.decisions + 1}/QĐ-UBND",
             decision_date=on,
             issuing_body="UBND huyện Lạng Giang",
         )

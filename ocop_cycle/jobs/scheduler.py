@@ -1,28 +1,38 @@
 """CycleScheduler: APScheduler 3.x wakes the sweeps; the deadlines table decides what happens.
 
 APScheduler only says "sweep now": on an interval, and on date triggers at known round
-deadlines. Correctness never depends on it — a missed or doubled wake-up changes nothing,
+deadlines. Correctness never depends on it: a missed or doubled wake-up changes nothing,
 because each due deadline is claimed and applied once by the sweep. Hence ``misfire_grace_time``
 None (a late wake-up still runs), ``coalesce`` (many missed runs become one) and
-``max_instances`` 1. Jobs live in an SQLAlchemyJobStore in the same database (one table per
-scheduler name: APScheduler forbids sharing a job store between schedulers) and are
-re-registered at every start, so a job lost from the store costs nothing.
+``max_instances`` 1.
+
+Two clocks, kept apart. APScheduler waits in wall time, so its triggers are set from the wall
+clock: the interval starts now, and a round deadline's wake-up lies as far ahead of now as the
+deadline lies ahead of the engine's clock. What a sweep applies is decided by the engine's
+clock. So an engine whose ``SettableClock`` stands in 2024 is swept as of 2024 at once, and
+APScheduler never walks the intervals between 2024 and today (it computed one fire time per
+missed interval: minutes of CPU).
+
+Jobs live in memory and are registered at every start: the deadlines table is what persists.
+Each scheduler is on its own, whatever its name (several in one process, or in several
+processes: see the README's "Several workers").
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from ocop_cycle._log import get_logger
-from ocop_cycle._storage.database import job_store_engine
 from ocop_cycle._storage.reports import ReportQueries
-from ocop_cycle.clock import VN_TZ
-from ocop_cycle.errors import UnsuitableConnection
+from ocop_cycle.clock import VN_TZ, SystemClock
+from ocop_cycle.errors import StorageError, UnsuitableConnection
 from ocop_cycle.jobs.sweep import Sweeper
 
 if TYPE_CHECKING:
@@ -30,23 +40,35 @@ if TYPE_CHECKING:
 
     from ocop_cycle.engine import Engine
 
-__all__ = ["CycleScheduler", "SchedulerState", "sweep_job"]
+__all__ = ["CycleScheduler", "SchedulerState", "SweepOutcome", "sweep_job"]
 
 log = get_logger("ocop_cycle.scheduler")
 
-# Engines by scheduler name, for the job function: APScheduler stores only the name (a
-# primitive), never a connection URL with its password.
-_ENGINES: dict[str, Engine] = {}
-_ENGINES_LOCK = threading.Lock()
+# Running schedulers by a key of their own (never by name: two schedulers may share one), for
+# the job function: APScheduler is given only the key, a primitive.
+_RUNNING: dict[str, CycleScheduler] = {}
+_RUNNING_LOCK = threading.Lock()
+
+SWEEP_JOB = "ocop-sweep"
 
 
-def sweep_job(name: str) -> int:
-    """The scheduled job: sweep the database of scheduler ``name``; returns how many applied."""
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(name)
-    if engine is None:
-        raise LookupError(f"no scheduler named {name!r} runs in this process")
-    return Sweeper(engine).sweep().count
+@dataclass(frozen=True, slots=True)
+class SweepOutcome:
+    """What one wake-up did: how many deadlines it settled, or why it could not sweep."""
+
+    applied: int
+    error: str | None = None
+    stopped: bool = False
+
+
+def sweep_job(key: str) -> int:
+    """The scheduled job: one sweep by the running scheduler ``key``; returns how many it
+    settled (0 once that scheduler has stopped)."""
+    with _RUNNING_LOCK:
+        scheduler = _RUNNING.get(key)
+    if scheduler is None:
+        return 0
+    return scheduler.sweep_once().applied
 
 
 class SchedulerState(StrEnum):
@@ -59,13 +81,23 @@ class SchedulerState(StrEnum):
 
 class CycleScheduler:
     """Runs the sweeps of one database: ``start()``, ``stop()``, ``wait()``; or
-    ``run_forever()`` with graceful SIGTERM/SIGINT for a daemon."""
+    ``run_forever()`` with graceful SIGTERM/SIGINT for a daemon.
 
-    def __init__(self, engine: Engine, *, interval: float = 60.0, name: str = "default") -> None:
+    ``on_sweep`` is called after each wake-up with its ``SweepOutcome`` (for a host's metrics,
+    or a test that waits for a sweep)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        interval: float = 60.0,
+        name: str = "default",
+        on_sweep: Callable[[SweepOutcome], None] | None = None,
+    ) -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
         if not name.isidentifier():
-            raise ValueError("scheduler name must be an identifier (it names a table)")
+            raise ValueError("scheduler name must be an identifier")
         if engine.connection is not None:
             raise UnsuitableConnection(
                 "CycleScheduler sweeps from a thread of its own, each deadline in a transaction "
@@ -77,81 +109,112 @@ class CycleScheduler:
         self._queries = ReportQueries(engine.sa_engine)
         self.interval = interval
         self.name = name
+        self.on_sweep = on_sweep
         self.state = SchedulerState.STOPPED
+        #: This scheduler's own key: its jobs' argument, distinct for schedulers named alike.
+        self.key = f"{name}-{uuid4().hex}"
         self._stopped = threading.Event()
         self._stopped.set()
+        self._stopping = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
 
     @property
-    def job_table(self) -> str:
-        """The APScheduler job table of this scheduler."""
-        return f"ocop_scheduler_jobs_{self.name}"
+    def job_ids(self) -> list[str]:
+        """The ids of the jobs registered now: the interval sweep and one per round deadline."""
+        scheduler = self._scheduler
+        return [] if scheduler is None else sorted(job.id for job in scheduler.get_jobs())
 
     def start(self) -> None:
-        """Register the expected jobs and start waking the sweeps (the first one at once)."""
+        """Register the jobs and start waking the sweeps (the first one at once)."""
         if self.state is not SchedulerState.STOPPED:
             raise RuntimeError(f"scheduler is {self.state.value}")
         # Imported here so that importing ocop_cycle does not load APScheduler.
-        from apscheduler.executors.pool import ThreadPoolExecutor
-        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+        from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
 
-        with _ENGINES_LOCK:
-            _ENGINES[self.name] = self.engine
         scheduler = BackgroundScheduler(
-            jobstores={
-                "default": SQLAlchemyJobStore(
-                    engine=job_store_engine(self.engine.sa_engine), tablename=self.job_table
-                )
-            },
-            executors={"default": ThreadPoolExecutor(1)},
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": _closing_pool()},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=VN_TZ,
         )
-        scheduler.start(paused=True)
-        now = self.engine.clock.now()
+        wall = SystemClock().now()
         scheduler.add_job(
             sweep_job,
-            "interval",
-            seconds=self.interval,
-            args=[self.name],
-            id="ocop-sweep",
+            IntervalTrigger(seconds=self.interval, start_date=wall, timezone=VN_TZ),
+            args=[self.key],
+            id=SWEEP_JOB,
             name="sweep due deadlines",
-            replace_existing=True,
-            next_run_time=now,  # catch up on downtime immediately
+            next_run_time=wall,  # catch up on downtime at once: one sweep applies it all
         )
-        for round_id, deadline in self._round_deadlines(now):
+        for round_id, wake_at in self._round_wakeups(wall):
             scheduler.add_job(
                 sweep_job,
                 "date",
-                run_date=deadline,
-                args=[self.name],
+                run_date=wake_at,
+                args=[self.key],
                 id=f"ocop-round-{round_id}",
                 name="sweep at a round's scoring deadline",
-                replace_existing=True,
             )
+        with _RUNNING_LOCK:
+            _RUNNING[self.key] = self
         self._scheduler = scheduler
+        self._stopping.clear()
         self._stopped.clear()
         self.state = SchedulerState.RUNNING
-        scheduler.resume()
+        scheduler.start()
         log.info("scheduler.started", name=self.name, interval=self.interval)
 
-    def _round_deadlines(self, now: datetime) -> list[tuple[UUID, datetime]]:
-        # The sweep at 00:00 after the deadline day applies the round's deadlines.
-        return [
-            (rid, datetime.combine(day + timedelta(days=1), time(0, 0), VN_TZ))
-            for rid, day in self._queries.round_deadlines(now.date())
-        ]
+    def _round_wakeups(self, wall: datetime) -> list[tuple[UUID, datetime]]:
+        """Wall-clock wake-ups for the rounds' scoring deadlines still ahead of the engine's
+        clock (the sweep at 00:00 after the deadline day applies them); none when the database
+        cannot say (the interval sweeps still run, and warn)."""
+        now = self.engine.clock.now()
+        try:
+            found = self._queries.round_deadlines(now.date())
+        except StorageError as exc:
+            log.warning("scheduler.rounds_unavailable", name=self.name, error=str(exc))
+            return []
+        wakeups = []
+        for round_id, day in found:
+            due = datetime.combine(day + timedelta(days=1), time(0, 0), VN_TZ)
+            if due > now:
+                wakeups.append((round_id, wall + (due - now)))
+        return wakeups
+
+    def sweep_once(self) -> SweepOutcome:
+        """One sweep as of the engine's clock, stopping between deadlines when asked. A database
+        that cannot be reached is one warning, no traceback: the next wake-up tries again."""
+        now = self.engine.clock.now()
+        try:
+            report = Sweeper(self.engine).sweep(now=now, stop=self._stopping.is_set)
+            outcome = SweepOutcome(report.count, stopped=self._stopping.is_set())
+        except StorageError as exc:
+            log.warning(
+                "scheduler.sweep_failed",
+                name=self.name,
+                error=str(exc),
+                retry_in_s=self.interval,
+            )
+            outcome = SweepOutcome(0, error=str(exc))
+        if self.on_sweep is not None:
+            self.on_sweep(outcome)
+        return outcome
 
     def stop(self, *, wait: bool = True) -> None:
-        """Stop waking sweeps; with ``wait``, let a running sweep finish its current deadline."""
+        """Stop waking sweeps; a running sweep stops after its current deadline (with ``wait``,
+        this returns when it has)."""
         if self.state is not SchedulerState.RUNNING or self._scheduler is None:
             return
         self.state = SchedulerState.STOPPING
-        self._scheduler.shutdown(wait=wait)
+        self._stopping.set()
+        scheduler = self._scheduler
+        scheduler.pause()  # no new wake-up is processed from here
+        scheduler.shutdown(wait=wait)
         self._scheduler = None
-        with _ENGINES_LOCK:
-            _ENGINES.pop(self.name, None)
+        with _RUNNING_LOCK:
+            _RUNNING.pop(self.key, None)
         self.state = SchedulerState.STOPPED
         self._stopped.set()
         log.info("scheduler.stopped", name=self.name)
@@ -175,8 +238,39 @@ class CycleScheduler:
             while not requested and not self.wait(timeout=0.2):
                 pass
             if requested:
-                log.info("scheduler.signal", signal=signal.Signals(requested[0]).name)
+                log.info(
+                    "scheduler.signal", name=self.name, signal=signal.Signals(requested[0]).name
+                )
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
             self.stop()
+
+
+def _closing_pool() -> Any:
+    """A one-thread APScheduler executor that, once shut down, drops a wake-up quietly.
+
+    Why: ``shutdown(wait=True)`` waits for the running sweep while holding the scheduler's job
+    store lock; the scheduler's thread, blocked on that lock, then hands the next due wake-up
+    to the closed pool, and APScheduler logs "cannot schedule new futures after shutdown" with a
+    traceback. A stopping scheduler wants no more sweeps, so the wake-up is simply dropped.
+    """
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
+    class ClosingThreadPool(ThreadPoolExecutor):  # type: ignore[misc]
+        closing = False
+
+        def shutdown(self, wait: bool = True) -> None:
+            self.closing = True
+            super().shutdown(wait)
+
+        def _do_submit_job(self, job: Any, run_times: Any) -> None:
+            if self.closing:
+                return
+            try:
+                super()._do_submit_job(job, run_times)
+            except RuntimeError:
+                if not self.closing:
+                    raise
+
+    return ClosingThreadPool(1)

@@ -51,4 +51,6 @@ def run_until(
                 on_applied(item)
     if until > clock.now():
         clock.set(until)
+    # The store now stands at a simulated instant: reports on it are as of there, not today.
+    engine.record_simulated_until(clock.now())
     return applied

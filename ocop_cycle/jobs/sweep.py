@@ -11,6 +11,7 @@ and outbox rows like any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,14 @@ from ocop_cycle._log import get_logger
 from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
+from ocop_cycle.jobs.statutory import (
+    STATUTORY_KINDS,
+    DossierFacts,
+    StatutoryDeadlines,
+    plan_statutory,
+)
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
+from ocop_cycle.text import format_date_vi
 from ocop_cycle.workflows.commands import (
     AssignRound,
     DossierCommand,
@@ -113,6 +121,7 @@ class Sweeper:
         self._handlers = engine._handlers
         # The engine's own database: on a host's connection, sweeps run in the host's transaction.
         self._queue = DeadlineQueue(self._store.database)
+        self._statutory = StatutoryDeadlines(self._addressee)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -125,13 +134,26 @@ class Sweeper:
         """When the earliest pending deadline falls due, if any."""
         return self._queue.next_due_at()
 
+    def plan_statutory(self) -> int:
+        """Plan Decision 26/2026's deadlines (filing windows, transition, commune check, 45
+        days) for dossiers written before the rules knew them; how many were added. Run once
+        after upgrading a store with dossiers alive; again, it adds none."""
+        return plan_statutory(self._store, self._queue, self.engine.rules, self.engine.clock.now())
+
     # -- applying -----------------------------------------------------------------------------
 
-    def sweep(self, *, now: datetime | None = None, limit: int | None = None) -> SweepReport:
-        """Apply everything due at ``now`` (the clock's now by default), in due order."""
+    def sweep(
+        self,
+        *,
+        now: datetime | None = None,
+        limit: int | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> SweepReport:
+        """Apply everything due at ``now`` (the clock's now by default), in due order; ``stop``
+        is asked before each deadline (a scheduler shutting down ends the sweep there)."""
         now = now or self.engine.clock.now()
         report = SweepReport()
-        while limit is None or report.count < limit:
+        while (limit is None or report.count < limit) and not (stop is not None and stop()):
             try:
                 applied = self.apply_next(now)
             except ConcurrencyConflict:
@@ -206,7 +228,9 @@ class Sweeper:
             if d.state is not S.RETURNED or str(d.supplement_due_on) != detail["due_on"]:
                 return f"dossier is {d.state.value}, not awaiting that supplement"
             return Withdraw(
-                dossier_id=d.id, reason=f"Quá hạn bổ sung hồ sơ (hạn {detail['due_on']})"
+                dossier_id=d.id,
+                reason="Quá hạn bổ sung hồ sơ (hạn "
+                f"{format_date_vi(date.fromisoformat(detail['due_on']))})",
             )
         if kind in {"council_reminder", "round_scoring"}:
             if d.round_id != row["round_id"] or d.state not in _AWAITING_COUNCIL:
@@ -250,6 +274,13 @@ class Sweeper:
                     ),
                 ),
             )
+        if kind in STATUTORY_KINDS:
+            store = self._store
+            facts = DossierFacts(
+                events=lambda: store.events(tx, d.id),
+                open_successor=lambda: store.open_successor(tx, d.id),
+            )
+            return self._statutory.command_for(kind, detail, d, now, facts)
         return f"unknown deadline kind {kind!r}"
 
     def _council_reminder(self, d: Dossier, round_: Round, due_at: datetime) -> SendReminder:

@@ -12,13 +12,20 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ocop_cycle.errors import RuleDataInvalid
 from ocop_cycle.rules.book import default_rule_book
 from ocop_cycle.workflows.model import ProducerKind
 
-__all__ = ["Commune", "PlanEntry", "SupportRequest", "lang_giang_2024", "lang_giang_communes"]
+__all__ = [
+    "Commune",
+    "PlanEntry",
+    "SupportRequest",
+    "lang_giang_2024",
+    "lang_giang_communes",
+    "with_codes",
+]
 
 
 class PlanEntry(BaseModel):
@@ -29,15 +36,32 @@ class PlanEntry(BaseModel):
     section: Literal["new", "upgrade", "re_evaluation"]
     tt: str
     producer: str
-    producer_kind: ProducerKind
+    #: None when the name does not say it (to be completed before the dossier is registered).
+    producer_kind: ProducerKind | None
     address: str
     village: str
     commune: str
     product: str
+    #: Empty when the plan does not say it and it cannot be inferred (to be completed).
     product_group: str
     product_set: str
-    round: Literal["2024-06", "2024-10"]
+    #: The month of the round's council meeting, ``YYYY-MM`` ("Tháng 6/2024" is "2024-06").
+    round: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     note: str
+    #: The commune's official code on the plan's date (found from the address on import).
+    commune_code: str = ""
+    #: Its district's code on that date; empty after the 2025 reform (no district tier).
+    district_code: str = ""
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """What must be completed before this row can become a dossier (Vietnamese labels)."""
+        needed = (
+            ("loại hình chủ thể", self.producer_kind is None),
+            ("nhóm sản phẩm", not self.product_group),
+            ("bộ sản phẩm", not self.product_set),
+        )
+        return tuple(label for label, absent in needed if absent)
 
     @property
     def ref(self) -> str:
@@ -47,7 +71,9 @@ class PlanEntry(BaseModel):
     @field_validator("product_set")
     @classmethod
     def _known_set(cls, value: str) -> str:
-        if default_rule_book().catalogue.group_of(value) is None:
+        book = default_rule_book()
+        catalogues = [book.catalogue, *book.catalogues.values()]
+        if value and all(c.group_of(value) is None for c in catalogues):
             raise ValueError(f"unknown product set {value!r}")
         return value
 
@@ -93,11 +119,21 @@ def _rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(node.read_text(encoding="utf-8"))))
 
 
+def with_codes(entry: PlanEntry) -> PlanEntry:
+    """A Lạng Giang row with its commune's and district's codes (the shipped CSV names them)."""
+    commune = lang_giang_communes().get(entry.commune)
+    if commune is None or entry.commune_code:
+        return entry
+    return entry.model_copy(
+        update={"commune_code": commune.commune_code, "district_code": commune.district_code}
+    )
+
+
 @cache
 def lang_giang_2024() -> tuple[tuple[PlanEntry, ...], tuple[SupportRequest, ...]]:
     """Biểu 1 and Biểu 2 of the Lạng Giang 2024 plan, validated (loaded once, on first use)."""
     try:
-        entries = tuple(PlanEntry.model_validate(r) for r in _rows("bieu1.csv"))
+        entries = tuple(with_codes(PlanEntry.model_validate(r)) for r in _rows("bieu1.csv"))
         support = tuple(SupportRequest.model_validate(r) for r in _rows("bieu2.csv"))
     except ValidationError as exc:
         raise RuleDataInvalid("lang_giang_2024", [str(exc)]) from exc

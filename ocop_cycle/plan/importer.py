@@ -1,32 +1,57 @@
-"""``import-plan``: a district plan's Biểu 1 (CSV, UTF-8) into dossiers, all rows or none.
+"""``import-plan``: a plan's Biểu 1 (CSV, UTF-8, or .xlsx) into a stored plan and dossiers,
+all rows or none.
 
-Every row is validated first and every bad row is reported with its line; only a clean file is
-written. Each command carries an idempotency key derived from its row, so importing the same file
-again changes nothing. Plan rows become: new → a registered dossier; re-evaluation → the earlier
-certificate imported as history under the profile then in force, and a re-evaluation dossier
-linked to it; upgrade → the same with an upgrade dossier.
+Two layouts are read: Biểu 1 as offices publish it (title rows, a two-row header, sections,
+continuation rows, repeated headers — see :mod:`ocop_cycle.plan.layout`), for any district or
+province; and the machine layout of the shipped Lạng Giang plan (``section, tt, producer, …`` on
+row 1). Every row is validated first and every problem of every row is reported with its line;
+only a clean file is written. The plan is stored whole (one document per year and unit) and
+each dossier command carries an idempotency key derived from its row, so importing the same
+file again writes nothing — and says so. Plan rows become: new → a registered dossier;
+re-evaluation → the earlier certificate imported as history under the profile then in force,
+and a re-evaluation dossier linked to it; upgrade → the same with an upgrade dossier. A row
+whose producer form, product group or set the plan does not give is kept in the plan and
+listed as to be completed before scoring; its dossier waits for it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from pydantic import ValidationError
 
+from ocop_cycle._storage.plans import PlanStore
 from ocop_cycle.clock import VN_TZ
-from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes
+from ocop_cycle.plan.bieu2 import is_bieu2_title, read_bieu2
+from ocop_cycle.plan.build import build_plan, producer_kind_of
+from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes, with_codes
+from ocop_cycle.plan.layout import Grid, LayoutProblem, read_bieu1, read_grid
+from ocop_cycle.plan.model import Plan, shipped_plan_with
+from ocop_cycle.plan.places import fold
 from ocop_cycle.rules.authority import Actor, Role
+from ocop_cycle.rules.book import RuleBook, default_rule_book
+from ocop_cycle.rules.units import AdminUnit, UnitLevel
 
 if TYPE_CHECKING:
     from ocop_cycle.engine import Engine
 
-__all__ = ["ImportSettings", "PlanProblem", "PlanReport", "import_plan", "read_plan_csv"]
+__all__ = [
+    "ImportSettings",
+    "PlanProblem",
+    "PlanRead",
+    "PlanReport",
+    "import_plan",
+    "read_plan",
+    "read_plan_csv",
+]
+
+#: A bad row: its line in the file and what is wrong.
+PlanProblem = LayoutProblem
 
 REQUIRED = [
     "section",
@@ -41,184 +66,327 @@ REQUIRED = [
 
 
 @dataclass(frozen=True, slots=True)
-class PlanProblem:
-    """A bad row: its line in the file and what is wrong."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
 class ImportSettings:
-    """[open] Dates the plan does not give, as settings."""
+    """[open] Dates the plan does not give, as settings (None: derived from the plan's year)."""
 
-    #: When the plan's dossiers count as registered (pins them to the profile then in force).
-    registered_on: date = date(2024, 3, 1)
-    #: The decision date assumed for certificates being re-evaluated (the plan says "2021").
-    reevaluated_certificates_on: date = date(2021, 6, 30)
-    #: The decision date assumed for the certificate an upgrade starts from.
-    upgraded_certificates_on: date = date(2022, 6, 30)
+    #: When the plan's dossiers count as registered (pins them to the profile then in force);
+    #: by default 1 March of the plan's year.
+    registered_on: date | None = None
+    #: The decision date assumed for certificates being re-evaluated (the plan says "2021"):
+    #: by default 30 June, three years before the plan.
+    reevaluated_certificates_on: date | None = None
+    #: The decision date assumed for the certificate an upgrade starts from: by default
+    #: 30 June, two years before the plan.
+    upgraded_certificates_on: date | None = None
+
+    def dates(self, year: int) -> tuple[date, date, date]:
+        """(registered, re-evaluated certificates, upgraded certificates) for a plan of ``year``."""
+        return (
+            self.registered_on or date(year, 3, 1),
+            self.reevaluated_certificates_on or date(year - 3, 6, 30),
+            self.upgraded_certificates_on or date(year - 2, 6, 30),
+        )
+
+
+@dataclass
+class PlanRead:
+    """A file read: the plan (None with problems), the problems, and notices by line."""
+
+    plan: Plan | None = None
+    problems: list[LayoutProblem] = field(default_factory=list)
+    notices: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
 class PlanReport:
     """What an import did (or, with problems, why it did nothing)."""
 
-    problems: list[PlanProblem] = field(default_factory=list)
+    problems: list[LayoutProblem] = field(default_factory=list)
     registered: int = 0
     histories: int = 0
     #: The dossier each plan row became, by ``PlanEntry.ref`` (the same on a re-import).
     dossiers: dict[str, UUID] = field(default_factory=dict)
+    #: The plan document: "created", "unchanged" (the same plan was there) or "replaced".
+    plan: Literal["created", "unchanged", "replaced"] = "unchanged"
+    #: Commands not yet recorded when this import began (0 on a re-import of the same plan).
+    written: int = 0
+    #: Rows kept in the plan without a dossier, and what they lack (Vietnamese labels).
+    to_complete: list[tuple[PlanEntry, tuple[str, ...]]] = field(default_factory=list)
+
+    @property
+    def nothing_new(self) -> bool:
+        """The store already held all of it: the plan and every dossier."""
+        return self.plan == "unchanged" and self.written == 0
 
 
-def _kind_of(producer: str) -> str:
-    name = producer.casefold()
-    for prefix, kind in (
-        ("hợp tác xã", "cooperative"),
-        ("htx", "cooperative"),
-        ("hộ kd", "household_business"),
-        ("hộ kinh doanh", "household_business"),
-        ("công ty", "enterprise"),
-        ("tổ hợp tác", "cooperative_group"),
-        ("hội", "association"),
-    ):
-        if name.startswith(prefix):
-            return kind
-    return ""
-
-
-def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | PlanProblem:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return PlanProblem(
-            line,
-            f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); save it as "
-            "'CSV UTF-8' (Excel) or import the .xlsx",
-        )
-    reader = csv.DictReader(io.StringIO(text))
-    rows = [(reader.line_num, {k: v or "" for k, v in r.items() if k is not None}) for r in reader]
-    return list(reader.fieldnames or []), rows
-
-
-def _xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | PlanProblem:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        return PlanProblem(0, f"not a readable .xlsx workbook: {exc}")
-    try:  # a read-only workbook keeps its file open until closed
-        cells = [
-            [("" if v is None else str(v)) for v in row]
-            for row in book.worksheets[0].iter_rows(values_only=True)
-        ]
-    finally:
-        book.close()
-    if not cells:
-        return PlanProblem(1, "the sheet is empty")
-    header = [h.strip() for h in cells[0]]
-    rows = [
-        (number, dict(zip(header, values, strict=False)))
-        for number, values in enumerate(cells[1:], start=2)
-        if any(v.strip() for v in values)
-    ]
-    return header, rows
-
-
-def read_plan_csv(path: Path | str) -> tuple[list[PlanEntry], list[PlanProblem]]:
-    """Parse and validate every row of a CSV (UTF-8) or .xlsx plan; the entries are usable only
-    when there are no problems. Lines are the file's lines (the sheet's rows for .xlsx)."""
-    path = Path(path)
-    read = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
-    if isinstance(read, PlanProblem):
-        return [], [read]
-    header, rows = read
+def _legacy(grid: Grid) -> tuple[list[PlanEntry], list[LayoutProblem]]:
+    """The shipped machine layout (English headers on row 1, the Lạng Giang communes)."""
+    header = [h.strip() for h in grid[0][1]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        return [], [PlanProblem(1, f"missing columns: {', '.join(missing)}")]
+        return [], [LayoutProblem(grid[0][0], f"missing columns: {', '.join(missing)}")]
     communes = lang_giang_communes()
     entries: list[PlanEntry] = []
-    problems: list[PlanProblem] = []
+    problems: list[LayoutProblem] = []
     seen: dict[tuple[str, str], int] = {}
-    for line, row in rows:
-        values = {k: v.strip() for k, v in row.items()}
-        values.setdefault("tt", "")
-        values.setdefault("village", "")
-        values.setdefault("note", "")
-        if not values.get("producer_kind"):
-            values["producer_kind"] = _kind_of(values["producer"])
-        if not values["producer"]:
-            problems.append(PlanProblem(line, "empty producer"))
+    for line, cells in grid[1:]:
+        if not any(c.strip() for c in cells):
             continue
-        if not values["round"]:
-            problems.append(PlanProblem(line, "missing round (2024-06 or 2024-10)"))
-            continue
-        if values["commune"] not in communes:
-            problems.append(PlanProblem(line, f"unknown commune {values['commune']!r}"))
-            continue
-        key = (values["producer"].casefold(), values["product"].casefold())
-        if key in seen:
-            problems.append(
-                PlanProblem(line, f"duplicated product {values['product']!r} (line {seen[key]})")
-            )
-            continue
-        seen[key] = line
-        try:
-            entries.append(PlanEntry.model_validate(values))
-        except ValidationError as exc:
-            detail = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
-            problems.append(PlanProblem(line, detail))
+        values = {k: v.strip() for k, v in zip(header, cells, strict=False)}
+        for optional in ("tt", "village", "note", "producer_kind"):
+            values.setdefault(optional, "")
+        kind = values.pop("producer_kind") or producer_kind_of(values.get("producer", ""))
+        row_problems: list[str] = []
+        if not values.get("producer"):
+            row_problems.append("empty producer")
+        if not values.get("round"):
+            row_problems.append("missing round (2024-06 or 2024-10)")
+        if values.get("commune") not in communes:
+            row_problems.append(f"unknown commune {values.get('commune', '')!r}")
+        key = (values.get("producer", "").casefold(), values.get("product", "").casefold())
+        if all(key) and key in seen:
+            row_problems.append(f"duplicated product {values['product']!r} (line {seen[key]})")
+        elif all(key):
+            seen[key] = line
+        if not row_problems:
+            try:
+                entries.append(
+                    with_codes(PlanEntry.model_validate({**values, "producer_kind": kind}))
+                )
+            except ValidationError as exc:
+                row_problems.append(
+                    "; ".join(
+                        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+                    )
+                )
+        problems.extend(LayoutProblem(line, p) for p in row_problems)
     return entries, problems
+
+
+def _is_legacy(grid: Grid) -> bool:
+    first = next((cells for _, cells in grid if any(c.strip() for c in cells)), [])
+    return {"section", "product_set"} <= {c.strip() for c in first}
+
+
+def read_plan_csv(path: Path | str) -> tuple[list[PlanEntry], list[LayoutProblem]]:
+    """The rows of a plan in the shipped machine layout (CSV or .xlsx), and its problems; the
+    entries are usable only when there are no problems."""
+    grid = read_grid(Path(path))
+    if isinstance(grid, LayoutProblem):
+        return [], [grid]
+    if not grid:
+        return [], [LayoutProblem(1, "the file is empty")]
+    return _legacy(grid)
+
+
+_TITLE_UNIT = re.compile(
+    r"\b(?:ubnd|uy ban nhan dan)\s+(huyen|quan|thi xa|thanh pho|tinh)\s+([^*()\n]+?)\s*(?:\*|$|\()"
+)
+
+
+def _unit_from_titles(
+    titles: list[str], on: date, rules: RuleBook
+) -> AdminUnit | LayoutProblem | None:
+    for title in titles:
+        found = _TITLE_UNIT.search(fold(title))
+        if found is None:
+            continue
+        level = UnitLevel.PROVINCE if found.group(1) == "tinh" else UnitLevel.DISTRICT
+        name = found.group(2).strip()
+        hits = [u for u in rules.units.units(on=on, level=level) if fold(u.name) == name]
+        if len(hits) == 1:
+            return hits[0]
+        named = ", ".join(f"{u.full_name} ({u.code})" for u in hits) or "no unit"
+        return LayoutProblem(
+            0, f"the title names {found.group(0).strip()!r}: {named} on {on:%d/%m/%Y}; use --unit"
+        )
+    return None
+
+
+def _year_of(titles: list[str], rounds: list[tuple[str, str]]) -> int | None:
+    for title in titles:
+        found = re.search(r"năm\s+(20\d\d)", title.casefold())
+        if found:
+            return int(found.group(1))
+    years = {int(key[:4]) for key, _ in rounds}
+    return years.pop() if len(years) == 1 else None
+
+
+def read_plan(
+    path: Path | str,
+    *,
+    unit: str | None = None,
+    year: int | None = None,
+    on: date | None = None,
+    rules: RuleBook | None = None,
+    bieu2: Path | str | None = None,
+) -> PlanRead:
+    """Read and check a plan file: Biểu 1 as offices publish it for ``unit`` (a district or
+    province code; by default the one the title names) and ``year`` (by default the title's or
+    the rounds'), communes read on ``on`` (by default 1 March of the year); Biểu 2 from below
+    Biểu 1 on the same sheet or from the ``bieu2`` file; or the shipped machine layout. Every
+    problem of every row is listed; the plan is set only without any."""
+    rules = rules or default_rule_book()
+    grid = read_grid(Path(path))
+    if isinstance(grid, LayoutProblem):
+        return PlanRead(problems=[grid])
+    if not grid:
+        return PlanRead(problems=[LayoutProblem(1, "the file is empty")])
+    if _is_legacy(grid):
+        entries, problems = _legacy(grid)
+        return PlanRead(None if problems else shipped_plan_with(entries), problems)
+    # Biểu 2 may follow Biểu 1 on the same sheet (as in the seed), or come as its own file.
+    split = next((i for i, (_, cells) in enumerate(grid) if is_bieu2_title(cells)), len(grid))
+    grid, second = grid[:split], grid[split:]
+    if bieu2 is not None:
+        other = read_grid(Path(bieu2))
+        if isinstance(other, LayoutProblem):
+            return PlanRead(problems=[LayoutProblem(other.line, other.message, "Biểu 2")])
+        second = other
+    read = _read_bieu1(grid, unit, year, on, rules)
+    if read.plan is None or not second:
+        return read
+    requests, problems = read_bieu2(second, read.plan.entries)
+    if problems:
+        return PlanRead(problems=problems, notices=read.notices)
+    read.plan = read.plan.model_copy(update={"support": tuple(requests)})
+    return read
+
+
+def _read_bieu1(
+    grid: Grid, unit: str | None, year: int | None, on: date | None, rules: RuleBook
+) -> PlanRead:
+    table = read_bieu1(grid)
+    if not table.rounds:  # no usable header: nothing else can be read
+        return PlanRead(problems=table.problems)
+    year = year or _year_of(table.titles, table.rounds)
+    if year is None:
+        table.problems.append(LayoutProblem(0, "the plan's year is not in its title: use --year"))
+        return PlanRead(problems=table.problems)
+    on = on or date(year, 3, 1)
+    issuing: AdminUnit | LayoutProblem | None
+    if unit is not None:
+        issuing = rules.units.unit(unit, on=on)
+        if issuing is None or issuing.level is UnitLevel.COMMUNE:
+            issuing = LayoutProblem(
+                0, f"--unit {unit}: no district or province has this code on {on:%d/%m/%Y}"
+            )
+    else:
+        issuing = _unit_from_titles(table.titles, on, rules)
+        if issuing is None:
+            issuing = LayoutProblem(0, "the issuing unit is not in the title: use --unit CODE")
+    if isinstance(issuing, LayoutProblem):
+        return PlanRead(problems=[issuing, *table.problems])
+    built = build_plan(table, unit=issuing, year=year, dated=on, rules=rules)
+    return PlanRead(built.plan, built.problems, built.notices)
 
 
 def _at(day: date) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=VN_TZ)
 
 
+def _issuing_body(engine: Engine, level: str, plan: Plan, entry: PlanEntry, on: date) -> str:
+    """The People's Committee that issued an earlier certificate at ``level``, as named then."""
+    code = plan.province_code if level == "province" else entry.district_code
+    unit = engine.rules.units.unit(code, on=on) if code else None
+    return f"UBND {unit.full_name.lower()}" if unit is not None else f"UBND cấp {level}"
+
+
+#: What a row's commands carry: changing one after its dossier exists would reuse its key.
+_WRITTEN_FIELDS = (
+    "producer_kind",
+    "address",
+    "product_group",
+    "product_set",
+    "round",
+    "commune_code",
+    "district_code",
+)
+
+
+def _changed_rows(
+    store: PlanStore, plan: Plan, ready: list[PlanEntry], written: set[str]
+) -> list[LayoutProblem]:
+    """Rows whose dossier the stored plan already wrote, changed since: refused (the dossier
+    is the record now), before anything is written."""
+    found = store.get(plan.year, plan.unit_code)
+    if found is None or not written:
+        return []
+    before = {
+        (e.section, e.producer, e.product): e for e in Plan.model_validate(found.document).entries
+    }
+    problems = []
+    for e in ready:
+        old = before.get((e.section, e.producer, e.product))
+        key = f"{plan.key_prefix}:{e.section}:{e.producer}:{e.product}"
+        if old is None or key not in written:
+            continue
+        changes = [
+            f"{name} {getattr(old, name)!s} → {getattr(e, name)!s}"
+            for name in _WRITTEN_FIELDS
+            if getattr(old, name) != getattr(e, name)
+        ]
+        if changes:
+            problems.append(
+                LayoutProblem(
+                    0,
+                    f"{e.producer} — {e.product}: changed since its dossier was registered "
+                    f"({'; '.join(changes)}); change the dossier, not the plan",
+                )
+            )
+    return problems
+
+
 def import_plan(
-    engine: Engine, entries: list[PlanEntry], settings: ImportSettings | None = None
+    engine: Engine, plan: Plan | list[PlanEntry], settings: ImportSettings | None = None
 ) -> PlanReport:
-    """Write a validated plan. Idempotent: each command's key comes from its row."""
+    """Write a validated plan's dossiers, then store the plan. Idempotent: each command's key
+    comes from its row and the plan is stored once per digest; the report says what was new.
+    A row changed since its dossier was registered is refused with nothing written (the
+    report's problems). A list of entries is the shipped Lạng Giang plan's rows."""
+    if not isinstance(plan, Plan):
+        plan = shipped_plan_with(plan)
     settings = settings or ImportSettings()
+    registered_on, reevaluated_on, upgraded_on = settings.dates(plan.year)
     report = PlanReport()
-    communes = lang_giang_communes()
-    office = Actor(role=Role.DISTRICT_OFFICE, jurisdiction="217")
-    for e in entries:
-        c = communes[e.commune]
-        officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction=c.commune_code)
-        key = f"plan:{e.section}:{e.producer}:{e.product}"
+    store = PlanStore(engine.sa_engine)
+    ready = [e for e in plan.entries if not e.missing]
+    report.to_complete = [(e, e.missing) for e in plan.entries if e.missing]
+    keys = {e.ref: f"{plan.key_prefix}:{e.section}:{e.producer}:{e.product}" for e in ready}
+    done = store.recorded_keys([*keys.values(), *(f"{k}:certificate" for k in keys.values())])
+    report.problems = _changed_rows(store, plan, ready, {keys[e.ref] for e in ready} & done)
+    if report.problems:
+        return report
+    office_role = Role.PROVINCE_OFFICE if plan.unit_level == "province" else Role.DISTRICT_OFFICE
+    for e in ready:
+        officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction=e.commune_code)
+        key = keys[e.ref]
+        assert e.producer_kind is not None  # ready rows have it
         common: dict[str, Any] = {
             "producer": {"name": e.producer, "kind": e.producer_kind.value, "address": e.address},
             "product": {"name": e.product, "group": e.product_group, "product_set": e.product_set},
-            "commune_code": c.commune_code,
-            "district_code": c.district_code,
-            "province_code": c.province_code,
+            "commune_code": e.commune_code,
+            "district_code": e.district_code or None,
+            "province_code": plan.province_code,
         }
+        note = f"Kế hoạch {plan.year}, đợt {e.round}"
+        report.written += (key not in done) + (
+            e.section != "new" and f"{key}:certificate" not in done
+        )
         if e.section == "new":
             report.dossiers[e.ref] = engine.register(
                 actor=officer,
-                occurred_at=_at(settings.registered_on),
+                occurred_at=_at(registered_on),
                 idempotency_key=key,
-                note=f"Kế hoạch 2024, đợt {e.round}",
+                note=note,
                 **common,
             ).id
             report.registered += 1
             continue
-        issued = (
-            settings.upgraded_certificates_on
-            if e.section == "upgrade"
-            else settings.reevaluated_certificates_on
-        )
+        issued = upgraded_on if e.section == "upgrade" else reevaluated_on
         profile = engine.rules.profile_in_force(issued)
         level = next(t.level for t in profile.tiers if t.certifies_up_to >= 3)
+        office = Actor(role=office_role, jurisdiction=plan.unit_code)
         old = engine.import_certificate(
             actor=office,
             profile_id=profile.id,
@@ -226,7 +394,9 @@ def import_plan(
             level=level.value,
             decision_number=f"lịch sử/{e.tt or '-'}/{issued.year}",
             decision_date=issued,
-            issuing_body="UBND tỉnh Bắc Giang" if level.value == "province" else "UBND huyện",
+            issuing_body=_issuing_body(engine, level.value, plan, e, issued)
+            if plan.key_prefix != "plan"
+            else ("UBND tỉnh Bắc Giang" if level.value == "province" else "UBND huyện"),
             occurred_at=_at(issued),
             idempotency_key=f"{key}:certificate",
             **common,
@@ -236,9 +406,14 @@ def import_plan(
             old.id,
             actor=officer,
             kind=e.section,
-            occurred_at=_at(settings.registered_on),
+            occurred_at=_at(registered_on),
             idempotency_key=key,
-            note=f"Kế hoạch 2024, đợt {e.round}",
+            note=note,
         ).id
         report.registered += 1
+    # Stored last: a stored plan's dossiers are all written (an interrupted import, run again,
+    # completes them and then stores the plan).
+    report.plan = store.save(
+        plan.year, plan.unit_code, plan.digest, plan.model_dump(mode="json"), engine.clock.now()
+    )
     return report

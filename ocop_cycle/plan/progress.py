@@ -16,8 +16,10 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from ocop_cycle._storage.reports import ReportQueries
-from ocop_cycle.plan.entries import PlanEntry, SupportRequest, lang_giang_2024, lang_giang_communes
-from ocop_cycle.plan.targets import PlanTarget, PlanTargets, lang_giang_2024_targets
+from ocop_cycle.clock import VN_TZ
+from ocop_cycle.plan.entries import PlanEntry
+from ocop_cycle.plan.model import Plan, lang_giang_2024_plan
+from ocop_cycle.plan.targets import PlanTarget
 from ocop_cycle.rules.support import BASIS_LABELS_VI
 from ocop_cycle.rules.units import REFORM_DATE
 from ocop_cycle.workflows.derive import producer_id, product_id
@@ -153,7 +155,11 @@ class PlanProgress(_Row):
 
     plan_vi: str
     year: int
-    district_code: str
+    #: The issuing district's code; None for a province's plan.
+    district_code: str | None
+    #: The issuing unit: a district's or a province's code.
+    unit_code: str
+    unit_name: str
     as_of: datetime
     targets: tuple[TargetProgress, ...]
     rounds: tuple[RoundProgress, ...]
@@ -191,30 +197,34 @@ def _counts(target: PlanTarget, ds: list[Dossier], year: int, names: dict[str, s
 
 
 def _plan_dossier(entry: PlanEntry, by_product: dict[UUID, list[Dossier]]) -> Dossier | None:
-    commune = lang_giang_communes()[entry.commune]
-    pid = product_id(producer_id(entry.producer, commune.commune_code), entry.product)
+    pid = product_id(producer_id(entry.producer, entry.commune_code), entry.product)
     found = [d for d in by_product.get(pid, []) if d.kind is not DossierKind.IMPORTED]
     return max(found, key=lambda d: d.registered_at) if found else None
 
 
-def plan_progress(
-    engine: Engine,
-    targets: PlanTargets | None = None,
-    plan: tuple[tuple[PlanEntry, ...], tuple[SupportRequest, ...]] | None = None,
-) -> PlanProgress:
-    """The report for a plan (Lạng Giang 2024 by default) as the store stands now."""
-    targets = targets or lang_giang_2024_targets()
-    entries, requests = plan or lang_giang_2024()
-    year, district = targets.year, targets.district_code
-    communes = {
-        c.commune_code: c for c in lang_giang_communes().values() if c.district_code == district
-    }
-    names = {code: c.commune for code, c in communes.items()}
+def plan_progress(engine: Engine, plan: Plan | None = None) -> PlanProgress:
+    """The report for a plan (the shipped Lạng Giang 2024 plan by default) as the store
+    stands now."""
+    plan = plan or lang_giang_2024_plan()
+    entries, requests, year = plan.entries, plan.support, plan.year
+    names = {c.code: c.name for c in plan.communes}
+    communes = names
     today = engine.clock.now().date()
-    now_named = {code: _named_today(engine, code, name, today) for code, name in names.items()}
-    province = next(iter(communes.values())).province_code
+    now_named = {
+        code: _named_today(engine, code, name, today, plan.dated) for code, name in names.items()
+    }
+    province = plan.province_code
+    # A code reused by the 2025 reform ("24") names the new province only from its first day.
+    record = engine.rules.units.unit(plan.unit_code, on=plan.dated)
+    since = (
+        datetime.combine(record.valid_from, datetime.min.time(), tzinfo=VN_TZ)
+        if record is not None and record.valid_from is not None
+        else None
+    )
     # Seam: the Engine will expose its ReportQueries as an attribute; built here until then.
-    records = ReportQueries(engine.sa_engine).district_records(district, year, _EVENT_TYPES)
+    records = ReportQueries(engine.sa_engine).unit_records(
+        plan.unit_code, year, _EVENT_TYPES, level=plan.unit_level, registered_since=since
+    )
     ds, evs, rs, pending = records.dossiers, records.events, records.rounds, records.pending
     live = [d for d in ds if d.kind is not DossierKind.IMPORTED]
     by_product: dict[UUID, list[Dossier]] = defaultdict(list)
@@ -222,7 +232,7 @@ def plan_progress(
         by_product[d.product_id].append(d)
 
     target_rows = []
-    for t in targets.targets:
+    for t in plan.targets:
         goal = len(communes) if t.target == "every" else t.target
         actual = _counts(t, live, year, names)
         target_rows.append(
@@ -268,15 +278,15 @@ def plan_progress(
     )
 
     commune_rows = []
-    for code, c in sorted(communes.items(), key=lambda kv: kv[1].commune):
+    for code, name in sorted(communes.items(), key=lambda kv: kv[1]):
         mine = [d for d in live if d.commune_code == code]
         won = [d for d in mine if _recognized_in(d, year)]
         commune_rows.append(
             CommuneProgress(
-                commune=c.commune,
+                commune=name,
                 commune_code=code,
                 commune_now=now_named[code],
-                planned=sum(1 for e in entries if e.commune == c.commune),
+                planned=sum(1 for e in entries if e.commune_code == code),
                 registered=len(mine),
                 recognized=len(won),
                 new_recognized=sum(1 for d in won if d.kind is DossierKind.NEW),
@@ -374,9 +384,11 @@ def plan_progress(
         )
 
     return PlanProgress(
-        plan_vi=targets.plan_vi,
+        plan_vi=plan.plan_vi,
         year=year,
-        district_code=district,
+        district_code=plan.district_code,
+        unit_code=plan.unit_code,
+        unit_name=plan.unit_name,
         as_of=engine.clock.now(),
         targets=tuple(target_rows),
         rounds=round_rows,
@@ -390,10 +402,10 @@ def plan_progress(
     )
 
 
-def _named_today(engine: Engine, code: str, name: str, today: date) -> str:
+def _named_today(engine: Engine, code: str, name: str, today: date, dated: date) -> str:
     """A plan's commune, with the unit that carries it today after the 2025 reform: "xã Xương
     Lâm (nay xã Lạng Giang)"."""
-    if today < REFORM_DATE:
+    if today < REFORM_DATE or dated >= REFORM_DATE:
         return name
     units = engine.rules.units
     now = units.successor_on(code, today, recorded_on=REFORM_DATE - timedelta(days=1))

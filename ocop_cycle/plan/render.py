@@ -10,7 +10,6 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -20,7 +19,7 @@ from ocop_cycle.clock import to_vn
 from ocop_cycle.plan.progress import PlanProgress
 from ocop_cycle.text import format_vnd
 
-__all__ = ["Section", "render_csv", "render_json", "render_table", "sections", "write_xlsx"]
+__all__ = ["Section", "render_csv", "render_json", "render_table", "sections"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +31,12 @@ class Section:
     title_vi: str
     columns: tuple[tuple[str, str], ...]  # (field, Vietnamese heading)
     rows: list[dict[str, Any]]
+    #: The workbook's sheet name (Excel allows 31 characters and no "/").
+    sheet_vi: str = ""
+    #: Fields added up in the workbook's totals row.
+    sums: tuple[str, ...] = ()
+    #: Fields holding money (VND), shown "#,##0".
+    money: tuple[str, ...] = ()
 
 
 def sections(p: PlanProgress) -> list[Section]:
@@ -48,6 +53,8 @@ def sections(p: PlanProgress) -> list[Section]:
                 ("met", "Đạt"),
             ),
             [t.model_dump() for t in p.targets],
+            sheet_vi="Mục tiêu",
+            sums=("target", "actual"),
         ),
         Section(
             "rounds",
@@ -65,6 +72,8 @@ def sections(p: PlanProgress) -> list[Section]:
                 ("not_recognized", "Không công nhận"),
             ),
             [r.model_dump() for r in p.rounds],
+            sheet_vi="Đợt đánh giá",
+            sums=("planned", "assigned", "carried_out", "certified", "forwarded", "not_recognized"),
         ),
         Section(
             "communes",
@@ -79,6 +88,8 @@ def sections(p: PlanProgress) -> list[Section]:
                 ("best_stars", "Hạng cao nhất"),
             ),
             [c.model_dump() for c in p.communes],
+            sheet_vi="Theo xã",
+            sums=("planned", "registered", "recognized", "new_recognized"),
         ),
         Section(
             "groups",
@@ -97,6 +108,8 @@ def sections(p: PlanProgress) -> list[Section]:
                 }
                 for g in p.groups
             ],
+            sheet_vi="Theo nhóm sản phẩm",
+            sums=("planned", "recognized"),
         ),
         Section(
             "open_dossiers",
@@ -110,11 +123,12 @@ def sections(p: PlanProgress) -> list[Section]:
                 ("next_due_at", "Đến hạn"),
             ),
             [o.model_dump() for o in p.open_dossiers],
+            sheet_vi="Hồ sơ đang xử lý",
         ),
         Section(
             "support",
             "dossier_id",
-            "Hỗ trợ theo Nghị quyết 67/2023/NQ-HĐND",
+            "Hỗ trợ theo chính sách của tỉnh (sau quyết định công nhận)",
             (
                 ("product", "Sản phẩm"),
                 ("producer", "Chủ thể"),
@@ -123,6 +137,9 @@ def sections(p: PlanProgress) -> list[Section]:
                 ("amount", "Số tiền (đồng)"),
             ),
             [s.model_dump() for s in p.support],
+            sheet_vi="Hỗ trợ",
+            sums=("amount",),
+            money=("amount",),
         ),
         Section(
             "requests",
@@ -138,6 +155,9 @@ def sections(p: PlanProgress) -> list[Section]:
                 ("entitled_up_to", "Mức tối đa (đồng)"),
             ),
             [r.model_dump() for r in p.requests],
+            sheet_vi="Đề nghị hỗ trợ (Biểu 2)",
+            sums=("entitled_up_to",),
+            money=("entitled_up_to",),
         ),
     ]
 
@@ -200,25 +220,3 @@ def _machine(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def write_xlsx(p: PlanProgress, path: Path) -> None:
-    """The report as a workbook, one sheet per section (district offices work in Excel)."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    for s in sections(p):
-        sheet = book.create_sheet(s.key)
-        sheet.append([heading for _, heading in s.columns])
-        for row in s.rows:
-            sheet.append([_cell(row[f]) for f, _ in s.columns])
-    book.save(path)
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return to_vn(value).replace(tzinfo=None)  # Excel has no time zones
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value

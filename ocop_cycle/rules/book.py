@@ -163,6 +163,23 @@ class RuleBook:
                 return profile
         raise ProfileNotFound(f"in force on {day.isoformat()}")
 
+    def succeeding(self, profile_id: str) -> RuleProfile | None:
+        """The profile whose transition rules bind dossiers filed under ``profile_id``, if any
+        (Decision 26/2026, Art. 12.2)."""
+        for profile in self.profiles.values():
+            if profile.transition is not None and profile_id in profile.transition.from_profiles:
+                return profile
+        return None
+
+    def window_profile(self, expires: date) -> RuleProfile | None:
+        """The profile under which a certificate expiring on ``expires`` is re-evaluated, when
+        it sets a filing window (the profile in force on the window's last day)."""
+        for profile in self.profiles.values():
+            window = profile.durations.reevaluation_window_days
+            if window is not None and profile.in_force_on(expires - timedelta(days=window[1])):
+                return profile
+        return None
+
     def support_policy(
         self,
         province_code: str,

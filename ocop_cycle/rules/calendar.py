@@ -7,7 +7,7 @@ from functools import cache
 
 import holidays
 
-__all__ = ["is_working_day", "working_days_before"]
+__all__ = ["is_working_day", "working_days_after", "working_days_before"]
 
 
 @cache
@@ -26,6 +26,18 @@ def working_days_before(day: date, count: int) -> date:
     remaining = count
     while remaining > 0:
         current -= timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def working_days_after(day: date, count: int) -> date:
+    """The ``count``-th working day after ``day`` (``day`` itself not counted): the last day of
+    a period of ``count`` working days from ``day`` ("trong thời hạn 15 ngày làm việc kể từ")."""
+    current = day
+    remaining = count
+    while remaining > 0:
+        current += timedelta(days=1)
         if is_working_day(current):
             remaining -= 1
     return current

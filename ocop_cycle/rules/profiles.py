@@ -23,6 +23,7 @@ from pydantic import (
 
 from ocop_cycle.rules.authority import Level, Role
 from ocop_cycle.rules.revocation import LEGACY_REVOCATION_GROUNDS, RevocationRules
+from ocop_cycle.rules.schedule import RoundCutoff, Transition, on_or_after
 
 __all__ = [
     "CLEARABLE_FIELDS",
@@ -34,10 +35,12 @@ __all__ = [
     "Durations",
     "Handover",
     "MigrationRule",
+    "RoundCutoff",
     "RuleProfile",
     "StarBand",
     "StateMapping",
     "TierRules",
+    "Transition",
     "WrittenOpinionRules",
 ]
 
@@ -61,6 +64,9 @@ COMMANDS = (
     "escalate_inspection",
     "flag_round_missed",
     "create_round",
+    "escalate_overdue",
+    "notify_reevaluation_window",
+    "flag_reevaluation_window_missed",
 )
 
 #: Commands a profile may grant or leave out (absent: nobody may, and the machine has no edge
@@ -76,6 +82,9 @@ DEADLINE_COMMANDS = (
     "remind",
     "escalate_inspection",
     "flag_round_missed",
+    "escalate_overdue",
+    "notify_reevaluation_window",
+    "flag_reevaluation_window_missed",
 )
 
 ProfileId = Annotated[str, StringConstraints(pattern=r"^qd\d+-\d{4}$")]
@@ -202,6 +211,18 @@ class Durations(BaseModel):
     #: When a re-evaluation may be filed: from the first to the second number of days before the
     #: certificate expires (Decision 26/2026, Art. 7.6a: 180 and 120); None = any time.
     reevaluation_window_days: tuple[int, int] | None = None
+    #: Reminders before the re-evaluation window closes, in days before its last day.
+    reevaluation_window_reminder_days: tuple[int, ...] = ()
+    #: [sure: 15] The commune checks a received dossier and proposes it within this many working
+    #: days (Decision 26/2026, Art. 7.2); None = no such deadline.
+    commune_check_working_days: int | None = Field(default=None, gt=0)
+    #: [sure: 45] A re-evaluation is decided within this many days of the commune's complete
+    #: proposal (Art. 7.6g); None = no such deadline.
+    reevaluation_decision_days: int | None = Field(default=None, gt=0)
+    #: [sure: 180] A certificate whose window closed before this profile took effect, and whose
+    #: re-evaluation is accepted, stays valid until the result but at most this many days past
+    #: its expiry (Art. 12.3); None = it expires on its day.
+    late_reevaluation_validity_days: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _statutory_is_a_notice(self) -> Durations:
@@ -210,6 +231,10 @@ class Durations(BaseModel):
         window = self.reevaluation_window_days
         if window is not None and not window[0] > window[1] >= 0:
             raise ValueError("reevaluation_window_days: opens (first) before it closes (second)")
+        if window is not None and any(
+            not 0 < r < window[0] - window[1] for r in self.reevaluation_window_reminder_days
+        ):
+            raise ValueError("reevaluation_window_reminder_days: each inside the window")
         return self
 
 
@@ -315,6 +340,23 @@ class RuleProfile(BaseModel):
     #: Revocation grounds, revokers by star and time limit (Decision 26/2026, Art. 8); None:
     #: the grounds profiles always took, revoked by the certifying body, no time limit.
     revocation: RevocationRules | None = None
+    #: [sure] The last day this profile's rules apply at all (Decision 26/2026, Art. 11.2: 148
+    #: and 1489 cease 60 days after 22/05/2026): no dossier is registered under it after that
+    #: day, even one filed before it took effect and entered late. None = no end set.
+    rules_cease_after: date | None = None
+    #: Statutory rounds by level ("province", "central"); more rounds are more entries.
+    rounds: dict[Level, tuple[RoundCutoff, ...]] = Field(default_factory=dict)
+    #: How dossiers filed under earlier profiles finish once this one is in force.
+    transition: Transition | None = None
+
+    def round_cutoff(self, level: Level, held_by: date) -> date | None:
+        """The proposal cut-off of a ``level`` round held (scored) by ``held_by``: that of the
+        first statutory round held on or after that day; None without statutory rounds."""
+        statutory = [(on_or_after(held_by, c.held_before), c) for c in self.rounds.get(level, ())]
+        if not statutory:
+            return None
+        held, cutoff = min(statutory, key=lambda pair: pair[0])
+        return cutoff.cutoff(held)
 
     def acting_roles(self, roles: tuple[Role, ...], on: date) -> tuple[Role, ...]:
         """``roles`` as they stand on ``on``: after a handover, its successors act instead."""
@@ -376,6 +418,12 @@ class RuleProfile(BaseModel):
             problems.append(f"deadline_commands names commands no deadline applies: {stray}")
         if self.in_force_until is not None and self.in_force_until < self.in_force_from:
             problems.append("in_force_until is before in_force_from")
+        if self.rules_cease_after is not None and self.rules_cease_after < (
+            self.in_force_until or self.rules_cease_after
+        ):
+            problems.append("rules_cease_after is before in_force_until")
+        if self.transition is not None and self.id in self.transition.from_profiles:
+            problems.append("a profile's transition cannot be from itself")
         for source, rule in self.migration_from.items():
             if source == self.id:
                 problems.append("a profile cannot migrate from itself")

@@ -33,14 +33,17 @@ __all__ = [
     "CreateRound",
     "DossierCommand",
     "EscalateInspection",
+    "EscalateOverdue",
     "Exclude",
     "Expire",
+    "FlagReevaluationWindowMissed",
     "FlagRoundMissed",
     "Forward",
     "ImportCertificate",
     "KeepCertificate",
     "MarkRenewalDue",
     "NotRecognize",
+    "NotifyReevaluationWindow",
     "ProducerInfo",
     "ProductInfo",
     "Recipient",
@@ -340,6 +343,37 @@ class Expire(DossierCommand):
     """Valid-until passed with no successful re-evaluation (system)."""
 
     trigger: ClassVar[str] = "expire"
+
+
+class EscalateOverdue(DossierCommand):
+    """A dossier was not handled by a statutory deadline: the body above is told (system).
+
+    ``rule`` names the deadline: the commune's check within 15 working days (Decision 26/2026,
+    Art. 7.2), the re-evaluation's 45 days (Art. 7.6g), or the transition's 60/30 days for
+    dossiers filed before the decision took effect (Art. 12.2).
+    """
+
+    trigger: ClassVar[str] = "escalate_overdue"
+    rule: Literal["commune_check", "reevaluation_decision", "transition_finish"]
+    due_on: date
+
+
+class NotifyReevaluationWindow(DossierCommand):
+    """The re-evaluation filing window opens, or closes soon: producer and commune are told
+    (system; Decision 26/2026, Art. 7.6a)."""
+
+    trigger: ClassVar[str] = "notify_reevaluation_window"
+    stage: Literal["opens", "closes"]
+    opens_on: date
+    closes_on: date
+
+
+class FlagReevaluationWindowMissed(DossierCommand):
+    """The re-evaluation filing window closed with no re-evaluation filed (system)."""
+
+    trigger: ClassVar[str] = "flag_reevaluation_window_missed"
+    opens_on: date
+    closes_on: date
 
 
 class CreateRound(_Frozen):

@@ -14,10 +14,17 @@ from uuid import UUID
 from dateutil.relativedelta import relativedelta
 
 from ocop_cycle.clock import VN_TZ
+from ocop_cycle.rules.book import RuleBook
+from ocop_cycle.rules.calendar import working_days_after
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.workflows.derive import council_dossier_day
-from ocop_cycle.workflows.events import Event, InspectionRecorded, Returned
-from ocop_cycle.workflows.model import Dossier, Round
+from ocop_cycle.workflows.events import (
+    Event,
+    InspectionRecorded,
+    Returned,
+    ValidityExtended,
+)
+from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 
 __all__ = ["KINDS", "DeadlineSpec", "deadlines_for"]
 
@@ -29,6 +36,12 @@ KINDS = {
     "renewal_notice": "renewal notices before expiry; the statutory one marks renewal_due",
     "expiry": "the certificate lapses: expired, and the recognising body is asked to revoke",
     "inspection_due": "a monitored product not inspected in time is escalated",
+    "commune_check": "a dossier the commune has not checked and proposed in time is escalated",
+    "reevaluation_decision": "a re-evaluation undecided 45 days after its proposal is escalated",
+    "transition_finish": "a dossier filed before a new decision and unfinished in time is "
+    "escalated",
+    "reevaluation_window": "producer and commune are told when filing opens and before it "
+    "closes; a window closed with nothing filed is flagged",
 }
 
 MORNING = time(8, 0)
@@ -57,9 +70,155 @@ class DeadlineSpec:
 
 
 def deadlines_for(
+    event: Event,
+    after: Dossier,
+    profile: RuleProfile,
+    round_: Round | None = None,
+    rules: RuleBook | None = None,
+) -> list[DeadlineSpec]:
+    """The deadlines whose clock ``event`` starts (with ``rules``, also those a later profile
+    sets: the transition's finishing days, the re-evaluation window of a certificate)."""
+    specs = _deadlines_for(event, after, profile, round_)
+    specs += _qd26_deadlines(event, after, profile, rules)
+    return specs
+
+
+def _qd26_deadlines(
+    event: Event, after: Dossier, profile: RuleProfile, rules: RuleBook | None
+) -> list[DeadlineSpec]:
+    """Decision 26/2026's deadlines: the commune's check (Art. 7.2), the 45 days of a
+    re-evaluation (Art. 7.6g), the filing window (Art. 7.6a), the transition (Art. 12.2), and
+    the expiry an extension moves (Art. 12.3)."""
+    d = profile.durations
+    day = event.occurred_at.date()
+    out: list[DeadlineSpec] = []
+    if event.type in {"registered", "resubmitted"} and d.commune_check_working_days:
+        last = working_days_after(day, d.commune_check_working_days)
+        out.append(
+            DeadlineSpec(
+                "commune_check",
+                after.id,
+                _at(last + timedelta(days=1)),
+                detail={
+                    "last_day": last.isoformat(),
+                    "received_seq": event.seq,
+                    "days": d.commune_check_working_days,
+                },
+            )
+        )
+    if event.type == "registered" and rules is not None:
+        out += _transition(event, after, profile, rules)
+    if (
+        event.type == "commune_verified"
+        and after.kind is DossierKind.RE_EVALUATION
+        and d.reevaluation_decision_days
+    ):
+        decide_by = day + timedelta(days=d.reevaluation_decision_days)
+        out.append(
+            DeadlineSpec(
+                "reevaluation_decision",
+                after.id,
+                _at(decide_by + timedelta(days=1)),
+                detail={
+                    "decide_by": decide_by.isoformat(),
+                    "proposed_seq": event.seq,
+                    "days": d.reevaluation_decision_days,
+                },
+            )
+        )
+    if event.type in {"certified", "certificate_imported"} and rules is not None:
+        out += _window(after, rules, event.recorded_at)
+    if isinstance(event.payload, ValidityExtended):
+        until = event.payload.valid_until
+        out.append(
+            DeadlineSpec(
+                "expiry",
+                after.id,
+                _at(until + timedelta(days=1)),
+                detail={"valid_until": until.isoformat()},
+            )
+        )
+    return out
+
+
+def _transition(
+    event: Event, after: Dossier, profile: RuleProfile, rules: RuleBook
+) -> list[DeadlineSpec]:
+    """A dossier filed before a later profile took effect finishes within its transition's days
+    (Decision 26/2026, Art. 12.2), under the profile it was filed under."""
+    later = rules.succeeding(profile.id)
+    if later is None or later.transition is None:
+        return []
+    transition = later.transition
+    finish_by = transition.finish_by(after.kind.value)
+    if event.occurred_at.date() >= transition.effective or finish_by is None:
+        return []
+    return [
+        DeadlineSpec(
+            "transition_finish",
+            after.id,
+            _at(finish_by + timedelta(days=1)),
+            detail={
+                "finish_by": finish_by.isoformat(),
+                "under": later.id,
+                "legal_basis_vi": transition.legal_basis_vi,
+            },
+        )
+    ]
+
+
+def _window(certificate: Dossier, rules: RuleBook, recorded_at: datetime) -> list[DeadlineSpec]:
+    """The filing window of a certificate's re-evaluation, under the profile that will take it:
+    a notice when it opens, reminders before it closes, a flag the day after it closed. What
+    fell due before the certificate was recorded (an old certificate imported late) is not
+    owed by this system and is not planned; what falls due after is, downtime or not."""
+    expires = certificate.valid_until
+    if expires is None:
+        return []
+    later = rules.window_profile(expires)
+    if later is None:
+        return []
+    durations = later.durations
+    assert durations.reevaluation_window_days is not None
+    first, last = durations.reevaluation_window_days
+    opens, closes = expires - timedelta(days=first), expires - timedelta(days=last)
+    detail = {
+        "opens_on": opens.isoformat(),
+        "closes_on": closes.isoformat(),
+        "valid_until": expires.isoformat(),
+    }
+    specs = [
+        DeadlineSpec(
+            "reevaluation_window",
+            certificate.id,
+            _at(opens, MORNING),
+            detail={**detail, "stage": "opens"},
+        )
+    ]
+    specs += [
+        DeadlineSpec(
+            "reevaluation_window",
+            certificate.id,
+            _at(closes - timedelta(days=days), MORNING),
+            detail={**detail, "stage": "closes", "offset_days": days},
+        )
+        for days in sorted(durations.reevaluation_window_reminder_days, reverse=True)
+    ]
+    specs.append(
+        DeadlineSpec(
+            "reevaluation_window",
+            certificate.id,
+            _at(closes + timedelta(days=1)),
+            detail={**detail, "stage": "missed"},
+        )
+    )
+    return [spec for spec in specs if spec.due_at > recorded_at]
+
+
+def _deadlines_for(
     event: Event, after: Dossier, profile: RuleProfile, round_: Round | None = None
 ) -> list[DeadlineSpec]:
-    """The deadlines whose clock ``event`` starts."""
+    """The deadlines of the workflow every profile shares."""
     d = profile.durations
     dossier_id = after.id
     payload = event.payload

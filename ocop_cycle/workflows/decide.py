@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from ocop_cycle.errors import ConcurrencyConflict, FieldProblem, InvalidCommand
+from ocop_cycle.errors import ConcurrencyConflict, FieldProblem, InvalidCommand, ProfileNotFound
 from ocop_cycle.rules.authority import Actor, Level, Role
 from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.profiles import RuleProfile
@@ -33,13 +33,16 @@ from ocop_cycle.workflows.commands import (
     Command,
     DossierCommand,
     EscalateInspection,
+    EscalateOverdue,
     Exclude,
     Expire,
+    FlagReevaluationWindowMissed,
     FlagRoundMissed,
     Forward,
     ImportCertificate,
     KeepCertificate,
     MarkRenewalDue,
+    NotifyReevaluationWindow,
     NotRecognize,
     ProducerInfo,
     ProductInfo,
@@ -79,9 +82,12 @@ from ocop_cycle.workflows.events import (
     InspectionRecorded,
     MonitoringStarted,
     NotRecognized,
+    OverdueEscalated,
     Payload,
     ProducerDoc,
     ProductDoc,
+    ReevaluationWindowMissed,
+    ReevaluationWindowNotice,
     Registered,
     Rejected,
     ReminderSent,
@@ -95,6 +101,7 @@ from ocop_cycle.workflows.events import (
     Scored,
     Superseded,
     SupportGranted,
+    ValidityExtended,
     Withdrawn,
 )
 from ocop_cycle.workflows.fold import apply
@@ -106,6 +113,7 @@ from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 from ocop_cycle.workflows.notices import Notice, notices_for
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 from ocop_cycle.workflows.upcast import current_version
+from ocop_cycle.workflows.validity import extension_ends, late_reevaluation
 
 __all__ = ["Context", "Decision", "Write", "decide", "new_event"]
 
@@ -136,6 +144,8 @@ class Context:
     #: The commune's next product sequence number, taken by the handler for a proposal under a
     #: profile with product codes (a counter is storage's, not a decision).
     product_seq: int | None = None
+    #: When the dossier was proposed to the tier an ``AssignRound`` is for (statutory rounds).
+    proposed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +224,7 @@ def _write(
         after,
         event,
         tuple(notices_for(event, after, ctx.rules.units)),
-        tuple(deadlines_for(event, after, profile, ctx.round)),
+        tuple(deadlines_for(event, after, profile, ctx.round, ctx.rules)),
     )
 
 
@@ -352,7 +362,22 @@ def _reevaluation(command: RegisterReevaluation, ctx: Context) -> Decision:
         predecessor_id=before.id,
         note=command.note,
     )
-    return _created(profile, payload, ctx)
+    created = _created(profile, payload, ctx)
+    extended = _extend(before, late_reevaluation(before, created.result, profile, ctx.rules), ctx)
+    if extended is None:
+        return created
+    return Decision((*created.writes, extended), created.result)
+
+
+def _extend(certificate: Dossier, payload: ValidityExtended | None, ctx: Context) -> Write | None:
+    """The certificate's validity moves (Art. 12.3): an event on its own dossier."""
+    if payload is None:
+        return None
+    profile = ctx.rules.profile(certificate.profile_id)
+    ctx.machines.get(profile).fire(
+        "extend_validity", GuardContext(certificate, profile, None, ctx.now)
+    )
+    return _write(certificate, certificate.id, payload, profile, ctx, Actor.system())
 
 
 def _import(command: ImportCertificate, ctx: Context) -> Decision:
@@ -416,7 +441,16 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
         revocation_ground(command, profile)
     machine = ctx.machines.get(profile)
     state = machine.fire(
-        type(command).trigger, GuardContext(before, profile, command, ctx.now, ctx.round)
+        type(command).trigger,
+        GuardContext(
+            before,
+            profile,
+            command,
+            ctx.now,
+            ctx.round,
+            proposed_on=ctx.proposed_on,
+            round_profile=_round_profile(ctx),
+        ),
     )
     payload = _payload(command, before, state, profile, ctx, result)
     write = _write(before, before.id, payload, profile, ctx)
@@ -428,8 +462,30 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
         support = _support(write.after, _previous_stars(before, predecessor), profile, ctx)
         if support is not None:
             writes.append(support)
+    certificate = ctx.predecessor
+    ended = (
+        _extend(
+            certificate,
+            extension_ends(write.after, certificate, ctx.rules, ctx.occurred.date()),
+            ctx,
+        )
+        if certificate is not None
+        else None
+    )
+    if ended is not None:
+        writes.append(ended)
     acted_on = [w.after for w in writes if w.after.id == before.id]
     return Decision(tuple(writes), acted_on[-1])
+
+
+def _round_profile(ctx: Context) -> RuleProfile | None:
+    """The profile in force when the assigned round is held (scored), if any."""
+    if ctx.round is None:
+        return None
+    try:
+        return ctx.rules.profile_in_force(ctx.round.scoring_deadline)
+    except ProfileNotFound:
+        return None
 
 
 def _supersede(old: Dossier, new: Dossier, ctx: Context) -> Write:
@@ -528,6 +584,25 @@ def _payload(
             return InspectionOverdue(since=command.since, notify=notify)
         case FlagRoundMissed():
             return RoundMissed(round_id=command.round_id, notify=notify)
+        case EscalateOverdue():
+            return OverdueEscalated(rule=command.rule, due_on=command.due_on, notify=notify)
+        case NotifyReevaluationWindow():
+            assert dossier.valid_until is not None
+            return ReevaluationWindowNotice(
+                stage=command.stage,
+                opens_on=command.opens_on,
+                closes_on=command.closes_on,
+                valid_until=dossier.valid_until,
+                notify=notify,
+            )
+        case FlagReevaluationWindowMissed():
+            assert dossier.valid_until is not None
+            return ReevaluationWindowMissed(
+                opens_on=command.opens_on,
+                closes_on=command.closes_on,
+                valid_until=dossier.valid_until,
+                notify=notify,
+            )
         case Score():
             assert result is not None
             level = scoring_level(dossier, profile)

@@ -42,10 +42,13 @@ __all__ = [
     "InspectionRecorded",
     "MonitoringStarted",
     "NotRecognized",
+    "OverdueEscalated",
     "Payload",
     "ProducerDoc",
     "ProductDoc",
     "ProfileMigrated",
+    "ReevaluationWindowMissed",
+    "ReevaluationWindowNotice",
     "Registered",
     "Rejected",
     "ReminderSent",
@@ -59,6 +62,7 @@ __all__ = [
     "Scored",
     "Superseded",
     "SupportGranted",
+    "ValidityExtended",
     "Withdrawn",
 ]
 
@@ -399,6 +403,64 @@ class RoundMissed(Payload):
     round_id: UUID
 
 
+class OverdueEscalated(Payload):
+    """A statutory deadline passed with the dossier not handled; the body above was told."""
+
+    name: ClassVar[str] = "overdue_escalated"
+    label_vi: ClassVar[str] = "Quá thời hạn xử lý, báo cáo cấp trên"
+    triggers: ClassVar[tuple[str, ...]] = ("escalate_overdue",)
+    type: Literal["overdue_escalated"] = "overdue_escalated"
+
+    rule: Literal["commune_check", "reevaluation_decision", "transition_finish"]
+    due_on: date
+
+
+class ReevaluationWindowNotice(Payload):
+    """The certificate's re-evaluation filing window opens, or closes soon."""
+
+    name: ClassVar[str] = "reevaluation_window_notice"
+    label_vi: ClassVar[str] = "Thông báo thời hạn nộp hồ sơ đánh giá lại"
+    triggers: ClassVar[tuple[str, ...]] = ("notify_reevaluation_window",)
+    type: Literal["reevaluation_window_notice"] = "reevaluation_window_notice"
+
+    stage: Literal["opens", "closes"]
+    opens_on: date
+    closes_on: date
+    valid_until: date
+
+
+class ReevaluationWindowMissed(Payload):
+    """The window closed with no re-evaluation filed."""
+
+    name: ClassVar[str] = "reevaluation_window_missed"
+    label_vi: ClassVar[str] = "Quá thời hạn nộp hồ sơ đánh giá lại"
+    triggers: ClassVar[tuple[str, ...]] = ("flag_reevaluation_window_missed",)
+    type: Literal["reevaluation_window_missed"] = "reevaluation_window_missed"
+
+    opens_on: date
+    closes_on: date
+    valid_until: date
+
+
+class ValidityExtended(Payload):
+    """The certificate stays valid past its expiry while its re-evaluation runs (Decision
+    26/2026, Art. 12.3): until ``valid_until`` — at most 180 days past ``expires_on`` when the
+    re-evaluation is accepted, then the day of its result (never before ``expires_on``)."""
+
+    name: ClassVar[str] = "validity_extended"
+    label_vi: ClassVar[str] = "Kéo dài hiệu lực giấy chứng nhận"
+    triggers: ClassVar[tuple[str, ...]] = ("extend_validity",)
+    type: Literal["validity_extended"] = "validity_extended"
+
+    valid_until: date
+    #: The certificate's own expiry (36 months from its decision).
+    expires_on: date
+    reevaluation_id: UUID
+    #: Why: the re-evaluation was accepted (``accepted``) or has its result (``result``).
+    reason: Literal["accepted", "result"]
+    legal_basis_vi: str
+
+
 class SupportGranted(Payload):
     name: ClassVar[str] = "support_granted"
     label_vi: ClassVar[str] = "Hỗ trợ kinh phí theo chính sách của tỉnh"
@@ -463,7 +525,11 @@ EventPayload = Annotated[
     | SupportGranted
     | ProfileMigrated
     | Excluded
-    | ReturnedToLowerTier,
+    | ReturnedToLowerTier
+    | OverdueEscalated
+    | ReevaluationWindowNotice
+    | ReevaluationWindowMissed
+    | ValidityExtended,
     Field(discriminator="type"),
 ]
 
@@ -497,6 +563,10 @@ PAYLOADS: dict[str, type[Payload]] = {
         ProfileMigrated,
         Excluded,
         ReturnedToLowerTier,
+        OverdueEscalated,
+        ReevaluationWindowNotice,
+        ReevaluationWindowMissed,
+        ValidityExtended,
     )
 }
 

@@ -27,6 +27,7 @@ from ocop_cycle.workflows.events import (
     RoundAssigned,
     Scored,
     Superseded,
+    ValidityExtended,
 )
 from ocop_cycle.workflows.model import Dossier
 
@@ -121,6 +122,10 @@ def _returned_to_lower_tier(_: Event, p: Any) -> dict[str, Any]:
     return {"level": p.to_level, "outcome": None, "round_id": None}
 
 
+def _validity(_: Event, p: Any) -> dict[str, Any]:
+    return {"valid_until": p.valid_until}
+
+
 def _migrated(_: Event, p: Any) -> dict[str, Any]:
     return {"profile_id": p.to_profile, **dict.fromkeys(p.cleared)}
 
@@ -140,6 +145,7 @@ _CHANGES: dict[type, Callable[[Event, Any], dict[str, Any]]] = {
     Superseded: _superseded,
     ProfileMigrated: _migrated,
     ReturnedToLowerTier: _returned_to_lower_tier,
+    ValidityExtended: _validity,
 }
 
 

@@ -52,6 +52,12 @@ class GuardContext:
     command: Command | None
     now: datetime
     round: Round | None = None
+    #: When the dossier was proposed to the tier a round assignment is for (the commune's
+    #: proposal, or the forward to the upper tier), loaded for profiles with statutory rounds.
+    proposed_on: date | None = None
+    #: The profile in force when the round is held: its statutory rounds (Decision 26/2026,
+    #: Art. 5) bind every dossier the round takes, whatever profile the dossier is under.
+    round_profile: RuleProfile | None = None
 
     @property
     def today(self) -> date:
@@ -133,6 +139,21 @@ def reevaluation_in_window(ctx: CreationContext) -> Reason | None:
     )
 
 
+def profile_still_applies(ctx: CreationContext) -> Reason | None:
+    """A dossier filed before a profile ceased but entered after it ceased is not registered
+    under it (Decision 26/2026, Art. 11.2: 148 and 1489 cease 60 days after 22/05/2026; the
+    last day is the profile's ``rules_cease_after``)."""
+    last = ctx.profile.rules_cease_after
+    if last is None or ctx.now.date() <= last:
+        return None
+    return Reason(
+        "profile.ceased",
+        f"{ctx.profile.decision} hết hiệu lực sau ngày {last:%d/%m/%Y}: không đăng ký hồ sơ "
+        "theo quy định này",
+        f"{ctx.profile.id} ceased after {last.isoformat()}: no dossier is registered under it",
+    )
+
+
 def no_open_successor(ctx: CreationContext) -> Reason | None:
     """One open re-evaluation per certificate (the database's unique index enforces it too)."""
     return ALREADY_OPEN if ctx.open_successor is not None else None
@@ -196,6 +217,26 @@ def round_matches_tier(ctx: GuardContext) -> Reason | None:
             f"{level.value if level else 'no'} council",
         )
     return None
+
+
+def proposed_before_cutoff(ctx: GuardContext) -> Reason | None:
+    """A statutory round takes the dossiers proposed before its cut-off (Decision 26/2026,
+    Art. 5: proposals before 30/04 go to the round before 30/06, before 30/10 to the one
+    before 30/12; the ministry's before 30/07 and 30/01): a later one waits for the next."""
+    assert ctx.round is not None
+    level = scoring_level(ctx.dossier, ctx.profile)
+    if level is None or ctx.proposed_on is None or ctx.round_profile is None:
+        return None
+    cutoff = ctx.round_profile.round_cutoff(level, ctx.round.scoring_deadline)
+    if cutoff is None or ctx.proposed_on < cutoff:
+        return None
+    return Reason(
+        "round.cutoff_passed",
+        f"Hồ sơ được đề nghị ngày {ctx.proposed_on:%d/%m/%Y}, không trước ngày "
+        f"{cutoff:%d/%m/%Y}: không thuộc {ctx.round.name}, xếp vào đợt sau",
+        f"proposed on {ctx.proposed_on.isoformat()}, not before the cut-off "
+        f"{cutoff.isoformat()} of this round: assign it to a later round",
+    )
 
 
 def round_open(ctx: GuardContext) -> Reason | None:
@@ -415,8 +456,9 @@ def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
 
 #: The guards of each trigger, run together so that a refusal lists every reason.
 GUARDS: dict[str, tuple[Guard, ...]] = {
-    "register": (product_not_in_evaluation,),
+    "register": (product_not_in_evaluation, profile_still_applies),
     "register_reevaluation": (
+        profile_still_applies,
         predecessor_holds_certificate,
         reevaluation_in_window,
         no_open_successor,
@@ -427,6 +469,7 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         round_matches_tier,
         round_open,
         council_gets_dossier_in_time,
+        proposed_before_cutoff,
     ),
     "score": (round_assigned,),
     "forward": (outcome_is_forward, referral_from_the_certifying_tier),

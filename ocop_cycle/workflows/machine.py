@@ -137,6 +137,12 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
     add("remind", [*awaiting_council, *HOLDING_CERTIFICATE], None)
     add("escalate_inspection", [S.MONITORED, S.RENEWAL_DUE], None)
     add("flag_round_missed", awaiting_council, None)
+    # Deadlines of Decision 26/2026: overdue handling is escalated (the dossier waits where it
+    # is); the re-evaluation window is watched on the certificate; its validity moves by event.
+    add("escalate_overdue", pending, None)
+    add("notify_reevaluation_window", list(HOLDING_CERTIFICATE), None)
+    add("flag_reevaluation_window_missed", list(HOLDING_CERTIFICATE), None)
+    add("extend_validity", list(HOLDING_CERTIFICATE), None)
     return out
 
 

@@ -1,0 +1,326 @@
+"""Biểu 1 as offices publish it, read into plain rows with their lines.
+
+The seed's table is the model: title rows; a two-row header — TT, Tên DN/HTX/chủ thể, Địa chỉ,
+Tên sản phẩm tham gia, Tổng số, Lộ trình (one column per round, headed "Tháng 6/2024", marked X
+on the row), Ghi chú, and optionally Nhóm sản phẩm and Bộ sản phẩm; section rows (I new, II
+upgrade, III re-evaluation); continuation rows for a producer's further products (TT and
+producer blank); the header repeated at page breaks; blank rows. Headings are matched
+tolerantly (case, NFC/NFD, spacing, diacritics).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ocop_cycle.plan.places import fold
+
+__all__ = ["Grid", "LayoutProblem", "SheetRow", "read_bieu1", "read_grid"]
+
+#: (line, cells) for every row of the file or sheet, blank rows included.
+Grid = list[tuple[int, list[str]]]
+
+_ROMAN = re.compile(r"^(?=[ivxl]+\.?$)(l?x{0,3})(ix|iv|v?i{0,3})\.?$")
+_MONTH = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{4})")
+_MARKS = {"x", "✓", "✔", "v"}
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutProblem:
+    """Something wrong at a line of the file (0: the file as a whole)."""
+
+    line: int
+    message: str
+    #: Which table or file, when the plan came in more than one ("Biểu 2").
+    where: str = ""
+
+    def __str__(self) -> str:
+        at = f"{self.where} line {self.line}" if self.where else f"line {self.line}"
+        return f"{at}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    """One product row of Biểu 1, producer and address carried down to continuation rows."""
+
+    line: int
+    section: str
+    section_title: str
+    tt: str
+    producer: str
+    address: str
+    product: str
+    rounds: tuple[str, ...]  # the round keys marked X
+    note: str
+    #: The optional "Nhóm sản phẩm" / "Bộ sản phẩm" columns an office may add, as written.
+    group: str = ""
+    product_set: str = ""
+
+
+@dataclass
+class Bieu1:
+    """What the table holds: title lines, the rounds (key, heading), rows, problems."""
+
+    titles: list[str] = field(default_factory=list)
+    rounds: list[tuple[str, str]] = field(default_factory=list)
+    rows: list[SheetRow] = field(default_factory=list)
+    problems: list[LayoutProblem] = field(default_factory=list)
+
+
+def read_grid(path: Path) -> Grid | LayoutProblem:
+    """Every row of a CSV (UTF-8) or of an .xlsx's first sheet, as text cells with its line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # missing, a directory, no permission: one line, not a traceback
+        return LayoutProblem(0, f"cannot read {path}: {exc.strerror or exc}")
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return LayoutProblem(
+            raw[: exc.start].count(b"\n") + 1,
+            f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); save it as "
+            "'CSV UTF-8' (Excel) or import the .xlsx",
+        )
+    reader = csv.reader(io.StringIO(text))
+    grid: Grid = []
+    for cells in reader:
+        grid.append((reader.line_num, cells))
+    return grid
+
+
+def _xlsx(path: Path) -> Grid | LayoutProblem:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        return LayoutProblem(0, f"not a readable .xlsx workbook: {exc}")
+    try:  # a read-only workbook keeps its file open until closed
+        return [
+            (number, [_cell_text(v) for v in row])
+            for number, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
+        ]
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _heading(cell: str) -> str | None:
+    """Which Biểu 1 column a heading names, if any."""
+    h = " ".join(fold(cell).replace(",", " ").replace("/", " ").split())
+    if h in {"tt", "stt", "so tt"}:
+        return "tt"
+    if h.startswith("nhom"):
+        return "group"
+    if h.startswith("bo san pham"):
+        return "set"
+    if "chu the" in h or h.startswith(("ten dn", "ten doanh nghiep", "ten co so")):
+        return "producer"
+    if h.startswith("dia chi"):
+        return "address"
+    if "san pham" in h and h.startswith("ten"):
+        return "product"
+    if h.startswith("tong so"):
+        return "total"
+    if h.startswith("lo trinh"):
+        return "rounds"
+    if h.startswith("ghi chu"):
+        return "note"
+    return None
+
+
+_REQUIRED = ("tt", "producer", "address", "product", "rounds")
+_LABELS = {
+    "tt": "TT",
+    "producer": "Tên DN, HTX, chủ thể",
+    "address": "Địa chỉ",
+    "product": "Tên sản phẩm tham gia",
+    "rounds": "Lộ trình đánh giá, phân hạng",
+}
+
+
+def _header_columns(cells: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        name = _heading(cell)
+        if name is not None and name not in found:
+            found[name] = i
+    return found
+
+
+def _is_header(cells: list[str]) -> bool:
+    return sum(1 for name in _header_columns(cells) if name in _REQUIRED) >= 3
+
+
+def _section(text: str) -> str | None:
+    t = fold(text)
+    if "nang hang" in t:
+        return "upgrade"
+    if "danh gia lai" in t or "tai danh gia" in t:
+        return "re_evaluation"
+    if "moi" in t.split() or "dang ky" in t:
+        return "new"
+    return None
+
+
+def _cells(cells: list[str], width: int) -> list[str]:
+    return [" ".join(c.split()) for c in cells] + [""] * max(0, width - len(cells))
+
+
+def read_bieu1(grid: Grid) -> Bieu1:
+    """The table's rows and every problem found, each with its line."""
+    out = Bieu1()
+    start = next((i for i, (_, cells) in enumerate(grid) if _is_header(cells)), None)
+    if start is None:
+        out.problems.append(
+            LayoutProblem(
+                grid[0][0] if grid else 1,
+                "no Biểu 1 header found (TT, Tên DN/HTX/chủ thể, Địa chỉ, Tên sản phẩm tham gia,"
+                " Tổng số, Lộ trình …, Ghi chú)",
+            )
+        )
+        return out
+    out.titles = [
+        " ".join(" ".join(c).split()) for _, c in grid[:start] if any(x.strip() for x in c)
+    ]
+    header_line, header = grid[start]
+    columns = _header_columns(header)
+    missing = [_LABELS[c] for c in _REQUIRED if c not in columns]
+    if missing:
+        out.problems.append(LayoutProblem(header_line, f"header lacks: {', '.join(missing)}"))
+        return out
+    width = max(len(c) for _, c in grid)
+    first = columns["rounds"]
+    after = [i for i in columns.values() if i > first]
+    last = min(after) if after else width
+    sub_line, sub = grid[start + 1] if start + 1 < len(grid) else (header_line + 1, [])
+    sub = _cells(sub, width)
+    round_cols: list[tuple[int, str]] = []
+    for col in range(first, last):
+        label = sub[col]
+        if not label:
+            continue
+        month = _MONTH.search(label)
+        if month is None or not 1 <= int(month.group(1)) <= 12:
+            out.problems.append(
+                LayoutProblem(sub_line, f"round heading {label!r} has no month/year (Tháng 6/2024)")
+            )
+            continue
+        key = f"{month.group(2)}-{int(month.group(1)):02d}"
+        round_cols.append((col, key))
+        out.rounds.append((key, label))
+    if not round_cols:
+        out.problems.append(
+            LayoutProblem(sub_line, "no round columns under 'Lộ trình' (e.g. 'Tháng 6/2024')")
+        )
+        return out
+    sub_signature = [sub[c] for c, _ in round_cols]
+
+    section, title = "", ""
+    producer, address = "", ""
+    for line, raw in grid[start + 2 :]:
+        cells = _cells(raw, width)
+        if not any(cells):
+            continue
+        if _is_header(cells):
+            continue  # the header repeated at a page break
+        if [cells[c] for c, _ in round_cols] == sub_signature and not cells[columns["product"]]:
+            continue  # its second row
+        tt = cells[columns["tt"]]
+        if _ROMAN.match(tt.casefold()) and not cells[columns["product"]]:
+            text = " ".join(c for i, c in enumerate(cells) if i != columns["tt"] and c)
+            kind = _section(text)
+            if kind is None:
+                out.problems.append(
+                    LayoutProblem(
+                        line, f"section {tt} {text!r} is not new, upgrade or re-evaluation"
+                    )
+                )
+                section, title = "", ""
+            else:
+                section, title = kind, text
+            continue
+        _row(out, line, cells, columns, round_cols, section, title, (producer, address))
+        if cells[columns["producer"]]:
+            producer, address = cells[columns["producer"]], cells[columns["address"]]
+    return out
+
+
+def _row(
+    out: Bieu1,
+    line: int,
+    cells: list[str],
+    columns: dict[str, int],
+    round_cols: list[tuple[int, str]],
+    section: str,
+    title: str,
+    above: tuple[str, str],
+) -> None:
+    """One product row (or continuation row): every problem of it, else the row."""
+    problems: list[str] = []
+    tt, name = cells[columns["tt"]], cells[columns["producer"]]
+    address, product = cells[columns["address"]], cells[columns["product"]]
+    if not section:
+        problems.append("product row outside a section (I new, II upgrade, III re-evaluation)")
+    if not name:
+        if tt:
+            problems.append("empty producer (Tên DN, HTX, chủ thể)")
+        elif not above[0]:
+            problems.append("continuation row with no producer above it")
+        else:
+            name, address = above[0], address or above[1]
+    elif not address:
+        problems.append("empty address (Địa chỉ)")
+    if not product:
+        problems.append("empty product (Tên sản phẩm tham gia)")
+    if "total" in columns:
+        total = cells[columns["total"]]
+        if total and not (total.isdigit() and int(total) >= 1):
+            problems.append(f"Tổng số {total!r} is not a count")
+    marked: list[str] = []
+    for col, key in round_cols:
+        mark = cells[col]
+        if not mark:
+            continue
+        if fold(mark) in _MARKS:
+            marked.append(key)
+        else:
+            problems.append(f"round cell {mark!r} is not X")
+    if not marked and not any(fold(cells[c]) not in _MARKS | {""} for c, _ in round_cols):
+        problems.append("no round marked X")
+    if len(marked) > 1:
+        problems.append(f"several rounds marked X ({', '.join(marked)})")
+    if problems:
+        out.problems.extend(LayoutProblem(line, p) for p in problems)
+        return
+
+    def optional(column: str) -> str:
+        return cells[columns[column]] if column in columns else ""
+
+    out.rows.append(
+        SheetRow(
+            line,
+            section,
+            title,
+            tt,
+            name,
+            address,
+            product,
+            tuple(marked),
+            optional("note"),
+            optional("group"),
+            optional("set"),
+        )
+    )
