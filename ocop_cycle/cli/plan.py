@@ -45,6 +45,11 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, key: bytes | None) -> int:
     """Validate, then import; exit 1 listing every problem of every row when any is bad."""
+    for path in (args.file, args.bieu2):
+        if path is not None:
+            # A file that cannot be opened is an operational error, one line from `main`
+            # (the OSError names it), not a problem of the plan's rows.
+            path.open("rb").close()
     read = read_plan(args.file, unit=args.unit, year=args.year, on=args.plan_date, bieu2=args.bieu2)
     if read.plan is None:
         for problem in read.problems:
