@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import traceback
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ocop_cycle import Engine
+from ocop_cycle import VN_TZ, Engine, SettableClock
 from ocop_cycle.plan.importer import import_plan, read_plan
 
 
@@ -15,7 +16,9 @@ def import_file(url: str, path: str, barrier: Any, out: Any) -> None:
     try:
         read = read_plan(Path(path))
         assert read.plan is not None, read.problems
-        with Engine.open(url) as engine:
+        # The office imports its 2024 plan in 2024 (nothing registers under 148 after 21/07/2026).
+        clock = SettableClock(datetime(2024, 3, 2, 9, tzinfo=VN_TZ))
+        with Engine.open(url, clock=clock) as engine:
             barrier.wait(timeout=120)
             report = import_plan(engine, read.plan)
         out.put((report.plan, report.registered, report.histories))

@@ -4,12 +4,13 @@ stored, reports, and re-imports as a no-op; the seed's own table reads as the sh
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
-from ocop_cycle import Engine
+from ocop_cycle import VN_TZ, Engine, SystemClock
 from ocop_cycle.cli import main
 from ocop_cycle.plan.entries import lang_giang_2024
 from ocop_cycle.plan.importer import read_plan
@@ -18,7 +19,15 @@ from tests import plan_race_workers
 from tests.plan_sheets import BODY, write_csv, write_xlsx
 from tests.scenario import snapshot
 
+IMPORTED_AT = datetime(2024, 3, 2, 9, tzinfo=VN_TZ)
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_ffe4850c18d5b9c6.txt"
+
+
+@pytest.fixture
+def office_in_2024(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The office imports its 2024 plan in 2024: since 22/07/2026 nothing is registered under
+    Decision 148 (Decision 26/2026, Art. 11), so the CLI's wall clock stands in March 2024."""
+    monkeypatch.setattr(SystemClock, "now", lambda self: IMPORTED_AT)
 
 
 @pytest.fixture
@@ -113,7 +122,7 @@ def test_optional_group_and_set_columns_complete_a_row(tmp_path: Path) -> None:
 
 
 def test_officer_plan_imports_stores_and_reports(
-    db_url: str, phu_yen: Path, capsys: pytest.CaptureFixture[str]
+    db_url: str, phu_yen: Path, capsys: pytest.CaptureFixture[str], office_in_2024: None
 ) -> None:
     """Import: 7 dossiers (the 2 rows to complete wait), 4 earlier certificates; the plan is
     stored, and ``report plan --year 2024 --unit 122`` reports it."""
@@ -159,7 +168,11 @@ def test_officer_plan_imports_stores_and_reports(
 
 
 def test_reimport_says_nothing_new_was_written(
-    db_url: str, phu_yen: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_url: str,
+    phu_yen: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    office_in_2024: None,
 ) -> None:
     """The same plan again (even as CSV) writes nothing and says so."""
     assert main(["--db", db_url, "import-plan", str(phu_yen)]) == 0
@@ -173,7 +186,7 @@ def test_reimport_says_nothing_new_was_written(
 
 
 def test_a_changed_plan_replaces_the_stored_one(
-    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], office_in_2024: None
 ) -> None:
     """A plan with one more row replaces the stored plan and writes only the new dossier."""
     first = write_xlsx(tmp_path / "v1.xlsx")
@@ -239,7 +252,11 @@ BIEU2 = [
 
 
 def test_bieu2_from_its_own_file(
-    db_url: str, phu_yen: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_url: str,
+    phu_yen: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    office_in_2024: None,
 ) -> None:
     """Biểu 2 as a separate CSV: requests linked to Biểu 1 rows (by product, else by the
     producer's only row), stored with the plan and reported; a bad Biểu 2 stops everything."""
@@ -317,7 +334,7 @@ def test_three_offices_importing_the_same_plan_at_once(db_url: str, phu_yen: Pat
 
 
 def test_a_row_changed_after_its_dossier_exists_is_refused(
-    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], office_in_2024: None
 ) -> None:
     """Moving a registered product to another round through the plan is refused, naming the
     row and the change, and nothing is written (the stored plan stays as it was)."""
