@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from ocop_cycle import VN_TZ, Engine, SettableClock
+from ocop_cycle import VN_TZ, Engine, SettableClock, SystemClock
 from ocop_cycle._storage.database import create_database_engine, upgrade
 from ocop_cycle._storage.schema import metadata
 
@@ -132,3 +132,10 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     finally:
         admin.dispose()
+
+
+@pytest.fixture
+def office_in_2024(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The office imports its 2024 plan in 2024: since 22/07/2026 nothing is registered under
+    Decision 148 (Decision 26/2026, Art. 11), so the CLI's wall clock stands in March 2024."""
+    monkeypatch.setattr(SystemClock, "now", lambda self: datetime(2024, 3, 2, 9, tzinfo=VN_TZ))

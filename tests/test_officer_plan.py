@@ -4,13 +4,12 @@ stored, reports, and re-imports as a no-op; the seed's own table reads as the sh
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
-from ocop_cycle import VN_TZ, Engine, SystemClock
+from ocop_cycle import Engine
 from ocop_cycle.cli import main
 from ocop_cycle.plan.entries import lang_giang_2024
 from ocop_cycle.plan.importer import read_plan
@@ -19,15 +18,7 @@ from tests import plan_race_workers
 from tests.plan_sheets import BODY, write_csv, write_xlsx
 from tests.scenario import snapshot
 
-IMPORTED_AT = datetime(2024, 3, 2, 9, tzinfo=VN_TZ)
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_ffe4850c18d5b9c6.txt"
-
-
-@pytest.fixture
-def office_in_2024(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The office imports its 2024 plan in 2024: since 22/07/2026 nothing is registered under
-    Decision 148 (Decision 26/2026, Art. 11), so the CLI's wall clock stands in March 2024."""
-    monkeypatch.setattr(SystemClock, "now", lambda self: IMPORTED_AT)
 
 
 @pytest.fixture

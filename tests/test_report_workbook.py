@@ -110,7 +110,7 @@ def test_yes_and_no_are_ticks_as_text_and_totals_add_up(demo: tuple[dict[str, An
 
 
 def test_any_imported_plan_has_the_same_workbook(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], office_in_2024: None
 ) -> None:
     """Phù Yên's plan, right after import: the same sheets; empty sections say "Tổng cộng: 0";
     open dossiers are counted."""
