@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -27,7 +28,9 @@ from ocop_cycle.errors import (
     IdempotencyKeyReused,
     InvalidCommand,
     NotFound,
+    OcopCycleError,
     RoundNotFound,
+    StorageError,
 )
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.rules.book import RuleBook
@@ -55,6 +58,14 @@ Authorise = Callable[[Tx, dict[str, Any] | None], Dossier | None]
 Body = Callable[[Tx, Dossier | None], Dossier]
 
 log = get_logger("ocop_cycle")
+
+
+@dataclass(slots=True)
+class _Attempt:
+    """Whether a command may use, and did use, a cached projection."""
+
+    use_cache: bool = True
+    from_cache: bool = False
 
 
 class Handlers:
@@ -179,16 +190,37 @@ class Handlers:
         return occurred, now
 
     def transition(self, command: DossierCommand, actor: Actor) -> Dossier:
-        """Run a command on an existing dossier in its own transaction."""
+        """Run a command on an existing dossier in its own transaction.
+
+        The first attempt decides on the projection this engine last committed or read, when it
+        still has it (the store's cache). A cached projection is trusted only through the
+        version-checked UPDATE: if the command fails in any way that the dossier's state could
+        explain (a conflict, a refusal), nothing was written, and the command runs once more on
+        a fresh read, so its outcome is the one the database's state gives.
+        """
         occurred, now = self.times(command)
+        attempt = _Attempt()
 
         def authorise(tx: Tx, found: dict[str, Any] | None) -> Dossier:
-            return self.authorise(tx, command, actor, found, on=occurred.date())
+            cached = None
+            if found is None and attempt.use_cache:
+                cached = self.store.cached(command.dossier_id)
+                attempt.from_cache = cached is not None
+            return self.authorise(tx, command, actor, found, loaded=cached, on=occurred.date())
 
         def body(tx: Tx, before: Dossier | None) -> Dossier:
             assert before is not None
             return self.transition_in(tx, command, actor, occurred, now, before=before)
 
+        try:
+            return self.run(command, authorise, body)
+        except StorageError:
+            raise  # not a question of state: the outcome may even be unknown; never run twice
+        except OcopCycleError:
+            if not attempt.from_cache:
+                raise
+        self.store.forget(command.dossier_id)
+        attempt.use_cache = attempt.from_cache = False
         return self.run(command, authorise, body)
 
     def authorise(

@@ -88,6 +88,9 @@ class Tx:
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
+        #: Projections this transaction wrote, by dossier id (stored in the projection cache
+        #: once the transaction has committed; see ``cache``).
+        self.written: dict[Any, Any] = {}
 
     def run(self, prepared: Prepared, values: dict[str, Any]) -> int:
         """Execute; returns the affected row count."""
