@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Engine
@@ -86,16 +87,72 @@ class Prepared:
 class Tx:
     """A DBAPI cursor in one write transaction (a savepoint, on a host's connection) or read."""
 
-    def __init__(self, cursor: Any) -> None:
+    def __init__(self, cursor: Any, *, pipeline: bool = False) -> None:
         self.cursor = cursor
+        #: Whether ``batch`` may send its statements together (psycopg's pipeline mode: on
+        #: PostgreSQL, in a transaction of ocop-cycle's own).
+        self.can_pipeline = pipeline
+        #: Statements whose row counts are checked when the open batch ends (None: no batch).
+        self._checks: list[tuple[Any, int, Callable[[], Exception]]] | None = None
         #: Projections this transaction wrote, by dossier id (stored in the projection cache
         #: once the transaction has committed; see ``cache``).
         self.written: dict[Any, Any] = {}
 
     def run(self, prepared: Prepared, values: dict[str, Any]) -> int:
-        """Execute; returns the affected row count."""
+        """Execute; returns the affected row count (-1 inside a pipelined batch: not yet known,
+        and a failure is raised when the batch ends)."""
         self.cursor.execute(prepared.sql, prepared.params(values))
         return int(self.cursor.rowcount)
+
+    def run_expecting(
+        self,
+        prepared: Prepared,
+        values: dict[str, Any],
+        rows: int,
+        otherwise: Callable[[], Exception],
+    ) -> None:
+        """Execute a statement that must affect ``rows`` rows, else raise ``otherwise()``: at
+        once, or inside a pipelined batch when the batch ends (before anything commits)."""
+        if self._checks is None:
+            if self.run(prepared, values) != rows:
+                raise otherwise()
+            return
+        cursor = self.cursor.connection.cursor()  # its own: its row count is read at the end
+        cursor.execute(prepared.sql, prepared.params(values))
+        self._checks.append((cursor, rows, otherwise))
+
+    @contextmanager
+    def batch(
+        self, integrity: type[Exception], on_integrity: Callable[[], Exception]
+    ) -> Iterator[None]:
+        """Run the writes inside as one batch. On PostgreSQL (a transaction of ocop-cycle's own)
+        they are sent in psycopg's pipeline mode: queued, then sent with the transaction's BEGIN
+        in one round trip, where each statement would otherwise wait for its own; the row-count
+        checks of ``run_expecting`` and any error then come out when the batch ends, still before
+        the COMMIT. A statement refused by a constraint (``integrity``) comes out as the failed
+        row-count check before it, if any, else as ``on_integrity()``. Elsewhere statements run
+        one by one as they come, and so do their checks."""
+        if not self.can_pipeline or self._checks is not None:
+            yield
+            return
+        checks: list[tuple[Any, int, Callable[[], Exception]]] = []
+        self._checks = checks
+        try:
+            try:
+                with self.cursor.connection.pipeline():
+                    yield
+            except integrity as exc:
+                for cursor, rows, otherwise in checks:
+                    if cursor.pgresult is not None and cursor.rowcount != rows:
+                        raise otherwise() from exc
+                raise on_integrity() from exc
+            for cursor, rows, otherwise in checks:
+                if cursor.rowcount != rows:
+                    raise otherwise()
+        finally:
+            self._checks = None
+            for cursor, _, _ in checks:
+                cursor.close()
 
     def run_many(self, prepared: Prepared, rows: Sequence[dict[str, Any]]) -> None:
         """Execute once per row."""
@@ -126,10 +183,22 @@ def transaction(engine: Engine) -> Iterator[Tx]:
         if engine.dialect.name == "sqlite":
             cursor.execute("BEGIN IMMEDIATE")
         try:
-            yield Tx(cursor)
+            yield Tx(cursor, pipeline=_pipelines(engine))
         except BaseException:
             connection.rollback()
             raise
         connection.commit()
     finally:
         connection.close()
+
+
+def _pipelines(engine: Engine) -> bool:
+    """Whether the engine's driver is psycopg 3 with a libpq that has pipeline mode."""
+    dbapi: Any = engine.dialect.loaded_dbapi
+    return engine.dialect.driver == "psycopg" and _pipeline_supported(dbapi)
+
+
+@cache
+def _pipeline_supported(dbapi: Any) -> bool:
+    pipeline = getattr(dbapi, "Pipeline", None)
+    return bool(pipeline is not None and pipeline.is_supported())

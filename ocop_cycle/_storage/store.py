@@ -425,14 +425,23 @@ class Store:
             statement = self._q.updates[changed] = self._q.prepare(self._q.update_where, changed)
         params["b_id"] = before.id
         params["b_version"] = before.version
-        if tx.run(statement, params) != 1:
-            raise ConcurrencyConflict(before.id, before.version, None)
+        tx.run_expecting(
+            statement, params, 1, lambda: ConcurrencyConflict(before.id, before.version, None)
+        )
         try:
             tx.run(self._q.insert_event, event_row(event))
         except self._integrity_error as exc:
             raise ConcurrencyConflict(before.id, before.version, None) from exc
         self._notify(tx, notices, event)
         tx.written[after.id] = after
+
+    def batch(self, tx: Tx, first: Dossier) -> AbstractContextManager[None]:
+        """Send the writes inside together where the driver can (see ``Tx.batch``): appends to
+        existing dossiers only, ``first`` being the first of them. A constraint that refuses a
+        write there means another writer appended first: ``ConcurrencyConflict``."""
+        return tx.batch(
+            self._integrity_error, lambda: ConcurrencyConflict(first.id, first.version, None)
+        )
 
     def add_deadlines(self, tx: Tx, specs: Sequence[DeadlineSpec], now: datetime) -> None:
         """Write planned deadlines; one already planned (same natural key) is left as it is."""
