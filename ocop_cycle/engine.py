@@ -153,6 +153,7 @@ class Engine:
     def close(self) -> None:
         """Release the database connections, if this engine opened them (a host's engine or
         connection is left as it is)."""
+        self._database.close()
         if self._owns_engine:
             self.sa_engine.dispose()
 

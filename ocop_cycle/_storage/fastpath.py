@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-__all__ = ["Prepared", "Tx"]
+__all__ = ["Prepared", "Slot", "Tx"]
 
 Processor = Callable[[Any], Any] | None
 _NO_VALUE = object()
@@ -171,13 +171,26 @@ class Tx:
         return [prepared.row(raw, self.cursor) for raw in rows]
 
 
+class Slot(Protocol):
+    """Where a connection may wait, checked out, for the next transaction (``connections``)."""
+
+    def take(self) -> Any | None: ...
+
+    def give(self, connection: Any) -> bool: ...
+
+
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Tx]:
+def transaction(engine: Engine, slot: Slot | None = None) -> Iterator[Tx]:
     """A write transaction: SQLite takes its write lock at BEGIN (IMMEDIATE) so two processes
     never both read a dossier and then race to write it; PostgreSQL begins implicitly and relies
     on the version check and the unique ``(dossier_id, seq)``. Commits on success, rolls back on
-    any exception, and always returns the connection to the pool."""
-    connection = engine.raw_connection()
+    any exception. The connection comes from ``slot`` when one waits there, else from the pool;
+    after a commit it goes back to ``slot`` if that takes it, else (and always after a failure)
+    to the pool."""
+    connection = slot.take() if slot is not None else None
+    if connection is None:
+        connection = engine.raw_connection()
+    committed = False
     try:
         cursor = connection.cursor()
         if engine.dialect.name == "sqlite":
@@ -188,8 +201,10 @@ def transaction(engine: Engine) -> Iterator[Tx]:
             connection.rollback()
             raise
         connection.commit()
+        committed = True
     finally:
-        connection.close()
+        if not (committed and slot is not None and slot.give(connection)):
+            connection.close()
 
 
 def _pipelines(engine: Engine) -> bool:

@@ -1,0 +1,83 @@
+"""The connection an engine keeps between write transactions goes back to the pool when the
+engine is closed or dropped, and a forked child never uses its parent's."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+import sys
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy import select
+
+from ocop_cycle import Engine, Role, SettableClock
+from ocop_cycle._storage.database import create_database_engine
+from ocop_cycle._storage.schema import events
+from tests.scenario import LANG_GIANG, Walk
+
+
+def test_close_and_drop_give_the_connection_back(db_url: str, clock: SettableClock) -> None:
+    """A host's pool has every connection back after the engine on it is closed or dropped."""
+    host = create_database_engine(db_url)
+    try:
+        engine = Engine(host, clock=clock)
+        Walk(engine, clock).register()
+        assert host.pool.checkedout() == 1  # kept for the next command
+        engine.close()
+        assert host.pool.checkedout() == 0
+        dropped = Engine(host, clock=clock)
+        Walk(dropped, clock).register("Chè xanh")
+        assert host.pool.checkedout() == 1
+        del dropped
+        gc.collect()
+        assert host.pool.checkedout() == 0
+    finally:
+        host.dispose()
+
+
+TURNS = 20
+
+
+def _toggle(engine: Engine, dossier_id: UUID) -> int:
+    actor = LANG_GIANG.actor(Role.COMMUNE_OFFICER)
+    for _ in range(TURNS):
+        engine.resubmit(dossier_id, actor=actor)
+        d = engine.return_for_supplement(dossier_id, actor=actor, guidance="Bổ sung")
+    return d.version
+
+
+def _child(engine: Engine, dossier: str, barrier: Any, out: Any) -> None:
+    engine.sa_engine.dispose(close=False)  # what SQLAlchemy asks of a forked child
+    try:
+        barrier.wait(timeout=60)
+        out.put(("ok", _toggle(engine, UUID(dossier))))
+    except Exception as exc:  # reported to the parent, which fails the test
+        out.put(("crashed", f"{type(exc).__name__}: {exc}"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork")
+def test_forked_child_leaves_the_parents_connection_alone(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A child forked while the engine keeps a connection opens its own: parent and child then
+    run commands at the same time through the one engine object, and both logs are whole."""
+    walk = Walk(engine, clock)
+    mine, childs = walk.register("Chè xanh"), walk.register("Mật ong")
+    for d in (mine, childs):  # the last command leaves a connection kept
+        engine.return_for_supplement(d.id, actor=walk.actor(Role.COMMUNE_OFFICER), guidance="x")
+    ctx = mp.get_context("fork")
+    barrier, out = ctx.Barrier(2), ctx.Queue()
+    child = ctx.Process(target=_child, args=(engine, str(childs.id), barrier, out))
+    child.start()
+    barrier.wait(timeout=60)
+    assert _toggle(engine, mine.id) == 2 + 2 * TURNS
+    assert out.get(timeout=120) == ("ok", 2 + 2 * TURNS)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    with engine.sa_engine.connect() as conn:
+        for d in (mine, childs):
+            seqs = conn.execute(select(events.c.seq).where(events.c.dossier_id == d.id))
+            assert sorted(seqs.scalars()) == list(range(1, 3 + 2 * TURNS))
+            assert engine.replay(d.id) == engine.get(d.id)
