@@ -414,11 +414,8 @@ class Store:
         The UPDATE runs first and checks the version read earlier: on PostgreSQL it takes the
         row lock, so a racing writer waits here and then finds the version gone.
         """
-        params = {
-            name: _plain(value)
-            for name in _DOSSIER_COLUMNS
-            if (value := getattr(after, name)) != getattr(before, name)
-        }
+        new, old = after.__dict__, before.__dict__  # the models' fields (columns are fields)
+        params = {name: _plain(new[name]) for name in _DOSSIER_COLUMNS if new[name] != old[name]}
         changed = tuple(params)
         statement = self._q.updates.get(changed)
         if statement is None:
