@@ -121,7 +121,7 @@ class Engine:
         sqlite: SqliteSettings | None = None,
         _owns_engine: bool = False,
     ) -> None:
-        database = Database(bind, sqlite)
+        database = Database(bind, sqlite, hold=_owns_engine)
         #: The SQLAlchemy engine underneath (for a host's connection, the one it came from).
         self.sa_engine: SAEngine = database.engine
         #: The host's connection everything runs on, or None when the engine has its own.

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from ocop_cycle import Engine, Role, SettableClock
 from ocop_cycle._storage.database import create_database_engine
@@ -19,19 +19,29 @@ from tests.scenario import LANG_GIANG, Walk
 
 
 def test_close_and_drop_give_the_connection_back(db_url: str, clock: SettableClock) -> None:
-    """A host's pool has every connection back after the engine on it is closed or dropped."""
+    """An engine that opened its database keeps one connection between commands and gives it
+    back on close() or when dropped; on a host's engine it keeps none (the pool is the host's,
+    who may dispose of it at any time)."""
+    engine = Engine.open(db_url, clock=clock)
+    Walk(engine, clock).register()
+    assert engine.sa_engine.pool.checkedout() == 1
+    checked_in: list[object] = []
+    event.listen(engine.sa_engine, "checkin", lambda *_: checked_in.append(1))
+    engine.close()
+    assert checked_in == [1]  # given back before the pool was disposed
+
+    dropped = Engine.open(db_url, clock=clock)
+    pool = dropped.sa_engine.pool
+    Walk(dropped, clock).register("Chè xanh")
+    assert pool.checkedout() == 1
+    del dropped
+    gc.collect()
+    assert pool.checkedout() == 0
+    pool.dispose()
+
     host = create_database_engine(db_url)
     try:
-        engine = Engine(host, clock=clock)
-        Walk(engine, clock).register()
-        assert host.pool.checkedout() == 1  # kept for the next command
-        engine.close()
-        assert host.pool.checkedout() == 0
-        dropped = Engine(host, clock=clock)
-        Walk(dropped, clock).register("Chè xanh")
-        assert host.pool.checkedout() == 1
-        del dropped
-        gc.collect()
+        Walk(Engine(host, clock=clock), clock).register("Mật ong")
         assert host.pool.checkedout() == 0
     finally:
         host.dispose()

@@ -210,7 +210,12 @@ _FORKED: list[Any] = []
 class Database:
     """The engine or host connection ocop-cycle's statements run on (see the module)."""
 
-    def __init__(self, bind: Engine | Connection, sqlite: SqliteSettings | None = None) -> None:
+    def __init__(
+        self, bind: Engine | Connection, sqlite: SqliteSettings | None = None, *, hold: bool = False
+    ) -> None:
+        """``hold``: keep a connection checked out between write transactions (``HeldConnection``)
+        — only for an engine whose owner releases it (``close``) before disposing of the engine:
+        one disposed first would leave the kept connection to be collected unclosed."""
         #: The host's connection everything runs on, or None on an engine's own connections.
         self.connection: Connection | None = bind if isinstance(bind, Connection) else None
         #: The SQLAlchemy engine underneath (for a host's connection, the one it came from).
@@ -226,14 +231,17 @@ class Database:
         if self.connection is not None:
             with self.guard():
                 self._check(self.connection)
-        self._held = HeldConnection(_settings_of(self.engine) if self.sqlite else _none)
-        # A Database dropped without close() still gives its waiting connection back (nothing
-        # in ``_held`` refers back to it, so it goes as soon as it is unreferenced).
-        weakref.finalize(self, self._held.release)
+        self._held: HeldConnection | None = None
+        if hold and self.connection is None:
+            self._held = HeldConnection(_settings_of(self.engine) if self.sqlite else _none)
+            # A Database dropped without close() still gives its waiting connection back
+            # (nothing in ``_held`` refers back to it, so it goes as soon as it is unreferenced).
+            weakref.finalize(self, self._held.release)
 
     def close(self) -> None:
         """Give the connection kept between write transactions back to the pool."""
-        self._held.release()
+        if self._held is not None:
+            self._held.release()
 
     def guard(self) -> AbstractContextManager[None]:
         """Driver and SQLAlchemy errors out as ocop-cycle's (connecting included)."""
