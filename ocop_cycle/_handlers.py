@@ -104,6 +104,7 @@ class Handlers:
                 self._append(tx, decision)
         else:
             self._append(tx, decision)
+        self._log(decision)
         return decision.result
 
     def _append(self, tx: Tx, decision: Decision) -> None:
@@ -117,6 +118,12 @@ class Handlers:
             else:
                 self.store.append(tx, write.before, after, event, write.notices)
             self.store.add_deadlines(tx, write.deadlines, event.recorded_at)
+
+    @staticmethod
+    def _log(decision: Decision) -> None:
+        """Tell the host's logs what was written (after the writes and their checks)."""
+        for write in decision.writes:
+            event, after = write.event, write.after
             log.info(
                 "dossier.created" if write.before is None else "dossier.transition",
                 dossier_id=str(after.id),

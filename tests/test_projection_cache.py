@@ -3,6 +3,7 @@ version, and its outcome is the one the database's state gives (on SQLite and Po
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import func, select
+from structlog.testing import capture_logs
 
 from ocop_cycle import (
     ConcurrencyConflict,
@@ -61,14 +63,17 @@ def test_refusal_on_a_stale_entry_is_decided_again(
 
 
 def test_stale_entry_never_writes_and_the_stored_state_refuses(
-    engine: Engine, other: Engine, clock: SettableClock
+    engine: Engine, other: Engine, clock: SettableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A command the stale entry allows but the stored state refuses is refused; nothing written."""
+    """A command the stale entry allows but the stored state refuses is refused; nothing written,
+    nothing logged as written, no driver warning."""
     walk = Walk(engine, clock)
     d = walk.register()
     other.return_for_supplement(d.id, actor=officer(walk), guidance="Bổ sung")
-    with pytest.raises(InvalidTransition):
+    with capture_logs() as logs, pytest.raises(InvalidTransition):
         engine.return_for_supplement(d.id, actor=officer(walk), guidance="Lần nữa")
+    assert [e for e in logs if e["event"] == "dossier.transition"] == []  # none was written
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert seqs(engine, d.id) == [1, 2]
     assert engine.get(d.id).version == 2
 

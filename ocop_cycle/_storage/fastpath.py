@@ -11,7 +11,7 @@ Only the hot write path uses this; everything else uses SQLAlchemy Core normally
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from typing import Any, Protocol, cast
 
@@ -137,15 +137,32 @@ class Tx:
             return
         checks: list[tuple[Any, int, Callable[[], Exception]]] = []
         self._checks = checks
+        failure: Exception | None = None
         try:
-            try:
-                with self.cursor.connection.pipeline():
+            # psycopg may raise a statement's error at a later statement, inside the block: the
+            # pipeline is synced here in every case, so that leaving pipeline mode is clean
+            # (psycopg would otherwise log a warning of its own).
+            with self.cursor.connection.pipeline() as pipeline:
+                try:
                     yield
-            except integrity as exc:
+                except integrity as exc:
+                    failure = exc
+                except BaseException:
+                    _quiet_sync(pipeline)
+                    raise
+                try:
+                    pipeline.sync()
+                except integrity as exc:
+                    failure = failure or exc
+                except Exception:
+                    if failure is None:
+                        raise
+                    _quiet_sync(pipeline)  # the rest of a pipeline aborted by ``failure``
+            if failure is not None:
                 for cursor, rows, otherwise in checks:
                     if cursor.pgresult is not None and cursor.rowcount != rows:
-                        raise otherwise() from exc
-                raise on_integrity() from exc
+                        raise otherwise() from failure
+                raise on_integrity() from failure
             for cursor, rows, otherwise in checks:
                 if cursor.rowcount != rows:
                     raise otherwise()
@@ -205,6 +222,12 @@ def transaction(engine: Engine, slot: Slot | None = None) -> Iterator[Tx]:
     finally:
         if not (committed and slot is not None and slot.give(connection)):
             connection.close()
+
+
+def _quiet_sync(pipeline: Any) -> None:
+    """Sync an aborted pipeline, whose error is already being raised."""
+    with suppress(Exception):  # the error that aborted it is the one reported
+        pipeline.sync()
 
 
 def _pipelines(engine: Engine) -> bool:
