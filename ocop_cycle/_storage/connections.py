@@ -165,11 +165,13 @@ class HeldConnection:
     the parent's (closing it there would close the parent's server session).
     """
 
-    def __init__(self, settings: Callable[[], SqliteSettings | None]) -> None:
+    def __init__(self, engine: Engine, settings: Callable[[], SqliteSettings | None]) -> None:
+        self._engine = weakref.ref(engine)
         self._settings = settings
         self._connection: Any = None
         self._pid = os.getpid()
         self._lock = Lock()
+        self._released = False
 
     def take(self) -> Any | None:
         """The waiting connection, if any (no other transaction can take it meanwhile)."""
@@ -189,15 +191,29 @@ class HeldConnection:
     def give(self, connection: Any) -> bool:
         """Keep ``connection`` for the next transaction, unless one waits already."""
         with self._lock:
-            if self._connection is not None or self._pid != os.getpid():
-                return False
+            if self._released or self._connection is not None or self._pid != os.getpid():
+                return False  # after release (the engine closed), even from another thread
+            engine = self._engine()
+            if engine is None or getattr(connection, "_pool", None) is not engine.pool:
+                return False  # the engine was disposed of while it was out: not ours to keep
             self._connection = connection
             return True
 
-    def release(self) -> None:
-        """Return the waiting connection, if any, to the pool."""
+    def discard(self) -> None:
+        """Close the waiting connection, if any: its engine was disposed of (by the host, or by
+        a library given the engine: APScheduler's job store does so when it shuts down), so its
+        pool can no longer take it back."""
         with self._lock:
             connection, self._connection = self._connection, None
+        if connection is not None and self._pid == os.getpid():
+            connection.invalidate()
+
+    def release(self) -> None:
+        """Return the waiting connection, if any, to the pool, and keep none from now on (a
+        transaction still running in another thread gives its connection to the pool)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+            self._released = True
         if connection is not None and self._pid == os.getpid():
             connection.close()
 
@@ -233,7 +249,10 @@ class Database:
                 self._check(self.connection)
         self._held: HeldConnection | None = None
         if hold and self.connection is None:
-            self._held = HeldConnection(_settings_of(self.engine) if self.sqlite else _none)
+            held = self._held = HeldConnection(
+                self.engine, _settings_of(self.engine) if self.sqlite else _none
+            )
+            event.listen(self.engine, "engine_disposed", lambda _engine: held.discard())
             # A Database dropped without close() still gives its waiting connection back
             # (nothing in ``_held`` refers back to it, so it goes as soon as it is unreferenced).
             weakref.finalize(self, self._held.release)
