@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -27,7 +28,9 @@ from ocop_cycle.errors import (
     IdempotencyKeyReused,
     InvalidCommand,
     NotFound,
+    OcopCycleError,
     RoundNotFound,
+    StorageError,
 )
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.rules.book import RuleBook
@@ -58,6 +61,14 @@ Body = Callable[[Tx, Dossier | None], Dossier]
 log = get_logger("ocop_cycle")
 
 
+@dataclass(slots=True)
+class _Attempt:
+    """Whether a command may use, and did use, a cached projection."""
+
+    use_cache: bool = True
+    from_cache: bool = False
+
+
 class Handlers:
     """Runs commands against one store under one rule book and clock."""
 
@@ -86,6 +97,18 @@ class Handlers:
 
     def append(self, tx: Tx, decision: Decision) -> Dossier:
         """Write what a decision says, in order; the dossier the command acted on."""
+        first = decision.writes[0].before if decision.writes else None
+        if first is not None and all(w.before is not None for w in decision.writes):
+            # Appends only: their writes go to the database together (one round trip on
+            # PostgreSQL), their version checks still before the COMMIT.
+            with self.store.batch(tx, first):
+                self._append(tx, decision)
+        else:
+            self._append(tx, decision)
+        self._log(decision)
+        return decision.result
+
+    def _append(self, tx: Tx, decision: Decision) -> None:
         for write in decision.writes:
             event, after = write.event, write.after
             if write.before is None:
@@ -96,6 +119,12 @@ class Handlers:
             else:
                 self.store.append(tx, write.before, after, event, write.notices)
             self.store.add_deadlines(tx, write.deadlines, event.recorded_at)
+
+    @staticmethod
+    def _log(decision: Decision) -> None:
+        """Tell the host's logs what was written (after the writes and their checks)."""
+        for write in decision.writes:
+            event, after = write.event, write.after
             log.info(
                 "dossier.created" if write.before is None else "dossier.transition",
                 dossier_id=str(after.id),
@@ -105,7 +134,6 @@ class Handlers:
                 profile=after.profile_id,
                 actor=str(event.actor),
             )
-        return decision.result
 
     @staticmethod
     def _fingerprint(command: Command) -> str:
@@ -180,16 +208,37 @@ class Handlers:
         return occurred, now
 
     def transition(self, command: DossierCommand, actor: Actor) -> Dossier:
-        """Run a command on an existing dossier in its own transaction."""
+        """Run a command on an existing dossier in its own transaction.
+
+        The first attempt decides on the projection this engine last committed or read, when it
+        still has it (the store's cache). A cached projection is trusted only through the
+        version-checked UPDATE: if the command fails in any way that the dossier's state could
+        explain (a conflict, a refusal), nothing was written, and the command runs once more on
+        a fresh read, so its outcome is the one the database's state gives.
+        """
         occurred, now = self.times(command)
+        attempt = _Attempt()
 
         def authorise(tx: Tx, found: dict[str, Any] | None) -> Dossier:
-            return self.authorise(tx, command, actor, found, on=occurred.date())
+            cached = None
+            if found is None and attempt.use_cache:
+                cached = self.store.cached(command.dossier_id)
+                attempt.from_cache = cached is not None
+            return self.authorise(tx, command, actor, found, loaded=cached, on=occurred.date())
 
         def body(tx: Tx, before: Dossier | None) -> Dossier:
             assert before is not None
             return self.transition_in(tx, command, actor, occurred, now, before=before)
 
+        try:
+            return self.run(command, authorise, body)
+        except StorageError:
+            raise  # not a question of state: the outcome may even be unknown; never run twice
+        except OcopCycleError:
+            if not attempt.from_cache:
+                raise
+        self.store.forget(command.dossier_id)
+        attempt.use_cache = attempt.from_cache = False
         return self.run(command, authorise, body)
 
     def authorise(

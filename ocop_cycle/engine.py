@@ -126,7 +126,7 @@ class Engine:
         ids: Callable[[], UUID] | None = None,
         _owns_engine: bool = False,
     ) -> None:
-        database = Database(bind, sqlite)
+        database = Database(bind, sqlite, hold=_owns_engine)
         #: The SQLAlchemy engine underneath (for a host's connection, the one it came from).
         self.sa_engine: SAEngine = database.engine
         #: The host's connection everything runs on, or None when the engine has its own.
@@ -165,6 +165,7 @@ class Engine:
     def close(self) -> None:
         """Release the database connections, if this engine opened them (a host's engine or
         connection is left as it is)."""
+        self._database.close()
         if self._owns_engine:
             self.sa_engine.dispose()
 

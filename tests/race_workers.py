@@ -86,3 +86,47 @@ def sweep(url: str, now: str, barrier: Barrier, out: Any) -> None:
         out.put(("crashed", f"{type(exc).__name__}: {exc}", 0))
     finally:
         engine.close()
+
+
+def toggle(
+    url: str, now: str, dossier: str, turns: int, lockstep: bool, barrier: Barrier, out: Any
+) -> None:
+    """Move one dossier ``turns`` times from this process's own engine, whose projection cache
+    goes stale whenever the other process acts. In ``lockstep`` the process the barrier picks
+    returns the dossier and the other resubmits it, in strict turns; otherwise each process tries
+    return then resubmit, ``turns`` times, as fast as it can. Puts every outcome, in order."""
+    engine = Engine.open(url, clock=SettableClock(datetime.fromisoformat(now)))
+    outcomes: list[str] = []
+    try:
+        actor = Place().actor(Role.COMMUNE_OFFICER)
+        dossier_id = UUID(dossier)
+        engine.get(dossier_id)
+        first = barrier.wait(timeout=120) == 0  # exactly one of the two
+
+        def step(which: str) -> None:
+            try:
+                if which == "return":
+                    engine.return_for_supplement(dossier_id, actor=actor, guidance="Bổ sung")
+                else:
+                    engine.resubmit(dossier_id, actor=actor)
+                outcomes.append("ok")
+            except OcopCycleError as exc:
+                outcomes.append(type(exc).__name__)
+
+        for _ in range(turns):
+            if not lockstep:
+                step("return")
+                step("resubmit")
+            elif first:
+                step("return")
+                barrier.wait(timeout=120)  # the other may go
+                barrier.wait(timeout=120)  # the other is done
+            else:
+                barrier.wait(timeout=120)
+                step("resubmit")
+                barrier.wait(timeout=120)
+    except Exception as exc:  # reported to the parent, which fails the test
+        outcomes.append(f"crashed: {type(exc).__name__}: {exc}")
+    finally:
+        engine.close()
+    out.put(("crashed" if any(o.startswith("crashed") for o in outcomes) else "done", outcomes))

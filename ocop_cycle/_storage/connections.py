@@ -33,9 +33,12 @@ it), and foreign keys off or a ``synchronous`` weaker than configured refuse the
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any, Literal, TypeVar, cast
 from weakref import WeakKeyDictionary
 
@@ -150,10 +153,85 @@ def configure_sqlite(engine: Engine, settings: SqliteSettings | None = None) -> 
     return hooks.settings
 
 
+class HeldConnection:
+    """One pooled connection kept checked out between an engine's write transactions.
+
+    Why: checking a connection out of SQLAlchemy's pool and back in (events, reset, record
+    keeping) costs more than a small transaction's own statements on SQLite. One slot, not one
+    per thread: a transaction takes the connection waiting here, or the pool's when another
+    thread has it, and gives it back only after a commit (after a failure it goes to the pool,
+    which resets or discards it). SQLite settings are checked on each take, as the pool's
+    checkout would. A child process forked with a connection waiting leaves it alone: it is
+    the parent's (closing it there would close the parent's server session).
+    """
+
+    def __init__(self, engine: Engine, settings: Callable[[], SqliteSettings | None]) -> None:
+        self._engine = weakref.ref(engine)
+        self._settings = settings
+        self._connection: Any = None
+        self._pid = os.getpid()
+        self._lock = Lock()
+        self._released = False
+
+    def take(self) -> Any | None:
+        """The waiting connection, if any (no other transaction can take it meanwhile)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+            if connection is not None and self._pid != os.getpid():
+                _FORKED.append(connection)  # never used, closed or collected here
+                return None
+        if connection is not None:
+            settings = self._settings()
+            if settings is not None:
+                apply_sqlite_settings(
+                    connection.dbapi_connection, connection.info, settings, strict=False
+                )
+        return connection
+
+    def give(self, connection: Any) -> bool:
+        """Keep ``connection`` for the next transaction, unless one waits already."""
+        with self._lock:
+            if self._released or self._connection is not None or self._pid != os.getpid():
+                return False  # after release (the engine closed), even from another thread
+            engine = self._engine()
+            if engine is None or getattr(connection, "_pool", None) is not engine.pool:
+                return False  # the engine was disposed of while it was out: not ours to keep
+            self._connection = connection
+            return True
+
+    def discard(self) -> None:
+        """Close the waiting connection, if any: its engine was disposed of (by the host, or by
+        a library given the engine: APScheduler's job store does so when it shuts down), so its
+        pool can no longer take it back."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None and self._pid == os.getpid():
+            connection.invalidate()
+
+    def release(self) -> None:
+        """Return the waiting connection, if any, to the pool, and keep none from now on (a
+        transaction still running in another thread gives its connection to the pool)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+            self._released = True
+        if connection is not None and self._pid == os.getpid():
+            connection.close()
+
+
+#: Connections inherited, checked out, by a forked child: kept referenced so that they are
+#: never closed or garbage-collected in the child.
+_FORKED: list[Any] = []
+
+
 class Database:
     """The engine or host connection ocop-cycle's statements run on (see the module)."""
 
-    def __init__(self, bind: Engine | Connection, sqlite: SqliteSettings | None = None) -> None:
+    def __init__(
+        self, bind: Engine | Connection, sqlite: SqliteSettings | None = None, *, hold: bool = False
+    ) -> None:
+        """``hold``: keep a connection checked out between write transactions (``HeldConnection``)
+        — only for an engine whose owner releases it (``close``) before disposing of the engine:
+        one disposed first would leave the kept connection to be collected unclosed."""
         #: The host's connection everything runs on, or None on an engine's own connections.
         self.connection: Connection | None = bind if isinstance(bind, Connection) else None
         #: The SQLAlchemy engine underneath (for a host's connection, the one it came from).
@@ -169,6 +247,20 @@ class Database:
         if self.connection is not None:
             with self.guard():
                 self._check(self.connection)
+        self._held: HeldConnection | None = None
+        if hold and self.connection is None:
+            held = self._held = HeldConnection(
+                self.engine, _settings_of(self.engine) if self.sqlite else _none
+            )
+            event.listen(self.engine, "engine_disposed", lambda _engine: held.discard())
+            # A Database dropped without close() still gives its waiting connection back
+            # (nothing in ``_held`` refers back to it, so it goes as soon as it is unreferenced).
+            weakref.finalize(self, self._held.release)
+
+    def close(self) -> None:
+        """Give the connection kept between write transactions back to the pool."""
+        if self._held is not None:
+            self._held.release()
 
     def guard(self) -> AbstractContextManager[None]:
         """Driver and SQLAlchemy errors out as ocop-cycle's (connecting included)."""
@@ -190,7 +282,7 @@ class Database:
         """One command's writes: a transaction of its own on an engine, a savepoint in the
         host's transaction on a host's connection."""
         if self.connection is None:
-            return transaction(self.engine)
+            return transaction(self.engine, self._held)
         return self._joined_write(self.connection)
 
     @contextmanager
@@ -281,6 +373,22 @@ class Database:
             )
         if self.sqlite is not None:
             apply_sqlite_settings(dbapi_connection, fairy.info, self.sqlite, strict=True)
+
+
+def _settings_of(engine: Engine) -> Callable[[], SqliteSettings | None]:
+    """The SQLite settings in force for ``engine``, read when called."""
+    ref = weakref.ref(engine)
+
+    def current() -> SqliteSettings | None:
+        found = ref()
+        hooks = _ENGINES.get(found) if found is not None else None
+        return hooks.settings if hooks is not None else None
+
+    return current
+
+
+def _none() -> None:
+    return None
 
 
 def as_database(bind: Engine | Connection | Database) -> Database:

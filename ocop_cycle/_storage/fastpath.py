@@ -11,15 +11,16 @@ Only the hot write path uses this; everything else uses SQLAlchemy Core normally
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, cast
+from contextlib import contextmanager, suppress
+from functools import cache
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-__all__ = ["Prepared", "Tx", "rollback_or_drop"]
+__all__ = ["Prepared", "Slot", "Tx", "rollback_or_drop"]
 
 Processor = Callable[[Any], Any] | None
 _NO_VALUE = object()
@@ -86,13 +87,89 @@ class Prepared:
 class Tx:
     """A DBAPI cursor in one write transaction (a savepoint, on a host's connection) or read."""
 
-    def __init__(self, cursor: Any) -> None:
+    def __init__(self, cursor: Any, *, pipeline: bool = False) -> None:
         self.cursor = cursor
+        #: Whether ``batch`` may send its statements together (psycopg's pipeline mode: on
+        #: PostgreSQL, in a transaction of ocop-cycle's own).
+        self.can_pipeline = pipeline
+        #: Statements whose row counts are checked when the open batch ends (None: no batch).
+        self._checks: list[tuple[Any, int, Callable[[], Exception]]] | None = None
+        #: Projections this transaction wrote, by dossier id (stored in the projection cache
+        #: once the transaction has committed; see ``cache``).
+        self.written: dict[Any, Any] = {}
 
     def run(self, prepared: Prepared, values: dict[str, Any]) -> int:
-        """Execute; returns the affected row count."""
+        """Execute; returns the affected row count (-1 inside a pipelined batch: not yet known,
+        and a failure is raised when the batch ends)."""
         self.cursor.execute(prepared.sql, prepared.params(values))
         return int(self.cursor.rowcount)
+
+    def run_expecting(
+        self,
+        prepared: Prepared,
+        values: dict[str, Any],
+        rows: int,
+        otherwise: Callable[[], Exception],
+    ) -> None:
+        """Execute a statement that must affect ``rows`` rows, else raise ``otherwise()``: at
+        once, or inside a pipelined batch when the batch ends (before anything commits)."""
+        if self._checks is None:
+            if self.run(prepared, values) != rows:
+                raise otherwise()
+            return
+        cursor = self.cursor.connection.cursor()  # its own: its row count is read at the end
+        cursor.execute(prepared.sql, prepared.params(values))
+        self._checks.append((cursor, rows, otherwise))
+
+    @contextmanager
+    def batch(
+        self, integrity: type[Exception], on_integrity: Callable[[], Exception]
+    ) -> Iterator[None]:
+        """Run the writes inside as one batch. On PostgreSQL (a transaction of ocop-cycle's own)
+        they are sent in psycopg's pipeline mode: queued, then sent with the transaction's BEGIN
+        in one round trip, where each statement would otherwise wait for its own; the row-count
+        checks of ``run_expecting`` and any error then come out when the batch ends, still before
+        the COMMIT. A statement refused by a constraint (``integrity``) comes out as the failed
+        row-count check before it, if any, else as ``on_integrity()``. Elsewhere statements run
+        one by one as they come, and so do their checks."""
+        if not self.can_pipeline or self._checks is not None:
+            yield
+            return
+        checks: list[tuple[Any, int, Callable[[], Exception]]] = []
+        self._checks = checks
+        failure: Exception | None = None
+        try:
+            # psycopg may raise a statement's error at a later statement, inside the block: the
+            # pipeline is synced here in every case, so that leaving pipeline mode is clean
+            # (psycopg would otherwise log a warning of its own).
+            with self.cursor.connection.pipeline() as pipeline:
+                try:
+                    yield
+                except integrity as exc:
+                    failure = exc
+                except BaseException:
+                    _quiet_sync(pipeline)
+                    raise
+                try:
+                    pipeline.sync()
+                except integrity as exc:
+                    failure = failure or exc
+                except Exception:
+                    if failure is None:
+                        raise
+                    _quiet_sync(pipeline)  # the rest of a pipeline aborted by ``failure``
+            if failure is not None:
+                for cursor, rows, otherwise in checks:
+                    if cursor.pgresult is not None and cursor.rowcount != rows:
+                        raise otherwise() from failure
+                raise on_integrity() from failure
+            for cursor, rows, otherwise in checks:
+                if cursor.rowcount != rows:
+                    raise otherwise()
+        finally:
+            self._checks = None
+            for cursor, _, _ in checks:
+                cursor.close()
 
     def run_many(self, prepared: Prepared, rows: Sequence[dict[str, Any]]) -> None:
         """Execute once per row."""
@@ -111,19 +188,32 @@ class Tx:
         return [prepared.row(raw, self.cursor) for raw in rows]
 
 
+class Slot(Protocol):
+    """Where a connection may wait, checked out, for the next transaction (``connections``)."""
+
+    def take(self) -> Any | None: ...
+
+    def give(self, connection: Any) -> bool: ...
+
+
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Tx]:
+def transaction(engine: Engine, slot: Slot | None = None) -> Iterator[Tx]:
     """A write transaction: SQLite takes its write lock at BEGIN (IMMEDIATE) so two processes
     never both read a dossier and then race to write it; PostgreSQL begins implicitly and relies
     on the version check and the unique ``(dossier_id, seq)``. Commits on success, rolls back on
-    any exception, and always returns the connection to the pool."""
-    connection = engine.raw_connection()
+    any exception. The connection comes from ``slot`` when one waits there, else from the pool;
+    after a commit it goes back to ``slot`` if that takes it, else (and always after a failure)
+    to the pool."""
+    connection = slot.take() if slot is not None else None
+    if connection is None:
+        connection = engine.raw_connection()
+    committed = False
     try:
         cursor = connection.cursor()
         if engine.dialect.name == "sqlite":
             cursor.execute("BEGIN IMMEDIATE")
         try:
-            yield Tx(cursor)
+            yield Tx(cursor, pipeline=_pipelines(engine))
         except BaseException:
             rollback_or_drop(connection)
             raise
@@ -132,8 +222,10 @@ def transaction(engine: Engine) -> Iterator[Tx]:
         except BaseException:
             rollback_or_drop(connection)
             raise
+        committed = True
     finally:
-        connection.close()
+        if not (committed and slot is not None and slot.give(connection)):
+            connection.close()
 
 
 def rollback_or_drop(connection: Any) -> None:
@@ -144,3 +236,21 @@ def rollback_or_drop(connection: Any) -> None:
         connection.rollback()
     except Exception:
         connection.invalidate()
+
+
+def _quiet_sync(pipeline: Any) -> None:
+    """Sync an aborted pipeline, whose error is already being raised."""
+    with suppress(Exception):  # the error that aborted it is the one reported
+        pipeline.sync()
+
+
+def _pipelines(engine: Engine) -> bool:
+    """Whether the engine's driver is psycopg 3 with a libpq that has pipeline mode."""
+    dbapi: Any = engine.dialect.loaded_dbapi
+    return engine.dialect.driver == "psycopg" and _pipeline_supported(dbapi)
+
+
+@cache
+def _pipeline_supported(dbapi: Any) -> bool:
+    pipeline = getattr(dbapi, "Pipeline", None)
+    return bool(pipeline is not None and pipeline.is_supported())

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
+from ocop_cycle._storage.cache import DEFAULT_SIZE, ProjectionCache
 from ocop_cycle._storage.connections import Database, as_database
 from ocop_cycle._storage.fastpath import Prepared, Tx
 from ocop_cycle._storage.schema import (
@@ -213,11 +214,15 @@ class _Statements:
 class Store:
     """Reads and transactional writes on one database (an engine, or a host's connection)."""
 
-    def __init__(self, bind: Engine | Connection | Database) -> None:
+    def __init__(
+        self, bind: Engine | Connection | Database, *, cache_size: int = DEFAULT_SIZE
+    ) -> None:
         self.database = as_database(bind)
         self.dialect = self.database.dialect.name
         self._q = self.database.shared(_Statements)
         self._integrity_error = self._q.integrity_error
+        # Never on a host's connection: what it writes may still be rolled back by the host.
+        self._cache = ProjectionCache(cache_size if self.database.connection is None else 0)
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -228,9 +233,21 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """One write transaction (a savepoint on a host's connection); database errors come out
-        as ocop-cycle errors."""
+        as ocop-cycle errors. The projections it wrote go to the cache once it has committed."""
         with self.guard(), self.database.write() as tx:
             yield tx
+        for dossier in tx.written.values():
+            self._cache.put(dossier)
+
+    # -- the projection cache (a hint; see ``cache``) ------------------------------------------
+
+    def cached(self, dossier_id: UUID) -> Dossier | None:
+        """The projection of ``dossier_id`` as this engine last committed or read it, if kept."""
+        return self._cache.get(dossier_id)
+
+    def forget(self, dossier_id: UUID) -> None:
+        """Drop ``dossier_id`` from the cache (found stale)."""
+        self._cache.drop(dossier_id)
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
@@ -269,7 +286,12 @@ class Store:
     def load(self, tx: Tx, dossier_id: UUID) -> Dossier | None:
         """The projection row of a dossier, if it exists."""
         row = tx.one(self._q.select_dossier, {"id": dossier_id})
-        return Dossier.model_validate(row) if row is not None else None
+        if row is None:
+            return None
+        dossier = Dossier.model_validate(row)
+        # Cached only if this transaction commits: it may be reading its own uncommitted write.
+        tx.written.setdefault(dossier.id, dossier)
+        return dossier
 
     def events(self, tx: Tx, dossier_id: UUID, upto: int | None = None) -> list[Event]:
         """A dossier's events in order, optionally up to and including ``upto``."""
@@ -377,6 +399,7 @@ class Store:
             raise
         tx.run(self._q.insert_event, event_row(event))
         self._notify(tx, notices, event)
+        tx.written[dossier.id] = dossier
 
     def append(
         self,
@@ -391,24 +414,31 @@ class Store:
         The UPDATE runs first and checks the version read earlier: on PostgreSQL it takes the
         row lock, so a racing writer waits here and then finds the version gone.
         """
-        params = {
-            name: _plain(value)
-            for name in _DOSSIER_COLUMNS
-            if (value := getattr(after, name)) != getattr(before, name)
-        }
+        new, old = after.__dict__, before.__dict__  # the models' fields (columns are fields)
+        params = {name: _plain(new[name]) for name in _DOSSIER_COLUMNS if new[name] != old[name]}
         changed = tuple(params)
         statement = self._q.updates.get(changed)
         if statement is None:
             statement = self._q.updates[changed] = self._q.prepare(self._q.update_where, changed)
         params["b_id"] = before.id
         params["b_version"] = before.version
-        if tx.run(statement, params) != 1:
-            raise ConcurrencyConflict(before.id, before.version, None)
+        tx.run_expecting(
+            statement, params, 1, lambda: ConcurrencyConflict(before.id, before.version, None)
+        )
         try:
             tx.run(self._q.insert_event, event_row(event))
         except self._integrity_error as exc:
             raise ConcurrencyConflict(before.id, before.version, None) from exc
         self._notify(tx, notices, event)
+        tx.written[after.id] = after
+
+    def batch(self, tx: Tx, first: Dossier) -> AbstractContextManager[None]:
+        """Send the writes inside together where the driver can (see ``Tx.batch``): appends to
+        existing dossiers only, ``first`` being the first of them. A constraint that refuses a
+        write there means another writer appended first: ``ConcurrencyConflict``."""
+        return tx.batch(
+            self._integrity_error, lambda: ConcurrencyConflict(first.id, first.version, None)
+        )
 
     def add_deadlines(self, tx: Tx, specs: Sequence[DeadlineSpec], now: datetime) -> int:
         """Write planned deadlines; one already planned (same natural key) is left as it is.

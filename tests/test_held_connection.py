@@ -1,0 +1,107 @@
+"""The connection an engine keeps between write transactions goes back to the pool when the
+engine is closed or dropped, and a forked child never uses its parent's."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+import sys
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy import event, select
+
+from ocop_cycle import Engine, Role, SettableClock
+from ocop_cycle._storage.database import create_database_engine
+from ocop_cycle._storage.schema import events
+from tests.scenario import LANG_GIANG, Walk
+
+
+def test_close_and_drop_give_the_connection_back(db_url: str, clock: SettableClock) -> None:
+    """An engine that opened its database keeps one connection between commands and gives it
+    back on close() or when dropped; on a host's engine it keeps none (the pool is the host's,
+    who may dispose of it at any time)."""
+    engine = Engine.open(db_url, clock=clock)
+    Walk(engine, clock).register()
+    assert engine.sa_engine.pool.checkedout() == 1
+    checked_in: list[object] = []
+    event.listen(engine.sa_engine, "checkin", lambda *_: checked_in.append(1))
+    engine.close()
+    assert checked_in == [1]  # given back before the pool was disposed
+
+    dropped = Engine.open(db_url, clock=clock)
+    pool = dropped.sa_engine.pool
+    Walk(dropped, clock).register("Chè xanh")
+    assert pool.checkedout() == 1
+    del dropped
+    gc.collect()
+    assert pool.checkedout() == 0
+    pool.dispose()
+
+    host = create_database_engine(db_url)
+    try:
+        Walk(Engine(host, clock=clock), clock).register("Mật ong")
+        assert host.pool.checkedout() == 0
+    finally:
+        host.dispose()
+
+
+TURNS = 20
+
+
+def _toggle(engine: Engine, dossier_id: UUID) -> int:
+    actor = LANG_GIANG.actor(Role.COMMUNE_OFFICER)
+    for _ in range(TURNS):
+        engine.resubmit(dossier_id, actor=actor)
+        d = engine.return_for_supplement(dossier_id, actor=actor, guidance="Bổ sung")
+    return d.version
+
+
+def _child(engine: Engine, dossier: str, barrier: Any, out: Any) -> None:
+    engine.sa_engine.dispose(close=False)  # what SQLAlchemy asks of a forked child
+    try:
+        barrier.wait(timeout=60)
+        out.put(("ok", _toggle(engine, UUID(dossier))))
+    except Exception as exc:  # reported to the parent, which fails the test
+        out.put(("crashed", f"{type(exc).__name__}: {exc}"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork")
+def test_forked_child_leaves_the_parents_connection_alone(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A child forked while the engine keeps a connection opens its own: parent and child then
+    run commands at the same time through the one engine object, and both logs are whole."""
+    walk = Walk(engine, clock)
+    mine, childs = walk.register("Chè xanh"), walk.register("Mật ong")
+    for d in (mine, childs):  # the last command leaves a connection kept
+        engine.return_for_supplement(d.id, actor=walk.actor(Role.COMMUNE_OFFICER), guidance="x")
+    ctx = mp.get_context("fork")
+    barrier, out = ctx.Barrier(2), ctx.Queue()
+    child = ctx.Process(target=_child, args=(engine, str(childs.id), barrier, out))
+    child.start()
+    barrier.wait(timeout=60)
+    assert _toggle(engine, mine.id) == 2 + 2 * TURNS
+    assert out.get(timeout=120) == ("ok", 2 + 2 * TURNS)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    with engine.sa_engine.connect() as conn:
+        for d in (mine, childs):
+            seqs = conn.execute(select(events.c.seq).where(events.c.dossier_id == d.id))
+            assert sorted(seqs.scalars()) == list(range(1, 3 + 2 * TURNS))
+            assert engine.replay(d.id) == engine.get(d.id)
+
+
+def test_engine_disposed_first_leaves_nothing_open(db_url: str, clock: SettableClock) -> None:
+    """When the SQLAlchemy engine is disposed of behind the engine (APScheduler's job store
+    does so on shutdown), the kept connection is closed, not leaked; commands still run."""
+    engine = Engine.open(db_url, clock=clock)
+    walk = Walk(engine, clock)
+    d = walk.register()
+    engine.sa_engine.dispose()
+    gc.collect()
+    after = engine.return_for_supplement(d.id, actor=walk.actor(Role.COMMUNE_OFFICER), guidance="x")
+    assert after.version == 2
+    engine.close()
+    gc.collect()
