@@ -36,6 +36,16 @@ def test_shipped_plan_imports_once(db_url: str) -> None:
         assert sum(d.kind == "upgrade" for d in registered) == 1
 
 
+def test_import_reports_its_progress_row_by_row(db_url: str) -> None:
+    """``progress(done, total)`` is told before each ready row and once at the end: 0..23 of 23."""
+    entries, _ = read_plan_csv(SHIPPED)
+    seen: list[tuple[int, int]] = []
+    clock = SettableClock(datetime(2024, 3, 2, 9, tzinfo=VN_TZ))
+    with Engine.open(db_url, clock=clock) as engine:
+        import_plan(engine, entries, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(done, 23) for done in range(24)]
+
+
 def test_bad_rows_are_all_reported_and_nothing_is_written(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

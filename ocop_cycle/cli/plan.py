@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ocop_cycle.cli.output import progress
 from ocop_cycle.engine import Engine
 from ocop_cycle.plan.importer import ImportSettings, import_plan, read_plan
 
@@ -61,7 +62,9 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
         print(f"{args.file}: line {line}: {notice}")
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
-        report = import_plan(engine, plan, ImportSettings(registered_on=args.registered_on))
+        settings = ImportSettings(registered_on=args.registered_on)
+        with progress("import-plan", "dòng") as shown:
+            report = import_plan(engine, plan, settings, progress=shown)
     if report.problems:
         for problem in report.problems:
             print(f"{args.file}: {problem.message}")

@@ -17,6 +17,7 @@ listed as to be completed before scoring; its dossier waits for it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -338,12 +339,16 @@ def _changed_rows(
 
 
 def import_plan(
-    engine: Engine, plan: Plan | list[PlanEntry], settings: ImportSettings | None = None
+    engine: Engine,
+    plan: Plan | list[PlanEntry],
+    settings: ImportSettings | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PlanReport:
     """Write a validated plan's dossiers, then store the plan. Idempotent: each command's key
     comes from its row and the plan is stored once per digest; the report says what was new.
     A row changed since its dossier was registered is refused with nothing written (the
-    report's problems). A list of entries is the shipped Lạng Giang plan's rows."""
+    report's problems). A list of entries is the shipped Lạng Giang plan's rows.
+    ``progress(done, total)``, if given, is told after each row is written."""
     if not isinstance(plan, Plan):
         plan = shipped_plan_with(plan)
     settings = settings or ImportSettings()
@@ -358,7 +363,9 @@ def import_plan(
     if report.problems:
         return report
     office_role = Role.PROVINCE_OFFICE if plan.unit_level == "province" else Role.DISTRICT_OFFICE
-    for e in ready:
+    for done_rows, e in enumerate(ready):
+        if progress is not None:
+            progress(done_rows, len(ready))
         officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction=e.commune_code)
         key = keys[e.ref]
         assert e.producer_kind is not None  # ready rows have it
@@ -411,6 +418,8 @@ def import_plan(
             note=note,
         ).id
         report.registered += 1
+    if progress is not None:
+        progress(len(ready), len(ready))
     # Stored last: a stored plan's dossiers are all written (an interrupted import, run again,
     # completes them and then stores the plan).
     report.plan = store.save(
