@@ -132,6 +132,10 @@ class Qd26Steps:
             session=self.session(ref, total, written),
         )
 
+    def score_written(self, ref: str, commune: str, total: int) -> None:
+        """A re-evaluation council decides on its members' written opinions (Art. 7.6d)."""
+        self.score(ref, commune, total, written=True)
+
     def certify(self, ref: str, commune: str, on: date) -> None:
         self.engine.certify(
             self.ids[ref],
@@ -196,7 +200,7 @@ class Qd26Steps:
                        self._if_filed(ref, lambda x, c: self.assign(x, c, "2027-06"))),
                 QdStep(_at(ROUNDS_QD26[1].council_meeting_on, 10),
                        "QĐ 26: Hội đồng lấy ý kiến bằng văn bản",
-                       self._if_filed(ref, lambda x, c, t=total: self.score(x, c, t, True))),
+                       self._if_filed(ref, partial(self.score_written, total=total))),
                 QdStep(_at(r.certified), "QĐ 26: UBND tỉnh công nhận lại",
                        self._if_filed(ref, lambda x, c: self.certify(x, c, r.certified))),
                 QdStep(_at(r.monitored), "QĐ 26: giám sát sau công nhận lại",
