@@ -12,6 +12,7 @@ import pytest
 from ocop_cycle import DossierState, Engine, Level, SettableClock
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.cli import main
+from ocop_cycle.demo.qd26 import REEVALUATED
 from ocop_cycle.demo.runner import DEMO_START, run_demo
 from ocop_cycle.demo.scenario import (
     CARRIED,
@@ -84,8 +85,10 @@ def test_demo_plays_every_branch_and_verifies(db_url: str) -> None:
         assert engine.get(ids[REVOKED]).state is S.REVOKED
         kept = [ref for ref, f in ((f.ref, f) for f in result.fates) if f.path == "district"]
         assert all(
-            engine.get(ids[ref]).state is S.EXPIRED for ref in kept if ref != REVOKED
-        )  # nobody renewed by the end of 2027
+            engine.get(ids[ref]).state is S.EXPIRED
+            for ref in kept
+            if ref != REVOKED and ref not in REEVALUATED
+        )  # nobody else renewed by the end of 2027
         assert result.deadline_kinds["renewal_notice"] > 0
         assert "support_granted" in types(FORWARDED)
         assert Auditor(engine).verify().intact

@@ -64,7 +64,15 @@ def test_money_is_whole_dong_shown_with_thousands(demo: tuple[dict[str, Any], An
     doc, book = demo
     sheet = book["Hỗ trợ"]
     rows = _rows(sheet)
-    assert rows[0] == ("Sản phẩm", "Chủ thể", "Căn cứ", "Hạng sao", "Số tiền (đồng)")
+    assert rows[0] == (
+        "Sản phẩm",
+        "Chủ thể",
+        "Căn cứ",
+        "Hạng sao",
+        "Số tiền (đồng)",
+        "Mã sản phẩm",
+        "Bộ quy định",
+    )
     body, total = rows[1:-1], rows[-1]
     assert len(body) == len(doc["support"]) > 0
     assert all(isinstance(r[4], int) for r in body)

@@ -10,12 +10,14 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from ocop_cycle._storage.database import sqlite_path
 from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.cli.report import FORMATS, print_report
 from ocop_cycle.clock import SettableClock
+from ocop_cycle.demo.listing import DemoDossier, demo_dossiers
 from ocop_cycle.demo.runner import DEMO_START, run_demo
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
@@ -45,6 +47,25 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--format", choices=FORMATS, default="table", help="report format")
     p.add_argument("--output", type=Path, help="write the report to this file")
+
+
+def _print_listing(listing: list[DemoDossier], console: Console) -> None:
+    """Each dossier the demo played: profile, product code, state at the end."""
+    table = Table(title="Hồ sơ trong demo (cuối 2027)", title_justify="left")
+    for heading in ("Mã dòng", "Sản phẩm", "Bộ quy định", "Mã sản phẩm", "Trạng thái", "Sao"):
+        table.add_column(heading)
+    table.add_column("Hiệu lực đến")
+    for d in listing:
+        table.add_row(
+            d.ref,
+            d.product,
+            d.profile_id,
+            d.product_code or "—",
+            d.state.label_vi,
+            f"{d.stars}★" if d.stars else "",
+            f"{d.valid_until:%d/%m/%Y}" if d.valid_until else "",
+        )
+    console.print(table)
 
 
 def _reset(url: str) -> None:
@@ -102,8 +123,12 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
                 engine, seed=args.seed, on_start=start, on_step=step, on_deadline=deadline
             )
         progress = plan_progress(engine)
+        listing = demo_dossiers(engine, result.dossiers)
         verified = Auditor(engine, key).verify()
     print_report(progress, args.format, args.output)
+    # The listing goes with the summary: on stdout under a table, else on stderr, so a JSON or
+    # CSV report on stdout stays one document.
+    _print_listing(listing, Console(stderr=args.format != "table", width=160))
     kinds = ", ".join(f"{k} {v}" for k, v in result.deadline_kinds.items())
     print(
         f"Demo seed {args.seed}: {result.steps} steps by people; the scheduler settled "

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from ocop_cycle._log import get_logger
 from ocop_cycle.clock import VN_TZ, SettableClock
+from ocop_cycle.demo.qd26_steps import Qd26Steps
 from ocop_cycle.demo.scenario import ROUNDS, Fate, RoundDates, build_scenario
 from ocop_cycle.engine import Engine
 from ocop_cycle.jobs.simulation import run_until
@@ -71,6 +72,12 @@ class _Demo:
         self.rounds: dict[int, UUID] = {}
         self.decisions = 0
         self.migrated = 0
+        # From 22/05/2026 people act under Decision 26/2026 (qd26-2026).
+        self.qd26 = Qd26Steps(engine, self.ids, self.fates, self.places, self._next_decision)
+
+    def _next_decision(self) -> str:
+        self.decisions += 1
+        return f"{self.decisions}/QĐ-UBND"
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -228,6 +235,7 @@ class _Demo:
             Step(_at(on), "Thu hồi giấy chứng nhận", partial(self.revoke, ref, on))
             for ref in revoked
         ]
+        steps += [Step(s.at, s.label, s.run) for s in self.qd26.steps()]
         return sorted(steps, key=lambda s: s.at)
 
     def _round_steps(self, r: RoundDates, planned: list[Fate], scored: list[Fate]) -> list[Step]:

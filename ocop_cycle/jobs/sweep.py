@@ -23,6 +23,7 @@ from ocop_cycle._log import get_logger
 from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
+from ocop_cycle.jobs.aftercare import expiry_message_vi, monitoring_agency
 from ocop_cycle.jobs.statutory import (
     STATUTORY_KINDS,
     DossierFacts,
@@ -259,9 +260,8 @@ class Sweeper:
                 return f"dossier is {d.state.value}: not monitored"
             if d.last_inspection_on is not None and d.last_inspection_on > since:
                 return f"inspected on {d.last_inspection_on.isoformat()}"
-            role, code = self._addressee(
-                d, Role.INSPECTOR, d.district_code or d.province_code, now.date()
-            )
+            agency, unit = monitoring_agency(self.engine.rules.profile(d.profile_id), d)
+            role, code = self._addressee(d, agency, unit, now.date())
             return EscalateInspection(
                 dossier_id=d.id,
                 since=since,
@@ -350,14 +350,11 @@ class Sweeper:
             Level.DISTRICT: d.district_code,
             Level.PROVINCE: d.province_code,
         }.get(level) or CENTRAL
-        valid = d.valid_until.strftime("%d/%m/%Y") if d.valid_until else "?"
         role, code = self._addressee(d, roles[0] if roles else Role.PROVINCE_COMMITTEE, code, on)
         return (
             Recipient(
                 role=role,
                 jurisdiction=code,
-                message_vi=f"Giấy chứng nhận OCOP của sản phẩm «{d.product_name}» "
-                f"(số {d.certificate_number}) hết hiệu lực ngày {valid}: đề nghị ban hành "
-                "quyết định thu hồi.",
+                message_vi=expiry_message_vi(profile, d),
             ),
         )

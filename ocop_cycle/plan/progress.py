@@ -106,6 +106,10 @@ class OpenDossier(_Row):
 
     dossier_id: UUID
     product: str
+    #: The commune's code for the product (T-X-STT-year), where its profile gives one.
+    product_code: str | None
+    #: The rule profile the dossier is evaluated under.
+    profile_id: str
     producer: str
     commune: str
     state: DossierState
@@ -119,6 +123,8 @@ class SupportLine(_Row):
 
     dossier_id: UUID
     product: str
+    product_code: str | None
+    profile_id: str
     producer: str
     basis: str
     basis_vi: str
@@ -316,6 +322,8 @@ def plan_progress(engine: Engine, plan: Plan | None = None) -> PlanProgress:
         OpenDossier(
             dossier_id=d.id,
             product=d.product_name,
+            product_code=d.product_code,
+            profile_id=d.profile_id,
             producer=d.producer_name,
             commune=now_named.get(d.commune_code or "", d.commune_code or ""),
             state=d.state,
@@ -332,6 +340,8 @@ def plan_progress(engine: Engine, plan: Plan | None = None) -> PlanProgress:
         SupportLine(
             dossier_id=dossier_id,
             product=by_id[dossier_id].product_name,
+            product_code=by_id[dossier_id].product_code,
+            profile_id=by_id[dossier_id].profile_id,
             producer=by_id[dossier_id].producer_name,
             basis=str(p["basis"]),
             basis_vi=BASIS_LABELS_VI[str(p["basis"])],
