@@ -3,9 +3,7 @@ acknowledgements of its own and stable ids."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +12,7 @@ from ocop_cycle import Engine, SettableClock
 from ocop_cycle._storage.database import create_database_engine, upgrade
 from tests import outbox_workers
 from tests.scenario import Walk
+from tests.test_exactly_once import in_processes
 from tests.test_storage import downgrade_to
 
 
@@ -88,23 +87,6 @@ def test_an_acknowledgement_needs_the_consumer_s_claim(
     ids = [n.notification_id for n in everything]
     assert engine.ack_notifications(ids, consumer="sms") == 0
     assert len(engine.claim_notifications("sms", limit=1000)) == len(everything)
-
-
-def in_processes(target: Any, args: list[tuple[Any, ...]]) -> list[Any]:
-    """Run ``target(*a, barrier, queue)`` for each ``a`` in its own process, released together
-    at a barrier; return what each put on the queue."""
-    ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(len(args))
-    out = ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*a, barrier, out)) for a in args]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=300) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-    assert [r for r in results if r[0] == "crashed"] == []
-    return results
 
 
 @pytest.mark.slow

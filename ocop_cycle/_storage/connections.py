@@ -49,7 +49,7 @@ from ocop_cycle._storage.failures import translated
 from ocop_cycle._storage.fastpath import Tx, rollback_or_drop, transaction
 from ocop_cycle.errors import UnsuitableConnection
 
-__all__ = ["Database", "SqliteSettings", "as_database", "configure_sqlite"]
+__all__ = ["Database", "SqliteSettings", "as_database", "begin_immediate", "configure_sqlite"]
 
 T = TypeVar("T")
 
@@ -354,13 +354,7 @@ class Database:
         if not conn.in_transaction():
             conn.begin()
         if writing and self.sqlite is not None:
-            dbapi_connection = conn.connection.dbapi_connection
-            if dbapi_connection is not None and not dbapi_connection.in_transaction:
-                cursor = dbapi_connection.cursor()
-                try:
-                    cursor.execute("BEGIN IMMEDIATE")
-                finally:
-                    cursor.close()
+            begin_immediate(conn)
 
     def _check(self, conn: Connection) -> None:
         fairy = conn.connection
@@ -394,3 +388,16 @@ def _none() -> None:
 def as_database(bind: Engine | Connection | Database) -> Database:
     """``bind`` as a ``Database`` (SQLite engines get ocop-cycle's settings)."""
     return bind if isinstance(bind, Database) else Database(bind)
+
+
+def begin_immediate(conn: Connection) -> None:
+    """Make sure an SQLite connection's driver has really begun its transaction, taking the
+    write lock now (pysqlite begins lazily, at the first write, which lets two writers both
+    read first and then deadlock); nothing when one is already open."""
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        finally:
+            cursor.close()

@@ -20,6 +20,7 @@ from ocop_cycle._storage.connections import (
     Database,
     SqliteSettings,
     as_database,
+    begin_immediate,
     configure_sqlite,
 )
 from ocop_cycle.errors import SchemaNotReady, StorageError
@@ -133,13 +134,7 @@ def _serialise(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
         return
     if connection.dialect.name == "sqlite":
-        dbapi_connection = connection.connection.dbapi_connection
-        if dbapi_connection is not None and not dbapi_connection.in_transaction:
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute("BEGIN IMMEDIATE")
-            finally:
-                cursor.close()
+        begin_immediate(connection)
 
 
 def _revision_on(connection: Connection) -> str | None:
