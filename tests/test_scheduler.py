@@ -138,8 +138,9 @@ def test_three_schedulers_ten_thousand_notices(postgres_ready: str) -> None:
     outputs = [p.communicate(timeout=600)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0]
     settled = [int(out.split()[0]) for out in outputs]
+    # Only the total is asserted: how the work is shared depends on when each process starts
+    # (one that starts after the others finished finds nothing, and that is correct).
     assert sum(settled) == 10_000
-    assert all(n > 0 for n in settled)  # the work was shared
     with engine.sa_engine.connect() as conn:
         reminders = conn.execute(
             select(events.c.dossier_id, func.count())
