@@ -51,6 +51,11 @@ def _at(day: date, hour: time = time(0, 0)) -> datetime:
     return datetime.combine(day, hour, tzinfo=VN_TZ)
 
 
+def _after(last_day: date) -> datetime:
+    """Due at the first moment after ``last_day``: the whole last day is allowed."""
+    return _at(last_day + timedelta(days=1))
+
+
 @dataclass(frozen=True, slots=True)
 class DeadlineSpec:
     """One deadline to write: its kind, subject, due time and what the sweep needs to know."""
@@ -98,7 +103,7 @@ def _qd26_deadlines(
             DeadlineSpec(
                 "commune_check",
                 after.id,
-                _at(last + timedelta(days=1)),
+                _after(last),
                 detail={
                     "last_day": last.isoformat(),
                     "received_seq": event.seq,
@@ -118,7 +123,7 @@ def _qd26_deadlines(
             DeadlineSpec(
                 "reevaluation_decision",
                 after.id,
-                _at(decide_by + timedelta(days=1)),
+                _after(decide_by),
                 detail={
                     "decide_by": decide_by.isoformat(),
                     "proposed_seq": event.seq,
@@ -134,7 +139,7 @@ def _qd26_deadlines(
             DeadlineSpec(
                 "expiry",
                 after.id,
-                _at(until + timedelta(days=1)),
+                _after(until),
                 detail={"valid_until": until.isoformat()},
             )
         )
@@ -157,7 +162,7 @@ def _transition(
         DeadlineSpec(
             "transition_finish",
             after.id,
-            _at(finish_by + timedelta(days=1)),
+            _after(finish_by),
             detail={
                 "finish_by": finish_by.isoformat(),
                 "under": later.id,
@@ -208,7 +213,7 @@ def _window(certificate: Dossier, rules: RuleBook, recorded_at: datetime) -> lis
         DeadlineSpec(
             "reevaluation_window",
             certificate.id,
-            _at(closes + timedelta(days=1)),
+            _after(closes),
             detail={**detail, "stage": "missed"},
         )
     )
@@ -228,7 +233,7 @@ def _deadlines_for(
             DeadlineSpec(
                 "supplement_due",
                 dossier_id,
-                _at(due_on + timedelta(days=1)),  # the whole due day is allowed
+                _after(due_on),
                 detail={"due_on": due_on.isoformat(), "returned_seq": event.seq},
             )
         ]
@@ -245,7 +250,7 @@ def _deadlines_for(
             DeadlineSpec(
                 "round_scoring",
                 dossier_id,
-                _at(round_.scoring_deadline + timedelta(days=1)),
+                _after(round_.scoring_deadline),
                 round_id=round_.id,
                 detail={"scoring_deadline": round_.scoring_deadline.isoformat()},
             ),
@@ -269,7 +274,7 @@ def _deadlines_for(
             DeadlineSpec(
                 "expiry",
                 dossier_id,
-                _at(valid_until + timedelta(days=1)),
+                _after(valid_until),
                 detail={"valid_until": valid_until.isoformat()},
             )
         )

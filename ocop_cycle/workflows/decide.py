@@ -435,10 +435,8 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
                 "Score", [FieldProblem(f"session.{p.field}", p.message) for p in problems]
             )
         result = evaluate_session(command.session, sheet, profile, council)
-    elif isinstance(command, Exclude):
-        exclusion_ground(command, ctx.rules.sheet(profile.id, before.product_set))
-    elif isinstance(command, Revoke):
-        revocation_ground(command, profile)
+    # An exclusion's or a revocation's ground is checked where its payload is built (after the
+    # machine accepted the trigger): both refusals write nothing.
     machine = ctx.machines.get(profile)
     state = machine.fire(
         type(command).trigger,
