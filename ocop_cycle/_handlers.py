@@ -11,12 +11,13 @@ any step writes nothing. Idempotency keys are resolved here, after authorisation
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ocop_cycle._log import get_logger
+from ocop_cycle._log import enabled, get_logger
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle._storage.store import KeyCollision, Store
 from ocop_cycle.clock import Clock, to_vn
@@ -123,9 +124,12 @@ class Handlers:
     @staticmethod
     def _log(decision: Decision) -> None:
         """Tell the host's logs what was written (after the writes and their checks)."""
+        logger = log.now()
+        if not enabled(logger, logging.INFO):
+            return
         for write in decision.writes:
             event, after = write.event, write.after
-            log.info(
+            logger.info(
                 "dossier.created" if write.before is None else "dossier.transition",
                 dossier_id=str(after.id),
                 event_type=event.type,

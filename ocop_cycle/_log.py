@@ -21,7 +21,7 @@ import logging
 from collections.abc import MutableMapping
 from typing import Any
 
-__all__ = ["ROOT", "get_logger"]
+__all__ = ["ROOT", "enabled", "get_logger"]
 
 #: The standard-library logger every ocop-cycle logger sits under.
 ROOT = "ocop_cycle"
@@ -72,6 +72,10 @@ class _LazyLogger:
         self._quiet: Any = None
 
     def __getattr__(self, method: str) -> Any:
+        return getattr(self.now(), method)
+
+    def now(self) -> Any:
+        """The logger to call now (the host may configure structlog at any time)."""
         import structlog
 
         if structlog.is_configured():
@@ -79,10 +83,23 @@ class _LazyLogger:
                 # structlog's own proxy reads the configuration when it is used, so a host
                 # that configures structlog after importing ocop_cycle is still obeyed.
                 self._configured = structlog.get_logger(self._name)
-            return getattr(self._configured, method)
+            return self._configured.bind()
         if self._quiet is None:
             self._quiet = _stdlib_logger(self._name)
-        return getattr(self._quiet, method)
+        return self._quiet
+
+
+def enabled(logger: Any, level: int) -> bool:
+    """Whether ``logger`` (from ``_LazyLogger.now``) writes at ``level``, where it can tell:
+    structlog's filtering loggers and the standard library's do; any other is asked to log.
+    Why: the write path logs every command at info, and building the fields costs more than
+    the rest of the logging call when the host filters info out."""
+    # Looked up on the class: a structlog BoundLogger would make a log call of a missing name.
+    for name in ("is_enabled_for", "isEnabledFor"):
+        check = getattr(type(logger), name, None)
+        if check is not None:
+            return bool(check(logger, level))
+    return True
 
 
 def get_logger(name: str) -> Any:

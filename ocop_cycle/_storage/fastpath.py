@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any, Protocol, cast
 
@@ -52,7 +53,7 @@ class Prepared:
         self._binds: list[tuple[str, Processor, Any]] = []
         for name in names:
             bind = compiled.binds[name]
-            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            proc = _bind_processor(bind.type, dialect)
             fixed = _NO_VALUE if bind.required or bind.value is None else bind.value
             self._binds.append((name, proc, fixed))
         self._dialect = dialect
@@ -82,6 +83,23 @@ class Prepared:
             name: proc(value) if proc is not None else value
             for name, proc, value in zip(self.result_names, self._results, raw, strict=True)
         }
+
+
+#: The value a fused datetime processor is checked on against SQLAlchemy's before it is used
+#: (microseconds, a date change in UTC).
+_PROBE = datetime(1999, 12, 31, 23, 59, 58, 7, timezone(timedelta(hours=7)))
+
+
+def _bind_processor(type_: Any, dialect: Dialect) -> Processor:
+    """SQLAlchemy's bind processor for ``type_``, or the type's own fused equivalent
+    (``fused_bind_processor``, see ``types.AwareDateTime``) when it gives the same driver value
+    on a probe value; on any disagreement SQLAlchemy's is used."""
+    proc: Processor = type_.dialect_impl(dialect).bind_processor(dialect)
+    fused = getattr(type_, "fused_bind_processor", None)
+    if fused is None or proc is None:
+        return proc
+    candidate = fused(dialect)
+    return candidate if candidate(_PROBE) == proc(_PROBE) and candidate(None) is None else proc
 
 
 class Tx:

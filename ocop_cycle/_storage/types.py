@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,8 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from ocop_cycle.clock import VN_TZ
 
 __all__ = ["AwareDateTime", "DecimalScore", "JsonDocument"]
+
+_NAIVE = "naive datetime refused: ocop-cycle stores aware datetimes only"
 
 
 class AwareDateTime(TypeDecorator[datetime]):
@@ -29,9 +32,44 @@ class AwareDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime refused: ocop-cycle stores aware datetimes only")
+            raise ValueError(_NAIVE)
         utc = value.astimezone(UTC)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def fused_bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        """``process_bind_param`` and the dialect's own conversion as one function, for the
+        write path (``fastpath``), which checks it against SQLAlchemy's composed processor
+        before using it. Why: per datetime, SQLAlchemy's chain costs three Python calls and a
+        dict-formatted string on SQLite; this costs one call (~2 µs less, 4-5 per transition)."""
+        if dialect.name == "sqlite":
+            # The instant last converted, and its text: one command writes the same instant
+            # four or five times (recorded_at, updated_at, the outbox's and deadlines'
+            # created_at). One tuple, replaced whole, so threads never see half of a pair.
+            last: list[tuple[datetime | None, str]] = [(None, "")]
+
+            # SQLAlchemy's SQLite DATETIME text: "YYYY-MM-DD HH:MM:SS.ffffff" (naive UTC).
+            def sqlite_text(value: datetime | None) -> str | None:
+                if value is None:
+                    return None
+                seen, text = last[0]
+                if value is seen:
+                    return text
+                if value.tzinfo is None:
+                    raise ValueError(_NAIVE)
+                text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+                last[0] = (value, text)
+                return text
+
+            return sqlite_text
+
+        def aware_utc(value: datetime | None) -> datetime | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError(_NAIVE)
+            return value.astimezone(UTC)
+
+        return aware_utc
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

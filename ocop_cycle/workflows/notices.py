@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from string import Formatter
 from typing import Any
 from uuid import UUID, uuid5
@@ -114,6 +115,8 @@ def notices_for(event: Event, dossier: Dossier, units: UnitRegistry | None = Non
     templates = PRODUCER_MESSAGES.get(event.type)
     if isinstance(payload, ReminderSent) and payload.kind == "council_reminder":
         templates = None  # the council is told (``notify``), not the producer
+    if templates is None and not payload.notify:
+        return []
     dates = _dates(event, dossier)
     out = []
     if templates is not None:
@@ -124,7 +127,9 @@ def notices_for(event: Event, dossier: Dossier, units: UnitRegistry | None = Non
                 kind=event.type,
                 recipient_role=Role.PRODUCER,
                 recipient_jurisdiction=commune,
-                message_vi=producer_message(templates, _fields(event, dossier, dates)),
+                message_vi=producer_message(
+                    templates, _fields(event, dossier, dates, (*templates, FALLBACK_MESSAGE))
+                ),
                 data=_data(event, dossier, dates, Role.PRODUCER, commune),
             )
         )
@@ -161,18 +166,29 @@ def producer_message(templates: tuple[str, ...], fields: Mapping[str, object]) -
 def render(template: str, fields: Mapping[str, object]) -> str:
     """``template`` filled from ``fields``; ``ValueError`` naming a placeholder that has no value
     or an empty one (a notice never reads "… hết hạn ngày .")."""
-    names = [name for _, name, _, _ in Formatter().parse(template) if name]
+    names = _placeholders(template)
     blank = [name for name in names if fields.get(name) in (None, "")]
     if blank:
         raise ValueError(f"notice template lacks {', '.join(blank)}: {template!r}")
     return template.format(**{name: fields[name] for name in names})
 
 
+@cache
+def _placeholders(template: str) -> tuple[str, ...]:
+    """The names ``template`` fills (templates are few and fixed: parsed once each)."""
+    return tuple(name for _, name, _, _ in Formatter().parse(template) if name)
+
+
+#: Fields every notice has without reading the payload's own (``_fields``).
+_BASE_FIELDS = frozenset({"product", "event_label", "due_on", "valid_until"})
+
+
 def _dates(event: Event, dossier: Dossier) -> dict[str, date | None]:
     """The dates a notice is about: the certificate's validity (from the event, else the
     dossier's) and the day by which the recipient must act."""
     payload = event.payload
-    valid_until = getattr(payload, "valid_until", None) or dossier.valid_until
+    # From the fields themselves: a missing attribute costs pydantic an exception.
+    valid_until = payload.__dict__.get("valid_until") or dossier.valid_until
     due_on: date | None = None
     if isinstance(payload, Returned):
         due_on = payload.due_on
@@ -185,12 +201,20 @@ def _dates(event: Event, dossier: Dossier) -> dict[str, date | None]:
     return {"due_on": due_on, "valid_until": valid_until}
 
 
-def _fields(event: Event, dossier: Dossier, dates: Mapping[str, date | None]) -> dict[str, object]:
-    """What the templates may name, dates written dd/mm/yyyy."""
+def _fields(
+    event: Event,
+    dossier: Dossier,
+    dates: Mapping[str, date | None],
+    templates: tuple[str, ...],
+) -> dict[str, object]:
+    """What ``templates`` may name, dates written dd/mm/yyyy."""
     payload = event.payload
-    fields: dict[str, object] = {
-        k: v for k, v in payload.wire().items() if isinstance(v, str | int) and v != ""
-    }
+    wanted = {name for template in templates for name in _placeholders(template)}
+    fields: dict[str, object] = (
+        {}
+        if wanted <= _BASE_FIELDS  # the payload's own fields would be overwritten or unused
+        else {k: v for k, v in payload.wire().items() if isinstance(v, str | int) and v != ""}
+    )
     fields["product"] = dossier.product_name
     fields["event_label"] = payload.label_vi
     if dossier.certified_stars is not None:
@@ -198,7 +222,7 @@ def _fields(event: Event, dossier: Dossier, dates: Mapping[str, date | None]) ->
     if dossier.decision_number:
         fields.setdefault("decision_number", dossier.decision_number)
     for name, day in dates.items():
-        if day is not None:
+        if day is not None and name in wanted:
             fields[name] = format_date_vi(day)
     if isinstance(payload, SupportGranted):
         fields["amount"] = format_vnd(payload.amount)
