@@ -42,22 +42,25 @@ class AwareDateTime(TypeDecorator[datetime]):
         before using it. Why: per datetime, SQLAlchemy's chain costs three Python calls and a
         dict-formatted string on SQLite; this costs one call (~2 µs less, 4-5 per transition)."""
         if dialect.name == "sqlite":
-            # The instant last converted, and its text: one command writes the same instant
-            # four or five times (recorded_at, updated_at, the outbox's and deadlines'
-            # created_at). One tuple, replaced whole, so threads never see half of a pair.
-            last: list[tuple[datetime | None, str]] = [(None, "")]
+            # The two instants last converted, with their texts: one command writes its own
+            # instant four or five times (recorded_at, updated_at, the outbox's and deadlines'
+            # created_at), between them a deadline's due time. One tuple, replaced whole, so
+            # threads never see half of it.
+            recent: list[tuple[Any, str, Any, str]] = [(None, "", None, "")]
 
             # SQLAlchemy's SQLite DATETIME text: "YYYY-MM-DD HH:MM:SS.ffffff" (naive UTC).
             def sqlite_text(value: datetime | None) -> str | None:
                 if value is None:
                     return None
-                seen, text = last[0]
-                if value is seen:
-                    return text
+                first, first_text, second, second_text = recent[0]
+                if value is first:
+                    return first_text
+                if value is second:
+                    return second_text
                 if value.tzinfo is None:
                     raise ValueError(_NAIVE)
                 text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-                last[0] = (value, text)
+                recent[0] = (value, text, first, first_text)
                 return text
 
             return sqlite_text

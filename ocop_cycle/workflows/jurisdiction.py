@@ -15,6 +15,7 @@ Three questions, all pure (the administrative units are data, ``rules.units``):
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from ocop_cycle.errors import PlaceRefused, Reason, UnitNotFound
 from ocop_cycle.rules.authority import CENTRAL, Level, Role, role_level
@@ -153,6 +154,9 @@ def successor_codes(
     return tuple(u.code for u in found) if found else (code,)
 
 
+# Every command asks this, with few distinct answers (one per actor, place and day); the
+# registry never changes once built.
+@lru_cache(maxsize=4096)
 def acts_for(
     units: UnitRegistry, actor_code: str, dossier_code: str | None, on: date, recorded_on: date
 ) -> bool:
