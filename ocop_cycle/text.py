@@ -78,4 +78,4 @@ def format_vnd(amount: Decimal) -> str:
 
 def format_date_vi(day: date) -> str:
     """A date as Vietnamese texts write it: ``30/06/2027`` (dd/mm/yyyy)."""
-    return day.strftime("%d/%m/%Y")
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"  # strftime costs twice as much

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta, timezone
 from functools import cache
+from operator import itemgetter
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Engine
@@ -56,6 +57,14 @@ class Prepared:
             proc = _bind_processor(bind.type, dialect)
             fixed = _NO_VALUE if bind.required or bind.value is None else bind.value
             self._binds.append((name, proc, fixed))
+        # Most statements take every value from the caller: one C call fetches them all, and
+        # only the columns with a converter are touched again.
+        self._fetch = (
+            itemgetter(*names)
+            if names and all(fixed is _NO_VALUE for _, _, fixed in self._binds)
+            else None
+        )
+        self._convert = [(i, proc) for i, (_, proc, _) in enumerate(self._binds) if proc]
         self._dialect = dialect
         self._result_columns = list(result_columns)
         self.result_names = [str(c.key) for c in result_columns]
@@ -64,10 +73,18 @@ class Prepared:
 
     def params(self, values: dict[str, Any]) -> Any:
         """Driver parameters for ``values`` (keyed by bind name), converted as SQLAlchemy would."""
-        out = []
-        for name, proc, fixed in self._binds:
-            value = values[name] if fixed is _NO_VALUE else values.get(name, fixed)
-            out.append(proc(value) if proc is not None else value)
+        out: list[Any]
+        if self._fetch is None:
+            out = [
+                values[name] if fixed is _NO_VALUE else values.get(name, fixed)
+                for name, _, fixed in self._binds
+            ]
+        elif len(self._binds) == 1:
+            out = [self._fetch(values)]  # itemgetter of one name gives the value itself
+        else:
+            out = list(self._fetch(values))
+        for i, proc in self._convert:
+            out[i] = proc(out[i])
         return tuple(out) if self.positional else dict(zip(self.names, out, strict=True))
 
     def row(self, raw: Sequence[Any], cursor: Any) -> dict[str, Any]:

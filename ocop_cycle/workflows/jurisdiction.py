@@ -135,6 +135,9 @@ def place_problems(
     return problems
 
 
+# Asked for every notice and authorisation, with few distinct answers (one per place and day);
+# the registry never changes once built.
+@lru_cache(maxsize=4096)
 def carriers(units: UnitRegistry, code: str, on: date, recorded_on: date) -> tuple[AdminUnit, ...]:
     """The units that, on ``on``, carry ``code`` as it was on ``recorded_on`` (itself while it
     exists; its successors after). Empty for a code the data does not know."""
@@ -154,9 +157,7 @@ def successor_codes(
     return tuple(u.code for u in found) if found else (code,)
 
 
-# Every command asks this, with few distinct answers (one per actor, place and day); the
-# registry never changes once built.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # as ``carriers``
 def acts_for(
     units: UnitRegistry, actor_code: str, dossier_code: str | None, on: date, recorded_on: date
 ) -> bool:
