@@ -174,25 +174,26 @@ class Tx:
         self._checks = checks
         failure: Exception | None = None
         try:
-            # psycopg may raise a statement's error at a later statement, inside the block: the
-            # pipeline is synced here in every case, so that leaving pipeline mode is clean
-            # (psycopg would otherwise log a warning of its own).
-            with self.cursor.connection.pipeline() as pipeline:
-                try:
-                    yield
-                except integrity as exc:
-                    failure = exc
-                except BaseException:
-                    _quiet_sync(pipeline)
-                    raise
-                try:
-                    pipeline.sync()
-                except integrity as exc:
-                    failure = failure or exc
-                except Exception:
-                    if failure is None:
+            try:
+                # Leaving the block sends the pipeline's one Sync and fetches every result: one
+                # round trip (a sync of our own before it would cost a second one). psycopg
+                # may raise a statement's error at a later statement inside the block, or on
+                # leaving it; after an error inside, the aborted rest is drained first, so that
+                # leaving is clean (psycopg would otherwise log a warning of its own).
+                with self.cursor.connection.pipeline() as pipeline:
+                    try:
+                        yield
+                    except integrity as exc:
+                        failure = exc
+                        _quiet_sync(pipeline)
+                    except BaseException:
+                        _quiet_sync(pipeline)
                         raise
-                    _quiet_sync(pipeline)  # the rest of a pipeline aborted by ``failure``
+            except integrity as exc:  # from the results fetched on leaving
+                failure = failure or exc
+            except Exception:
+                if failure is None:
+                    raise
             if failure is not None:
                 for cursor, rows, otherwise in checks:
                     if cursor.pgresult is not None and cursor.rowcount != rows:
