@@ -11,7 +11,8 @@ and the same durability settings:
 
 Each dossier alternates registered -> returned -> registered. Raw and engine run in alternating
 blocks; rates are the median block's, and each ratio is the median over rounds of the ratio of
-the blocks run back to back in that round, so drift on a shared machine hits both sides alike.
+the two sides' blocks in that round (run one after the other, on PostgreSQL with the pipelined
+raw block between them), so drift on a shared machine hits both sides alike.
 
 With the bench extra installed (``pip install -e '.[bench]'``), a third side runs in the same
 alternating blocks on the same database: the `eventsourcing` library doing load + transition +
@@ -322,7 +323,6 @@ def measure(
     if pipe_rates:
         row["raw_pipelined_per_s"] = statistics.median(pipe_rates)
         row["ratio_to_pipelined"] = _paired(engine_rates, pipe_rates)
-    if pipe_rates:
         row["rounds"]["raw_pipelined"] = pipe_rates
     if es is not None:
         row["rounds"]["eventsourcing"] = es_rates
@@ -335,8 +335,9 @@ def measure(
 
 
 def _paired(ours: list[float], theirs: list[float]) -> float:
-    """The median of the ratios of blocks run back to back: a machine whose speed drifts (a
-    shared host) moves both blocks of a round alike, and the ratio less than either rate."""
+    """The median of the ratios of each round's blocks (run within a few seconds of each other):
+    a machine whose speed drifts (a shared host) moves both blocks of a round alike, and the
+    ratio less than either rate."""
     return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
 
 

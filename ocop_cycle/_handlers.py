@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ocop_cycle._log import enabled, get_logger
+from ocop_cycle._log import get_logger
 from ocop_cycle._storage.fastpath import Tx
 from ocop_cycle._storage.store import KeyCollision, Store
 from ocop_cycle.clock import Clock, to_vn
@@ -124,8 +124,8 @@ class Handlers:
     @staticmethod
     def _log(decision: Decision) -> None:
         """Tell the host's logs what was written (after the writes and their checks)."""
-        logger = log.now()
-        if not enabled(logger, logging.INFO):
+        logger = log.at(logging.INFO)
+        if logger is None:
             return
         for write in decision.writes:
             event, after = write.event, write.after

@@ -21,7 +21,7 @@ import logging
 from collections.abc import MutableMapping
 from typing import Any
 
-__all__ = ["ROOT", "enabled", "get_logger"]
+__all__ = ["ROOT", "get_logger"]
 
 #: The standard-library logger every ocop-cycle logger sits under.
 ROOT = "ocop_cycle"
@@ -72,9 +72,9 @@ class _LazyLogger:
         self._quiet: Any = None
 
     def __getattr__(self, method: str) -> Any:
-        return getattr(self.now(), method)
+        return getattr(self._now(), method)
 
-    def now(self) -> Any:
+    def _now(self) -> Any:
         """The logger to call now (the host may configure structlog at any time)."""
         import structlog
 
@@ -85,21 +85,39 @@ class _LazyLogger:
                 self._configured = structlog.get_logger(self._name)
             return self._configured.bind()
         if self._quiet is None:
-            self._quiet = _stdlib_logger(self._name)
+            # Bound once: its processors and wrapper are ours and never change.
+            self._quiet = _stdlib_logger(self._name).bind()
         return self._quiet
 
+    def at(self, level: int) -> Any | None:
+        """The logger to call now for a record at ``level``, or None when that record would be
+        dropped unseen anyway. Why: the write path logs every command at info, and building
+        its fields costs more than the rest of the call when the host filters info out. Only
+        a filter that runs before any of the host's processors counts: a processor may want
+        every record (``structlog.testing.capture_logs``, an error tracker)."""
+        logger = self._now()
+        if logger is self._quiet:
+            # filter_by_level is our first processor: it drops what logging would not write.
+            return logger if logging.getLogger(self._name).isEnabledFor(level) else None
+        return None if _drops(logger, level) else logger
 
-def enabled(logger: Any, level: int) -> bool:
-    """Whether ``logger`` (from ``_LazyLogger.now``) writes at ``level``, where it can tell:
-    structlog's filtering loggers and the standard library's do; any other is asked to log.
-    Why: the write path logs every command at info, and building the fields costs more than
-    the rest of the logging call when the host filters info out."""
-    # Looked up on the class: a structlog BoundLogger would make a log call of a missing name.
-    for name in ("is_enabled_for", "isEnabledFor"):
-        check = getattr(type(logger), name, None)
-        if check is not None:
-            return bool(check(logger, level))
-    return True
+
+def _drops(logger: Any, level: int) -> bool:
+    """Whether the host's structlog ``logger`` drops a record at ``level`` before its
+    processors see it (when it cannot tell: no)."""
+    import structlog
+
+    try:
+        if isinstance(logger, structlog.stdlib.BoundLogger):
+            # Its level is the standard library logger's, which only filter_by_level applies.
+            processors = structlog.get_config()["processors"]
+            return structlog.stdlib.filter_by_level in processors and not logger.isEnabledFor(level)
+        # structlog's filtering loggers (make_filtering_bound_logger) drop below their level;
+        # looked up on the class: a BoundLogger would make a log call of a missing name.
+        check = getattr(type(logger), "is_enabled_for", None)
+        return check is not None and not check(logger, level)
+    except Exception:  # a wrapper around a logger without levels: let it log
+        return False
 
 
 def get_logger(name: str) -> Any:

@@ -1,7 +1,9 @@
-"""The write path's fused datetime conversion gives the driver what SQLAlchemy's would."""
+"""The write path's own conversions: datetimes as SQLAlchemy would give them, JSON text that
+reads back to what was written."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
+from ocop_cycle._storage.database import json_text
 from ocop_cycle._storage.fastpath import _bind_processor
 from ocop_cycle._storage.types import AwareDateTime
 from ocop_cycle.clock import VN_TZ
@@ -58,3 +61,30 @@ def test_one_processor_converts_a_run_of_instants_each_correctly(
     instants = [naive.replace(tzinfo=zone) for naive, zone in values]  # type: ignore[arg-type]
     for value in [*instants, *reversed(instants), *instants]:
         assert fused(value) == composed(value)
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_json_values)
+def test_json_columns_read_back_what_was_written(value: object) -> None:
+    """The JSON columns' text (orjson, or json.dumps for what orjson refuses: integers beyond
+    64 bits, lone surrogates) reads back to the same value."""
+    assert json.loads(json_text(value)) == value
+
+
+def test_json_columns_write_keys_that_are_not_text_as_json_does() -> None:
+    assert json.loads(json_text({1: "a", "b": [2]})) == json.loads(json.dumps({1: "a", "b": [2]}))
+
+
+def test_json_columns_fall_back_for_what_orjson_refuses() -> None:
+    for value in ({"s": "\ud800"}, {"n": 2**70}):  # a lone surrogate, an integer beyond 64 bits
+        assert json.loads(json_text(value)) == value

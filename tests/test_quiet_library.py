@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import structlog
 
 from ocop_cycle import Engine, SettableClock
+from ocop_cycle._handlers import log as handlers_log
 from tests.conftest import START
 from tests.scenario import Walk
 
@@ -102,3 +107,85 @@ def test_host_with_structlog_gets_the_events(tmp_path: Path) -> None:
         engine.close()
     assert [e["event"] for e in logs] == ["dossier.created"]
     assert logs[0]["log_level"] == "info"
+
+
+@pytest.fixture
+def structlog_reset() -> Iterator[None]:
+    """Whatever a test configures in structlog is undone after it."""
+    try:
+        yield
+    finally:
+        structlog.reset_defaults()
+
+
+def _walk(tmp_path: Path) -> None:
+    clock = SettableClock(START)
+    engine = Engine.open(f"sqlite:///{tmp_path / 'x.db'}", clock=clock)
+    try:
+        engine.upgrade()
+        Walk(engine, clock).verified()  # registered, then verified by the commune
+    finally:
+        engine.close()
+
+
+def test_info_filtered_out_by_the_host_builds_no_record(
+    tmp_path: Path, structlog_reset: None
+) -> None:
+    """A host whose structlog logger drops info (a filtering bound logger at WARNING): the write
+    path asks first and builds no record; commands still run."""
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    assert handlers_log.at(logging.INFO) is None
+    assert handlers_log.at(logging.WARNING) is not None
+    _walk(tmp_path)
+
+
+def test_unconfigured_library_asks_the_standard_logger(structlog_reset: None) -> None:
+    """Unconfigured, records go to the standard library's ``ocop_cycle`` logger: below its level
+    none is built; a host that lowers it gets them."""
+    structlog.reset_defaults()
+    stdlib_logger = logging.getLogger("ocop_cycle")
+    try:
+        stdlib_logger.setLevel(logging.WARNING)
+        assert handlers_log.at(logging.INFO) is None
+        stdlib_logger.setLevel(logging.INFO)
+        assert handlers_log.at(logging.INFO) is not None
+    finally:
+        stdlib_logger.setLevel(logging.NOTSET)
+
+
+def test_processors_see_info_when_nothing_filters_by_level(
+    tmp_path: Path, structlog_reset: None
+) -> None:
+    """A host on the standard library's wrapper whose processors want every record (here
+    ``capture_logs``, as an error tracker would): the standard logger's WARNING level does not
+    hide the library's info events from them, since no ``filter_by_level`` runs."""
+    structlog.configure(
+        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=structlog.stdlib.LoggerFactory(),
+    )
+    logging.getLogger("ocop_cycle").setLevel(logging.WARNING)
+    try:
+        with structlog.testing.capture_logs() as logs:
+            _walk(tmp_path)
+    finally:
+        logging.getLogger("ocop_cycle").setLevel(logging.NOTSET)
+    assert [e["event"] for e in logs] == ["dossier.created", "dossier.transition"]
+
+
+def test_a_logger_without_levels_still_gets_the_records(
+    tmp_path: Path, structlog_reset: None
+) -> None:
+    """The standard library's wrapper around a logger that has no levels (a PrintLogger): the
+    library cannot ask it, so it logs, and commands run as before."""
+    out = io.StringIO()
+    structlog.configure(
+        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=structlog.PrintLoggerFactory(file=out),
+        processors=[structlog.processors.KeyValueRenderer(key_order=["event"])],
+    )
+    _walk(tmp_path)
+    lines = out.getvalue().splitlines()
+    assert [ln.split()[0] for ln in lines] == [
+        "event='dossier.created'",
+        "event='dossier.transition'",
+    ]

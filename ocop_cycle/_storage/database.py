@@ -8,6 +8,7 @@ in ``fastpath.transaction`` and, on a host's connection, ``connections.Database`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -99,10 +100,16 @@ def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwa
 
 
 def json_text(value: Any) -> str:
-    """The JSON columns' text: orjson, ~15x faster than ``json.dumps`` on the write path, and read
+    """The JSON columns' text: orjson, ~15x faster than ``json.dumps`` on the write path, read
     back by ``json.loads`` to the same values (keys that are not text become text, as with
-    ``json.dumps``). Only for engines ocop-cycle creates; a host's engine keeps its own."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    ``json.dumps``). What orjson refuses (an integer beyond 64 bits, a lone surrogate) is
+    written by ``json.dumps``; a NaN or infinity, which is not JSON (PostgreSQL refuses
+    ``json.dumps``' ``NaN``), becomes null. Only for engines ocop-cycle creates; a host's engine
+    keeps its own serializer."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value)
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:

@@ -115,8 +115,22 @@ def _bind_processor(type_: Any, dialect: Dialect) -> Processor:
     fused = getattr(type_, "fused_bind_processor", None)
     if fused is None or proc is None:
         return proc
-    candidate = fused(dialect)
-    return candidate if candidate(_PROBE) == proc(_PROBE) and candidate(None) is None else proc
+    try:
+        candidate = fused(dialect)
+        agrees = _same(candidate(_PROBE), proc(_PROBE)) and candidate(None) is None
+    except Exception:
+        return proc
+    return candidate if agrees else proc
+
+
+def _same(ours: Any, theirs: Any) -> bool:
+    """Equal, and for datetimes in the same offset too (aware datetimes compare by instant)."""
+    if isinstance(ours, datetime) or isinstance(theirs, datetime):
+        return type(ours) is type(theirs) and (ours, ours.utcoffset()) == (
+            theirs,
+            theirs.utcoffset(),
+        )
+    return bool(ours == theirs)
 
 
 class Tx:
@@ -176,23 +190,26 @@ class Tx:
         try:
             try:
                 # Leaving the block sends the pipeline's one Sync and fetches every result: one
-                # round trip (a sync of our own before it would cost a second one). psycopg
-                # may raise a statement's error at a later statement inside the block, or on
-                # leaving it; after an error inside, the aborted rest is drained first, so that
+                # round trip (a sync of our own before it would cost a second one). psycopg may
+                # raise a statement's error at a later statement inside the block, or on leaving
+                # it. An error that leaves the block drains the aborted rest first, so that
                 # leaving is clean (psycopg would otherwise log a warning of its own).
                 with self.cursor.connection.pipeline() as pipeline:
                     try:
                         yield
                     except integrity as exc:
-                        failure = exc
-                        _quiet_sync(pipeline)
+                        failure = exc  # the rest is aborted: leaving reports it, ignored below
                     except BaseException:
                         _quiet_sync(pipeline)
                         raise
             except integrity as exc:  # from the results fetched on leaving
                 failure = failure or exc
-            except Exception:
-                if failure is None:
+            except Exception as exc:
+                # The aborted rest of a pipeline, after an integrity error (inside the block,
+                # or one psycopg reports as the context of the abort).
+                if failure is None and isinstance(exc.__context__, integrity):
+                    failure = exc.__context__
+                elif failure is None:
                     raise
             if failure is not None:
                 for cursor, rows, otherwise in checks:

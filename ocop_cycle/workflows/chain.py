@@ -10,8 +10,9 @@ orjson writes those same bytes about fifteen times faster (measured: 0.9 µs aga
 an event's document) for every document made of strings, integers within 64 bits, booleans,
 None, lists and string-keyed dicts -- what events hold (scores are Decimals, written as text).
 Anything else (a float, which only a row edited behind the engine can bring; an integer too
-large; a key that is not text) goes through ``json.dumps`` itself, so the form never depends on
-which library wrote it (``tests/test_chain_canonical.py`` checks the two agree).
+large; a key that is not text; a date or UUID, which json.dumps refuses) goes through
+``json.dumps`` itself, so the form never depends on which library wrote it
+(``tests/test_chain_canonical.py`` checks the two agree, and pins the hash of fixed events).
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def iso(instant: datetime) -> str:
     return text
 
 
-_last_iso: list[tuple[datetime | None, str]] = [(None, "")]
+_NOTHING: Any = object()  # no instant is it: the first call always computes
+_last_iso: list[tuple[Any, str]] = [(_NOTHING, "")]
 
 
 def actor_document(
@@ -85,29 +87,30 @@ def canonical(
 
 def canonical_bytes(document: dict[str, Any], untrusted: Any = None) -> bytes:
     """``document`` in the canonical form (see the module's docstring). Only ``untrusted`` (the
-    part that may hold any JSON: by default the whole document) is searched for floats."""
-    if not _has_float(document if untrusted is None else untrusted):
+    part that may hold any value: by default the whole document) is searched for what orjson
+    would write otherwise than ``json.dumps``."""
+    if _plain_json(document if untrusted is None else untrusted):
         try:
             return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
-        except TypeError:  # orjson.JSONEncodeError: a big integer, a key that is not text...
+        except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits
             pass
     return json.dumps(
         document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
 
 
-def _has_float(value: Any) -> bool:
-    """Whether a float is anywhere in ``value`` (orjson and json write floats differently, and
-    orjson writes NaN where json refuses it)."""
+def _plain_json(value: Any) -> bool:
+    """Whether ``value`` holds only what orjson and ``json.dumps`` write alike: exact strings,
+    integers, booleans, None, lists, tuples and dicts with string keys. Not floats (written
+    differently, NaN included), nor what orjson writes and json refuses (dates, UUIDs, enums,
+    dataclasses), nor subclasses."""
     kind = type(value)
-    if kind is str or kind is int or value is None:
-        return False
-    if isinstance(value, float):
+    if kind is str or kind is int or kind is bool or value is None:
         return True
-    if isinstance(value, dict):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_float(v) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _plain_json(v) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return all(_plain_json(v) for v in value)
     return False
 
 

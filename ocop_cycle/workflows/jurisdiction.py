@@ -135,12 +135,16 @@ def place_problems(
     return problems
 
 
-# Asked for every notice and authorisation, with few distinct answers (one per place and day);
-# the registry never changes once built.
-@lru_cache(maxsize=4096)
 def carriers(units: UnitRegistry, code: str, on: date, recorded_on: date) -> tuple[AdminUnit, ...]:
     """The units that, on ``on``, carry ``code`` as it was on ``recorded_on`` (itself while it
     exists; its successors after). Empty for a code the data does not know."""
+    return _carriers(units, code, on, recorded_on)
+
+
+# Asked for every notice and authorisation, with few distinct answers (one per place and day);
+# a registry never changes once built. Bounded: a long-running service sees new days.
+@lru_cache(maxsize=4096)
+def _carriers(units: UnitRegistry, code: str, on: date, recorded_on: date) -> tuple[AdminUnit, ...]:
     try:
         return units.successor_on(code, on, recorded_on=recorded_on)
     except UnitNotFound:
@@ -157,12 +161,18 @@ def successor_codes(
     return tuple(u.code for u in found) if found else (code,)
 
 
-@lru_cache(maxsize=4096)  # as ``carriers``
 def acts_for(
     units: UnitRegistry, actor_code: str, dossier_code: str | None, on: date, recorded_on: date
 ) -> bool:
     """Whether an actor of ``actor_code`` acts, on ``on``, for ``dossier_code`` as recorded on
     ``recorded_on``: the same unit, or the unit (or one containing it) that succeeded it."""
+    return _acts_for(units, actor_code, dossier_code, on, recorded_on)
+
+
+@lru_cache(maxsize=4096)  # as ``_carriers``
+def _acts_for(
+    units: UnitRegistry, actor_code: str, dossier_code: str | None, on: date, recorded_on: date
+) -> bool:
     if dossier_code is None:
         return False
     found = carriers(units, dossier_code, on, recorded_on)

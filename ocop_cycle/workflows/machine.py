@@ -234,6 +234,17 @@ class DossierMachine:
     def _read_routes(self) -> dict[tuple[str, str], tuple[_Route, ...]]:
         """The Machine's transitions by trigger and source, in the order it tries them."""
         routes: dict[tuple[str, str], tuple[_Route, ...]] = {}
+        m = self._machine
+        callbacks = [
+            m.before_state_change,
+            m.after_state_change,
+            m.prepare_event,
+            m.finalize_event,
+            m.on_exception,
+            *(cb for state in m.states.values() for cb in (state.on_enter, state.on_exit)),
+        ]
+        if any(callbacks):  # the table runs none: the machine is built without any (__init__)
+            raise MachineDefinitionError(self.profile.id, ["callbacks are not supported"])
         for name, event in self._machine.events.items():
             for source, transitions in event.transitions.items():
                 out: list[_Route] = []
@@ -269,10 +280,13 @@ class DossierMachine:
             raise InvalidTransition(subject_id, state.value, trigger)
         refusals: list[Reason] = []
         for dest, guards in routes:
-            found = [r for g in guards for r in g.reasons(ctx)]
-            if not found:
+            for g in guards:  # as transitions: a transition's conditions stop at the first "no"
+                found = g.reasons(ctx)
+                if found:
+                    refusals.extend(found)
+                    break
+            else:
                 return dest
-            refusals.extend(found)
         raise GuardRefused(subject_id, trigger, refusals)
 
     def allowed(self, state: DossierState) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import lru_cache
 from string import Formatter
 from typing import Any
 from uuid import UUID, uuid5
@@ -173,7 +173,7 @@ def render(template: str, fields: Mapping[str, object]) -> str:
     return template.format(**{name: fields[name] for name in names})
 
 
-@cache
+@lru_cache(maxsize=256)  # the kinds' texts, and any a host renders: bounded
 def _placeholders(template: str) -> tuple[str, ...]:
     """The names ``template`` fills (templates are few and fixed: parsed once each)."""
     return tuple(name for _, name, _, _ in Formatter().parse(template) if name)
