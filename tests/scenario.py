@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
+import pytest
 from sqlalchemy import func, select
 
 from ocop_cycle import VN_TZ, Dossier, Engine, Role, SettableClock
 from ocop_cycle._storage.schema import dossiers, events, outbox
 from ocop_cycle.rules.units import REFORM_DATE, default_unit_registry
 from ocop_cycle.testing import Place, session_for
+
+E = TypeVar("E", bound=BaseException)
 
 LANG_GIANG = Place(commune="07426", district="217", province="24")
 #: After the reform, who holds an abolished district body's authority (qd148-2023's handover).
@@ -142,6 +146,15 @@ def snapshot(engine: Engine) -> tuple[int, int, int, int]:
             conn.execute(select(func.count()).select_from(dossiers)).scalar_one(),
             conn.execute(select(func.coalesce(func.sum(dossiers.c.version), 0))).scalar_one(),
         )
+
+
+def refuses(engine: Engine, error: type[E], call: Callable[[], Any]) -> E:
+    """Run ``call``, expect ``error``, and check that nothing was written."""
+    before = snapshot(engine)
+    with pytest.raises(error) as caught:
+        call()
+    assert snapshot(engine) == before
+    return caught.value
 
 
 def at(year: int, month: int, day: int, hour: int = 9) -> datetime:

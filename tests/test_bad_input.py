@@ -20,16 +20,13 @@ from ocop_cycle import (
     SettableClock,
 )
 from ocop_cycle.workflows.events import Registered
-from tests.scenario import Walk, snapshot
+from tests.scenario import Walk, refuses
 
 
 def invalid(engine: Engine, call: Any) -> InvalidCommand:
-    before = snapshot(engine)
-    with pytest.raises(InvalidCommand) as caught:
-        call()
-    assert snapshot(engine) == before
-    assert isinstance(caught.value, ValueError)
-    return caught.value
+    error = refuses(engine, InvalidCommand, call)
+    assert isinstance(error, ValueError)
+    return error
 
 
 def _session(walk: Walk, d: Any, edit: Any) -> CouncilSession:

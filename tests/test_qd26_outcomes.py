@@ -24,7 +24,7 @@ from ocop_cycle import (
 )
 from ocop_cycle.workflows.events import Certified, Excluded, ReturnedToLowerTier, Revoked
 from tests.helpers_jobs import import_certificates
-from tests.scenario import PROVINCE_ONLY, Walk, at, snapshot
+from tests.scenario import PROVINCE_ONLY, Walk, at, refuses
 
 S = DossierState
 OTHER_PROVINCE = "01"  # Hà Nội
@@ -35,15 +35,6 @@ def walk(engine: Engine, clock: SettableClock) -> Walk:
     """Fast food filed at xã Lạng Giang (tỉnh Bắc Ninh 24) on 1 June 2026, under qd26-2026."""
     clock.set(at(2026, 6, 1))
     return Walk(engine, clock, place=PROVINCE_ONLY, product_set="fast_food")
-
-
-def refused(engine: Engine, error: type[Exception], call: Any) -> Any:
-    """Run ``call``, expect ``error``, and check that nothing was written."""
-    before = snapshot(engine)
-    with pytest.raises(error) as caught:
-        call()
-    assert snapshot(engine) == before
-    return caught.value
 
 
 def central_scored(walk: Walk, central: list[int], name: str = "Bánh mì chả cá") -> Dossier:
@@ -98,7 +89,7 @@ def test_an_unknown_exclusion_ground_is_refused_and_writes_nothing(
     """A ground the dossier's sheet does not list (another sheet's) is a typed refusal naming
     the field and the sheet's grounds."""
     d = walk.in_round()
-    error = refused(
+    error = refuses(
         engine,
         InvalidCommand,
         lambda: engine.exclude(
@@ -117,7 +108,7 @@ def test_exclusion_is_the_provinces_and_only_before_a_decision(engine: Engine, w
     commune = walk.actor(Role.COMMUNE_OFFICER)
     other = Actor(role=Role.PROVINCE_OFFICE, jurisdiction=OTHER_PROVINCE)
     for actor in (commune, other):
-        refused(
+        refuses(
             engine,
             PermissionDenied,
             lambda a=actor: engine.exclude(proposed.id, actor=a, ground="forged_dossier"),
@@ -126,7 +117,7 @@ def test_exclusion_is_the_provinces_and_only_before_a_decision(engine: Engine, w
     registered = walk.register("Nem chua")
     certified = walk.certified(name="Bánh đa")
     for d in (registered, certified):
-        refused(
+        refuses(
             engine,
             InvalidTransition,
             lambda d=d: engine.exclude(d.id, actor=office, ground="forged_dossier"),
@@ -187,11 +178,11 @@ def test_below_90_at_the_centre_the_province_certifies_on_its_result(
     d = central_scored(walk, [85, 86, 87])
     assert (d.state, d.stars, d.outcome) == (S.CENTRAL_SCORED, 4, "lower_tier")
     ministry = walk.actor(Role.MINISTRY)
-    error = refused(
+    error = refuses(
         engine, GuardRefused, lambda: engine.certify(d.id, actor=ministry, **walk.decision())
     )
     assert error.codes == ("score.lower_tier_decides",)
-    refused(
+    refuses(
         engine,
         PermissionDenied,
         lambda: engine.certify_on_upper_result(d.id, actor=ministry, **walk.decision()),
@@ -225,7 +216,7 @@ def test_the_province_may_evaluate_it_again_instead(engine: Engine, walk: Walk) 
         "73.00",
     )
     council = walk.actor(Role.PROVINCE_COUNCIL)
-    error = refused(
+    error = refuses(
         engine,
         GuardRefused,
         lambda: engine.score(d.id, actor=council, session=walk.session(d, [80, 80, 80])),
@@ -248,7 +239,7 @@ def test_at_90_the_ministry_certifies_and_the_province_cannot(engine: Engine, wa
         (engine.return_to_lower_tier, {}),
     ]
     for call, kw in attempts:
-        error = refused(engine, GuardRefused, lambda c=call, k=kw: c(d.id, actor=committee, **k))
+        error = refuses(engine, GuardRefused, lambda c=call, k=kw: c(d.id, actor=committee, **k))
         assert error.codes[0] == "score.not_lower_tier"
     d = engine.certify(d.id, actor=walk.actor(Role.MINISTRY), **walk.decision())
     assert (d.certified_stars, d.certified_level) == (5, "central")
@@ -287,7 +278,7 @@ def test_a_revocation_16_days_after_the_conclusion_is_refused(engine: Engine, wa
     d = walk.certified()
     chair = walk.actor(Role.PROVINCE_COMMITTEE)
     late = walk.clock.now().date() - timedelta(days=16)
-    error = refused(
+    error = refuses(
         engine, GuardRefused, lambda: revoke(engine, walk, d, chair, conclusion_date=late)
     )
     assert error.codes == ("revocation.too_late",)
@@ -311,7 +302,7 @@ def test_a_revocation_without_a_known_ground_or_its_conclusion_is_refused(
     given: otherwise a typed refusal naming the field, nothing written."""
     d = walk.certified()
     chair = walk.actor(Role.PROVINCE_COMMITTEE)
-    error = refused(engine, InvalidCommand, lambda: revoke(engine, walk, d, chair, **change))
+    error = refuses(engine, InvalidCommand, lambda: revoke(engine, walk, d, chair, **change))
     assert error.fields == (field,)
 
 
@@ -322,14 +313,14 @@ def test_the_province_chair_revokes_3_and_4_stars_the_minister_5(
     office neither; the province chair may not revoke a 5★, the minister does."""
     three = walk.certified(name="Bánh chưng")
     for role in (Role.MINISTRY, Role.PROVINCE_OFFICE):
-        refused(
+        refuses(
             engine,
             PermissionDenied,
             lambda r=role: revoke(engine, walk, three, walk.actor(r)),
         )
     five = central_scored(walk, [95, 95, 96], name="Bánh mì")
     five = engine.certify(five.id, actor=walk.actor(Role.MINISTRY), **walk.decision())
-    refused(
+    refuses(
         engine,
         PermissionDenied,
         lambda: revoke(engine, walk, five, walk.actor(Role.PROVINCE_COMMITTEE)),
@@ -352,11 +343,11 @@ def test_the_provinces_agency_monitors_products_in_its_territory(
         walk.actor(Role.PROVINCE_COMMITTEE),
     ]
     for actor in others:
-        refused(engine, PermissionDenied, lambda a=actor: engine.start_monitoring(d.id, actor=a))
+        refuses(engine, PermissionDenied, lambda a=actor: engine.start_monitoring(d.id, actor=a))
     d = engine.start_monitoring(d.id, actor=walk.actor(Role.PROVINCE_OFFICE))
     today = walk.clock.now().date()
     for actor in [*others, Actor(role=Role.INSPECTOR, jurisdiction="24")]:
-        refused(
+        refuses(
             engine,
             PermissionDenied,
             lambda a=actor: engine.record_inspection(
@@ -415,14 +406,14 @@ def test_written_opinions_that_diverge_or_fall_short_are_refused(
     quorum. Typed refusals naming the session's fields, nothing written."""
     _, d, walk = reevaluation(engine, clock)
     council = walk.actor(Role.PROVINCE_COUNCIL)
-    error = refused(
+    error = refuses(
         engine,
         InvalidCommand,
         lambda: engine.score(d.id, actor=council, session=written(walk, d, [60, 66, 75])),
     )
     assert error.fields == ("session.sheets",)
     assert "hold a meeting" in str(error)
-    error = refused(
+    error = refuses(
         engine,
         InvalidCommand,
         lambda: engine.score(
@@ -437,7 +428,7 @@ def test_a_first_evaluation_is_never_decided_by_written_opinions(
 ) -> None:
     """Art. 7.6 is for re-evaluations: a new dossier's council meets."""
     d = walk.in_round()
-    error = refused(
+    error = refuses(
         engine,
         InvalidCommand,
         lambda: engine.score(

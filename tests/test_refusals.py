@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import uuid4
@@ -24,16 +23,7 @@ from ocop_cycle import (
     RoundNotFound,
     SettableClock,
 )
-from tests.scenario import Walk, snapshot
-
-
-def refuses(engine: Engine, error: type[Exception], call: Callable[[], Any]) -> Any:
-    """Run ``call``, expect ``error``, and check that nothing was written."""
-    before = snapshot(engine)
-    with pytest.raises(error) as caught:
-        call()
-    assert snapshot(engine) == before
-    return caught.value
+from tests.scenario import Walk, refuses, snapshot
 
 
 def test_wrong_state(engine: Engine, clock: SettableClock) -> None:

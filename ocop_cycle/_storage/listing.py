@@ -13,7 +13,25 @@ from ocop_cycle._storage.connections import Database, as_database
 from ocop_cycle._storage.outbox import Outbox
 from ocop_cycle._storage.schema import deadlines, dossiers
 
-__all__ = ["ListCounts"]
+__all__ = ["ListCounts", "filed"]
+
+
+def filed(stmt: Select[Any], state: str | None, codes: Collection[str] | None) -> Select[Any]:
+    """``stmt`` on ``ocop_dossiers`` kept to dossiers in ``state`` filed under one of ``codes``
+    (commune, district or province: their lengths differ); None: any."""
+    d = dossiers.c
+    if state is not None:
+        stmt = stmt.where(d.state == state)
+    if codes is not None:
+        wanted = sorted(codes)
+        stmt = stmt.where(
+            or_(
+                d.commune_code.in_(wanted),
+                d.district_code.in_(wanted),
+                d.province_code.in_(wanted),
+            )
+        )
+    return stmt
 
 
 class ListCounts:
@@ -29,20 +47,7 @@ class ListCounts:
     def dossiers(self, state: str | None, codes: Collection[str] | None = None) -> int:
         """Dossiers in ``state`` (any when None) filed under one of ``codes`` (any when None),
         with the filter of ``Engine.dossiers``."""
-        d = dossiers.c
-        stmt = select(func.count()).select_from(dossiers)
-        if state is not None:
-            stmt = stmt.where(d.state == state)
-        if codes is not None:
-            wanted = sorted(codes)
-            stmt = stmt.where(
-                or_(
-                    d.commune_code.in_(wanted),
-                    d.district_code.in_(wanted),
-                    d.province_code.in_(wanted),
-                )
-            )
-        return self._count(stmt)
+        return self._count(filed(select(func.count()).select_from(dossiers), state, codes))
 
     def notifications(self, *, consumer: str | None = None, include_acked: bool = False) -> int:
         """Notifications ``Engine.notifications`` lists with the same arguments, unlimited."""

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Dialect
 from ocop_cycle._storage.cache import DEFAULT_SIZE, ProjectionCache
 from ocop_cycle._storage.connections import Database, as_database
 from ocop_cycle._storage.fastpath import Prepared, Tx
+from ocop_cycle._storage.listing import filed
 from ocop_cycle._storage.schema import (
     deadlines,
     dossiers,
@@ -260,18 +261,8 @@ class Store:
     ) -> list[Dossier]:
         """Dossiers, newest registration first, optionally in one state and filed under one of
         ``codes`` (commune, district or province: their lengths differ)."""
-        stmt = select(dossiers).order_by(D.registered_at.desc()).limit(limit)
-        if state is not None:
-            stmt = stmt.where(D.state == state)
-        if codes is not None:
-            wanted = sorted(codes)
-            stmt = stmt.where(
-                or_(
-                    D.commune_code.in_(wanted),
-                    D.district_code.in_(wanted),
-                    D.province_code.in_(wanted),
-                )
-            )
+        stmt = filed(select(dossiers), state, codes)
+        stmt = stmt.order_by(D.registered_at.desc()).limit(limit)
         with self.guard(), self.database.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         return [Dossier.model_validate(dict(r)) for r in rows]
