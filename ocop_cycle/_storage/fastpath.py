@@ -11,7 +11,7 @@ Only the hot write path uses this; everything else uses SQLAlchemy Core normally
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from operator import itemgetter
@@ -170,10 +170,9 @@ class Tx:
         cursor.execute(prepared.sql, prepared.params(values))
         self._checks.append((cursor, rows, otherwise))
 
-    @contextmanager
     def batch(
         self, integrity: type[Exception], on_integrity: Callable[[], Exception]
-    ) -> Iterator[None]:
+    ) -> AbstractContextManager[None]:
         """Run the writes inside as one batch. On PostgreSQL (a transaction of ocop-cycle's own)
         they are sent in psycopg's pipeline mode: queued, then sent with the transaction's BEGIN
         in one round trip, where each statement would otherwise wait for its own; the row-count
@@ -182,8 +181,13 @@ class Tx:
         row-count check before it, if any, else as ``on_integrity()``. Elsewhere statements run
         one by one as they come, and so do their checks."""
         if not self.can_pipeline or self._checks is not None:
-            yield
-            return
+            return nullcontext()  # nothing to send together: no generator to drive either
+        return self._pipelined(integrity, on_integrity)
+
+    @contextmanager
+    def _pipelined(
+        self, integrity: type[Exception], on_integrity: Callable[[], Exception]
+    ) -> Iterator[None]:
         checks: list[tuple[Any, int, Callable[[], Exception]]] = []
         self._checks = checks
         failure: Exception | None = None

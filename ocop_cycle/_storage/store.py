@@ -9,7 +9,7 @@ checked against the version it was read at, and the outbox rows. Statements are 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -427,8 +427,6 @@ class Store:
         """Send the writes inside together where the driver can (see ``Tx.batch``): appends to
         existing dossiers only, ``first`` being the first of them. A constraint that refuses a
         write there means another writer appended first: ``ConcurrencyConflict``."""
-        if not tx.can_pipeline:
-            return nullcontext()  # statements run one by one anyway: no generator to drive
         return tx.batch(
             self._integrity_error, lambda: ConcurrencyConflict(first.id, first.version, None)
         )
