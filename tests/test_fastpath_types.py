@@ -41,7 +41,8 @@ def test_fused_processor_matches_sqlalchemys(
 def test_the_write_path_uses_it_and_still_refuses_naive_datetimes(dialect: Dialect) -> None:
     processor = _bind_processor(AwareDateTime(), dialect)
     assert processor is not None
-    assert getattr(processor, "__qualname__", "").startswith("AwareDateTime.fused_bind_processor")
+    fused = AwareDateTime().fused_bind_processor(dialect)
+    assert getattr(processor, "__code__", None) is fused.__code__  # type: ignore[attr-defined]
     assert processor(None) is None
     with pytest.raises(ValueError, match="naive"):
         processor(datetime(2024, 3, 1, 9))
@@ -61,6 +62,29 @@ def test_one_processor_converts_a_run_of_instants_each_correctly(
     instants = [naive.replace(tzinfo=zone) for naive, zone in values]  # type: ignore[arg-type]
     for value in [*instants, *reversed(instants), *instants]:
         assert fused(value) == composed(value)
+
+
+class _CountingInstant(datetime):
+    """An instant that counts its conversions to UTC."""
+
+    conversions = 0
+
+    def astimezone(self, tz: object = None) -> datetime:  # type: ignore[override]
+        type(self).conversions += 1
+        return super().astimezone(tz)  # type: ignore[arg-type]
+
+
+def test_an_instant_written_to_several_columns_is_converted_once_on_sqlite() -> None:
+    """One command writes its instant in four or five columns (each column's statement has a
+    processor of its own): the text is made once and reused, whichever column comes first."""
+    dialect = sqlite.dialect()
+    first, second = (_bind_processor(AwareDateTime(), dialect) for _ in range(2))
+    assert first is not None
+    assert second is not None
+    instant = _CountingInstant(2024, 3, 1, 9, tzinfo=VN_TZ)
+    texts = {first(instant), second(instant), first(instant)}
+    assert texts == {"2024-03-01 02:00:00.000000"}
+    assert _CountingInstant.conversions == 1
 
 
 _json_values = st.recursive(

@@ -406,7 +406,13 @@ class Store:
         row lock, so a racing writer waits here and then finds the version gone.
         """
         new, old = after.__dict__, before.__dict__  # the models' fields (columns are fields)
-        params = {name: _plain(new[name]) for name in _DOSSIER_COLUMNS if new[name] != old[name]}
+        # ``after`` is a copy of ``before`` with some fields replaced: the others are the same
+        # objects, told apart by identity before any (Python-level) equality runs.
+        params = {
+            name: _plain(value)
+            for name in _DOSSIER_COLUMNS
+            if (value := new[name]) is not old[name] and value != old[name]
+        }
         changed = tuple(params)
         statement = self._q.updates.get(changed)
         if statement is None:
