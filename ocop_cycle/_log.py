@@ -95,11 +95,27 @@ class _LazyLogger:
         its fields costs more than the rest of the call when the host filters info out. Only
         a filter that runs before any of the host's processors counts: a processor may want
         every record (``structlog.testing.capture_logs``, an error tracker)."""
+        import structlog
+
+        if structlog.is_configured():
+            # structlog's filtering loggers (make_filtering_bound_logger) drop below a level
+            # fixed in their class: asked once per class and level, without building a logger.
+            wrapper = structlog.get_config()["wrapper_class"]
+            if wrapper.__module__ == "structlog._native":
+                dropped = _FILTERING.get((wrapper, level))
+                if dropped is None:
+                    dropped = _FILTERING[wrapper, level] = _drops(self._now(), level)
+                return None if dropped else self._now()
         logger = self._now()
         if logger is self._quiet:
             # filter_by_level is our first processor: it drops what logging would not write.
             return logger if logging.getLogger(self._name).isEnabledFor(level) else None
         return None if _drops(logger, level) else logger
+
+
+#: Whether a structlog filtering logger class drops records at a level (its level is part of
+#: the class: ``make_filtering_bound_logger`` makes one class per level).
+_FILTERING: dict[tuple[type, int], bool] = {}
 
 
 def _drops(logger: Any, level: int) -> bool:

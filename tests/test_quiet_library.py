@@ -139,6 +139,20 @@ def test_info_filtered_out_by_the_host_builds_no_record(
     _walk(tmp_path)
 
 
+def test_a_host_that_lowers_its_filtering_level_later_gets_info(
+    tmp_path: Path, structlog_reset: None
+) -> None:
+    """The answer for one filtering level is remembered, never for the next configuration: a
+    host that reconfigures structlog from WARNING to DEBUG gets the info events from then on."""
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    assert handlers_log.at(logging.INFO) is None
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    assert handlers_log.at(logging.INFO) is not None
+    with structlog.testing.capture_logs() as logs:
+        _walk(tmp_path)
+    assert [e["event"] for e in logs] == ["dossier.created", "dossier.transition"]
+
+
 def test_unconfigured_library_asks_the_standard_logger(structlog_reset: None) -> None:
     """Unconfigured, records go to the standard library's ``ocop_cycle`` logger: below its level
     none is built; a host that lowers it gets them."""

@@ -370,15 +370,12 @@ class Database:
 
 
 def _settings_of(engine: Engine) -> Callable[[], SqliteSettings | None]:
-    """The SQLite settings in force for ``engine``, read when called."""
-    ref = weakref.ref(engine)
-
-    def current() -> SqliteSettings | None:
-        found = ref()
-        hooks = _ENGINES.get(found) if found is not None else None
-        return hooks.settings if hooks is not None else None
-
-    return current
+    """The SQLite settings in force for ``engine``, read when called (``configure_sqlite`` may
+    change them later: its hooks object stays, and holds no reference to the engine)."""
+    hooks = _ENGINES.get(engine)
+    if hooks is None:
+        return _none
+    return lambda: hooks.settings
 
 
 def _none() -> None:
