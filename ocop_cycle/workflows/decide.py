@@ -61,6 +61,7 @@ from ocop_cycle.workflows.commands import (
     VerifyCommune,
     Withdraw,
 )
+from ocop_cycle.workflows.construct import construct
 from ocop_cycle.workflows.deadlines import DeadlineSpec, deadlines_for
 from ocop_cycle.workflows.derive import (
     producer_id,
@@ -193,19 +194,22 @@ def new_event(
         actor=actor_document(actor.role.value, actor.jurisdiction, actor.id, actor.name),
     )
     # Built without re-validation: ``payload`` is a validated model and the rest is ours.
-    return Event.model_construct(
-        dossier_id=dossier_id,
-        seq=seq,
-        type=type_,
-        schema_version=current_version(type_),
-        payload=payload,  # type: ignore[arg-type]  # one of the union's models
-        actor=actor,
-        profile_id=profile.id,
-        occurred_at=ctx.occurred,
-        recorded_at=ctx.now,
-        prev_hash=prev,
-        hash=event_hash(content, ctx.hmac_key),
-        id=None,
+    return construct(
+        Event,
+        {
+            "dossier_id": dossier_id,
+            "seq": seq,
+            "type": type_,
+            "schema_version": current_version(type_),
+            "payload": payload,
+            "actor": actor,
+            "profile_id": profile.id,
+            "occurred_at": ctx.occurred,
+            "recorded_at": ctx.now,
+            "prev_hash": prev,
+            "hash": event_hash(content, ctx.hmac_key),
+            "id": None,
+        },
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ocop_cycle.workflows.construct import replaced
 from ocop_cycle.workflows.events import (
     CertificateImported,
     Certified,
@@ -168,7 +169,7 @@ def apply(dossier: Dossier | None, event: Event) -> Dossier:
         return Dossier(**changes)
     if event.seq != dossier.version + 1:
         raise ValueError(f"event seq {event.seq} does not follow version {dossier.version}")
-    return dossier.model_copy(update=changes)
+    return replaced(dossier, changes)
 
 
 def fold(events: Iterable[Event]) -> Dossier | None:
