@@ -6,8 +6,8 @@ The original is always chained as ``__cause__`` so nothing is lost for debugging
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
+from types import TracebackType
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,14 +35,32 @@ def translate(exc: BaseException) -> StorageError:
     return StorageError(f"database error: {_one_line(exc)}", detail=str(exc))
 
 
-@contextmanager
-def translated(engine: Engine) -> Iterator[None]:
+def translated(engine: Engine) -> AbstractContextManager[None]:
     """Run storage work so that any database failure, connecting included, comes out as a
     ``StorageError`` (or ``SchemaNotReady``)."""
-    dbapi_error: type[BaseException] = engine.dialect.loaded_dbapi.Error
-    try:
-        yield
-    except OcopCycleError:
-        raise
-    except (dbapi_error, SQLAlchemyError) as exc:
-        raise translate(exc) from exc
+    return _Translated(engine.dialect.loaded_dbapi.Error)
+
+
+class _Translated:
+    """``translated``'s context manager: a class, as every command enters one (a generator's
+    context manager costs a generator, a frame and a StopIteration more)."""
+
+    __slots__ = ("_errors",)
+
+    def __init__(self, dbapi_error: type[BaseException]) -> None:
+        self._errors = (dbapi_error, SQLAlchemyError)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # Never swallows: anything else goes on as it was raised.
+        if exc is None or isinstance(exc, OcopCycleError):
+            return
+        if isinstance(exc, self._errors):
+            raise translate(exc) from exc
