@@ -5,7 +5,8 @@ The write path itself is in ``handlers``; this module is the surface a host sees
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
@@ -179,6 +180,40 @@ class Engine:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Engine]:
+        """Several commands as one transaction: the engine given runs them on one connection of
+        this engine's database, with the same clock, rules, key and ids. They all commit when
+        the block ends, and none does when it raises (a refused command included): a batch
+        that must be written whole or not at all (``import-plan``). On an engine that is
+        already on a host's connection, that engine: the host's transaction is the unit.
+
+        The transaction holds SQLite's write lock from its first write to its end: other
+        writers wait for it (up to the busy timeout), so keep the block short."""
+        if self.connection is not None:
+            yield self
+            return
+        with self._database.guard():
+            conn = self.sa_engine.connect()
+        try:
+            inner = Engine(
+                conn,
+                clock=self.clock,
+                rules=self.rules,
+                hmac_key=self._handlers.hmac_key,
+                ids=self.ids,
+            )
+            yield inner
+        except BaseException:
+            with suppress(Exception):  # the error raised in the block is the one to report
+                conn.close()  # rolls back everything the block wrote
+            raise
+        with self._database.guard():
+            try:
+                conn.commit()
+            finally:
+                conn.close()
 
     # -- schema -------------------------------------------------------------------------------
 

@@ -137,7 +137,9 @@ class GuardRefused(CommandRefused):
         self.event = event
         self.reasons = tuple(reasons)
         detail = "; ".join(str(r) for r in self.reasons)
-        super().__init__(f"dossier {dossier_id}: {event} refused: {detail}")
+        # A creation has no dossier yet (and names its certificate's, when it follows one).
+        subject = f"dossier {dossier_id}: " if dossier_id is not None else ""
+        super().__init__(f"{subject}{event} refused: {detail}")
 
     @property
     def codes(self) -> tuple[str, ...]:

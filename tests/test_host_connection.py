@@ -44,7 +44,7 @@ from ocop_cycle._storage.schema import (
     outbox,
     rounds,
 )
-from tests.scenario import Walk, at
+from tests.scenario import Walk, at, snapshot
 
 #: Everything a command can write.
 TABLES = {
@@ -488,3 +488,55 @@ def test_postgres_connection_in_autocommit_is_refused(
         auto = conn.execution_options(isolation_level="AUTOCOMMIT")
         with pytest.raises(UnsuitableConnection, match="autocommit"):
             Engine(auto, clock=clock)
+
+
+# -- a unit of work of the engine's own ---------------------------------------------------------
+
+
+def test_a_unit_of_work_commits_its_commands_together(engine: Engine, clock: SettableClock) -> None:
+    """Commands run on the engine a unit of work gives are seen outside only when it ends, all
+    together; its reads see its own writes meanwhile."""
+    before = snapshot(engine)
+    with engine.unit_of_work() as unit:
+        walk = Walk(unit, clock)
+        honey = walk.register("Mật ong")
+        verified = walk.verified("Chè")
+        assert unit.get(honey.id).version == 1
+        assert snapshot(engine) == before  # nothing visible outside before the end
+    assert engine.get(honey.id).state is DossierState.REGISTERED
+    assert engine.get(verified.id).state is DossierState.COMMUNE_VERIFIED
+    assert engine.history(verified.id)[-1].seq == verified.version
+
+
+def test_a_refusal_in_a_unit_of_work_takes_back_the_commands_before_it(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """All or none: a command refused inside the block (here resubmitting a dossier that was
+    never returned) leaves nothing of the block's earlier, accepted commands."""
+    before = snapshot(engine)
+
+    def batch() -> None:
+        with engine.unit_of_work() as unit:
+            walk = Walk(unit, clock)
+            walk.register("Mật ong")
+            taken = walk.register("Chè")
+            unit.resubmit(taken.id, actor=walk.actor(Role.PRODUCER, str(taken.producer_id)))
+
+    with pytest.raises(InvalidTransition):
+        batch()
+    assert snapshot(engine) == before
+    assert engine.dossiers() == []
+
+
+def test_on_a_hosts_connection_the_unit_is_the_hosts_transaction(
+    host: SAEngine, clock: SettableClock
+) -> None:
+    """An engine already on a host's connection gives itself: the host commits or rolls back."""
+    with host.connect() as conn:
+        engine = Engine(conn, clock=clock)
+        with engine.unit_of_work() as unit:
+            assert unit is engine
+            Walk(unit, clock).register("Mật ong")
+        assert stored(host) == NOTHING  # the host has not committed
+        conn.rollback()
+    assert stored(host) == NOTHING

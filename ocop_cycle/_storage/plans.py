@@ -15,6 +15,7 @@ from typing import Any, Literal, NamedTuple
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from ocop_cycle._storage.connections import Database
 from ocop_cycle._storage.database import storage_error
 from ocop_cycle._storage.schema import idempotency, plans
 
@@ -34,15 +35,16 @@ class StoredPlan(NamedTuple):
 
 
 class PlanStore:
-    """Plans in one database (the caller owns the engine)."""
+    """Plans in one database (the caller owns the engine), or inside a host's transaction on
+    its connection (writes in a savepoint; the host commits)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, bind: Engine | Connection) -> None:
+        self._database = Database(bind)
 
     @contextmanager
     def _connection(self, *, write: bool) -> Iterator[Connection]:
         try:
-            with self._engine.begin() if write else self._engine.connect() as conn:
+            with self._database.begin() if write else self._database.connect() as conn:
                 yield conn
         except IntegrityError:
             raise

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from ocop_cycle._storage.plans import PlanStore
 from ocop_cycle.clock import VN_TZ
+from ocop_cycle.errors import OcopCycleError, StorageError
 from ocop_cycle.plan.bieu2 import is_bieu2_title, read_bieu2
 from ocop_cycle.plan.build import build_plan, producer_kind_of
 from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes, with_codes
@@ -344,85 +345,122 @@ def import_plan(
     settings: ImportSettings | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> PlanReport:
-    """Write a validated plan's dossiers, then store the plan. Idempotent: each command's key
-    comes from its row and the plan is stored once per digest; the report says what was new.
-    A row changed since its dossier was registered is refused with nothing written (the
-    report's problems). A list of entries is the shipped Lạng Giang plan's rows.
-    ``progress(done, total)``, if given, is told after each row is written."""
+    """Write a validated plan's dossiers, then store the plan, in one transaction: all rows or
+    none. Idempotent: each command's key comes from its row and the plan is stored once per
+    digest; the report says what was new. A row changed since its dossier was registered, or
+    one the engine refuses (a product that already has a dossier in evaluation, an actor or a
+    place the rules refuse), is reported in the report's problems, naming the row, with nothing
+    written. A list of entries is the shipped Lạng Giang plan's rows.
+    ``progress(done, total)``, if given, is told before each row is written and at the end."""
     if not isinstance(plan, Plan):
         plan = shipped_plan_with(plan)
     settings = settings or ImportSettings()
-    registered_on, reevaluated_on, upgraded_on = settings.dates(plan.year)
     report = PlanReport()
-    store = PlanStore(engine.sa_engine)
     ready = [e for e in plan.entries if not e.missing]
     report.to_complete = [(e, e.missing) for e in plan.entries if e.missing]
-    keys = {e.ref: f"{plan.key_prefix}:{e.section}:{e.producer}:{e.product}" for e in ready}
-    done = store.recorded_keys([*keys.values(), *(f"{k}:certificate" for k in keys.values())])
-    report.problems = _changed_rows(store, plan, ready, {keys[e.ref] for e in ready} & done)
-    if report.problems:
-        return report
-    office_role = Role.PROVINCE_OFFICE if plan.unit_level == "province" else Role.DISTRICT_OFFICE
-    for done_rows, e in enumerate(ready):
-        if progress is not None:
-            progress(done_rows, len(ready))
-        officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction=e.commune_code)
-        key = keys[e.ref]
-        assert e.producer_kind is not None  # ready rows have it
-        common: dict[str, Any] = {
-            "producer": {"name": e.producer, "kind": e.producer_kind.value, "address": e.address},
-            "product": {"name": e.product, "group": e.product_group, "product_set": e.product_set},
-            "commune_code": e.commune_code,
-            "district_code": e.district_code or None,
-            "province_code": plan.province_code,
-        }
-        note = f"Kế hoạch {plan.year}, đợt {e.round}"
-        report.written += (key not in done) + (
-            e.section != "new" and f"{key}:certificate" not in done
-        )
-        if e.section == "new":
-            report.dossiers[e.ref] = engine.register(
-                actor=officer,
-                occurred_at=_at(registered_on),
-                idempotency_key=key,
-                note=note,
-                **common,
-            ).id
-            report.registered += 1
-            continue
-        issued = upgraded_on if e.section == "upgrade" else reevaluated_on
-        profile = engine.rules.profile_in_force(issued)
-        level = next(t.level for t in profile.tiers if t.certifies_up_to >= 3)
-        office = Actor(role=office_role, jurisdiction=plan.unit_code)
-        old = engine.import_certificate(
-            actor=office,
-            profile_id=profile.id,
-            stars=3,
-            level=level.value,
-            decision_number=f"lịch sử/{e.tt or '-'}/{issued.year}",
-            decision_date=issued,
-            issuing_body=_issuing_body(engine, level.value, plan, e, issued)
-            if plan.key_prefix != "plan"
-            else ("UBND tỉnh Bắc Giang" if level.value == "province" else "UBND huyện"),
-            occurred_at=_at(issued),
-            idempotency_key=f"{key}:certificate",
-            **common,
-        )
-        report.histories += 1
-        report.dossiers[e.ref] = engine.register_reevaluation(
-            old.id,
+    try:
+        with engine.unit_of_work() as unit:
+            store = PlanStore(unit.connection if unit.connection is not None else unit.sa_engine)
+            keys = {e.ref: f"{plan.key_prefix}:{e.section}:{e.producer}:{e.product}" for e in ready}
+            done = store.recorded_keys(
+                [*keys.values(), *(f"{k}:certificate" for k in keys.values())]
+            )
+            report.problems = _changed_rows(store, plan, ready, {keys[e.ref] for e in ready} & done)
+            if report.problems:
+                return report
+            for done_rows, e in enumerate(ready):
+                if progress is not None:
+                    progress(done_rows, len(ready))
+                try:
+                    _write_row(unit, plan, e, keys[e.ref], done, settings, report)
+                except StorageError:
+                    raise  # not the row's fault: the database's (the caller reports it)
+                except OcopCycleError as exc:
+                    raise _RowRefused(
+                        LayoutProblem(0, f"{e.producer} — {e.product}: refused: {exc}")
+                    ) from exc
+            if progress is not None:
+                progress(len(ready), len(ready))
+            # Stored last: a stored plan's dossiers are all written.
+            report.plan = store.save(
+                plan.year,
+                plan.unit_code,
+                plan.digest,
+                plan.model_dump(mode="json"),
+                unit.clock.now(),
+            )
+    except _RowRefused as refused:  # everything the import wrote was rolled back
+        return PlanReport(problems=[refused.problem], to_complete=report.to_complete)
+    return report
+
+
+class _RowRefused(Exception):
+    """A row the engine refused: the import's transaction rolls back."""
+
+    def __init__(self, problem: LayoutProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _write_row(
+    engine: Engine,
+    plan: Plan,
+    e: PlanEntry,
+    key: str,
+    done: set[str],
+    settings: ImportSettings,
+    report: PlanReport,
+) -> None:
+    """One ready row's commands: a registration, or an earlier certificate and its
+    re-evaluation or upgrade."""
+    registered_on, reevaluated_on, upgraded_on = settings.dates(plan.year)
+    officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction=e.commune_code)
+    assert e.producer_kind is not None  # ready rows have it
+    common: dict[str, Any] = {
+        "producer": {"name": e.producer, "kind": e.producer_kind.value, "address": e.address},
+        "product": {"name": e.product, "group": e.product_group, "product_set": e.product_set},
+        "commune_code": e.commune_code,
+        "district_code": e.district_code or None,
+        "province_code": plan.province_code,
+    }
+    note = f"Kế hoạch {plan.year}, đợt {e.round}"
+    report.written += (key not in done) + (e.section != "new" and f"{key}:certificate" not in done)
+    if e.section == "new":
+        report.dossiers[e.ref] = engine.register(
             actor=officer,
-            kind=e.section,
             occurred_at=_at(registered_on),
             idempotency_key=key,
             note=note,
+            **common,
         ).id
         report.registered += 1
-    if progress is not None:
-        progress(len(ready), len(ready))
-    # Stored last: a stored plan's dossiers are all written (an interrupted import, run again,
-    # completes them and then stores the plan).
-    report.plan = store.save(
-        plan.year, plan.unit_code, plan.digest, plan.model_dump(mode="json"), engine.clock.now()
+        return
+    issued = upgraded_on if e.section == "upgrade" else reevaluated_on
+    profile = engine.rules.profile_in_force(issued)
+    level = next(t.level for t in profile.tiers if t.certifies_up_to >= 3)
+    office_role = Role.PROVINCE_OFFICE if plan.unit_level == "province" else Role.DISTRICT_OFFICE
+    office = Actor(role=office_role, jurisdiction=plan.unit_code)
+    old = engine.import_certificate(
+        actor=office,
+        profile_id=profile.id,
+        stars=3,
+        level=level.value,
+        decision_number=f"lịch sử/{e.tt or '-'}/{issued.year}",
+        decision_date=issued,
+        issuing_body=_issuing_body(engine, level.value, plan, e, issued)
+        if plan.key_prefix != "plan"
+        else ("UBND tỉnh Bắc Giang" if level.value == "province" else "UBND huyện"),
+        occurred_at=_at(issued),
+        idempotency_key=f"{key}:certificate",
+        **common,
     )
-    return report
+    report.histories += 1
+    report.dossiers[e.ref] = engine.register_reevaluation(
+        old.id,
+        actor=officer,
+        kind=e.section,
+        occurred_at=_at(registered_on),
+        idempotency_key=key,
+        note=note,
+    ).id
+    report.registered += 1
