@@ -80,7 +80,11 @@ def _denied(trigger: str, actor: Actor, code: str, vi: str, en: str) -> Permissi
 def _scope_code(
     level: Level, commune: str | None, district: str | None, province: str
 ) -> str | None:
-    return {Level.COMMUNE: commune, Level.DISTRICT: district, Level.PROVINCE: province}.get(level)
+    if level is Level.COMMUNE:
+        return commune
+    if level is Level.DISTRICT:
+        return district
+    return province if level is Level.PROVINCE else None
 
 
 def _check_actor_unit(trigger: str, actor: Actor, units: UnitRegistry, on: date) -> None:
@@ -102,13 +106,15 @@ def _check_scope(
     level = role_level(actor.role)
     if level is Level.CENTRAL or (actor.jurisdiction == CENTRAL and level is None):
         return
-    codes = (
-        (province, district, commune)
-        if level is None
-        else (_scope_code(level, commune, district, province),)
-    )
     # Inspectors' code names the tier they inspect for; everyone else acts at their own level.
-    if any(acts_for(units, actor.jurisdiction, code, on, recorded_on) for code in codes):
+    if level is not None:
+        code = _scope_code(level, commune, district, province)
+        if acts_for(units, actor.jurisdiction, code, on, recorded_on):
+            return
+    elif any(
+        acts_for(units, actor.jurisdiction, code, on, recorded_on)
+        for code in (province, district, commune)
+    ):
         return
     raise _denied(
         trigger,
