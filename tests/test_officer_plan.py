@@ -4,6 +4,7 @@ stored, reports, and re-imports as a no-op; the seed's own table reads as the sh
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -356,3 +357,63 @@ def test_a_row_changed_after_its_dossier_exists_is_refused(
         "registered (round 2024-06 → 2024-10); change the dossier, not the plan"
     ) in out
     assert "1 problem(s): nothing imported" in out
+
+
+def test_a_quote_left_open_is_refused_not_swallowing_rows(tmp_path: Path) -> None:
+    """A note cell that opens a quote and never closes it: the CSV reader would carry the next
+    rows inside that cell, and the plan would lose them silently. Refused, naming the line where
+    the quote opens; a note really written over two lines still reads."""
+    good = write_csv(tmp_path / "good.csv").read_text(encoding="utf-8-sig").splitlines()
+    at = next(i for i, line in enumerate(good) if "Mật ong" in line)
+    broken = [*good[:at], good[at] + ',"đăng ký lại', *good[at + 1 :]]
+    path = tmp_path / "open-quote.csv"
+    path.write_text("\n".join(broken) + "\n", encoding="utf-8")
+    read = read_plan(path)
+    assert read.plan is None
+    assert [p.line for p in read.problems] == [at + 1]
+    assert "close its quote" in read.problems[0].message
+    two_lines = [*good[:at], good[at] + ',"đăng ký lại\nnăm 2024"', *good[at + 1 :]]
+    path.write_text("\n".join(two_lines) + "\n", encoding="utf-8")
+    read = read_plan(path)
+    assert read.plan is not None, read.problems
+    assert len(read.plan.entries) == 9
+
+
+def test_a_table_without_rows_is_refused_and_the_stored_plan_kept(
+    db_url: str,
+    phu_yen: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    office_in_2024: None,
+) -> None:
+    """The title and header without a product row (a sheet saved before it was filled in) would
+    replace the stored plan with an empty one: refused, exit 1, nothing written."""
+    assert main(["--db", db_url, "import-plan", str(phu_yen)]) == 0
+    empty = write_csv(tmp_path / "empty.csv", body=[])
+    capsys.readouterr()
+    with Engine.open(db_url) as engine:
+        before = snapshot(engine)
+        assert main(["--db", db_url, "import-plan", str(empty)]) == 1
+        assert snapshot(engine) == before
+        plan = stored_plan(engine, 2024, "122")
+    assert plan is not None
+    assert len(plan.entries) == 9
+    assert "no product rows" in capsys.readouterr().out
+
+
+def test_the_same_plan_in_decomposed_unicode_is_the_same_plan(
+    db_url: str,
+    phu_yen: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    office_in_2024: None,
+) -> None:
+    """A CSV whose Vietnamese text is decomposed (NFD: as some Mac and web tools save it) reads
+    as the workbook does: importing one after the other writes nothing the second time."""
+    text = write_csv(tmp_path / "nfc.csv").read_text(encoding="utf-8-sig")
+    nfd = tmp_path / "nfd.csv"
+    nfd.write_text(unicodedata.normalize("NFD", text), encoding="utf-8")
+    assert main(["--db", db_url, "import-plan", str(nfd)]) == 0
+    capsys.readouterr()
+    assert main(["--db", db_url, "import-plan", str(phu_yen)]) == 0
+    assert "already imported — nothing new written" in capsys.readouterr().out

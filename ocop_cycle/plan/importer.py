@@ -236,6 +236,8 @@ def read_plan(
         return PlanRead(problems=[LayoutProblem(1, "the file is empty")])
     if _is_legacy(grid):
         entries, problems = _legacy(grid)
+        if not entries and not problems:
+            problems = [_NO_ROWS]
         return PlanRead(None if problems else shipped_plan_with(entries), problems)
     # Biểu 2 may follow Biểu 1 on the same sheet (as in the seed), or come as its own file.
     split = next((i for i, (_, cells) in enumerate(grid) if is_bieu2_title(cells)), len(grid))
@@ -246,6 +248,8 @@ def read_plan(
             return PlanRead(problems=[LayoutProblem(other.line, other.message, "Biểu 2")])
         second = other
     read = _read_bieu1(grid, unit, year, on, rules)
+    if read.plan is not None and not read.plan.entries:
+        return PlanRead(problems=[_NO_ROWS], notices=read.notices)
     if read.plan is None or not second:
         return read
     requests, problems = read_bieu2(second, read.plan.entries)
@@ -253,6 +257,10 @@ def read_plan(
         return PlanRead(problems=problems, notices=read.notices)
     read.plan = read.plan.model_copy(update={"support": tuple(requests)})
     return read
+
+
+#: A table without a product row: imported, it would replace a stored plan with an empty one.
+_NO_ROWS = LayoutProblem(0, "no product rows under the header: nothing to import")
 
 
 def _read_bieu1(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,9 +89,31 @@ def read_grid(path: Path) -> Grid | LayoutProblem:
         )
     reader = csv.reader(io.StringIO(text))
     grid: Grid = []
-    for cells in reader:
-        grid.append((reader.line_num, cells))
+    start = 1  # the line the record being read starts on
+    try:
+        for cells in reader:
+            if any("\n" in cell and _holds_rows(cell) for cell in cells):
+                return LayoutProblem(
+                    start,
+                    f"a quoted cell opened on this line runs on to line {reader.line_num} over "
+                    'what look like rows of the table: close its quote (")',
+                )
+            grid.append((reader.line_num, [unicodedata.normalize("NFC", c) for c in cells]))
+            start = reader.line_num + 1
+    except csv.Error as exc:  # a cell beyond the reader's size limit, a NUL byte
+        return LayoutProblem(start, f"not a readable CSV file here: {exc}")
     return grid
+
+
+def _holds_rows(cell: str) -> bool:
+    """Whether a cell that spans lines holds what look like rows of a table (a quote left
+    open, closed by another row's quote): a line after the first that starts with a row number
+    and a comma, or that has four commas or more. An address or a note over two lines has
+    neither."""
+    return any(_ROW_START.match(line) or line.count(",") >= 4 for line in cell.split("\n")[1:])
+
+
+_ROW_START = re.compile(r"^\s*(\d+|[IVXLC]+)\s*,")
 
 
 def _xlsx(path: Path) -> Grid | LayoutProblem:
@@ -102,7 +125,7 @@ def _xlsx(path: Path) -> Grid | LayoutProblem:
         return LayoutProblem(0, f"not a readable .xlsx workbook: {exc}")
     try:  # a read-only workbook keeps its file open until closed
         return [
-            (number, [_cell_text(v) for v in row])
+            (number, [unicodedata.normalize("NFC", _cell_text(v)) for v in row])
             for number, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
         ]
     finally:
