@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 
 from ocop_cycle import Dossier, Engine, InvalidCommand, SettableClock
 from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, dossiers, events
@@ -444,3 +444,97 @@ def test_cli_replay_of_one_dossier(
     unknown = uuid4()
     assert main(["--db", db_url, "audit", "replay", "--dossier", str(unknown)]) == 1
     assert f"DIFFERS dossier {unknown}: dossier_unknown" in capsys.readouterr().out
+
+
+# -- values that are not of their column's type (SQLite keeps anything) -------------------------
+
+
+def _sqlite_only(url: str) -> None:
+    if not url.startswith("sqlite"):
+        pytest.skip("PostgreSQL refuses a value of another type than its column's")
+
+
+@pytest.mark.parametrize(
+    ("sql", "column"),
+    [
+        ("UPDATE ocop_events SET payload = 'not json' WHERE {where}", "payload"),
+        ("UPDATE ocop_events SET occurred_at = 'yesterday' WHERE {where}", "occurred_at"),
+        ("UPDATE ocop_events SET seq = 'two' WHERE {where}", "seq"),
+    ],
+)
+def test_an_unreadable_event_value_is_a_break_named_where_it_is(
+    db_url: str,
+    engine: Engine,
+    store: list[Dossier],
+    capsys: pytest.CaptureFixture[str],
+    sql: str,
+    column: str,
+) -> None:
+    """A stored value that cannot be read as its column's type is reported with its dossier
+    (and its seq when that can be read), and the walk goes on: never a crash of the audit."""
+    _sqlite_only(db_url)
+    target = store[0]
+    where = f"dossier_id = '{target.id.hex}' AND seq = 2"
+    tamper(engine, text(sql.format(where=where)))
+    report = Auditor(engine).verify()
+    unreadable = [b for b in report.breaks if b.problem == "row_unreadable"]
+    assert len(unreadable) == 1
+    assert unreadable[0].dossier_id == target.id
+    assert column in unreadable[0].detail
+    assert report.events == sum(d.version for d in store)  # every event was still walked
+    status, out = verify_cli(db_url, capsys, "--dossier", str(target.id))
+    assert status == 1
+    assert f"dossier {target.id}" in out
+    assert "row_unreadable" in out
+
+
+def test_an_unreadable_projection_value_is_a_break(
+    db_url: str, engine: Engine, store: list[Dossier], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _sqlite_only(db_url)
+    target = store[0]
+    tamper(
+        engine,
+        text(f"UPDATE ocop_dossiers SET valid_until = 'not a date' WHERE id = '{target.id.hex}'"),
+    )
+    report = Auditor(engine).verify()
+    assert [(b.dossier_id, b.problem) for b in report.breaks] == [
+        (target.id, "projection_unreadable")
+    ]
+    assert "valid_until 'not a date'" in report.breaks[0].detail
+    status, out = verify_cli(db_url, capsys)
+    assert status == 1
+    assert "projection_unreadable" in out
+
+
+def test_an_id_respelled_in_upper_case_is_a_break(
+    db_url: str, engine: Engine, store: list[Dossier], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Upper-casing a dossier's id in its events reads as the same UUID, yet the engine no longer
+    finds those events by the id: the events are reported, and the projection left without."""
+    _sqlite_only(db_url)
+    target = store[0]
+    tamper(
+        engine,
+        text(
+            "UPDATE ocop_events SET dossier_id = upper(dossier_id) "
+            f"WHERE dossier_id = '{target.id.hex}'"
+        ),
+    )
+    report = Auditor(engine).verify()
+    found = problems(report)
+    assert found.count("row_unreadable") == target.version
+    assert "events_missing" in found
+    status, _ = verify_cli(db_url, capsys)
+    assert status == 1
+
+
+def test_an_export_with_lines_of_another_kind_is_reported_not_raised(tmp_path: Path) -> None:
+    """A file that is not an export (a CSV, another JSON document) given to verify: each line
+    is a break naming it, and the exit status says broken."""
+    path = tmp_path / "not-an-export.jsonl"
+    path.write_text('{"a": 1}\n{"event": {"seq": 1}}\nma,tinh\n', encoding="utf-8")
+    report = verify_export(path)
+    assert problems(report) == ["unreadable_line"] * 3
+    assert [b.detail.split(":")[0] for b in report.breaks] == ["line 1", "line 2", "line 3"]
+    assert main(["audit", "verify", "--from-export", str(path)]) == 1

@@ -9,19 +9,30 @@ can merge them without loading either. Database errors come out as ``StorageErro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, and_, bindparam, func, insert, select
+from sqlalchemy import Engine, Uuid, and_, bindparam, func, insert, select
 
 from ocop_cycle._storage.failures import translated
 from ocop_cycle._storage.fastpath import Prepared
 from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, dossiers, events
 
-__all__ = ["EVENT_COLUMNS", "PROJECTION_COLUMNS", "AuditLog", "ChainHead", "Rows", "SeenHead"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "PROJECTION_COLUMNS",
+    "AuditLog",
+    "ChainHead",
+    "Rows",
+    "SeenHead",
+    "Unreadable",
+    "has_unreadable",
+]
 
 E = events.c
 D = dossiers.c
@@ -42,12 +53,39 @@ Rows = Generator[dict[str, Any], None, None]
 
 FETCH = 5000
 
+#: An id as SQLite stores it (SQLAlchemy's ``Uuid``): 32 lower-case hex digits.
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A stored value that cannot be read as its column's type: what is stored, and why."""
+
+    stored: Any
+    reason: str
+
+    def __str__(self) -> str:
+        shown = repr(self.stored)
+        return shown if len(shown) <= 60 else shown[:57] + "..."
+
+    # Ordered among the ids of a stream (by the stored text), so merging streams goes on.
+    def __lt__(self, other: object) -> bool:
+        return str(self.stored) < _text(other)
+
+    def __gt__(self, other: object) -> bool:
+        return str(self.stored) > _text(other)
+
+
+def _text(value: object) -> str:
+    return str(value.stored) if isinstance(value, Unreadable) else str(value)
+
 
 class AuditLog:
     """Streams of events, projections and checkpoints for the audit; writes checkpoints."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._id_columns: dict[int, list[tuple[int, str]]] = {}
         dialect = engine.dialect
         self._pg = dialect.name == "postgresql"
         event_cols = list(events.columns)
@@ -129,16 +167,44 @@ class AuditLog:
                     cursor = raw.driver_connection.cursor(name="ocop_audit_stream")  # type: ignore[union-attr]
                 else:
                     cursor = raw.cursor()
+                # SQLite keeps ids as text: another spelling (upper case, dashes) reads as the
+                # same UUID, yet no statement of the engine's finds that row by its id any more.
+                ids = [] if self._pg else self._ids(prepared)
+                good = None  # the last id found well spelled
                 try:
                     cursor.execute(prepared.sql, prepared.params(dict(params)))
                     while batch := cursor.fetchmany(FETCH):
                         for values in batch:
-                            yield prepared.row(values, cursor)
+                            try:
+                                row = prepared.row(values, cursor)
+                            except Exception:
+                                row = _readable(prepared, values, cursor)
+                            for i, name in ids:
+                                stored = values[i]
+                                if stored == good or type(stored) is not str:
+                                    continue  # most rows repeat the id just checked
+                                if _HEX32.fullmatch(stored):
+                                    good = stored
+                                else:
+                                    row = _Marked(row)
+                                    row[name] = Unreadable(stored, "not an id as stored ids are")
+                            yield row
                 finally:
                     cursor.close()
             finally:
                 raw.rollback()
                 raw.close()
+
+    def _ids(self, prepared: Prepared) -> list[tuple[int, str]]:
+        """(position, name) of a statement's id columns (UUIDs, 32 hex digits on SQLite)."""
+        found = self._id_columns.get(id(prepared))
+        if found is None:
+            found = self._id_columns[id(prepared)] = [
+                (i, str(column.key))
+                for i, column in enumerate(prepared.result_columns)
+                if isinstance(column.type, Uuid)
+            ]
+        return found
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -198,3 +264,27 @@ class AuditLog:
 
     def _translated(self) -> AbstractContextManager[None]:
         return translated(self.engine)
+
+
+def _readable(prepared: Prepared, values: Sequence[Any], cursor: Any) -> dict[str, Any]:
+    """A fetched row one of whose values cannot be read as its column's type (a payload that is
+    not JSON, a date that is not one): each such value comes as ``Unreadable``, for the audit
+    to report where it is, never to stop on."""
+    row: dict[str, Any] = _Marked()
+    for i, name in enumerate(prepared.result_names):
+        alone = [v if j == i else None for j, v in enumerate(values)]
+        try:
+            row[name] = prepared.row(alone, cursor)[name]
+        except Exception as exc:
+            row[name] = Unreadable(values[i], f"{type(exc).__name__}: {exc}")
+    return row
+
+
+class _Marked(dict[str, Any]):
+    """A row holding at least one ``Unreadable`` value (told apart from the others by its type,
+    so that checking a readable row costs nothing)."""
+
+
+def has_unreadable(row: Mapping[str, Any]) -> bool:
+    """Whether a streamed row holds a value that could not be read (``Unreadable``)."""
+    return type(row) is _Marked

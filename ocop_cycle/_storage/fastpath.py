@@ -66,7 +66,8 @@ class Prepared:
         )
         self._convert = [(i, proc) for i, (_, proc, _) in enumerate(self._binds) if proc]
         self._dialect = dialect
-        self._result_columns = list(result_columns)
+        #: The columns a query returns, in order, and their names.
+        self.result_columns = list(result_columns)
         self.result_names = [str(c.key) for c in result_columns]
         # Result converters need the driver's type codes (PostgreSQL OIDs): built on first fetch.
         self._results: list[Processor] | None = None
@@ -94,7 +95,7 @@ class Prepared:
             # cursor.description is built anew on each access by some drivers: read it once.
             self._results = [
                 c.type.dialect_impl(d).result_processor(d, desc[1])
-                for c, desc in zip(self._result_columns, cursor.description, strict=True)
+                for c, desc in zip(self.result_columns, cursor.description, strict=True)
             ]
         return {
             name: proc(value) if proc is not None else value

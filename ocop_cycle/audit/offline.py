@@ -40,18 +40,16 @@ def verify_export(
                     continue
                 try:
                     doc = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    report.breaks.append(
-                        Break(None, None, "unreadable_line", f"line {number}: {exc}")
-                    )
+                    if isinstance(doc, dict) and "checkpoint" in doc:
+                        checkpoints.append(_checkpoint(doc["checkpoint"]))
+                        continue
+                    row = _event(doc)
+                # Anything else than an export's line (a CSV, another JSON, an edited field of
+                # the wrong kind) is a break where it is, never a crash of the audit.
+                except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                    detail = f"line {number}: not an event or checkpoint of an export ({exc!r})"
+                    report.breaks.append(Break(None, None, "unreadable_line", detail))
                     continue
-                if "checkpoint" in doc:
-                    checkpoints.append(doc["checkpoint"])
-                    continue
-                row = dict(doc["event"])
-                row["dossier_id"] = UUID(row["dossier_id"])
-                row["occurred_at"] = datetime.fromisoformat(row["occurred_at"])
-                row["recorded_at"] = datetime.fromisoformat(row["recorded_at"])
                 hashes[(row["dossier_id"], row["seq"])] = row["hash"]
                 yield row
 
@@ -66,3 +64,24 @@ def verify_export(
         roots = [(cp["id"], cp["root"]) for cp in checkpoints]
         check_published_root(report, published_root, roots, verified)
     return report
+
+
+def _event(doc: Any) -> dict[str, Any]:
+    """An export's event line as the row the chain walker reads."""
+    row = dict(doc["event"])
+    row["dossier_id"] = UUID(row["dossier_id"])
+    row["occurred_at"] = datetime.fromisoformat(row["occurred_at"])
+    row["recorded_at"] = datetime.fromisoformat(row["recorded_at"])
+    if type(row["seq"]) is not int or not isinstance(row["hash"], str):
+        raise ValueError(f"seq {row['seq']!r}, hash {row['hash']!r}")
+    return row
+
+
+def _checkpoint(doc: Any) -> dict[str, Any]:
+    """An export's checkpoint line, its heads checked for their shape."""
+    found = dict(doc)
+    found["id"] = int(found["id"])
+    found["heads"] = [(str(UUID(d)), int(seq), str(h)) for d, seq, h in found["heads"]]
+    if not isinstance(found["root"], str):
+        raise ValueError(f"root {found['root']!r}")
+    return found

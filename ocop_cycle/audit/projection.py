@@ -14,9 +14,9 @@ from operator import itemgetter
 from typing import Any, TypeVar
 from uuid import UUID
 
-from ocop_cycle._storage.auditlog import PROJECTION_COLUMNS
+from ocop_cycle._storage.auditlog import PROJECTION_COLUMNS, Unreadable, has_unreadable
 from ocop_cycle._storage.store import event_from_row
-from ocop_cycle.audit.verify import Break, ChainWalker, Head, VerifyReport
+from ocop_cycle.audit.verify import Break, ChainWalker, Head, VerifyReport, stored_id
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier
@@ -57,7 +57,10 @@ class Fold:
         # key, an unknown event type): each is a finding to report, never a crash of the audit.
         except Exception as exc:
             self.failure = Break(
-                row["dossier_id"], row["seq"], "fold_failed", f"{type(exc).__name__}: {exc}"
+                stored_id(row["dossier_id"]),
+                row["seq"] if type(row["seq"]) is int else None,
+                "fold_failed",
+                f"{type(exc).__name__}: {exc}",
             )
             return None
         return event
@@ -125,23 +128,36 @@ def check_projections(
     for dossier_id, chain, stored in merge_by_dossier(chains, projections):
         seen += stored is not None
         if chain is None:
-            breaks.append(Break(dossier_id, None, "events_missing", "a projection with no events"))
+            breaks.append(
+                Break(stored_id(dossier_id), None, "events_missing", "a projection with no events")
+            )
             continue
         (_, seq, last_hash), fold = chain
         if fold.failure is not None:
             breaks.append(fold.failure)
-        if stored is None:
+        unreadable = [
+            f"{k} {v} ({v.reason})"
+            for k, v in (stored.items() if stored is not None and has_unreadable(stored) else ())
+            if type(v) is Unreadable
+        ]
+        if unreadable:
             breaks.append(
-                Break(dossier_id, None, "projection_missing", "events with no projection")
+                Break(stored_id(dossier_id), None, "projection_unreadable", "; ".join(unreadable))
+            )
+        elif stored is None:
+            breaks.append(
+                Break(
+                    stored_id(dossier_id), None, "projection_missing", "events with no projection"
+                )
             )
         elif (stored["version"], stored["last_hash"]) != (seq, last_hash):
             breaks.append(
                 Break(
-                    dossier_id,
+                    stored_id(dossier_id),
                     seq,
                     "projection_head_mismatch",
-                    f"projection at version {stored['version']} ({stored['last_hash'][:12]}…), "
-                    f"chain ends at seq {seq} ({last_hash[:12]}…)",
+                    f"projection at version {stored['version']} ({str(stored['last_hash'])[:12]}"
+                    f"…), chain ends at seq {seq} ({last_hash[:12]}…)",
                 )
             )
         elif fold.dossier is not None and fold.failure is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from ocop_cycle._storage.auditlog import Unreadable
 from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.workflows.chain import GENESIS, actor_document, canonical, event_hash
 
@@ -78,6 +79,20 @@ def row_hash(row: Mapping[str, Any], key: bytes | None) -> str:
     return event_hash(content, key)
 
 
+def stored_id(value: object) -> UUID | None:
+    """A break's dossier: the id, or None where the stored id cannot be read (the detail
+    says what is stored)."""
+    return value if isinstance(value, UUID) else None
+
+
+def _unread(value: object) -> bool:
+    return type(value) is Unreadable
+
+
+def _seq(value: object) -> int | None:
+    return value if type(value) is int else None
+
+
 def checkpoint_root(heads: Iterable[tuple[UUID, int, str]], key: bytes | None) -> str:
     """One hash over every chain head, in dossier order."""
     lines = "".join(f"{d}:{s}:{h}\n" for d, s, h in sorted(heads, key=lambda x: str(x[0])))
@@ -134,6 +149,27 @@ class ChainWalker:
                 expected, prev = 1, GENESIS
                 report.dossiers += 1
             seq = row["seq"]
+            recomputed = None
+            # A row with an unreadable value is not a plain dict (``has_unreadable``).
+            if type(row) is dict and type(seq) is int and type(row["hash"]) is str:
+                try:
+                    recomputed = row_hash(row, self.key)
+                except Exception:  # a value of another type than the engine writes
+                    recomputed = None
+            if recomputed is None:
+                # A value that is not of its column's type cannot be hashed as the engine
+                # hashed it: the row is reported where it is, and the chain goes on past it.
+                unreadable = [f"{k} {v} ({v.reason})" for k, v in row.items() if _unread(v)]
+                if type(seq) is not int or type(row["hash"]) is not str:
+                    unreadable.append(f"seq {seq!r}, hash {row['hash']!r}")
+                detail = "; ".join(unreadable) or "its values cannot be hashed as written"
+                where = stored_id(dossier_id), _seq(seq)
+                report.breaks.append(Break(*where, "row_unreadable", detail))
+                if type(seq) is int:
+                    expected = max(seq, expected) + 1
+                if type(row["hash"]) is str:
+                    prev = row["hash"]
+                continue
             if seq != expected:
                 problem = "seq_duplicate" if seq < expected else "seq_gap"
                 report.breaks.append(
@@ -148,7 +184,6 @@ class ChainWalker:
                         f"links to {row['prev_hash'][:12]}…, the previous event is {prev[:12]}…",
                     )
                 )
-            recomputed = row_hash(row, self.key)
             if recomputed != row["hash"]:
                 report.breaks.append(
                     Break(
