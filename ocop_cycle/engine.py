@@ -34,6 +34,8 @@ from ocop_cycle._storage.store import Store
 from ocop_cycle.clock import Clock, SystemClock, to_vn
 from ocop_cycle.errors import (
     DossierNotFound,
+    FieldProblem,
+    InvalidCommand,
     RoundNotFound,
 )
 from ocop_cycle.rules.authority import Actor, Level
@@ -81,6 +83,13 @@ from ocop_cycle.workflows.states import DossierState
 __all__ = ["Engine"]
 
 C = TypeVar("C", bound=Command)
+
+
+def _consumer_problems(consumer: str) -> list[FieldProblem]:
+    """What is wrong with a consumer's name (a blank one would be a consumer of its own)."""
+    if not isinstance(consumer, str) or not consumer.strip():
+        return [FieldProblem("consumer", "must be a name, not blank")]
+    return []
 
 
 def _make(model: type[C], **fields: Any) -> C:
@@ -291,12 +300,23 @@ class Engine:
         named consumer ("portal", "sms") receives every notification; one it leaves
         unacknowledged comes back to it after the lease (at-least-once delivery; drop repeats
         by ``notification_id``). Several processes may claim as one consumer: each
-        notification goes to one of them per lease."""
+        notification goes to one of them per lease. ``InvalidCommand`` for a blank consumer, a
+        limit below 1 or a lease that is not above zero, with nothing claimed."""
+        problems = _consumer_problems(consumer)
+        if limit < 1:
+            problems.append(FieldProblem("limit", "must be at least 1"))
+        if lease <= timedelta(0):
+            problems.append(FieldProblem("lease", "must be longer than zero"))
+        if problems:
+            raise InvalidCommand("claim_notifications", problems)
         return self._outbox.claim(consumer, self.clock.now(), limit=limit, lease=lease)
 
     def ack_notifications(self, notification_ids: Iterable[UUID], *, consumer: str) -> int:
         """Acknowledge notifications ``consumer`` delivered; returns how many were newly
         acknowledged (a repeat, or one the consumer never claimed, counts 0)."""
+        problems = _consumer_problems(consumer)
+        if problems:
+            raise InvalidCommand("ack_notifications", problems)
         return self._outbox.ack(consumer, notification_ids, self.clock.now())
 
     def notifications(

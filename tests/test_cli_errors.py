@@ -175,3 +175,33 @@ def test_interrupted(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
     monkeypatch.setattr(cli, "_run", interrupted)
     assert cli.main(["diagram"]) == 130
     assert capsys.readouterr().err == "ocop-cycle: interrupted\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["outbox", "claim", "--consumer", " "], "must not be blank"),
+        (["outbox", "ack", "--consumer", "", "x"], "must not be blank"),
+        (["outbox", "claim", "--consumer", "portal", "--lease", "nan"], "at most 86400"),
+        (["outbox", "claim", "--consumer", "portal", "--lease", "1e20"], "at most 86400"),
+        (["outbox", "claim", "--consumer", "portal", "--lease", "0"], "more than 0"),
+        (["dossier", "list", "--limit", "-5"], "must be at least 1"),
+        (["outbox", "list", "--limit", "0"], "must be at least 1"),
+        (["import-plan", "--year", "99999", "plan.csv"], "not a plan year"),
+        (["import-plan", "--year", "0", "plan.csv"], "not a plan year"),
+        (["report", "plan", "--year", "24"], "not a plan year"),
+    ],
+)
+def test_values_out_of_range_are_usage_errors(
+    store: str, args: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A blank consumer, a lease that is not a duration, a limit below 1, a year no plan has:
+    exit 2 naming the argument, before anything is read or written."""
+    from ocop_cycle.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--db", store, *args])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert says in err
+    assert "Traceback" not in err

@@ -4,11 +4,12 @@ acknowledgements of its own and stable ids."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from ocop_cycle import Engine, SettableClock
+from ocop_cycle import Engine, InvalidCommand, SettableClock
 from ocop_cycle._storage.database import create_database_engine, upgrade
 from tests import outbox_workers
 from tests.scenario import Walk
@@ -138,3 +139,22 @@ def test_migration_0009_keeps_each_consumer_s_claims_and_acknowledgements(
     assert left == [n.notification_id for n in portal[3:]]
     assert engine.claim_notifications("portal") == []  # the lease still runs
     assert len(engine.claim_notifications("sms", limit=1000)) == len(portal)
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda e: e.claim_notifications(" "), "consumer"),
+        (lambda e: e.claim_notifications("portal", limit=0), "limit"),
+        (lambda e: e.claim_notifications("portal", lease=timedelta(0)), "lease"),
+        (lambda e: e.ack_notifications([], consumer=""), "consumer"),
+    ],
+)
+def test_a_claim_or_ack_with_bad_arguments_is_refused(
+    engine: Engine, call: Any, field: str
+) -> None:
+    """A blank consumer would be a consumer of its own, a lease of no time a claim that frees
+    at once: refused with ``InvalidCommand`` naming the argument."""
+    with pytest.raises(InvalidCommand) as caught:
+        call(engine)
+    assert [p.field for p in caught.value.problems] == [field]

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from ocop_cycle._storage.listing import ListCounts
-from ocop_cycle.cli.options import add_limit_options, instant
+from ocop_cycle.cli.options import add_limit_options, instant, name, positive_int, seconds
 from ocop_cycle.cli.output import cut_line, print_table, rows_to_fetch
 from ocop_cycle.clock import SettableClock
 from ocop_cycle.engine import Engine
@@ -58,14 +58,20 @@ def add_parsers(sub: Any) -> None:
     o_list.add_argument(
         "--consumer", help="one consumer's view: what it has not acknowledged, with its lease"
     )
-    o_list.add_argument("--limit", type=int, default=100, help="show at most this many (100)")
+    o_list.add_argument(
+        "--limit", type=positive_int, default=100, help="show at most this many (100)"
+    )
     o_list.add_argument("--format", choices=["table", "json"], default="table")
     o_claim = o_sub.add_parser("claim", help="lease notifications to a consumer (JSON lines)")
-    o_claim.add_argument("--consumer", required=True)
-    o_claim.add_argument("--limit", type=int, default=100)
-    o_claim.add_argument("--lease", type=float, default=300.0, help="seconds")
+    o_claim.add_argument("--consumer", type=name, required=True)
+    o_claim.add_argument("--limit", type=positive_int, default=100)
+    o_claim.add_argument(
+        "--lease", type=seconds, default=300.0, help="seconds, at most a day (300)"
+    )
     o_ack = o_sub.add_parser("ack", help="acknowledge delivered notifications")
-    o_ack.add_argument("--consumer", required=True, help="the consumer that delivered them")
+    o_ack.add_argument(
+        "--consumer", type=name, required=True, help="the consumer that delivered them"
+    )
     o_ack.add_argument("ids", nargs="+", type=UUID, metavar="NOTIFICATION_ID")
 
 

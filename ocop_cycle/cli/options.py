@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import math
 from datetime import date, datetime, time
 
 from ocop_cycle.clock import VN_TZ
 
-__all__ = ["add_limit_options", "end_of", "instant"]
+__all__ = [
+    "add_limit_options",
+    "end_of",
+    "instant",
+    "name",
+    "positive_int",
+    "seconds",
+    "year",
+]
 
 
 def _parse(text: str, day_time: time) -> datetime:
@@ -33,6 +42,52 @@ def end_of(text: str) -> datetime:
 def add_limit_options(parser: argparse.ArgumentParser, default: int) -> None:
     """``--limit N`` and ``--all`` for a list."""
     parser.add_argument(
-        "--limit", type=int, default=default, help=f"show at most this many ({default})"
+        "--limit", type=positive_int, default=default, help=f"show at most this many ({default})"
     )
     parser.add_argument("--all", action="store_true", help="show every row")
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+#: The longest lease a consumer may take on notifications: a day.
+MAX_LEASE_S = 86_400.0
+
+
+def seconds(text: str) -> float:
+    """A duration in seconds: finite, above zero, at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_LEASE_S:
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_LEASE_S:.0f} seconds: {text}"
+        )
+    return value
+
+
+def year(text: str) -> int:
+    """A calendar year of the programme (OCOP began in 2018; plans are made a year ahead)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a year: {text!r}") from None
+    if not 2000 <= value <= 2100:
+        raise argparse.ArgumentTypeError(f"not a plan year (2000-2100): {value}")
+    return value
+
+
+def name(text: str) -> str:
+    """A name that is not blank (a consumer's, say)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be blank")
+    return text.strip()

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ocop_cycle.cli.options import year
 from ocop_cycle.cli.output import progress
 from ocop_cycle.engine import Engine
 from ocop_cycle.plan.importer import ImportSettings, import_plan, read_plan
@@ -26,7 +27,7 @@ def add_parser(sub: Any) -> None:
         "--unit",
         help="the issuing district's or province's code (default: the unit the title names)",
     )
-    p.add_argument("--year", type=int, help="the plan's year (default: the title's)")
+    p.add_argument("--year", type=year, help="the plan's year (default: the title's)")
     p.add_argument(
         "--bieu2",
         type=Path,

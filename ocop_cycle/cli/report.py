@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
+from ocop_cycle.cli.options import year
 from ocop_cycle.clock import SettableClock
 from ocop_cycle.engine import Engine
 from ocop_cycle.errors import FieldProblem, InvalidCommand
@@ -32,7 +33,7 @@ def add_parser(sub: Any) -> None:
         help="a year's plan: targets against actual, per round, commune and product group, "
         "open dossiers with their next deadline, support",
     )
-    plan.add_argument("--year", type=int, default=2024, help="plan year (default %(default)s)")
+    plan.add_argument("--year", type=year, default=2024, help="plan year (default %(default)s)")
     plan.add_argument(
         "--unit",
         help="the issuing district's or province's code (default: the year's only imported "
