@@ -28,6 +28,7 @@ from ocop_cycle.errors import (
     FieldProblem,
     IdempotencyKeyReused,
     InvalidCommand,
+    KeyMismatch,
     NotFound,
     OcopCycleError,
     RoundNotFound,
@@ -35,6 +36,7 @@ from ocop_cycle.errors import (
 )
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.rules.book import RuleBook
+from ocop_cycle.workflows.chain import key_fingerprint, row_hash
 from ocop_cycle.workflows.commands import (
     AssignRound,
     Certify,
@@ -61,6 +63,12 @@ Body = Callable[[Tx, Dossier | None], Dossier]
 
 log = get_logger("ocop_cycle")
 
+_KEY_MISMATCH = (
+    "the store's hash chains are made with another key than this engine's (a key where the "
+    "store has none, none where it has one, or another key): nothing written; open it with the "
+    "store's key (--key-file, hmac_key)"
+)
+
 
 @dataclass(slots=True)
 class _Attempt:
@@ -85,6 +93,7 @@ class Handlers:
         self.clock = clock
         self.hmac_key = hmac_key
         self.machines = MachineRegistry()
+        self._key_checked = False
 
     def context(
         self,
@@ -96,8 +105,29 @@ class Handlers:
         """What ``decide`` may look at, with what was loaded for this command."""
         return Context(self.rules, self.machines, actor, occurred, now, self.hmac_key, **loaded)
 
+    def check_key(self, tx: Tx) -> None:
+        """Refuse (``KeyMismatch``) to write events hashed with another key than the store's
+        chains are made with: one such event would break its chain for good. The store records
+        its key's fingerprint with its first event; a store written before it did is judged by
+        its last event's hash. Asked once per engine once the record is there."""
+        if self._key_checked:
+            return
+        mine = key_fingerprint(self.hmac_key)
+        found = self.store.key_check(tx)
+        if found is None:
+            latest = self.store.latest_event_row(tx)
+            if latest is not None and row_hash(latest, self.hmac_key) != latest["hash"]:
+                raise KeyMismatch(_KEY_MISMATCH)
+            self.store.record_key_check(tx, mine)
+            # Read back: a racing first writer with another key may have recorded first.
+            found = self.store.key_check(tx)
+        if found != mine:
+            raise KeyMismatch(_KEY_MISMATCH)
+        self._key_checked = True
+
     def append(self, tx: Tx, decision: Decision) -> Dossier:
         """Write what a decision says, in order; the dossier the command acted on."""
+        self.check_key(tx)
         first = decision.writes[0].before if decision.writes else None
         if first is not None and all(w.before is not None for w in decision.writes):
             # Appends only: their writes go to the database together (one round trip on

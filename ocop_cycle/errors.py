@@ -21,7 +21,8 @@ Hosts catch ``OcopCycleError`` for everything, or a branch for what they handle:
     ├── MachineDefinitionError              the workflow graph failed its checks when built
     └── StorageError                        the database failed; SQLAlchemy's error is the cause
         ├── SchemaNotReady                  tables missing or migrations behind: run `db upgrade`
-        └── UnsuitableConnection            a host's Connection cannot carry this work as it is
+        ├── UnsuitableConnection            a host's Connection cannot carry this work as it is
+        └── KeyMismatch                     the store's hash chains are keyed otherwise
 
 Every error pickles (hosts pass them through multiprocessing and task queues): it comes back
 with the same type, message and attributes; its ``__cause__`` and traceback are not carried.
@@ -43,6 +44,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "InvalidCommand",
     "InvalidTransition",
+    "KeyMismatch",
     "MachineDefinitionError",
     "NotFound",
     "OcopCycleError",
@@ -283,3 +285,10 @@ class UnsuitableConnection(StorageError):
     transaction to join), or work that needs transactions of its own (the scheduler) on an
     ``Engine`` made on a ``Connection``.
     """
+
+
+class KeyMismatch(StorageError):
+    """The store's hash chains are made with another key than this engine's: a key where the
+    store has none, none where it has one, or another key. Nothing was written: an event hashed
+    otherwise would break its chain for good. Open the engine with the store's key
+    (``hmac_key``, ``--key-file``)."""

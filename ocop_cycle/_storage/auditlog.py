@@ -21,7 +21,14 @@ from sqlalchemy import Engine, Uuid, and_, bindparam, func, insert, select
 
 from ocop_cycle._storage.failures import translated
 from ocop_cycle._storage.fastpath import Prepared
-from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, dossiers, events
+from ocop_cycle._storage.schema import (
+    checkpoint_heads,
+    checkpoints,
+    dossiers,
+    events,
+    store_settings,
+)
+from ocop_cycle._storage.store import KEY_CHECK
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -253,6 +260,15 @@ class AuditLog:
                         ],
                     )
         return {"id": new_id, **row}
+
+    def key_check(self) -> str | None:
+        """The fingerprint of the key the store records its chains are made with, if any."""
+        setting = store_settings.c
+        with self._translated(), self.engine.connect() as conn:
+            found = conn.execute(
+                select(setting.value).where(setting.name == KEY_CHECK)
+            ).scalar_one_or_none()
+        return None if found is None else str(found)
 
     def checkpoints(self) -> list[dict[str, Any]]:
         """Every stored checkpoint row, oldest first."""

@@ -33,6 +33,7 @@ from ocop_cycle._storage.schema import (
     product_sequences,
     products,
     rounds,
+    store_settings,
 )
 from ocop_cycle.errors import ConcurrencyConflict
 from ocop_cycle.rules.authority import Actor, Role
@@ -62,6 +63,8 @@ D = dossiers.c
 E = events.c
 _DOSSIER_COLUMNS = [c.name for c in dossiers.columns]
 _TERMINAL = {s.value for s in TERMINAL_STATES}
+#: The store setting that holds the fingerprint of the key its hash chains are made with.
+KEY_CHECK = "key_check"
 _EVENT_COLUMNS = [c.name for c in events.columns if c.name != "id"]
 _OUTBOX_COLUMNS = [
     "notification_id",
@@ -210,6 +213,14 @@ class _Statements:
             [seq.last_seq],
         )
         self.integrity_error: type[Exception] = d.loaded_dbapi.IntegrityError
+        setting = store_settings.c
+        self.select_setting = prepared(
+            select(setting.value).where(setting.name == bindparam("name"))
+        )
+        self.insert_setting = prepared(
+            dialect_insert(store_settings).on_conflict_do_nothing(), ["name", "value"]
+        )
+        self.latest_event = prepared(select(events).order_by(E.id.desc()).limit(1))
 
 
 class Store:
@@ -428,6 +439,21 @@ class Store:
             raise ConcurrencyConflict(before.id, before.version, None) from exc
         self._notify(tx, notices, event)
         tx.written[after.id] = after
+
+    # -- the store's key (see ``Handlers.check_key``) -------------------------------------------
+
+    def key_check(self, tx: Tx) -> str | None:
+        """The fingerprint of the key the store's hash chains are made with, if recorded."""
+        row = tx.one(self._q.select_setting, {"name": KEY_CHECK})
+        return None if row is None else str(row["value"])
+
+    def record_key_check(self, tx: Tx, fingerprint: str) -> None:
+        """Record the key's fingerprint (a fingerprint recorded already is kept)."""
+        tx.run(self._q.insert_setting, {"name": KEY_CHECK, "value": fingerprint})
+
+    def latest_event_row(self, tx: Tx) -> dict[str, Any] | None:
+        """The row of the event written last, as stored (its payload not upcast), if any."""
+        return tx.one(self._q.latest_event, {})
 
     def batch(self, tx: Tx, first: Dossier) -> AbstractContextManager[None]:
         """Send the writes inside together where the driver can (see ``Tx.batch``): appends to

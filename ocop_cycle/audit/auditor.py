@@ -36,7 +36,7 @@ from ocop_cycle.audit.verify import (
 )
 from ocop_cycle.errors import DossierNotFound, StorageError
 from ocop_cycle.rules.scoring import evaluate_session
-from ocop_cycle.workflows.chain import iso
+from ocop_cycle.workflows.chain import iso, key_fingerprint
 from ocop_cycle.workflows.events import Event, Scored
 from ocop_cycle.workflows.model import Dossier
 
@@ -126,6 +126,16 @@ class Auditor:
         if published_root is not None:
             published_root = normalise_root(published_root)
         report = VerifyReport()
+        recorded = self.log.key_check()
+        if recorded is not None and recorded != key_fingerprint(self.key):
+            # Every hash would differ: one break that says why, not one per event.
+            detail = (
+                "the store's hash chains are made with a key: verify with it (--key-file)"
+                if self.key is None
+                else "the store's hash chains are made with another key than the one given"
+            )
+            report.breaks.append(Break(None, None, "key_mismatch", detail))
+            return report
         walker = ChainWalker(self.key, report)
         projections = check_projections(
             report,

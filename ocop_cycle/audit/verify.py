@@ -15,7 +15,7 @@ from uuid import UUID
 
 from ocop_cycle._storage.auditlog import Unreadable
 from ocop_cycle.errors import FieldProblem, InvalidCommand
-from ocop_cycle.workflows.chain import GENESIS, actor_document, canonical, event_hash
+from ocop_cycle.workflows.chain import GENESIS, event_hash, row_hash
 
 __all__ = [
     "Break",
@@ -58,25 +58,6 @@ class VerifyReport:
     def intact(self) -> bool:
         """True when nothing is broken."""
         return not self.breaks
-
-
-def row_hash(row: Mapping[str, Any], key: bytes | None) -> str:
-    """The hash an event row should carry, from its stored fields."""
-    content = canonical(
-        dossier_id=row["dossier_id"],
-        seq=row["seq"],
-        type=row["type"],
-        schema_version=row["schema_version"],
-        payload=row["payload"],
-        actor=actor_document(
-            row["actor_role"], row["actor_jurisdiction"], row["actor_id"], row["actor_name"]
-        ),
-        profile_id=row["profile_id"],
-        occurred_at=row["occurred_at"],
-        recorded_at=row["recorded_at"],
-        prev_hash=row["prev_hash"],
-    )
-    return event_hash(content, key)
 
 
 def stored_id(value: object) -> UUID | None:

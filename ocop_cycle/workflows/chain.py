@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -28,7 +29,16 @@ import orjson
 
 from ocop_cycle.clock import VN_TZ
 
-__all__ = ["GENESIS", "actor_document", "canonical", "canonical_bytes", "event_hash", "iso"]
+__all__ = [
+    "GENESIS",
+    "actor_document",
+    "canonical",
+    "canonical_bytes",
+    "event_hash",
+    "iso",
+    "key_fingerprint",
+    "row_hash",
+]
 
 #: The ``prev_hash`` of a dossier's first event.
 GENESIS = "0" * 64
@@ -112,6 +122,36 @@ def _plain_json(value: Any) -> bool:
     if kind is list or kind is tuple:
         return all(_plain_json(v) for v in value)
     return False
+
+
+def row_hash(row: Mapping[str, Any], key: bytes | None) -> str:
+    """The hash an event should carry, from its fields as stored (the payload as written,
+    before any upcasting)."""
+    content = canonical(
+        dossier_id=row["dossier_id"],
+        seq=row["seq"],
+        type=row["type"],
+        schema_version=row["schema_version"],
+        payload=row["payload"],
+        actor=actor_document(
+            row["actor_role"], row["actor_jurisdiction"], row["actor_id"], row["actor_name"]
+        ),
+        profile_id=row["profile_id"],
+        occurred_at=row["occurred_at"],
+        recorded_at=row["recorded_at"],
+        prev_hash=row["prev_hash"],
+    )
+    return event_hash(content, key)
+
+
+#: What a key's fingerprint is the hash of (a key's HMAC of it tells the key apart without
+#: revealing it; without a key, its plain SHA-256).
+_KEY_CHECK = b"ocop-cycle: the key of this store's hash chains, version 1"
+
+
+def key_fingerprint(key: bytes | None) -> str:
+    """A store's record of the key its chains are made with (or of having none)."""
+    return event_hash(_KEY_CHECK, key)
 
 
 def event_hash(content: bytes, key: bytes | None = None) -> str:
