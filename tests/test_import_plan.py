@@ -119,44 +119,46 @@ def test_not_a_workbook(tmp_path: Path) -> None:
 def test_a_row_the_engine_refuses_writes_nothing_at_all(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The office registered one of the plan's products by hand before importing the plan: the
-    engine refuses that row (the product already has a dossier in evaluation), and the rows
-    before it, already accepted, are rolled back with it: all rows or none, the row named."""
+    """The office registered two of the plan's products by hand before importing the plan: the
+    engine refuses those rows (each product already has a dossier in evaluation), both are
+    named, and the rows it accepted are rolled back with them: all rows or none."""
     from ocop_cycle import Actor, Role
 
     entries, _ = read_plan_csv(SHIPPED)
-    taken = entries[5]
-    assert taken.producer_kind is not None
+    taken = [e for e in entries if e.section == "new"][1:3]
     clock = SettableClock(datetime(2024, 3, 2, 9, tzinfo=VN_TZ))
     with Engine.open(db_url, clock=clock) as engine:
-        engine.register(
-            actor=Actor(role=Role.COMMUNE_OFFICER, jurisdiction=taken.commune_code),
-            producer={"name": taken.producer, "kind": taken.producer_kind.value},
-            product={
-                "name": taken.product,
-                "group": taken.product_group,
-                "product_set": taken.product_set,
-            },
-            commune_code=taken.commune_code,
-            district_code=taken.district_code or None,
-            province_code="24",
-        )
+        for row in taken:
+            assert row.producer_kind is not None
+            engine.register(
+                actor=Actor(role=Role.COMMUNE_OFFICER, jurisdiction=row.commune_code),
+                producer={"name": row.producer, "kind": row.producer_kind.value},
+                product={
+                    "name": row.product,
+                    "group": row.product_group,
+                    "product_set": row.product_set,
+                },
+                commune_code=row.commune_code,
+                district_code=row.district_code or None,
+                province_code="24",
+            )
         before = snapshot(engine)
         report = import_plan(engine, entries)
         assert snapshot(engine) == before
         assert (report.registered, report.histories, report.dossiers) == (0, 0, {})
-        assert len(report.problems) == 1
-        message = report.problems[0].message
-        assert message.startswith(f"{taken.producer} — {taken.product}: refused:")
-        assert "product.already_open" in message
+        messages = [p.message for p in report.problems]
+        assert [m.split(": refused:")[0] for m in messages] == [
+            f"{row.producer} — {row.product}" for row in taken
+        ]
+        assert all("product.already_open" in m for m in messages)
         assert stored_units(engine, 2024) == []  # the plan is not stored either
     path = tmp_path / "plan.csv"
     path.write_text(SHIPPED.read_text(encoding="utf-8"), encoding="utf-8")
     # The CLI runs on today's clock: under Decision 26/2026 nothing registers under 148 any
-    # more, and its first row is refused for that, with nothing written either.
+    # more, and every row is refused for that, with nothing written either.
     assert main(["--db", db_url, "import-plan", str(path)]) == 1
     out = capsys.readouterr().out
     assert f"{entries[0].producer} — {entries[0].product}: refused:" in out
-    assert "1 problem(s): nothing imported" in out
+    assert f"{len(entries)} problem(s): nothing imported" in out
     with Engine.open(db_url) as engine:
         assert snapshot(engine) == before

@@ -376,6 +376,7 @@ def import_plan(
             report.problems = _changed_rows(store, plan, ready, {keys[e.ref] for e in ready} & done)
             if report.problems:
                 return report
+            refused: list[LayoutProblem] = []
             for done_rows, e in enumerate(ready):
                 if progress is not None:
                     progress(done_rows, len(ready))
@@ -384,9 +385,11 @@ def import_plan(
                 except StorageError:
                     raise  # not the row's fault: the database's (the caller reports it)
                 except OcopCycleError as exc:
-                    raise _RowRefused(
-                        LayoutProblem(0, f"{e.producer} — {e.product}: refused: {exc}")
-                    ) from exc
+                    # The refused command wrote nothing (a savepoint of its own): go on, so that
+                    # every refused row is reported, then roll the whole import back.
+                    refused.append(LayoutProblem(0, f"{e.producer} — {e.product}: refused: {exc}"))
+            if refused:
+                raise _RowsRefused(refused)
             if progress is not None:
                 progress(len(ready), len(ready))
             # Stored last: a stored plan's dossiers are all written.
@@ -397,17 +400,17 @@ def import_plan(
                 plan.model_dump(mode="json"),
                 unit.clock.now(),
             )
-    except _RowRefused as refused:  # everything the import wrote was rolled back
-        return PlanReport(problems=[refused.problem], to_complete=report.to_complete)
+    except _RowsRefused as refused:  # everything the import wrote was rolled back
+        return PlanReport(problems=refused.problems, to_complete=report.to_complete)
     return report
 
 
-class _RowRefused(Exception):
-    """A row the engine refused: the import's transaction rolls back."""
+class _RowsRefused(Exception):
+    """Rows the engine refused: the import's transaction rolls back."""
 
-    def __init__(self, problem: LayoutProblem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
+    def __init__(self, problems: list[LayoutProblem]) -> None:
+        super().__init__(f"{len(problems)} row(s) refused")
+        self.problems = problems
 
 
 def _write_row(
