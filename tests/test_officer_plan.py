@@ -417,3 +417,24 @@ def test_the_same_plan_in_decomposed_unicode_is_the_same_plan(
     capsys.readouterr()
     assert main(["--db", db_url, "import-plan", str(phu_yen)]) == 0
     assert "already imported — nothing new written" in capsys.readouterr().out
+
+
+def test_a_row_the_engine_refuses_is_named_with_its_line(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], office_in_2024: None
+) -> None:
+    """A control character pasted into a product's name passes the sheet's layout and is
+    refused by the engine: the line is named, and nothing is written."""
+    body = [list(row) if isinstance(row, list) else row for row in BODY]
+    body[1][3] = "Chè Shan tuyết\x01 Suối Bau"
+    path = write_csv(tmp_path / "ctrl.csv", body)
+    line = next(
+        n
+        for n, text in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1)
+        if "\x01" in text
+    )
+    with Engine.open(db_url) as engine:
+        before = snapshot(engine)
+        assert main(["--db", db_url, "import-plan", str(path)]) == 1
+        assert snapshot(engine) == before
+    out = capsys.readouterr().out
+    assert f"line {line}: Hợp tác xã chè Suối Bau — Chè Shan tuyết\x01 Suối Bau: refused:" in out

@@ -65,10 +65,10 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
         engine.check_schema()
         settings = ImportSettings(registered_on=args.registered_on)
         with progress("import-plan", "dòng") as shown:
-            report = import_plan(engine, plan, settings, progress=shown)
+            report = import_plan(engine, plan, settings, progress=shown, lines=read.lines)
     if report.problems:
         for problem in report.problems:
-            print(f"{args.file}: {problem.message}")
+            print(f"{args.file}: {problem if problem.line else problem.message}")
         print(f"{len(report.problems)} problem(s): nothing imported")
         return 1
     for entry, missing in report.to_complete:

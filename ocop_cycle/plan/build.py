@@ -56,6 +56,8 @@ class BuiltPlan:
     problems: list[LayoutProblem] = field(default_factory=list)
     #: (line, text): places taken from an old name or the producer's name, inferred sets.
     notices: list[tuple[int, str]] = field(default_factory=list)
+    #: The line of the file each entry was read from, by ``PlanEntry.ref``.
+    lines: dict[str, int] = field(default_factory=dict)
 
 
 def _phrases(name_vi: str) -> list[str]:
@@ -171,6 +173,7 @@ def build_plan(
         seen[key] = row.line
         if entry is not None:
             entries.append(entry)
+            out.lines[entry.ref] = row.line
     for round_key, _ in table.rounds:
         if not round_key.startswith(str(year)):
             out.notices.append((0, f"round {round_key} is outside the plan's year {year}"))

@@ -17,7 +17,7 @@ listed as to be completed before scoring; its dossier waits for it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -97,6 +97,9 @@ class PlanRead:
     plan: Plan | None = None
     problems: list[LayoutProblem] = field(default_factory=list)
     notices: list[tuple[int, str]] = field(default_factory=list)
+    #: The line of the file each entry was read from, by ``PlanEntry.ref`` (for ``import_plan``
+    #: to name the line of a row the engine refuses).
+    lines: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -288,7 +291,7 @@ def _read_bieu1(
     if isinstance(issuing, LayoutProblem):
         return PlanRead(problems=[issuing, *table.problems])
     built = build_plan(table, unit=issuing, year=year, dated=on, rules=rules)
-    return PlanRead(built.plan, built.problems, built.notices)
+    return PlanRead(built.plan, built.problems, built.notices, built.lines)
 
 
 def _at(day: date) -> datetime:
@@ -352,6 +355,7 @@ def import_plan(
     plan: Plan | list[PlanEntry],
     settings: ImportSettings | None = None,
     progress: Callable[[int, int], None] | None = None,
+    lines: Mapping[str, int] | None = None,
 ) -> PlanReport:
     """Write a validated plan's dossiers, then store the plan, in one transaction: all rows or
     none. Idempotent: each command's key comes from its row and the plan is stored once per
@@ -359,7 +363,8 @@ def import_plan(
     one the engine refuses (a product that already has a dossier in evaluation, an actor or a
     place the rules refuse), is reported in the report's problems, naming the row, with nothing
     written. A list of entries is the shipped Lạng Giang plan's rows.
-    ``progress(done, total)``, if given, is told before each row is written and at the end."""
+    ``progress(done, total)``, if given, is told before each row is written and at the end;
+    ``lines`` (``PlanRead.lines``) gives a refused row's line in the file."""
     if not isinstance(plan, Plan):
         plan = shipped_plan_with(plan)
     settings = settings or ImportSettings()
@@ -387,7 +392,9 @@ def import_plan(
                 except OcopCycleError as exc:
                     # The refused command wrote nothing (a savepoint of its own): go on, so that
                     # every refused row is reported, then roll the whole import back.
-                    refused.append(LayoutProblem(0, f"{e.producer} — {e.product}: refused: {exc}"))
+                    line = (lines or {}).get(e.ref, 0)
+                    text = f"{e.producer} — {e.product}: refused: {exc}"
+                    refused.append(LayoutProblem(line, text))
             if refused:
                 raise _RowsRefused(refused)
             if progress is not None:
