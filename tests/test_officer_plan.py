@@ -438,3 +438,24 @@ def test_a_row_the_engine_refuses_is_named_with_its_line(
         assert snapshot(engine) == before
     out = capsys.readouterr().out
     assert f"line {line}: Hợp tác xã chè Suối Bau — Chè Shan tuyết\x01 Suối Bau: refused:" in out
+
+
+def test_a_workbook_with_a_cover_sheet_and_bieu2_on_its_own_sheet(tmp_path: Path) -> None:
+    """Offices send workbooks that open on the plan's letter, with Biểu 1 and Biểu 2 on sheets
+    of their own: Biểu 1 is read from the sheet that holds its header, Biểu 2 from its sheet."""
+    from openpyxl import load_workbook
+
+    path = write_xlsx(tmp_path / "KeHoach.xlsx")
+    book = load_workbook(path)
+    cover = book.create_sheet("Tờ trình", 0)
+    cover.append(["UBND HUYỆN PHÙ YÊN"])
+    cover.append(["Kế hoạch thực hiện Chương trình OCOP năm 2024"])
+    second = book.create_sheet("Biểu 2")
+    for row in BIEU2:
+        second.append(row)
+    book.save(path)
+    read = read_plan(path)
+    assert read.problems == []
+    assert read.plan is not None
+    assert len(read.plan.entries) == 9
+    assert len(read.plan.support) == 3

@@ -9,25 +9,13 @@ breaks; blank rows. It may follow Biểu 1 on the same sheet, or come as its own
 
 from __future__ import annotations
 
-import re
-
 from ocop_cycle.plan.entries import PlanEntry, SupportRequest
-from ocop_cycle.plan.layout import Grid, LayoutProblem
+from ocop_cycle.plan.layout import Grid, LayoutProblem, is_bieu2_title
 from ocop_cycle.plan.places import fold
 
 __all__ = ["is_bieu2_title", "read_bieu2"]
 
 _MARKS = {"x", "✓", "✔", "v"}
-
-
-_TITLE = re.compile(r"\bbieu\s*(?:so\s*)?(?:2|02|ii)\b")
-
-
-def is_bieu2_title(cells: list[str]) -> bool:
-    """Whether a row is Biểu 2's title: its only text, naming "BIỂU 2" ("UBND HUYỆN …
-    BIỂU 2: Danh sách …"), so a note that mentions Biểu 2 is not taken for it."""
-    texts = [c for c in cells if c.strip()]
-    return len(texts) == 1 and _TITLE.search(fold(texts[0])) is not None
 
 
 _SHORT = (("hop tac xa", "htx"), ("ho kinh doanh", "ho kd"), ("to hop tac", "tht"))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ocop_cycle.plan.places import fold
 
-__all__ = ["Grid", "LayoutProblem", "SheetRow", "read_bieu1", "read_grid"]
+__all__ = ["Grid", "LayoutProblem", "SheetRow", "is_bieu2_title", "read_bieu1", "read_grid"]
 
 #: (line, cells) for every row of the file or sheet, blank rows included.
 Grid = list[tuple[int, list[str]]]
@@ -117,6 +117,8 @@ _ROW_START = re.compile(r"^\s*(\d+|[IVXLC]+)\s*,")
 
 
 def _xlsx(path: Path) -> Grid | LayoutProblem:
+    """The sheet that holds Biểu 1's header (a workbook may open on a cover sheet or a letter;
+    the first sheet when none does), followed by any other sheet that holds Biểu 2."""
     from openpyxl import load_workbook
 
     try:
@@ -124,12 +126,34 @@ def _xlsx(path: Path) -> Grid | LayoutProblem:
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         return LayoutProblem(0, f"not a readable .xlsx workbook: {exc}")
     try:  # a read-only workbook keeps its file open until closed
-        return [
-            (number, [unicodedata.normalize("NFC", _cell_text(v)) for v in row])
-            for number, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
+        sheets: list[Grid] = [
+            [
+                (number, [unicodedata.normalize("NFC", _cell_text(v)) for v in row])
+                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+            for sheet in book.worksheets
         ]
     finally:
         book.close()
+    if not sheets:
+        return []
+    first = next((g for g in sheets if any(_is_header(cells) for _, cells in g)), sheets[0])
+    if any(is_bieu2_title(cells) for _, cells in first):
+        return first  # Biểu 2 below Biểu 1 on the same sheet, as in the seed
+    second = [
+        g for g in sheets if g is not first and any(is_bieu2_title(cells) for _, cells in g[:12])
+    ]
+    return first + [row for g in second[:1] for row in g]
+
+
+_TITLE = re.compile(r"\bbieu\s*(?:so\s*)?(?:2|02|ii)\b")
+
+
+def is_bieu2_title(cells: list[str]) -> bool:
+    """Whether a row is Biểu 2's title: its only text, naming "BIỂU 2" ("UBND HUYỆN …
+    BIỂU 2: Danh sách …"), so a note that mentions Biểu 2 is not taken for it."""
+    texts = [c for c in cells if c.strip()]
+    return len(texts) == 1 and _TITLE.search(fold(texts[0])) is not None
 
 
 def _cell_text(value: object) -> str:
