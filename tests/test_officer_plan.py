@@ -459,3 +459,28 @@ def test_a_workbook_with_a_cover_sheet_and_bieu2_on_its_own_sheet(tmp_path: Path
     assert read.plan is not None
     assert len(read.plan.entries) == 9
     assert len(read.plan.support) == 3
+
+
+def test_round_headings_excel_turned_into_dates_are_months(tmp_path: Path) -> None:
+    """ "6/2024" typed into a cell becomes a date in Excel (1 June 2024): the round column still
+    reads as June 2024."""
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    path = write_xlsx(tmp_path / "dates.xlsx")
+    book = load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value in ("Tháng 6/2024", "Tháng 10/2024"):
+                cell.value = datetime(2024, 6 if "6/" in str(cell.value) else 10, 1)
+    book.save(path)
+    read = read_plan(path)
+    assert read.problems == []
+    assert read.plan is not None
+    assert [(r.key, r.label_vi) for r in read.plan.rounds] == [
+        ("2024-06", "Tháng 6/2024"),
+        ("2024-10", "Tháng 10/2024"),
+    ]

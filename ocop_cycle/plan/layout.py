@@ -15,6 +15,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import Path
 
 from ocop_cycle.plan.places import fold
@@ -26,6 +27,8 @@ Grid = list[tuple[int, list[str]]]
 
 _ROMAN = re.compile(r"^(?=[ivxl]+\.?$)(l?x{0,3})(ix|iv|v?i{0,3})\.?$")
 _MONTH = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{4})")
+#: A heading cell Excel turned into a date (``_cell_text`` writes it ISO): 2024-06-01.
+_EXCEL_DATE = re.compile(r"^(\d{4})-(\d{2})-\d{2}$")
 _MARKS = {"x", "✓", "✔", "v"}
 
 
@@ -159,6 +162,10 @@ def is_bieu2_title(cells: list[str]) -> bool:
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -259,6 +266,9 @@ def read_bieu1(grid: Grid) -> Bieu1:
         label = sub[col]
         if not label:
             continue
+        dated = _EXCEL_DATE.match(label)
+        if dated is not None:  # "6/2024" typed in Excel becomes a date: its month is meant
+            label = f"Tháng {int(dated.group(2))}/{dated.group(1)}"
         month = _MONTH.search(label)
         if month is None or not 1 <= int(month.group(1)) <= 12:
             out.problems.append(
