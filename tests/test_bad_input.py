@@ -346,3 +346,21 @@ def _register_fields(walk: Walk) -> dict[str, Any]:
         "district_code": walk.place.district,
         "province_code": walk.place.province,
     }
+
+
+@pytest.mark.parametrize("key", ["plan:2024\x00:1", "plan\x07", "\x9b"])
+def test_an_idempotency_key_with_a_control_character_is_refused(
+    engine: Engine, clock: SettableClock, key: str
+) -> None:
+    """PostgreSQL cannot store a NUL: a key holding one (or another control character) is
+    refused alike on both databases, naming the field, with nothing written."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    err = refuses(
+        engine,
+        InvalidCommand,
+        lambda: engine.verify_commune(
+            d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), idempotency_key=key
+        ),
+    )
+    assert [p.field for p in err.problems] == ["idempotency_key"]

@@ -116,8 +116,13 @@ def test_round_guards(engine: Engine, clock: SettableClock) -> None:
         (Actor(role=Role.COMMUNE_COMMITTEE, jurisdiction="07375"), "permission.jurisdiction"),
         (Actor(role=Role.DISTRICT_COUNCIL, jurisdiction="217"), "permission.role"),
         (Actor(role=Role.AUDITOR, jurisdiction="VN"), "permission.role"),
+        # A commune's role with the code of the province or district around the commune: it
+        # would act for every commune there.
+        (Actor(role=Role.COMMUNE_COMMITTEE, jurisdiction="24"), "unit.wrong_tier"),
+        (Actor(role=Role.COMMUNE_COMMITTEE, jurisdiction="217"), "unit.wrong_tier"),
+        (Actor(role=Role.COMMUNE_COMMITTEE, jurisdiction="VN"), "unit.wrong_tier"),
     ],
-    ids=["other-commune", "wrong-role", "auditor"],
+    ids=["other-commune", "wrong-role", "auditor", "province-code", "district-code", "vn"],
 )
 def test_permission(engine: Engine, clock: SettableClock, actor: Actor, code: str) -> None:
     """Only the dossier's own commune verifies it; auditors are read-only."""
@@ -256,3 +261,24 @@ def test_idempotency_key_reused_for_another_command(engine: Engine, clock: Setta
             d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), grounds="x", idempotency_key="k-1"
         ),
     )
+
+
+def test_a_communes_officer_registers_only_with_a_communes_code(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """Registering takes a commune's role acting with a commune's code, not a district's."""
+    walk = Walk(engine, clock)
+    place = walk.place_today()
+    err = refuses(
+        engine,
+        PermissionDenied,
+        lambda: engine.register(
+            actor=Actor(role=Role.COMMUNE_OFFICER, jurisdiction=place.district or place.province),
+            producer={"name": "Hợp tác xã Hồ Hồ Cao", "kind": "cooperative"},
+            product={"name": "Mật ong", "group": walk.group, "product_set": walk.product_set},
+            commune_code=place.commune,
+            district_code=place.district,
+            province_code=place.province,
+        ),
+    )
+    assert err.reason.code == "unit.wrong_tier"

@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     Field,
     StringConstraints,
@@ -22,7 +23,7 @@ from ocop_cycle._validation import InputModel
 from ocop_cycle.rules.authority import JurisdictionCode, Level, Role
 from ocop_cycle.rules.revocation import GroundCode
 from ocop_cycle.rules.scoring import CouncilSession
-from ocop_cycle.text import Name, OptionalText
+from ocop_cycle.text import Name, OptionalText, refuse_control_characters
 from ocop_cycle.workflows.model import ProducerKind
 
 __all__ = [
@@ -63,8 +64,12 @@ __all__ = [
     "Withdraw",
 ]
 
+#: A key's text, without control characters: PostgreSQL cannot store a NUL, and a key must
+#: be refused alike on both databases.
 IdempotencyKey = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    str,
+    AfterValidator(refuse_control_characters),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
 ]
 SetCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Share = Annotated[Decimal, Field(ge=0, le=1)]

@@ -13,7 +13,7 @@ from datetime import date
 from ocop_cycle.errors import PermissionDenied, PlaceRefused, Reason
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role, role_level
 from ocop_cycle.rules.profiles import RuleProfile
-from ocop_cycle.rules.units import UnitRegistry
+from ocop_cycle.rules.units import UnitLevel, UnitRegistry
 from ocop_cycle.workflows.derive import scoring_level
 from ocop_cycle.workflows.jurisdiction import acts_for, place_problems, recorded_on, unit_refusal
 from ocop_cycle.workflows.model import Dossier
@@ -88,9 +88,41 @@ def _scope_code(
 
 
 def _check_actor_unit(trigger: str, actor: Actor, units: UnitRegistry, on: date) -> None:
-    refusal = unit_refusal(units, actor.jurisdiction, on)
+    refusal = unit_refusal(units, actor.jurisdiction, on) or _tier_refusal(actor, units, on)
     if refusal is not None:
         raise PermissionDenied(trigger, actor.role.value, actor.jurisdiction, refusal)
+
+
+#: The tier of unit each tier of role acts for (inspectors' code says it; central roles none).
+_UNIT_LEVEL = {
+    Level.COMMUNE: UnitLevel.COMMUNE,
+    Level.DISTRICT: UnitLevel.DISTRICT,
+    Level.PROVINCE: UnitLevel.PROVINCE,
+}
+_UNIT_LEVEL_VI = {
+    UnitLevel.COMMUNE: "cấp xã",
+    UnitLevel.DISTRICT: "cấp huyện",
+    UnitLevel.PROVINCE: "cấp tỉnh",
+}
+
+
+def _tier_refusal(actor: Actor, units: UnitRegistry, on: date) -> Reason | None:
+    """Why a commune, district or province role cannot act for its code: the code names a unit
+    of another tier (a commune officer "of" a province would act for every commune in it)."""
+    level = role_level(actor.role)
+    wanted = _UNIT_LEVEL.get(level) if level is not None else None
+    if wanted is None:
+        return None
+    unit = units.unit(actor.jurisdiction, on=on) if actor.jurisdiction != CENTRAL else None
+    if unit is not None and unit.level is wanted:
+        return None
+    found = f"{unit.full_name} ({unit.code})" if unit is not None else actor.jurisdiction
+    return Reason(
+        "unit.wrong_tier",
+        f"Vai trò {actor.role.label_vi} thuộc {_UNIT_LEVEL_VI[wanted]}; {found} không phải "
+        f"đơn vị {_UNIT_LEVEL_VI[wanted]}",
+        f"role {actor.role.value} acts for a {wanted.value}; {actor.jurisdiction} is not one",
+    )
 
 
 def _check_scope(
