@@ -262,6 +262,19 @@ class Handlers:
 
         def body(tx: Tx, before: Dossier | None) -> Dossier:
             assert before is not None
+            if occurred < before.registered_at:
+                # Nothing happens to a dossier before it exists: a date this early is a typo,
+                # and it would also choose the day the actor's rights are read on.
+                raise InvalidCommand(
+                    type(command).__name__,
+                    [
+                        FieldProblem(
+                            "occurred_at",
+                            "is before the dossier was registered "
+                            f"({to_vn(before.registered_at):%d/%m/%Y %H:%M})",
+                        )
+                    ],
+                )
             return self.transition_in(tx, command, actor, occurred, now, before=before)
 
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -364,3 +364,22 @@ def test_an_idempotency_key_with_a_control_character_is_refused(
         ),
     )
     assert [p.field for p in err.problems] == ["idempotency_key"]
+
+
+def test_a_command_dated_before_the_dossier_existed_is_refused(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A verification dated two months before the registration (a typo in the year or month):
+    refused naming ``occurred_at``, with nothing written; the same command dated after the
+    registration goes through."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    committee = walk.actor(Role.COMMUNE_COMMITTEE)
+    early = d.registered_at - timedelta(days=60)
+    err = refuses(
+        engine,
+        InvalidCommand,
+        lambda: engine.verify_commune(d.id, actor=committee, occurred_at=early),
+    )
+    assert [p.field for p in err.problems] == ["occurred_at"]
+    assert engine.verify_commune(d.id, actor=committee, occurred_at=d.registered_at).version == 2
