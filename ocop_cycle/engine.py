@@ -85,6 +85,27 @@ __all__ = ["Engine"]
 C = TypeVar("C", bound=Command)
 
 
+def _actor(actor: object) -> Actor:
+    """``actor`` as an ``Actor``: one already, or a mapping of its fields (validated)."""
+    if isinstance(actor, Actor):
+        return actor
+    if isinstance(actor, Mapping):
+        return Actor(**actor)  # InvalidCommand naming each bad field
+    raise InvalidCommand("actor", [FieldProblem("actor", f"not an Actor: {type(actor).__name__}")])
+
+
+def _dossier_id(value: object) -> UUID:
+    """A dossier id given as a UUID or its text."""
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            pass
+    raise InvalidCommand("dossier_id", [FieldProblem("dossier_id", f"not a dossier id: {value!r}")])
+
+
 def _consumer_problems(consumer: str) -> list[FieldProblem]:
     """What is wrong with a consumer's name (a blank one would be a consumer of its own)."""
     if not isinstance(consumer, str) or not consumer.strip():
@@ -247,6 +268,7 @@ class Engine:
 
     def get(self, dossier_id: UUID) -> Dossier:
         """A dossier's current state."""
+        dossier_id = _dossier_id(dossier_id)
         with self._store.read() as conn:
             dossier = self._store.load(conn, dossier_id)
         if dossier is None:
@@ -255,6 +277,7 @@ class Engine:
 
     def history(self, dossier_id: UUID) -> list[Event]:
         """A dossier's events, oldest first."""
+        dossier_id = _dossier_id(dossier_id)
         with self._store.read() as conn:
             events = self._store.events(conn, dossier_id)
         if not events:
@@ -263,6 +286,7 @@ class Engine:
 
     def replay(self, dossier_id: UUID, upto_seq: int | None = None) -> Dossier:
         """A dossier rebuilt from its events alone (optionally as of a seq)."""
+        dossier_id = _dossier_id(dossier_id)
         with self._store.read() as conn:
             dossier = fold(self._store.events(conn, dossier_id, upto_seq))
         if dossier is None:
@@ -281,6 +305,8 @@ class Engine:
         (today's tỉnh Bắc Ninh "24" finds tỉnh Bắc Giang's 2024 dossiers; xã Lạng Giang "07375"
         finds xã Xương Lâm's). ``UnitNotFound`` for a code that names no unit today."""
         codes = None
+        if unit is not None and not isinstance(unit, str):
+            raise InvalidCommand("dossiers", [FieldProblem("unit", "must be a unit's code")])
         if unit is not None:
             codes = territory(self.rules.units, unit, to_vn(self.clock.now()).date())
         return self._store.list_dossiers(
@@ -353,7 +379,10 @@ class Engine:
     def execute(self, command: Command, actor: Actor) -> Dossier: ...
 
     def execute(self, command: Command | CreateRound, actor: Actor) -> Dossier | Round:
-        """Run any command object; the named methods below are shortcuts to this."""
+        """Run any command object; the named methods below are shortcuts to this.
+        ``InvalidCommand`` for something that is not a command, or an actor that is not an
+        ``Actor`` (a mapping of an actor's fields is read as one)."""
+        actor = _actor(actor)
         if isinstance(command, CreateRound):
             return self.execute_round(command, actor)
         creations = self._creations
@@ -365,11 +394,18 @@ class Engine:
             return creations.import_certificate(command, actor)
         if isinstance(command, DossierCommand):
             return self._handlers.transition(command, actor)
-        raise TypeError(f"not a dossier command: {type(command).__name__}")
+        raise InvalidCommand(
+            "execute", [FieldProblem("command", f"not a command: {type(command).__name__}")]
+        )
 
     def execute_round(self, command: CreateRound, actor: Actor) -> Round:
         """Open an evaluation round (``CreateRound``); the same round again returns it."""
-        return self._creations.create_round(command, actor)
+        if not isinstance(command, CreateRound):
+            raise InvalidCommand(
+                "execute_round",
+                [FieldProblem("command", f"not a CreateRound: {type(command).__name__}")],
+            )
+        return self._creations.create_round(command, _actor(actor))
 
     def register(
         self,

@@ -282,3 +282,26 @@ def test_a_communes_officer_registers_only_with_a_communes_code(
         ),
     )
     assert err.reason.code == "unit.wrong_tier"
+
+
+def test_arguments_of_the_wrong_kind_are_refused_as_invalid(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A host that passes the wrong kind of value gets ``InvalidCommand`` naming it, never a
+    raw Python error from deep inside, and nothing is written; an actor given as a mapping of
+    its fields is read as the actor."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    committee = walk.actor(Role.COMMUNE_COMMITTEE)
+    cases: list[tuple[Any, str]] = [
+        (lambda: engine.verify_commune(d.id, actor=None), "actor"),  # type: ignore[arg-type]
+        (lambda: engine.get("not-an-id"), "dossier_id"),  # type: ignore[arg-type]
+        (lambda: engine.history(123), "dossier_id"),  # type: ignore[arg-type]
+        (lambda: engine.execute(None, committee), "command"),  # type: ignore[call-overload]
+        (lambda: engine.dossiers(unit=["24"]), "unit"),  # type: ignore[arg-type]
+    ]
+    for call, field in cases:
+        err = refuses(engine, InvalidCommand, call)
+        assert [p.field for p in err.problems] == [field]
+    as_mapping = {"role": "commune_committee", "jurisdiction": committee.jurisdiction}
+    assert engine.verify_commune(d.id, actor=as_mapping).version == 2  # type: ignore[arg-type]
