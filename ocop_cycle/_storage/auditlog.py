@@ -21,14 +21,8 @@ from sqlalchemy import Engine, Uuid, and_, bindparam, func, insert, select
 
 from ocop_cycle._storage.failures import translated
 from ocop_cycle._storage.fastpath import Prepared
-from ocop_cycle._storage.schema import (
-    checkpoint_heads,
-    checkpoints,
-    dossiers,
-    events,
-    store_settings,
-)
-from ocop_cycle._storage.store import KEY_CHECK
+from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, dossiers, events
+from ocop_cycle._storage.settings import StoreSettings
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -39,6 +33,7 @@ __all__ = [
     "SeenHead",
     "Unreadable",
     "has_unreadable",
+    "unreadable_values",
 ]
 
 E = events.c
@@ -92,7 +87,6 @@ class AuditLog:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._id_columns: dict[int, list[tuple[int, str]]] = {}
         dialect = engine.dialect
         self._pg = dialect.name == "postgresql"
         event_cols = list(events.columns)
@@ -176,7 +170,7 @@ class AuditLog:
                     cursor = raw.cursor()
                 # SQLite keeps ids as text: another spelling (upper case, dashes) reads as the
                 # same UUID, yet no statement of the engine's finds that row by its id any more.
-                ids = [] if self._pg else self._ids(prepared)
+                ids = [] if self._pg else _id_columns(prepared)
                 good = None  # the last id found well spelled
                 try:
                     cursor.execute(prepared.sql, prepared.params(dict(params)))
@@ -201,17 +195,6 @@ class AuditLog:
             finally:
                 raw.rollback()
                 raw.close()
-
-    def _ids(self, prepared: Prepared) -> list[tuple[int, str]]:
-        """(position, name) of a statement's id columns (UUIDs, 32 hex digits on SQLite)."""
-        found = self._id_columns.get(id(prepared))
-        if found is None:
-            found = self._id_columns[id(prepared)] = [
-                (i, str(column.key))
-                for i, column in enumerate(prepared.result_columns)
-                if isinstance(column.type, Uuid)
-            ]
-        return found
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -263,12 +246,7 @@ class AuditLog:
 
     def key_check(self) -> str | None:
         """The fingerprint of the key the store records its chains are made with, if any."""
-        setting = store_settings.c
-        with self._translated(), self.engine.connect() as conn:
-            found = conn.execute(
-                select(setting.value).where(setting.name == KEY_CHECK)
-            ).scalar_one_or_none()
-        return None if found is None else str(found)
+        return StoreSettings(self.engine).key_check()
 
     def checkpoints(self) -> list[dict[str, Any]]:
         """Every stored checkpoint row, oldest first."""
@@ -304,3 +282,19 @@ class _Marked(dict[str, Any]):
 def has_unreadable(row: Mapping[str, Any]) -> bool:
     """Whether a streamed row holds a value that could not be read (``Unreadable``)."""
     return type(row) is _Marked
+
+
+def unreadable_values(row: Mapping[str, Any]) -> list[str]:
+    """Each value of ``row`` that could not be read: column, what is stored, why."""
+    if not has_unreadable(row):
+        return []
+    return [f"{k} {v} ({v.reason})" for k, v in row.items() if isinstance(v, Unreadable)]
+
+
+def _id_columns(prepared: Prepared) -> list[tuple[int, str]]:
+    """(position, name) of a statement's id columns (UUIDs, 32 hex digits on SQLite)."""
+    return [
+        (i, str(column.key))
+        for i, column in enumerate(prepared.result_columns)
+        if isinstance(column.type, Uuid)
+    ]

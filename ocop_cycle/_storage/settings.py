@@ -13,10 +13,12 @@ from ocop_cycle._storage.connections import Database, as_database
 from ocop_cycle._storage.schema import store_settings
 from ocop_cycle.clock import VN_TZ
 
-__all__ = ["StoreSettings"]
+__all__ = ["KEY_CHECK", "StoreSettings"]
 
 S = store_settings.c
 SIMULATED_UNTIL = "simulated_until"
+#: The fingerprint of the key the store's hash chains are made with (``chain.key_fingerprint``).
+KEY_CHECK = "key_check"
 
 
 def _text(at: datetime) -> str:
@@ -33,11 +35,17 @@ class StoreSettings:
 
     def simulated_until(self) -> datetime | None:
         """Where a simulated clock left the store, or None for a store run on real time."""
-        with self.database.guard(), self.database.connect() as conn:
-            value = conn.execute(
-                select(S.value).where(S.name == SIMULATED_UNTIL)
-            ).scalar_one_or_none()
+        value = self._get(SIMULATED_UNTIL)
         return None if value is None else datetime.fromisoformat(value)
+
+    def key_check(self) -> str | None:
+        """The fingerprint of the key the store's hash chains are made with, if recorded."""
+        return self._get(KEY_CHECK)
+
+    def _get(self, name: str) -> str | None:
+        with self.database.guard(), self.database.connect() as conn:
+            value = conn.execute(select(S.value).where(S.name == name)).scalar_one_or_none()
+        return None if value is None else str(value)
 
     def record_simulated_until(self, at: datetime) -> None:
         """Record that a simulated clock drove the store to ``at``; a later instant already

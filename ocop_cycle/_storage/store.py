@@ -35,6 +35,7 @@ from ocop_cycle._storage.schema import (
     rounds,
     store_settings,
 )
+from ocop_cycle._storage.settings import KEY_CHECK
 from ocop_cycle.errors import ConcurrencyConflict
 from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.workflows.deadlines import DeadlineSpec
@@ -63,8 +64,6 @@ D = dossiers.c
 E = events.c
 _DOSSIER_COLUMNS = [c.name for c in dossiers.columns]
 _TERMINAL = {s.value for s in TERMINAL_STATES}
-#: The store setting that holds the fingerprint of the key its hash chains are made with.
-KEY_CHECK = "key_check"
 _EVENT_COLUMNS = [c.name for c in events.columns if c.name != "id"]
 _OUTBOX_COLUMNS = [
     "notification_id",

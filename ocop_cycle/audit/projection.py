@@ -14,7 +14,7 @@ from operator import itemgetter
 from typing import Any, TypeVar
 from uuid import UUID
 
-from ocop_cycle._storage.auditlog import PROJECTION_COLUMNS, Unreadable, has_unreadable
+from ocop_cycle._storage.auditlog import PROJECTION_COLUMNS, unreadable_values
 from ocop_cycle._storage.store import event_from_row
 from ocop_cycle.audit.verify import Break, ChainWalker, Head, VerifyReport, stored_id
 from ocop_cycle.workflows.events import Event
@@ -135,11 +135,7 @@ def check_projections(
         (_, seq, last_hash), fold = chain
         if fold.failure is not None:
             breaks.append(fold.failure)
-        unreadable = [
-            f"{k} {v} ({v.reason})"
-            for k, v in (stored.items() if stored is not None and has_unreadable(stored) else ())
-            if type(v) is Unreadable
-        ]
+        unreadable = unreadable_values(stored) if stored is not None else []
         if unreadable:
             breaks.append(
                 Break(stored_id(dossier_id), None, "projection_unreadable", "; ".join(unreadable))

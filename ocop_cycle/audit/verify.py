@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from ocop_cycle._storage.auditlog import Unreadable
+from ocop_cycle._storage.auditlog import has_unreadable, unreadable_values
 from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.workflows.chain import GENESIS, event_hash, row_hash
 
@@ -64,10 +64,6 @@ def stored_id(value: object) -> UUID | None:
     """A break's dossier: the id, or None where the stored id cannot be read (the detail
     says what is stored)."""
     return value if isinstance(value, UUID) else None
-
-
-def _unread(value: object) -> bool:
-    return type(value) is Unreadable
 
 
 def _seq(value: object) -> int | None:
@@ -131,8 +127,7 @@ class ChainWalker:
                 report.dossiers += 1
             seq = row["seq"]
             recomputed = None
-            # A row with an unreadable value is not a plain dict (``has_unreadable``).
-            if type(row) is dict and type(seq) is int and type(row["hash"]) is str:
+            if not has_unreadable(row) and type(seq) is int and type(row["hash"]) is str:
                 try:
                     recomputed = row_hash(row, self.key)
                 except Exception:  # a value of another type than the engine writes
@@ -140,7 +135,7 @@ class ChainWalker:
             if recomputed is None:
                 # A value that is not of its column's type cannot be hashed as the engine
                 # hashed it: the row is reported where it is, and the chain goes on past it.
-                unreadable = [f"{k} {v} ({v.reason})" for k, v in row.items() if _unread(v)]
+                unreadable = unreadable_values(row)
                 if type(seq) is not int or type(row["hash"]) is not str:
                     unreadable.append(f"seq {seq!r}, hash {row['hash']!r}")
                 detail = "; ".join(unreadable) or "its values cannot be hashed as written"
