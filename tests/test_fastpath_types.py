@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from uuid import UUID
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import Uuid
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
@@ -85,6 +87,45 @@ def test_an_instant_written_to_several_columns_is_converted_once_on_sqlite() -> 
     texts = {first(instant), second(instant), first(instant)}
     assert texts == {"2024-03-01 02:00:00.000000"}
     assert _CountingInstant.conversions == 1
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
+@given(ids=st.lists(st.uuids(), min_size=1, max_size=6))
+def test_uuids_are_written_as_sqlalchemy_writes_them(dialect: Dialect, ids: list[UUID]) -> None:
+    """As text (its 32 hex digits) on SQLite, remembered for the rows of one command; as a
+    UUID on PostgreSQL, untouched. Repeats, and equal ids that are other objects, come out
+    right."""
+    column = Uuid()
+    composed = column.dialect_impl(dialect).bind_processor(dialect)
+    processor = _bind_processor(column, dialect)
+    values = [*ids, *reversed(ids), *(UUID(int=i.int) for i in ids), *ids]
+    if composed is None:
+        assert processor is None
+        return
+    assert processor is not None
+    assert [processor(v) for v in values] == [composed(v) for v in values]
+    assert processor(None) is None
+
+
+def test_a_dossier_id_written_to_several_rows_is_converted_once_on_sqlite() -> None:
+    dialect = sqlite.dialect()
+    first, second = (_bind_processor(Uuid(), dialect) for _ in range(2))
+    assert first is not None
+    assert second is not None
+    counted = _CountingId(int=0x0F1E2D3C4B5A49788796A5B4C3D2E1F0)
+    assert {first(counted), second(counted), first(counted)} == {counted.hex}
+    assert _CountingId.conversions == 2  # two above, one to know the expected value
+
+
+class _CountingId(UUID):
+    """A UUID that counts how often its hex digits are asked for."""
+
+    conversions = 0
+
+    @property
+    def hex(self) -> str:
+        type(self).conversions += 1
+        return f"{self.int:032x}"
 
 
 _json_values = st.recursive(

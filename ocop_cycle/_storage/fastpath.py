@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cache
 from operator import itemgetter
 from typing import Any, Protocol, cast
@@ -21,6 +21,8 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from ocop_cycle._storage.types import fused_bind_processor
 
 __all__ = ["Prepared", "Slot", "Tx", "rollback_or_drop"]
 
@@ -103,22 +105,17 @@ class Prepared:
         }
 
 
-#: The value a fused datetime processor is checked on against SQLAlchemy's before it is used
-#: (microseconds, a date change in UTC).
-_PROBE = datetime(1999, 12, 31, 23, 59, 58, 7, timezone(timedelta(hours=7)))
-
-
 def _bind_processor(type_: Any, dialect: Dialect) -> Processor:
-    """SQLAlchemy's bind processor for ``type_``, or the type's own fused equivalent
-    (``fused_bind_processor``, see ``types.AwareDateTime``) when it gives the same driver value
-    on a probe value; on any disagreement SQLAlchemy's is used."""
+    """SQLAlchemy's bind processor for ``type_``, or the write path's fused equivalent
+    (``types.fused_bind_processor``) when it gives the same driver value on a probe value; on
+    any disagreement SQLAlchemy's is used."""
     proc: Processor = type_.dialect_impl(dialect).bind_processor(dialect)
-    fused = getattr(type_, "fused_bind_processor", None)
+    fused = fused_bind_processor(type_, dialect)
     if fused is None or proc is None:
         return proc
+    candidate, probe = fused
     try:
-        candidate = fused(dialect)
-        agrees = _same(candidate(_PROBE), proc(_PROBE)) and candidate(None) is None
+        agrees = _same(candidate(probe), proc(probe)) and candidate(None) is None
     except Exception:
         return proc
     return candidate if agrees else proc

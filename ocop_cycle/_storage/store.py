@@ -39,7 +39,7 @@ from ocop_cycle._storage.settings import KEY_CHECK
 from ocop_cycle.errors import ConcurrencyConflict
 from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.workflows.deadlines import DeadlineSpec
-from ocop_cycle.workflows.events import Event
+from ocop_cycle.workflows.events import Event, stored_form
 from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 from ocop_cycle.workflows.notices import Notice
 from ocop_cycle.workflows.states import IN_EVALUATION, TERMINAL_STATES
@@ -94,7 +94,7 @@ def event_row(event: Event) -> dict[str, Any]:
         "seq": event.seq,
         "type": event.type,
         "schema_version": event.schema_version,
-        "payload": event.payload.wire(),
+        "payload": stored_form(event.payload),
         "actor_role": event.actor.role.value,
         "actor_jurisdiction": event.actor.jurisdiction,
         "actor_id": event.actor.id,

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import JSON, DateTime, Dialect, Numeric, String
+from sqlalchemy import JSON, DateTime, Dialect, Numeric, String, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ocop_cycle.clock import VN_TZ
 
-__all__ = ["AwareDateTime", "DecimalScore", "JsonDocument"]
+__all__ = ["AwareDateTime", "DecimalScore", "JsonDocument", "fused_bind_processor"]
 
 _NAIVE = "naive datetime refused: ocop-cycle stores aware datetimes only"
 
@@ -39,6 +40,46 @@ def _sqlite_text(value: datetime | None) -> str | None:
     text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
     _recent[0] = (value, text, first, first_text)
     return text
+
+
+#: The two UUIDs last written as text (where the database has no UUID type), with their texts:
+#: one command writes its dossier's id to three or four rows, a notice's id between them.
+_recent_ids: list[tuple[Any, str, Any, str]] = [(None, "", None, "")]
+
+
+def _uuid_text(value: UUID | None) -> str | None:
+    """SQLAlchemy's text of a UUID where the database has none: its 32 hex digits."""
+    if value is None:
+        return None
+    first, first_text, second, second_text = _recent_ids[0]
+    if value is first:
+        return first_text
+    if value is second:
+        return second_text
+    text = value.hex
+    _recent_ids[0] = (value, text, first, first_text)
+    return text
+
+
+#: Values a fused processor is checked on against SQLAlchemy's before it is used: an instant
+#: with microseconds whose date changes in UTC; a UUID.
+_INSTANT_PROBE = datetime(1999, 12, 31, 23, 59, 58, 7, timezone(timedelta(hours=7)))
+_UUID_PROBE = UUID("0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0")
+
+
+def fused_bind_processor(type_: Any, dialect: Dialect) -> tuple[Callable[[Any], Any], Any] | None:
+    """The write path's own bind processor for ``type_`` and a value to check it on against
+    SQLAlchemy's (``fastpath`` does, before using it), or None to use SQLAlchemy's:
+    ``AwareDateTime``'s, and UUIDs written as text."""
+    if isinstance(type_, AwareDateTime):
+        return type_.fused_bind_processor(dialect), _INSTANT_PROBE
+    if (
+        isinstance(type_, Uuid)
+        and type_.as_uuid
+        and not (dialect.supports_native_uuid and type_.native_uuid)
+    ):
+        return _uuid_text, _UUID_PROBE
+    return None
 
 
 class AwareDateTime(TypeDecorator[datetime]):

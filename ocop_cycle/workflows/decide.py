@@ -104,6 +104,7 @@ from ocop_cycle.workflows.events import (
     SupportGranted,
     ValidityExtended,
     Withdrawn,
+    stored_form,
 )
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.grounds import exclusion_ground, revocation_ground
@@ -186,7 +187,7 @@ def new_event(
         seq=seq,
         type=type_,
         schema_version=current_version(type_),
-        payload=payload.wire(),
+        payload=stored_form(payload),
         profile_id=profile.id,
         occurred_at=ctx.occurred,
         recorded_at=ctx.now,

@@ -64,6 +64,7 @@ __all__ = [
     "SupportGranted",
     "ValidityExtended",
     "Withdrawn",
+    "stored_form",
 ]
 
 
@@ -86,6 +87,23 @@ class Payload(_Doc):
         someone is to be told."""
         exclude = {"type"} if self.notify else {"type", "notify"}
         return self.model_dump(mode="json", exclude=exclude)
+
+
+#: The payload whose stored form was built last, with that form: an event's payload is dumped
+#: for its hash and again for its row, one after the other in one command. One tuple, replaced
+#: whole, so threads never see half of it; it holds the payload, so no other takes its identity.
+_last_stored: list[tuple[Any, dict[str, Any]]] = [(None, {})]
+
+
+def stored_form(payload: Payload) -> dict[str, Any]:
+    """``payload.wire()``, built once for an event's hash and its row. Callers must not change
+    it (a host's ``wire()`` is a fresh dict each time)."""
+    seen, form = _last_stored[0]
+    if seen is payload:
+        return form
+    form = payload.wire()
+    _last_stored[0] = (payload, form)
+    return form
 
 
 class Moving(Payload):

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from hashlib import sha1
 from string import Formatter
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from ocop_cycle.clock import to_vn
 from ocop_cycle.rules.authority import Role
@@ -34,6 +35,7 @@ __all__ = [
     "FALLBACK_MESSAGE",
     "PRODUCER_MESSAGES",
     "Notice",
+    "notice_id",
     "notices_for",
     "producer_message",
     "render",
@@ -123,7 +125,7 @@ def notices_for(event: Event, dossier: Dossier, units: UnitRegistry | None = Non
         commune = _producer_commune(event, dossier, units)
         out.append(
             Notice(
-                id=uuid5(dossier.id, f"{event.seq}|{event.type}|producer"),
+                id=notice_id(dossier.id, f"{event.seq}|{event.type}|producer"),
                 kind=event.type,
                 recipient_role=Role.PRODUCER,
                 recipient_jurisdiction=commune,
@@ -136,7 +138,7 @@ def notices_for(event: Event, dossier: Dossier, units: UnitRegistry | None = Non
     for i, extra in enumerate(payload.notify):
         out.append(
             Notice(
-                id=uuid5(dossier.id, f"{event.seq}|{event.type}|notify|{i}"),
+                id=notice_id(dossier.id, f"{event.seq}|{event.type}|notify|{i}"),
                 kind=event.type,
                 recipient_role=extra.role,
                 recipient_jurisdiction=extra.jurisdiction,
@@ -145,6 +147,18 @@ def notices_for(event: Event, dossier: Dossier, units: UnitRegistry | None = Non
             )
         )
     return out
+
+
+#: The bits of a UUID that carry its version and variant, and those of version 5 (RFC 4122).
+_VERSION_BITS = (0xF000 << 64) | (0xC000 << 48)
+_VERSION_5 = (5 << 76) | (0x8000 << 48)
+
+
+def notice_id(dossier_id: UUID, name: str) -> UUID:
+    """``uuid5(dossier_id, name)``, the same value. Why: uuid5 builds its UUID from bytes with
+    a version argument (~1 µs more, once per notice on the write path)."""
+    digest = int.from_bytes(sha1(dossier_id.bytes + name.encode()).digest()[:16])
+    return UUID(int=(digest & ~_VERSION_BITS) | _VERSION_5)
 
 
 #: The text when none of a kind's texts can be filled (an event recorded before its fields
