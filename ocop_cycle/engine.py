@@ -37,6 +37,7 @@ from ocop_cycle.errors import (
     FieldProblem,
     InvalidCommand,
     RoundNotFound,
+    UnsuitableConnection,
 )
 from ocop_cycle.rules.authority import Actor, Level
 from ocop_cycle.rules.book import RuleBook, default_rule_book
@@ -122,8 +123,8 @@ def _make(model: type[C], **fields: Any) -> C:
 class Engine:
     """ocop-cycle on one database: commands in, dossiers and events out.
 
-    Open it on a URL (``Engine.open("sqlite:///ocop.db")``) and it owns and disposes its
-    SQLAlchemy engine; or hand it a host's engine (``Engine(sa_engine)``), which it never
+    Open it on a URL (``Engine.open("sqlite:///ocop.db")``, or ``Engine("sqlite:///ocop.db")``)
+    and it owns and disposes its SQLAlchemy engine; or hand it a host's engine (``Engine(sa_engine)``), which it never
     disposes: each command is then a transaction of its own, committed.
 
     Or hand it a host's ``Connection`` (``Engine(connection)``): the connection is the host's
@@ -148,7 +149,7 @@ class Engine:
 
     def __init__(
         self,
-        bind: SAEngine | Connection,
+        bind: SAEngine | Connection | str,
         *,
         clock: Clock | None = None,
         rules: RuleBook | None = None,
@@ -157,6 +158,13 @@ class Engine:
         ids: Callable[[], UUID] | None = None,
         _owns_engine: bool = False,
     ) -> None:
+        if isinstance(bind, str):  # a URL: the same as ``Engine.open(url)``
+            bind, _owns_engine = create_database_engine(bind, sqlite), True
+        elif not isinstance(bind, SAEngine | Connection):
+            raise UnsuitableConnection(
+                "Engine needs a database URL, a SQLAlchemy Engine or a SQLAlchemy Connection, "
+                f"not {type(bind).__name__}"
+            )
         database = Database(bind, sqlite, hold=_owns_engine)
         #: The SQLAlchemy engine underneath (for a host's connection, the one it came from).
         self.sa_engine: SAEngine = database.engine

@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import event, select
 
-from ocop_cycle import Engine, Role, SettableClock
+from ocop_cycle import Engine, Role, SettableClock, UnsuitableConnection
 from ocop_cycle._storage.database import create_database_engine
 from ocop_cycle._storage.schema import events
 from tests.scenario import LANG_GIANG, Walk
@@ -105,3 +105,20 @@ def test_engine_disposed_first_leaves_nothing_open(db_url: str, clock: SettableC
     assert after.version == 2
     engine.close()
     gc.collect()
+
+
+def test_an_engine_made_on_a_url_owns_its_database(db_url: str, clock: SettableClock) -> None:
+    """``Engine(url)`` is ``Engine.open(url)``: it opens the database, keeps its connection
+    between commands, and closes and disposes of it."""
+    engine = Engine(db_url, clock=clock)
+    Walk(engine, clock).register()
+    pool = engine.sa_engine.pool
+    assert pool.checkedout() == 1
+    engine.close()
+    assert pool.checkedout() == 0
+
+
+@pytest.mark.parametrize("bind", [None, 42, b"sqlite:///x.db", object()])
+def test_an_engine_on_something_else_is_refused_by_name(bind: object) -> None:
+    with pytest.raises(UnsuitableConnection, match=type(bind).__name__):
+        Engine(bind)  # type: ignore[arg-type]
