@@ -141,6 +141,27 @@ def test_a_reevaluation_is_filed_inside_its_window(engine: Engine, clock: Settab
     assert snapshot(engine) == before
 
 
+def test_an_upgrade_is_filed_outside_the_reevaluation_window(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """Art. 7.5: an upgrade follows the first evaluation's path; the 180-120-day window of
+    Art. 7.6.a is the re-evaluation's at the end of the 36 months. A certificate expiring
+    20/06/2027, on 01/09/2026: its upgrade is filed, its re-evaluation refused."""
+    upgraded = _certificate_expiring(engine, clock, date(2027, 6, 20))
+    (renewed,) = import_certificates(engine, 1, date(2024, 6, 20), "window-2")
+    officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
+    clock.set(datetime(2026, 9, 1, 9, tzinfo=clock.now().tzinfo))
+    new = engine.register_reevaluation(upgraded, actor=officer, kind="upgrade")  # type: ignore[arg-type]
+    assert (new.profile_id, new.kind.value, new.predecessor_id) == (
+        "qd26-2026",
+        "upgrade",
+        upgraded,
+    )
+    with pytest.raises(GuardRefused) as caught:
+        engine.register_reevaluation(renewed, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    assert caught.value.codes == ("reevaluation.outside_window",)
+
+
 def test_a_window_closed_before_the_decision_took_effect_is_art_12_3(
     engine: Engine, clock: SettableClock
 ) -> None:

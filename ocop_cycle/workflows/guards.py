@@ -120,7 +120,11 @@ def predecessor_holds_certificate(ctx: CreationContext) -> Reason | None:
 
 def reevaluation_in_window(ctx: CreationContext) -> Reason | None:
     """A re-evaluation is filed inside its window before expiry — except a certificate whose
-    window had closed before the profile took effect (Decision 26/2026, Art. 12.3)."""
+    window had closed before the profile took effect (Decision 26/2026, Art. 12.3). The window
+    is the end of the 36 months' (Art. 7.6.a): an upgrade follows the first evaluation's path
+    (Art. 7.5) and is filed whenever the product has grown."""
+    if getattr(ctx.command, "kind", None) != "re_evaluation":
+        return None
     window = ctx.profile.durations.reevaluation_window_days
     assert ctx.predecessor is not None
     expires = ctx.predecessor.valid_until
