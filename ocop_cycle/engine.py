@@ -124,8 +124,9 @@ class Engine:
     """ocop-cycle on one database: commands in, dossiers and events out.
 
     Open it on a URL (``Engine.open("sqlite:///ocop.db")``, or ``Engine("sqlite:///ocop.db")``)
-    and it owns and disposes its SQLAlchemy engine; or hand it a host's engine (``Engine(sa_engine)``), which it never
-    disposes: each command is then a transaction of its own, committed.
+    and it owns and disposes its SQLAlchemy engine; or hand it a host's engine
+    (``Engine(sa_engine)``), which it never disposes: each command is then a transaction of its
+    own, committed.
 
     Or hand it a host's ``Connection`` (``Engine(connection)``): the connection is the host's
     unit of work. Every command and read runs on it, inside the host's transaction -- begun on

@@ -155,10 +155,11 @@ def test_a_row_the_engine_refuses_writes_nothing_at_all(
     path = tmp_path / "plan.csv"
     path.write_text(SHIPPED.read_text(encoding="utf-8"), encoding="utf-8")
     # The CLI runs on today's clock: under Decision 26/2026 nothing registers under 148 any
-    # more, and every row is refused for that, with nothing written either.
+    # more, which is said once for the whole plan, with nothing written either.
     assert main(["--db", db_url, "import-plan", str(path)]) == 1
     out = capsys.readouterr().out
-    assert f"{entries[0].producer} — {entries[0].product}: refused:" in out
-    assert f"{len(entries)} problem(s): nothing imported" in out
+    assert "registered on 01/03/2024, the plan's dossiers would fall under" in out
+    assert "(--registered-on)" in out
+    assert "1 problem(s): nothing imported" in out
     with Engine.open(db_url) as engine:
         assert snapshot(engine) == before

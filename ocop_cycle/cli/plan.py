@@ -41,7 +41,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--registered-on",
         type=date.fromisoformat,
-        help="registration date of the plan's dossiers (default: 1 March of the year)",
+        help="registration date of the plan's dossiers (default: 1 March of the year; today "
+        "for this year's or a later plan when that day is to come or its rules no longer "
+        "register dossiers, Decision 26/2026 Art. 11.2)",
     )
 
 

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from ocop_cycle._storage.plans import PlanStore
 from ocop_cycle.clock import VN_TZ
-from ocop_cycle.errors import OcopCycleError, StorageError
+from ocop_cycle.errors import OcopCycleError, ProfileNotFound, StorageError
 from ocop_cycle.plan.bieu2 import is_bieu2_title, read_bieu2
 from ocop_cycle.plan.build import build_plan, producer_kind_of
 from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes, with_codes
@@ -37,6 +37,7 @@ from ocop_cycle.plan.model import Plan, shipped_plan_with
 from ocop_cycle.plan.places import fold
 from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.rules.book import RuleBook, default_rule_book
+from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.units import AdminUnit, UnitLevel
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class ImportSettings:
     """[open] Dates the plan does not give, as settings (None: derived from the plan's year)."""
 
     #: When the plan's dossiers count as registered (pins them to the profile then in force);
-    #: by default 1 March of the plan's year.
+    #: by default 1 March of the plan's year, or today (``registration_day``).
     registered_on: date | None = None
     #: The decision date assumed for certificates being re-evaluated (the plan says "2021"):
     #: by default 30 June, three years before the plan.
@@ -82,12 +83,38 @@ class ImportSettings:
     upgraded_certificates_on: date | None = None
 
     def dates(self, year: int) -> tuple[date, date, date]:
-        """(registered, re-evaluated certificates, upgraded certificates) for a plan of ``year``."""
+        """(registered, re-evaluated certificates, upgraded certificates) for a plan of ``year``,
+        the first without knowing today (see ``registration_day``)."""
         return (
             self.registered_on or date(year, 3, 1),
             self.reevaluated_certificates_on or date(year - 3, 6, 30),
             self.upgraded_certificates_on or date(year - 2, 6, 30),
         )
+
+    def registration_day(self, year: int, today: date, rules: RuleBook) -> date:
+        """When a plan of ``year`` imported ``today`` registers its dossiers: ``registered_on``;
+        else 1 March of the year -- or today, for this year's plan or a later one, when that
+        day is still to come or its rules no longer register dossiers (Decision 26/2026,
+        Art. 11.2: a dossier entered after its rules ceased is not registered under them).
+        An earlier year's plan keeps 1 March: registered today, its dossiers would be this
+        year's, so the date is the office's to give."""
+        if self.registered_on is not None:
+            return self.registered_on
+        day = date(year, 3, 1)
+        if year >= today.year and (day > today or ceased(rules, day, today)):
+            return today
+        return day
+
+
+def ceased(rules: RuleBook, registered_on: date, today: date) -> RuleProfile | None:
+    """The profile a dossier registered on ``registered_on`` falls under, when it no longer
+    registers dossiers ``today``; else None."""
+    try:
+        profile = rules.profile_in_force(registered_on)
+    except ProfileNotFound:
+        return None
+    last = profile.rules_cease_after
+    return profile if last is not None and today > last else None
 
 
 @dataclass
@@ -371,6 +398,20 @@ def import_plan(
     report = PlanReport()
     ready = [e for e in plan.entries if not e.missing]
     report.to_complete = [(e, e.missing) for e in plan.entries if e.missing]
+    today = engine.clock.now().date()
+    day = settings.registration_day(plan.year, today, engine.rules)
+    gone = ceased(engine.rules, day, today)
+    if gone is not None and ready:  # every row would be refused alike: say it once
+        report.problems = [
+            LayoutProblem(
+                0,
+                f"registered on {day:%d/%m/%Y}, the plan's dossiers would fall under "
+                f"{gone.decision}, which registers none after "
+                f"{gone.rules_cease_after:%d/%m/%Y} (Decision 26/2026, Art. 11.2): give the "
+                "day they are registered (--registered-on)",
+            )
+        ]
+        return report
     try:
         with engine.unit_of_work() as unit:
             store = PlanStore(unit.connection if unit.connection is not None else unit.sa_engine)
@@ -431,7 +472,11 @@ def _write_row(
 ) -> None:
     """One ready row's commands: a registration, or an earlier certificate and its
     re-evaluation or upgrade."""
-    registered_on, reevaluated_on, upgraded_on = settings.dates(plan.year)
+    _, reevaluated_on, upgraded_on = settings.dates(plan.year)
+    now = engine.clock.now()
+    registered_on = settings.registration_day(plan.year, now.date(), engine.rules)
+    # 09:00 that day, or now when that is later today (a command is never dated ahead).
+    registered_at = min(_at(registered_on), now)
     officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction=e.commune_code)
     assert e.producer_kind is not None  # ready rows have it
     common: dict[str, Any] = {
@@ -446,7 +491,7 @@ def _write_row(
     if e.section == "new":
         report.dossiers[e.ref] = engine.register(
             actor=officer,
-            occurred_at=_at(registered_on),
+            occurred_at=registered_at,
             idempotency_key=key,
             note=note,
             **common,
@@ -458,6 +503,9 @@ def _write_row(
     level = next(t.level for t in profile.tiers if t.certifies_up_to >= 3)
     office_role = Role.PROVINCE_OFFICE if plan.unit_level == "province" else Role.DISTRICT_OFFICE
     office = Actor(role=office_role, jurisdiction=plan.unit_code)
+    # The plan names the set the product is scored on now; the earlier certificate is
+    # recorded under its own profile's catalogue (the set the current one took over).
+    earlier_set = set_under(engine.rules, e.product_set, profile.id)
     old = engine.import_certificate(
         actor=office,
         profile_id=profile.id,
@@ -470,15 +518,33 @@ def _write_row(
         else ("UBND tỉnh Bắc Giang" if level.value == "province" else "UBND huyện"),
         occurred_at=_at(issued),
         idempotency_key=f"{key}:certificate",
-        **common,
+        **{**common, "product": {**common["product"], "product_set": earlier_set}},
     )
     report.histories += 1
     report.dossiers[e.ref] = engine.register_reevaluation(
         old.id,
         actor=officer,
         kind=e.section,
-        occurred_at=_at(registered_on),
+        occurred_at=registered_at,
         idempotency_key=key,
         note=note,
     ).id
     report.registered += 1
+
+
+def set_under(rules: RuleBook, product_set: str, profile_id: str) -> str:
+    """``product_set`` as the catalogue of ``profile_id`` knows it: itself when that catalogue
+    has it (or a set replacing it), else the first older set it took over that the catalogue
+    has; unchanged when there is none (the engine then refuses it, naming it)."""
+    catalogue = rules.catalogue_for(profile_id)
+    if catalogue.resolve(product_set) is not None:
+        return product_set
+    for other in {id(c): c for c in (rules.catalogue, *rules.catalogues.values())}.values():
+        for group in other.groups:
+            for candidate in group.sets:
+                if candidate.code != product_set:
+                    continue
+                for older in candidate.replaces:
+                    if catalogue.resolve(older) is not None:
+                        return older
+    return product_set
