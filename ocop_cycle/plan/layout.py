@@ -5,7 +5,10 @@ Tên sản phẩm tham gia, Tổng số, Lộ trình (one column per round, head
 on the row), Ghi chú, and optionally Nhóm sản phẩm and Bộ sản phẩm; section rows (I new, II
 upgrade, III re-evaluation); continuation rows for a producer's further products (TT and
 producer blank); the header repeated at page breaks; blank rows. Headings are matched
-tolerantly (case, NFC/NFD, spacing, diacritics).
+tolerantly (case, NFC/NFD, spacing, diacritics), columns in any order; sections numbered I, II,
+III or A, B, C, or written in one cell ("I. Sản phẩm …"); a totals row ("Tổng cộng") is skipped.
+A CSV may be separated by commas, semicolons (Excel under Vietnamese regional settings, with or
+without its "sep=;" line) or tabs.
 """
 
 from __future__ import annotations
@@ -90,9 +93,13 @@ def read_grid(path: Path) -> Grid | LayoutProblem:
             f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); save it as "
             "'CSV UTF-8' (Excel) or import the .xlsx",
         )
-    reader = csv.reader(io.StringIO(text))
+    delimiter, skipped = _delimiter(text)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     grid: Grid = []
     start = 1  # the line the record being read starts on
+    if skipped:  # Excel's "sep=;" line: it names the separator, it is not a row
+        next(reader, None)
+        start = reader.line_num + 1
     try:
         for cells in reader:
             if any("\n" in cell and _holds_rows(cell) for cell in cells):
@@ -106,6 +113,25 @@ def read_grid(path: Path) -> Grid | LayoutProblem:
     except csv.Error as exc:  # a cell beyond the reader's size limit, a NUL byte
         return LayoutProblem(start, f"not a readable CSV file here: {exc}")
     return grid
+
+
+_SEP_LINE = re.compile(r"^sep=(.)\s*$")
+
+
+def _delimiter(text: str) -> tuple[str, bool]:
+    """The CSV's separator, and whether its first line only names it. Excel writes ";" where
+    the list separator is one (Vietnamese regional settings), and may say so on a first
+    "sep=;" line; otherwise the separator is whichever of comma, semicolon and tab the first
+    lines hold most (an address's commas sit inside a semicolon file's cells, never the
+    other way round)."""
+    first, _, _ = text.partition("\n")
+    named = _SEP_LINE.match(first.strip("\r"))
+    if named is not None:
+        return named.group(1), True
+    head = "\n".join(text.splitlines()[:40])
+    counts = {sep: head.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return (best if counts[best] > counts[","] else ","), False
 
 
 def _holds_rows(cell: str) -> bool:
@@ -140,13 +166,18 @@ def _xlsx(path: Path) -> Grid | LayoutProblem:
         book.close()
     if not sheets:
         return []
-    first = next((g for g in sheets if any(_is_header(cells) for _, cells in g)), sheets[0])
+    # Biểu 2's header has three of Biểu 1's columns: a sheet with all of them comes first.
+    first = next(
+        (g for g in sheets if any(_is_full_header(cells) for _, cells in g)),
+        next((g for g in sheets if any(_is_header(cells) for _, cells in g)), sheets[0]),
+    )
     if any(is_bieu2_title(cells) for _, cells in first):
         return first  # Biểu 2 below Biểu 1 on the same sheet, as in the seed
-    second = [
-        g for g in sheets if g is not first and any(is_bieu2_title(cells) for _, cells in g[:12])
-    ]
-    return first + [row for g in second[:1] for row in g]
+    for sheet in sheets:
+        title = next((i for i, (_, cells) in enumerate(sheet[:12]) if is_bieu2_title(cells)), None)
+        if sheet is not first and title is not None:
+            return first + sheet[title:]  # from its title: the unit's name above it is no row
+    return first
 
 
 _TITLE = re.compile(r"\bbieu\s*(?:so\s*)?(?:2|02|ii)\b")
@@ -218,14 +249,44 @@ def _is_header(cells: list[str]) -> bool:
     return sum(1 for name in _header_columns(cells) if name in _REQUIRED) >= 3
 
 
+def _is_full_header(cells: list[str]) -> bool:
+    return all(name in _header_columns(cells) for name in _REQUIRED)
+
+
 def _section(text: str) -> str | None:
-    t = fold(text)
+    """Which section a heading opens: its wording as offices and the decisions write it ("đánh
+    giá mới", "đăng ký", "lần đầu"; "nâng hạng"; "đánh giá lại", "đánh giá, phân hạng lại",
+    "tái đánh giá", "công nhận lại")."""
+    t = " ".join(re.sub(r"[^\w]+", " ", fold(text)).split())
     if "nang hang" in t:
         return "upgrade"
-    if "danh gia lai" in t or "tai danh gia" in t:
+    if any(f" {w}" in f" {t}" for w in ("danh gia lai", "phan hang lai", "tai danh gia")):
         return "re_evaluation"
-    if "moi" in t.split() or "dang ky" in t:
+    if "cong nhan lai" in t:
+        return "re_evaluation"
+    if "moi" in t.split() or "dang ky" in t or "lan dau" in t:
         return "new"
+    return None
+
+
+#: A section's number: Roman (I, II, III) or a capital letter (A, B, C).
+_SECTION_MARK = re.compile(r"^(?:[IVXL]+|[A-E])\.?$")
+#: A section heading written in one cell with its number: "I. Sản phẩm đánh giá mới".
+_SECTION_CELL = re.compile(r"^((?:[IVXL]+|[A-E])[.)])\s*(\S.*)$")
+#: A row that counts the table ("Tổng cộng", "Tổng số sản phẩm: 4"), not a product.
+_TOTALS = re.compile(r"^(?:tong cong\b|tong so\b|cong\s*(?::|$))")
+
+
+def _section_row(tt: str, cells: list[str], tt_column: int) -> tuple[str, str] | None:
+    """(number, heading text) when a row opens a section: a section number in TT and the rest
+    text; or one cell holding both ("I. Sản phẩm …", merged across the row)."""
+    texts = [c for c in cells if c]
+    if len(texts) == 1:
+        found = _SECTION_CELL.match(texts[0])
+        if found is not None:
+            return found.group(1), found.group(2)
+    if _SECTION_MARK.match(tt) or _ROMAN.match(tt.casefold()):
+        return tt, " ".join(c for i, c in enumerate(cells) if i != tt_column and c)
     return None
 
 
@@ -295,9 +356,14 @@ def read_bieu1(grid: Grid) -> Bieu1:
             continue  # the header repeated at a page break
         if [cells[c] for c, _ in round_cols] == sub_signature and not cells[columns["product"]]:
             continue  # its second row
+        first_text = next(c for c in cells if c)
+        if _TOTALS.match(fold(first_text)):
+            continue  # a totals row: the counts are the rows'
         tt = cells[columns["tt"]]
-        if _ROMAN.match(tt.casefold()) and not cells[columns["product"]]:
-            text = " ".join(c for i, c in enumerate(cells) if i != columns["tt"] and c)
+        marked = any(cells[c] for c, _ in round_cols)
+        opened = None if marked else _section_row(tt, cells, columns["tt"])
+        if opened is not None:
+            tt, text = opened
             kind = _section(text)
             if kind is None:
                 out.problems.append(
