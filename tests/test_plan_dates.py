@@ -103,6 +103,8 @@ def test_an_earlier_certificate_is_recorded_in_its_own_catalogue(
         "qd148-2023",
         "honey",
     )
+    # No district on a province's plan after the reform: the tier, in Vietnamese.
+    assert by_kind["imported"].issuing_body == "UBND cấp huyện"
     again = by_kind["re_evaluation"]
     assert again.profile_id == "qd26-2026"
     catalogue = engine.rules.catalogue_for(again.profile_id)

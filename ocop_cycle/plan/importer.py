@@ -35,7 +35,7 @@ from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes, with_codes
 from ocop_cycle.plan.layout import Grid, LayoutProblem, read_bieu1, read_grid
 from ocop_cycle.plan.model import Plan, shipped_plan_with
 from ocop_cycle.plan.places import fold
-from ocop_cycle.rules.authority import Actor, Role
+from ocop_cycle.rules.authority import Actor, Level, Role
 from ocop_cycle.rules.book import RuleBook, default_rule_book
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.rules.units import AdminUnit, UnitLevel
@@ -329,7 +329,8 @@ def _issuing_body(engine: Engine, level: str, plan: Plan, entry: PlanEntry, on: 
     """The People's Committee that issued an earlier certificate at ``level``, as named then."""
     code = plan.province_code if level == "province" else entry.district_code
     unit = engine.rules.units.unit(code, on=on) if code else None
-    return f"UBND {unit.full_name.lower()}" if unit is not None else f"UBND cấp {level}"
+    # A province's plan after the reform names no district: the tier is all that is known.
+    return f"UBND {unit.full_name.lower()}" if unit is not None else f"UBND {Level(level).label_vi}"
 
 
 #: What a row's commands carry: changing one after its dossier exists would reuse its key.
