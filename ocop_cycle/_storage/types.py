@@ -19,46 +19,44 @@ __all__ = ["AwareDateTime", "DecimalScore", "JsonDocument", "fused_bind_processo
 _NAIVE = "naive datetime refused: ocop-cycle stores aware datetimes only"
 
 
-#: The two instants last converted to SQLite text, with their texts, shared by every column's
-#: processor: one command writes its own instant four or five times, in different columns
-#: (recorded_at, updated_at, the outbox's and deadlines' created_at), between them a deadline's
-#: due time. One tuple, replaced whole, so threads never see half of it.
-_recent: list[tuple[Any, str, Any, str]] = [(None, "", None, "")]
+def _remembering(convert: Callable[[Any], str]) -> Callable[[Any], str | None]:
+    """``convert`` (None kept None), remembering the two values it converted last by identity,
+    with their texts. Why: one command writes its own instant four or five times, in different
+    columns (recorded_at, updated_at, the outbox's and deadlines' created_at), a deadline's due
+    time between them, and its dossier's id to three or four rows, a notice's id between them;
+    every column's processor is this one function. One tuple, replaced whole, so threads never
+    see half of it."""
+    recent: list[tuple[Any, str, Any, str]] = [(None, "", None, "")]
+
+    def processor(value: Any) -> str | None:
+        if value is None:
+            return None
+        first, first_text, second, second_text = recent[0]
+        if value is first:
+            return first_text
+        if value is second:
+            return second_text
+        text = convert(value)
+        recent[0] = (value, text, first, first_text)
+        return text
+
+    return processor
 
 
-def _sqlite_text(value: datetime | None) -> str | None:
+def _utc_text(value: datetime) -> str:
     """SQLAlchemy's SQLite DATETIME text: "YYYY-MM-DD HH:MM:SS.ffffff" (naive UTC)."""
-    if value is None:
-        return None
-    first, first_text, second, second_text = _recent[0]
-    if value is first:
-        return first_text
-    if value is second:
-        return second_text
     if value.tzinfo is None:
         raise ValueError(_NAIVE)
-    text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    _recent[0] = (value, text, first, first_text)
-    return text
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-#: The two UUIDs last written as text (where the database has no UUID type), with their texts:
-#: one command writes its dossier's id to three or four rows, a notice's id between them.
-_recent_ids: list[tuple[Any, str, Any, str]] = [(None, "", None, "")]
-
-
-def _uuid_text(value: UUID | None) -> str | None:
+def _hex(value: UUID) -> str:
     """SQLAlchemy's text of a UUID where the database has none: its 32 hex digits."""
-    if value is None:
-        return None
-    first, first_text, second, second_text = _recent_ids[0]
-    if value is first:
-        return first_text
-    if value is second:
-        return second_text
-    text = value.hex
-    _recent_ids[0] = (value, text, first, first_text)
-    return text
+    return value.hex
+
+
+_sqlite_text = _remembering(_utc_text)
+_uuid_text = _remembering(_hex)
 
 
 #: Values a fused processor is checked on against SQLAlchemy's before it is used: an instant
