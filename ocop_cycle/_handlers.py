@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from ocop_cycle._log import get_logger
@@ -136,7 +137,11 @@ class Handlers:
                 self._append(tx, decision)
         else:
             self._append(tx, decision)
-        self._log(decision)
+        logger = log.at(logging.INFO)
+        if logger is not None:
+            # Told once committed: a log that blocks (a full pipe, a stalled shipper) must not
+            # hold the database's lock, and a rolled-back command is not told as done.
+            tx.after_commit.append(partial(_log, logger, decision))
         return decision.result
 
     def _append(self, tx: Tx, decision: Decision) -> None:
@@ -150,24 +155,6 @@ class Handlers:
             else:
                 self.store.append(tx, write.before, after, event, write.notices)
             self.store.add_deadlines(tx, write.deadlines, event.recorded_at)
-
-    @staticmethod
-    def _log(decision: Decision) -> None:
-        """Tell the host's logs what was written (after the writes and their checks)."""
-        logger = log.at(logging.INFO)
-        if logger is None:
-            return
-        for write in decision.writes:
-            event, after = write.event, write.after
-            logger.info(
-                "dossier.created" if write.before is None else "dossier.transition",
-                dossier_id=str(after.id),
-                event_type=event.type,
-                from_state=write.before.state.value if write.before is not None else None,
-                to_state=after.state.value,
-                profile=after.profile_id,
-                actor=str(event.actor),
-            )
 
     @staticmethod
     def _fingerprint(command: Command) -> str:
@@ -393,3 +380,18 @@ def _parties(
             "created_at": now,
         },
     )
+
+
+def _log(logger: Any, decision: Decision) -> None:
+    """Tell the host's logs what a committed command wrote."""
+    for write in decision.writes:
+        event, after = write.event, write.after
+        logger.info(
+            "dossier.created" if write.before is None else "dossier.transition",
+            dossier_id=str(after.id),
+            event_type=event.type,
+            from_state=write.before.state.value if write.before is not None else None,
+            to_state=after.state.value,
+            profile=after.profile_id,
+            actor=str(event.actor),
+        )

@@ -8,14 +8,18 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 import structlog
+from sqlalchemy import func, select
 
-from ocop_cycle import Engine, SettableClock
+from ocop_cycle import ConcurrencyConflict, Engine, Role, SettableClock
 from ocop_cycle._handlers import log as handlers_log
+from ocop_cycle._storage.database import create_database_engine
+from ocop_cycle._storage.schema import events
 from tests.conftest import START
-from tests.scenario import Walk
+from tests.scenario import LANG_GIANG, Walk
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -203,3 +207,41 @@ def test_a_logger_without_levels_still_gets_the_records(
         "event='dossier.created'",
         "event='dossier.transition'",
     ]
+
+
+def test_a_command_is_logged_once_committed(
+    db_url: str, clock: SettableClock, structlog_reset: None
+) -> None:
+    """The log hears of a command after its transaction committed: another connection already
+    sees the event it tells of (a log that blocks, a full pipe, then holds no lock), and a
+    command refused after its writes began is not logged at all."""
+    other = create_database_engine(db_url)
+    told: list[tuple[str, int]] = []
+
+    def count_committed(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+        if str(event["event"]).startswith("dossier."):
+            with other.connect() as conn:
+                stored = select(func.count()).select_from(events)
+                dossier = UUID(str(event["dossier_id"]))
+                told.append(
+                    (
+                        str(event["event"]),
+                        conn.execute(stored.where(events.c.dossier_id == dossier)).scalar_one(),
+                    )
+                )
+        raise structlog.DropEvent
+
+    structlog.configure(processors=[count_committed])
+    try:
+        with Engine.open(db_url, clock=clock) as engine:
+            dossier = Walk(engine, clock).verified()
+            with pytest.raises(ConcurrencyConflict):
+                engine.return_for_supplement(
+                    dossier.id,
+                    actor=LANG_GIANG.actor(Role.COMMUNE_OFFICER),
+                    guidance="Bổ sung",
+                    expected_version=1,
+                )
+    finally:
+        other.dispose()
+    assert told == [("dossier.created", 1), ("dossier.transition", 2)]

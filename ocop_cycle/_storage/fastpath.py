@@ -144,6 +144,9 @@ class Tx:
         #: Projections this transaction wrote, by dossier id (stored in the projection cache
         #: once the transaction has committed; see ``cache``).
         self.written: dict[Any, Any] = {}
+        #: What to do once the transaction has committed (``Store.write`` runs them): telling
+        #: the logs, which may block, never while a lock is held.
+        self.after_commit: list[Callable[[], None]] = []
 
     def run(self, prepared: Prepared, values: dict[str, Any]) -> int:
         """Execute; returns the affected row count (-1 inside a pipelined batch: not yet known,

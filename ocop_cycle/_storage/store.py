@@ -244,11 +244,14 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """One write transaction (a savepoint on a host's connection); database errors come out
-        as ocop-cycle errors. The projections it wrote go to the cache once it has committed."""
+        as ocop-cycle errors. The projections it wrote go to the cache once it has committed,
+        and then its ``after_commit`` calls run."""
         with self.guard(), self.database.write() as tx:
             yield tx
         for dossier in tx.written.values():
             self._cache.put(dossier)
+        for call in tx.after_commit:
+            call()
 
     # -- the projection cache (a hint; see ``cache``) ------------------------------------------
 
