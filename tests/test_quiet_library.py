@@ -214,7 +214,7 @@ def test_a_command_is_logged_once_committed(
 ) -> None:
     """The log hears of a command after its transaction committed: another connection already
     sees the event it tells of (a log that blocks, a full pipe, then holds no lock), and a
-    command refused after its writes began is not logged at all."""
+    refused command is not logged at all."""
     other = create_database_engine(db_url)
     told: list[tuple[str, int]] = []
 
