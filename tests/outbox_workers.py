@@ -37,3 +37,17 @@ def claim_and_ack(url: str, now: str, consumer: str, ack: bool, barrier: Barrier
     finally:
         engine.close()
     out.put(result)
+
+
+def first_claim(url: str, now: str, consumer: str, limit: int, barrier: Barrier, out: Any) -> None:
+    """One claim of ``limit`` as ``consumer``, at the barrier; put (status, ids claimed)."""
+    engine = Engine.open(url, clock=SettableClock(datetime.fromisoformat(now)))
+    try:
+        barrier.wait(timeout=120)
+        batch = engine.claim_notifications(consumer, limit=limit, lease=LEASE)
+        result: tuple[str, list[str]] = ("ok", [str(n.notification_id) for n in batch])
+    except Exception as exc:  # reported to the parent, which fails the test
+        result = ("crashed", [f"{type(exc).__name__}: {exc}"])
+    finally:
+        engine.close()
+    out.put(result)

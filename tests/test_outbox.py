@@ -116,6 +116,24 @@ def test_concurrent_claimers_of_one_consumer_lose_nothing(
     )
 
 
+@pytest.mark.slow
+def test_racing_claimers_each_get_a_full_batch_while_rows_are_free(
+    engine: Engine, clock: SettableClock, db_url: str
+) -> None:
+    """Six processes claim 2 notifications each as "portal" at once, with more than 12 free:
+    each gets 2, none shared. (On PostgreSQL they all read the same first rows; the losers used
+    to come back empty-handed, and a consumer that stops on an empty claim stopped early.)"""
+    certified(engine, clock, products=8)
+    free = {str(n.notification_id) for n in engine.notifications(limit=10_000)}
+    assert len(free) > 12
+    now = clock.now().isoformat()
+    results = in_processes(outbox_workers.first_claim, [(db_url, now, "portal", 2)] * 6)
+    assert [len(claimed) for _, claimed in results] == [2] * 6
+    handed = [nid for _, claimed in results for nid in claimed]
+    assert len(set(handed)) == 12
+    assert set(handed) <= free
+
+
 def test_migration_0009_keeps_each_consumer_s_claims_and_acknowledgements(
     engine: Engine, clock: SettableClock, db_url: str
 ) -> None:

@@ -7,7 +7,8 @@ consumer has not acknowledged when its lease ends is handed out again (to any pr
 as that consumer). Each notification carries a stable id so consumers can drop repeats.
 
 Claimers of one consumer racing each other never both take a notification: a first claim
-inserts the consumer's row (``ON CONFLICT DO NOTHING``: the loser gets nothing and moves on),
+inserts the consumer's row (``ON CONFLICT DO NOTHING``: the loser gets nothing and reads on, so
+that its batch fills with the rows nobody holds),
 a claim after a lease ran out updates it only if nobody renewed it since (the ``claims``
 count is compared), and an acknowledgement counts only when it is the first.
 """
@@ -141,17 +142,26 @@ class Outbox:
         """Lease to ``consumer`` up to ``limit`` notifications it has not acknowledged and holds
         no running lease on, oldest first."""
         until = now + lease
-        taken = []
+        taken: list[dict[str, Any]] = []
         with self.database.guard(), self.database.write() as tx:
-            rows = tx.all(self._claimable, {"consumer": consumer, "now": now, "limit": limit})
-            for row in rows:
-                key = {"b_consumer": consumer, "b_oid": row["id"], "b_until": until}
-                if row["claims"] is None:
-                    won = tx.run(self._first, key)
-                else:
-                    won = tx.run(self._renewed, {**key, "b_claims": row["claims"]})
-                if won == 1:  # 0: another claimer of this consumer took it first
-                    taken.append(row)
+            while len(taken) < limit:
+                wanted = {"consumer": consumer, "now": now, "limit": limit - len(taken)}
+                lost = 0
+                for row in tx.all(self._claimable, wanted):
+                    key = {"b_consumer": consumer, "b_oid": row["id"], "b_until": until}
+                    if row["claims"] is None:
+                        won = tx.run(self._first, key)
+                    else:
+                        won = tx.run(self._renewed, {**key, "b_claims": row["claims"]})
+                    if won == 1:
+                        taken.append(row)
+                    else:  # another claimer of this consumer took it first, and committed
+                        lost += 1
+                # On PostgreSQL racing claimers read the same first rows: the ones lost hid
+                # others, which a new read (a new snapshot) shows. An empty claim then means
+                # nothing is left to claim, never that someone else was quicker.
+                if not lost:
+                    break
         return [
             Notification.model_validate(
                 {c.key: row[c.key] for c in _COLUMNS}
