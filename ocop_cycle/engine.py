@@ -107,10 +107,19 @@ def _dossier_id(value: object) -> UUID:
     raise InvalidCommand("dossier_id", [FieldProblem("dossier_id", f"not a dossier id: {value!r}")])
 
 
+#: The longest consumer name the outbox stores; the most notifications one claim takes (a
+#: larger count overflows the databases' integers, each in its own way).
+MAX_CONSUMER = 200
+MAX_CLAIM = 2**31 - 1
+
+
 def _consumer_problems(consumer: str) -> list[FieldProblem]:
-    """What is wrong with a consumer's name (a blank one would be a consumer of its own)."""
+    """What is wrong with a consumer's name (a blank one would be a consumer of its own; a
+    longer one than the outbox stores would fail on PostgreSQL only)."""
     if not isinstance(consumer, str) or not consumer.strip():
         return [FieldProblem("consumer", "must be a name, not blank")]
+    if len(consumer) > MAX_CONSUMER:
+        return [FieldProblem("consumer", f"at most {MAX_CONSUMER} characters ({len(consumer)})")]
     return []
 
 
@@ -338,8 +347,8 @@ class Engine:
         notification goes to one of them per lease. ``InvalidCommand`` for a blank consumer, a
         limit below 1 or a lease that is not above zero, with nothing claimed."""
         problems = _consumer_problems(consumer)
-        if limit < 1:
-            problems.append(FieldProblem("limit", "must be at least 1"))
+        if not 1 <= limit <= MAX_CLAIM:
+            problems.append(FieldProblem("limit", f"must be from 1 to {MAX_CLAIM}"))
         if lease <= timedelta(0):
             problems.append(FieldProblem("lease", "must be longer than zero"))
         if problems:

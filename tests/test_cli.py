@@ -150,12 +150,12 @@ def test_operator_commands(
 
 
 def test_simulation_needs_both_ends(tmp_path: Path) -> None:
-    """--simulated without --until is refused with exit 1 and a message naming the options."""
+    """--simulated without --until is bad usage: exit 2 and a message naming the options."""
     url = f"sqlite:///{tmp_path / 'x.db'}"
     run("--db", url, "db", "upgrade")
     result = run("--db", url, "scheduler", "run", "--simulated", "--from", "2024-01-01")
-    assert result.returncode == 1
-    assert "--from/--until" in result.stderr
+    assert result.returncode == 2
+    assert "--from and --until are both needed" in result.stderr
 
 
 def test_once_sweeps_and_exits(tmp_path: Path) -> None:

@@ -185,8 +185,23 @@ def test_interrupted(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
         (["outbox", "claim", "--consumer", "portal", "--lease", "nan"], "at most 86400"),
         (["outbox", "claim", "--consumer", "portal", "--lease", "1e20"], "at most 86400"),
         (["outbox", "claim", "--consumer", "portal", "--lease", "0"], "more than 0"),
-        (["dossier", "list", "--limit", "-5"], "must be at least 1"),
-        (["outbox", "list", "--limit", "0"], "must be at least 1"),
+        (["dossier", "list", "--limit", "-5"], "must be from 1 to"),
+        (["outbox", "list", "--limit", "0"], "must be from 1 to"),
+        (["deadlines", "--limit", "99999999999999999999"], "must be from 1 to 2147483647"),
+        (["outbox", "claim", "--consumer", "p", "--limit", "99999999999999999999"], "from 1 to"),
+        (["outbox", "claim", "--consumer", "p" * 201], "at most 200 characters"),
+        (["outbox", "ack", "--consumer", "p" * 201, "x"], "at most 200 characters"),
+        (["deadlines", "--due-before", "9999-12-31T23:59:59-12:00"], "not a date of the"),
+        (["scheduler", "run", "--interval", "0"], "more than 0"),
+        (["scheduler", "run", "--interval", "nan"], "at most 86400"),
+        (["scheduler", "run", "--interval", "1e308"], "at most 86400"),
+        (["scheduler", "run", "--name", "a b"], "letters, digits and _"),
+        (["scheduler", "run", "--simulated", "--from", "0001-01-01T00:00+14:00"], "not a date"),
+        (["scheduler", "run", "--simulated", "--from", "2024-01-01"], "both needed"),
+        (
+            ["scheduler", "run", "--simulated", "--from", "2024-02-01", "--until", "2024-01-01"],
+            "--until is before --from",
+        ),
         (["import-plan", "--year", "99999", "plan.csv"], "not a plan year"),
         (["import-plan", "--year", "0", "plan.csv"], "not a plan year"),
         (["report", "plan", "--year", "24"], "not a plan year"),
@@ -195,8 +210,10 @@ def test_interrupted(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
 def test_values_out_of_range_are_usage_errors(
     store: str, args: list[str], says: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A blank consumer, a lease that is not a duration, a limit below 1, a year no plan has:
-    exit 2 naming the argument, before anything is read or written."""
+    """A blank or overlong consumer, a lease or interval that is not a duration, a limit below
+    1 or beyond the databases' integers, a year no plan has, a date out of any year of the
+    programme, a simulation without its span: exit 2 naming the argument, before anything is
+    read or written (they failed at the database, or as internal errors)."""
     from ocop_cycle.cli import main
 
     with pytest.raises(SystemExit) as caught:

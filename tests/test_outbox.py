@@ -166,6 +166,9 @@ def test_migration_0009_keeps_each_consumer_s_claims_and_acknowledgements(
         (lambda e: e.claim_notifications("portal", limit=0), "limit"),
         (lambda e: e.claim_notifications("portal", lease=timedelta(0)), "lease"),
         (lambda e: e.ack_notifications([], consumer=""), "consumer"),
+        (lambda e: e.claim_notifications("p" * 201), "consumer"),
+        (lambda e: e.ack_notifications([], consumer="p" * 201), "consumer"),
+        (lambda e: e.claim_notifications("portal", limit=2**63), "limit"),
     ],
 )
 def test_a_claim_or_ack_with_bad_arguments_is_refused(

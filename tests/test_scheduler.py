@@ -13,7 +13,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from ocop_cycle import VN_TZ, Engine, SettableClock, SystemClock
+from ocop_cycle import VN_TZ, Engine, InvalidCommand, SettableClock, SystemClock
 from ocop_cycle._storage.schema import deadlines, events, outbox
 from ocop_cycle.jobs.scheduler import SWEEP_JOB, CycleScheduler, SchedulerState
 from ocop_cycle.jobs.sweep import Sweeper
@@ -154,3 +154,24 @@ def test_three_schedulers_ten_thousand_notices(postgres_ready: str) -> None:
     assert {n for _, n in reminders} == {1}
     assert notices == 10_000
     engine.close()
+
+
+@pytest.mark.parametrize(
+    ("options", "fields"),
+    [
+        ({"interval": 0}, ["interval"]),
+        ({"interval": float("nan")}, ["interval"]),
+        ({"interval": float("inf")}, ["interval"]),
+        ({"name": "two words"}, ["name"]),
+        ({"interval": -1, "name": ""}, ["interval", "name"]),
+    ],
+)
+def test_a_scheduler_with_bad_options_is_refused_naming_them(
+    engine: Engine, options: dict[str, object], fields: list[str]
+) -> None:
+    """An interval that is no duration of at most a day, a name that cannot name jobs:
+    ``InvalidCommand`` naming each, before anything starts (was ValueError, or OverflowError
+    from the timers)."""
+    with pytest.raises(InvalidCommand) as caught:
+        CycleScheduler(engine, **options)  # type: ignore[arg-type]
+    assert [p.field for p in caught.value.problems] == fields

@@ -10,11 +10,17 @@ from typing import Any
 from uuid import UUID
 
 from ocop_cycle._storage.listing import ListCounts
-from ocop_cycle.cli.options import add_limit_options, instant, name, positive_int, seconds
+from ocop_cycle.cli.options import (
+    add_limit_options,
+    identifier,
+    instant,
+    name,
+    positive_int,
+    seconds,
+)
 from ocop_cycle.cli.output import cut_line, print_table, rows_to_fetch
 from ocop_cycle.clock import SettableClock
 from ocop_cycle.engine import Engine
-from ocop_cycle.errors import FieldProblem, InvalidCommand
 
 __all__ = ["COMMANDS", "add_parsers", "run"]
 
@@ -32,8 +38,12 @@ def add_parsers(sub: Any) -> None:
     s_sub = sched.add_subparsers(dest="scheduler_command", required=True, metavar="ACTION")
     run_p = s_sub.add_parser("run", help="sweep on an interval until SIGTERM/SIGINT")
     run_p.add_argument("--once", action="store_true", help="sweep once, then exit")
-    run_p.add_argument("--interval", type=float, default=60.0, help="seconds between sweeps")
-    run_p.add_argument("--name", default="default", help="scheduler name (in its log lines)")
+    run_p.add_argument(
+        "--interval", type=seconds, default=60.0, help="seconds between sweeps, at most a day (60)"
+    )
+    run_p.add_argument(
+        "--name", type=identifier, default="default", help="scheduler name (in its log lines)"
+    )
     run_p.add_argument(
         "--simulated",
         action="store_true",
@@ -75,6 +85,17 @@ def add_parsers(sub: Any) -> None:
     o_ack.add_argument("ids", nargs="+", type=UUID, metavar="NOTIFICATION_ID")
 
 
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with how the options of an operator command go together, if anything
+    (bad usage: the CLI exits 2)."""
+    if args.command == "scheduler" and args.simulated:
+        if args.start is None or args.until is None:
+            return "scheduler run --simulated: --from and --until are both needed"
+        if args.until < args.start:
+            return "scheduler run --simulated: --until is before --from"
+    return None
+
+
 def run(args: argparse.Namespace, key: bytes | None = None) -> int:
     """Run an operator command (``key``: the HMAC key of a keyed store); returns the status."""
     if args.command == "scheduler":
@@ -92,10 +113,6 @@ def _scheduler(args: argparse.Namespace, key: bytes | None) -> int:
     from ocop_cycle.jobs.sweep import Sweeper
 
     if args.simulated:
-        if args.start is None or args.until is None or args.until < args.start:
-            raise InvalidCommand(
-                "scheduler run", [FieldProblem("--from/--until", "both needed, in order")]
-            )
         with Engine.open(args.db, clock=SettableClock(args.start), hmac_key=key) as engine:
             engine.check_schema()
             applied = run_until(engine, args.until)

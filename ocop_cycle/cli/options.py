@@ -11,12 +11,18 @@ from ocop_cycle.clock import VN_TZ
 __all__ = [
     "add_limit_options",
     "end_of",
+    "identifier",
     "instant",
     "name",
     "positive_int",
     "seconds",
     "year",
 ]
+
+
+#: The years an instant on the command line may fall in: the programme's, with room both ways
+#: (a year 1 or 9999 is a typo, and it cannot even be moved to UTC at its edges).
+_YEARS = (1900, 2200)
 
 
 def _parse(text: str, day_time: time) -> datetime:
@@ -26,6 +32,10 @@ def _parse(text: str, day_time: time) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {text!r}") from None
     if len(text) == 10:  # a bare date
         parsed = datetime.combine(date.fromisoformat(text), day_time)
+    if not _YEARS[0] <= parsed.year <= _YEARS[1]:
+        raise argparse.ArgumentTypeError(
+            f"not a date of the programme ({_YEARS[0]}-{_YEARS[1]}): {text!r}"
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
 
 
@@ -47,14 +57,19 @@ def add_limit_options(parser: argparse.ArgumentParser, default: int) -> None:
     parser.add_argument("--all", action="store_true", help="show every row")
 
 
+#: The largest count a list or a claim may ask for: beyond it, a database integer overflows
+#: (SQLite and PostgreSQL each in its own way).
+MAX_COUNT = 2**31 - 1
+
+
 def positive_int(text: str) -> int:
-    """A whole number of at least 1."""
+    """A whole number of at least 1 (and at most ``MAX_COUNT``)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_COUNT}: {value}")
     return value
 
 
@@ -86,8 +101,21 @@ def year(text: str) -> int:
     return value
 
 
+#: The longest consumer name the outbox stores.
+MAX_NAME = 200
+
+
 def name(text: str) -> str:
-    """A name that is not blank (a consumer's, say)."""
+    """A name that is not blank (a consumer's, say), at most ``MAX_NAME`` characters."""
     if not text.strip():
         raise argparse.ArgumentTypeError("must not be blank")
+    if len(text.strip()) > MAX_NAME:
+        raise argparse.ArgumentTypeError(f"at most {MAX_NAME} characters ({len(text.strip())})")
     return text.strip()
+
+
+def identifier(text: str) -> str:
+    """A name made of letters, digits and underscores, not starting with a digit."""
+    if not text.isidentifier():
+        raise argparse.ArgumentTypeError(f"letters, digits and _ only, no leading digit: {text!r}")
+    return text

@@ -32,7 +32,7 @@ from uuid import UUID, uuid4
 from ocop_cycle._log import get_logger
 from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.clock import VN_TZ, SystemClock
-from ocop_cycle.errors import StorageError, UnsuitableConnection
+from ocop_cycle.errors import FieldProblem, InvalidCommand, StorageError, UnsuitableConnection
 from ocop_cycle.jobs.sweep import Sweeper
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from ocop_cycle.engine import Engine
 
-__all__ = ["CycleScheduler", "SchedulerState", "SweepOutcome", "sweep_job"]
+__all__ = ["CycleScheduler", "SchedulerState", "SweepOutcome", "scheduler_problems", "sweep_job"]
 
 log = get_logger("ocop_cycle.scheduler")
 
@@ -79,6 +79,26 @@ class SchedulerState(StrEnum):
     STOPPING = "stopping"
 
 
+#: The longest wait between two sweeps: a day (APScheduler's interval must fit its timers).
+MAX_INTERVAL_S = 86_400.0
+
+
+def scheduler_problems(interval: float, name: str) -> list[FieldProblem]:
+    """What is wrong with a scheduler's interval (seconds: finite, above zero, at most a day)
+    and name (an identifier: it names the scheduler's jobs and log lines)."""
+    problems = []
+    if not isinstance(interval, int | float) or not 0 < interval <= MAX_INTERVAL_S:
+        # NaN fails both comparisons; infinity the second.
+        problems.append(
+            FieldProblem("interval", f"must be more than 0 and at most {MAX_INTERVAL_S:.0f} s")
+        )
+    if not isinstance(name, str) or not name.isidentifier():
+        problems.append(
+            FieldProblem("name", f"must be an identifier (letters, digits, _): {name!r}")
+        )
+    return problems
+
+
 class CycleScheduler:
     """Runs the sweeps of one database: ``start()``, ``stop()``, ``wait()``; or
     ``run_forever()`` with graceful SIGTERM/SIGINT for a daemon.
@@ -94,10 +114,9 @@ class CycleScheduler:
         name: str = "default",
         on_sweep: Callable[[SweepOutcome], None] | None = None,
     ) -> None:
-        if interval <= 0:
-            raise ValueError("interval must be positive")
-        if not name.isidentifier():
-            raise ValueError("scheduler name must be an identifier")
+        problems = scheduler_problems(interval, name)
+        if problems:
+            raise InvalidCommand("CycleScheduler", problems)
         if engine.connection is not None:
             raise UnsuitableConnection(
                 "CycleScheduler sweeps from a thread of its own, each deadline in a transaction "
