@@ -8,8 +8,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import delete
 
-from ocop_cycle import VN_TZ, Engine, KeyMismatch, SettableClock
+from ocop_cycle import VN_TZ, Engine, KeyMismatch, SettableClock, StorageError
+from ocop_cycle._storage.database import create_database_engine
 from ocop_cycle._storage.schema import store_settings
+from ocop_cycle._storage.store import Store
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.cli import main
 from tests.scenario import Walk, snapshot
@@ -70,3 +72,50 @@ def test_verifying_a_keyed_store_without_its_key_says_so_once(
     out = capsys.readouterr().out
     assert "key_mismatch" in out
     assert "--key-file" in out
+
+
+def test_a_key_check_rolled_back_with_the_hosts_transaction_is_asked_again(db_url: str) -> None:
+    """An unkeyed engine on a host's connection writes first, and the host rolls back: the
+    store records no key. A keyed engine then writes and records its key; the unkeyed one,
+    in its next transaction, is refused (it once trusted a check that was rolled back)."""
+    clock = SettableClock(START)
+    host = create_database_engine(db_url)
+    try:
+        with host.connect() as conn:
+            unkeyed = Engine(conn, clock=clock)
+            first = conn.begin()
+            Walk(unkeyed, clock).register("A1")
+            first.rollback()
+            _walked(db_url, KEY)
+            conn.begin()
+            with pytest.raises(KeyMismatch):
+                Walk(unkeyed, clock).register("A2")
+            conn.rollback()
+    finally:
+        host.dispose()
+    with Engine.open(db_url, hmac_key=KEY) as engine:
+        assert Auditor(engine, key=KEY).verify().intact
+
+
+def test_a_key_check_in_a_command_that_failed_is_asked_again(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An engine's first command records its key, then fails before its commit (the database
+    refuses its last write): nothing of it stays, the record included. Another key's engine
+    then records its own; the first engine's next command is refused, not let through on the
+    strength of the check that was rolled back."""
+    clock = SettableClock(START)
+    with Engine.open(db_url, clock=clock) as unkeyed:
+        walk = Walk(unkeyed, clock)
+
+        def refused(*_: object) -> None:
+            raise StorageError("the database refused the write")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(Store, "add_deadlines", refused)
+            with pytest.raises(StorageError):
+                walk.register("Mật ong")
+        assert snapshot(unkeyed) == (0, 0, 0, 0)
+        _walked(db_url, KEY)
+        with pytest.raises(KeyMismatch):
+            walk.register("Chè")

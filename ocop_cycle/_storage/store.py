@@ -237,6 +237,12 @@ class Store:
 
     # -- transactions -------------------------------------------------------------------------
 
+    @property
+    def commits_its_own(self) -> bool:
+        """Whether what ``write`` commits is durable (an engine's own transactions), rather
+        than part of a host's transaction that the host may still roll back."""
+        return self.database.connection is None
+
     def guard(self) -> AbstractContextManager[None]:
         """Driver and SQLAlchemy errors out as ocop-cycle's (connecting included)."""
         return self.database.guard()
