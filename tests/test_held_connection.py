@@ -15,6 +15,7 @@ from sqlalchemy import event, select
 from ocop_cycle import Engine, Role, SettableClock, UnsuitableConnection
 from ocop_cycle._storage.database import create_database_engine
 from ocop_cycle._storage.schema import events
+from ocop_cycle.audit.auditor import Auditor
 from tests.scenario import LANG_GIANG, Walk
 
 
@@ -122,3 +123,44 @@ def test_an_engine_made_on_a_url_owns_its_database(db_url: str, clock: SettableC
 def test_an_engine_on_something_else_is_refused_by_name(bind: object) -> None:
     with pytest.raises(UnsuitableConnection, match=type(bind).__name__):
         Engine(bind)  # type: ignore[arg-type]
+
+
+def _forked_worker(
+    engine: Engine, clock: SettableClock, worker: int, barrier: Any, out: Any
+) -> None:
+    """A preloaded web worker: the engine came from the parent, nothing is done about it."""
+    try:
+        barrier.wait(timeout=60)
+        walk = Walk(engine, clock)
+        ids = [str(walk.register(f"Sản phẩm {worker}-{i}").id) for i in range(8)]
+        out.put(("ok", ids))
+    except Exception as exc:  # reported to the parent, which fails the test
+        out.put(("crashed", f"{type(exc).__name__}: {exc}"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork")
+def test_workers_forked_from_a_preloaded_engine_each_use_their_own_connections(
+    db_url: str, clock: SettableClock
+) -> None:
+    """A server preloads the application (its Engine, its pool of connections in use) and forks
+    workers that use the engine as they found it: each gets connections of its own (shared
+    sockets mixed the workers' results on PostgreSQL: false refusals, lost projections). Every
+    registration is stored once and the store verifies intact."""
+    engine = Engine.open(db_url, clock=clock)
+    Walk(engine, clock).register("Của tiến trình mẹ")
+    engine.dossiers()  # a read's pooled connection, checked in, as well as the kept one
+    ctx = mp.get_context("fork")
+    barrier, out = ctx.Barrier(3), ctx.Queue()
+    workers = [
+        ctx.Process(target=_forked_worker, args=(engine, clock, w, barrier, out)) for w in range(3)
+    ]
+    for w in workers:
+        w.start()
+    results = [out.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    assert [r for r in results if r[0] != "ok"] == []
+    assert len(engine.dossiers(limit=1000)) == 1 + 3 * 8
+    assert Auditor(engine).verify().intact
+    engine.close()

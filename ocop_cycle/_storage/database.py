@@ -9,6 +9,8 @@ in ``fastpath.transaction`` and, on a host's connection, ``connections.Database`
 from __future__ import annotations
 
 import json
+import os
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -78,6 +80,22 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+#: Engines ocop-cycle created, for a forked child to let go of their pooled connections: the
+#: parent's sockets, which two processes cannot share (on PostgreSQL their results mix). A
+#: host that hands over an engine of its own forks it its own way (SQLAlchemy's advice:
+#: ``engine.dispose(close=False)`` in the child).
+_CREATED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _leave_parents_connections() -> None:
+    for engine in list(_CREATED):
+        engine.dispose(close=False)  # the parent's stay open, for the parent
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
+    os.register_at_fork(after_in_child=_leave_parents_connections)
+
+
 def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwargs: Any) -> Engine:
     """An Engine for ``url`` with ocop-cycle's settings; the caller owns (and disposes) it.
 
@@ -96,6 +114,7 @@ def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwa
         ) from None
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine, sqlite or SqliteSettings())
+    _CREATED.add(engine)
     return engine
 
 
