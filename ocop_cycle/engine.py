@@ -95,8 +95,8 @@ def _actor(actor: object) -> Actor:
     raise InvalidCommand("actor", [FieldProblem("actor", f"not an Actor: {type(actor).__name__}")])
 
 
-def _dossier_id(value: object) -> UUID:
-    """A dossier id given as a UUID or its text."""
+def _uuid(value: object, field: str = "dossier_id", what: str = "dossier id") -> UUID:
+    """An id given as a UUID or its text."""
     if isinstance(value, UUID):
         return value
     if isinstance(value, str):
@@ -104,22 +104,44 @@ def _dossier_id(value: object) -> UUID:
             return UUID(value)
         except ValueError:
             pass
-    raise InvalidCommand("dossier_id", [FieldProblem("dossier_id", f"not a dossier id: {value!r}")])
+    raise InvalidCommand(field, [FieldProblem(field, f"not a {what}: {value!r}")])
 
 
-#: The longest consumer name the outbox stores; the most notifications one claim takes (a
-#: larger count overflows the databases' integers, each in its own way).
+def _dossier_id(value: object) -> UUID:
+    """A dossier id given as a UUID or its text."""
+    return _uuid(value)
+
+
+#: The longest consumer name the outbox stores; the most rows a list or claim takes (a larger
+#: count overflows the databases' integers, each in its own way); the longest lease.
 MAX_CONSUMER = 200
-MAX_CLAIM = 2**31 - 1
+MAX_COUNT = 2**31 - 1
+MAX_LEASE = timedelta(days=1)
+
+
+def _count_problems(field: str, value: object, *, low: int = 1) -> list[FieldProblem]:
+    """What is wrong with a count or a seq given to a read (its type, its range): refused here,
+    alike on SQLite and PostgreSQL, rather than by one database and not the other."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_COUNT:
+        return [FieldProblem(field, f"must be a whole number from {low} to {MAX_COUNT}")]
+    return []
+
+
+def _refuse(call: str, problems: list[FieldProblem]) -> None:
+    if problems:
+        raise InvalidCommand(call, problems)
 
 
 def _consumer_problems(consumer: str) -> list[FieldProblem]:
     """What is wrong with a consumer's name (a blank one would be a consumer of its own; a
-    longer one than the outbox stores would fail on PostgreSQL only)."""
+    longer one than the outbox stores, or one with a control character, would fail on
+    PostgreSQL only)."""
     if not isinstance(consumer, str) or not consumer.strip():
         return [FieldProblem("consumer", "must be a name, not blank")]
     if len(consumer) > MAX_CONSUMER:
         return [FieldProblem("consumer", f"at most {MAX_CONSUMER} characters ({len(consumer)})")]
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 or 0xD800 <= ord(c) < 0xE000 for c in consumer):
+        return [FieldProblem("consumer", "must not hold control characters")]
     return []
 
 
@@ -305,6 +327,8 @@ class Engine:
     def replay(self, dossier_id: UUID, upto_seq: int | None = None) -> Dossier:
         """A dossier rebuilt from its events alone (optionally as of a seq)."""
         dossier_id = _dossier_id(dossier_id)
+        if upto_seq is not None:
+            _refuse("replay", _count_problems("upto_seq", upto_seq))
         with self._store.read() as conn:
             dossier = fold(self._store.events(conn, dossier_id, upto_seq))
         if dossier is None:
@@ -323,8 +347,15 @@ class Engine:
         (today's tỉnh Bắc Ninh "24" finds tỉnh Bắc Giang's 2024 dossiers; xã Lạng Giang "07375"
         finds xã Xương Lâm's). ``UnitNotFound`` for a code that names no unit today."""
         codes = None
+        problems = _count_problems("limit", limit)
         if unit is not None and not isinstance(unit, str):
-            raise InvalidCommand("dossiers", [FieldProblem("unit", "must be a unit's code")])
+            problems.append(FieldProblem("unit", "must be a unit's code"))
+        if state is not None:
+            try:
+                state = DossierState(state)  # its value ("registered") names it as well
+            except ValueError:
+                problems.append(FieldProblem("state", f"not a dossier state: {state!r}"))
+        _refuse("dossiers", problems)
         if unit is not None:
             codes = territory(self.rules.units, unit, to_vn(self.clock.now()).date())
         return self._store.list_dossiers(
@@ -345,23 +376,26 @@ class Engine:
         unacknowledged comes back to it after the lease (at-least-once delivery; drop repeats
         by ``notification_id``). Several processes may claim as one consumer: each
         notification goes to one of them per lease. ``InvalidCommand`` for a blank consumer, a
-        limit below 1 or a lease that is not above zero, with nothing claimed."""
-        problems = _consumer_problems(consumer)
-        if not 1 <= limit <= MAX_CLAIM:
-            problems.append(FieldProblem("limit", f"must be from 1 to {MAX_CLAIM}"))
-        if lease <= timedelta(0):
-            problems.append(FieldProblem("lease", "must be longer than zero"))
-        if problems:
-            raise InvalidCommand("claim_notifications", problems)
+        limit below 1 or a lease that is not above zero (or longer than a day), with nothing
+        claimed."""
+        problems = _consumer_problems(consumer) + _count_problems("limit", limit)
+        if not isinstance(lease, timedelta) or not timedelta(0) < lease <= MAX_LEASE:
+            problems.append(FieldProblem("lease", "must be a timedelta above zero, at most a day"))
+        _refuse("claim_notifications", problems)
         return self._outbox.claim(consumer, self.clock.now(), limit=limit, lease=lease)
 
     def ack_notifications(self, notification_ids: Iterable[UUID], *, consumer: str) -> int:
         """Acknowledge notifications ``consumer`` delivered; returns how many were newly
-        acknowledged (a repeat, or one the consumer never claimed, counts 0)."""
-        problems = _consumer_problems(consumer)
-        if problems:
-            raise InvalidCommand("ack_notifications", problems)
-        return self._outbox.ack(consumer, notification_ids, self.clock.now())
+        acknowledged (a repeat, or one the consumer never claimed, counts 0). Ids may be
+        given as UUIDs or their text."""
+        _refuse("ack_notifications", _consumer_problems(consumer))
+        if isinstance(notification_ids, str | bytes) or not isinstance(notification_ids, Iterable):
+            raise InvalidCommand(
+                "ack_notifications",
+                [FieldProblem("notification_ids", "must be a collection of notification ids")],
+            )
+        ids = [_uuid(n, "notification_ids", "notification id") for n in notification_ids]
+        return self._outbox.ack(consumer, ids, self.clock.now())
 
     def notifications(
         self, *, consumer: str | None = None, include_acked: bool = False, limit: int = 100
@@ -369,6 +403,10 @@ class Engine:
         """Notifications in the outbox, oldest first: for ``consumer``, those it has not
         acknowledged (with its lease); without one, those no consumer has acknowledged;
         ``include_acked`` lists them all."""
+        problems = _count_problems("limit", limit)
+        if consumer is not None:
+            problems += _consumer_problems(consumer)
+        _refuse("notifications", problems)
         return self._outbox.list(consumer=consumer, include_acked=include_acked, limit=limit)
 
     def simulated_until(self) -> datetime | None:
@@ -378,10 +416,15 @@ class Engine:
 
     def record_simulated_until(self, at: datetime) -> None:
         """Record that a simulated clock drove this store to ``at`` (kept when later)."""
+        if not isinstance(at, datetime) or at.tzinfo is None:
+            raise InvalidCommand(
+                "record_simulated_until", [FieldProblem("at", "must be a timezone-aware datetime")]
+            )
         self._settings.record_simulated_until(to_vn(at))
 
     def get_round(self, round_id: UUID) -> Round:
         """An evaluation round."""
+        round_id = _uuid(round_id, "round_id", "round id")
         with self._store.read() as conn:
             found = self._store.round(conn, round_id)
         if found is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -383,3 +383,52 @@ def test_a_command_dated_before_the_dossier_existed_is_refused(
     )
     assert [p.field for p in err.problems] == ["occurred_at"]
     assert engine.verify_commune(d.id, actor=committee, occurred_at=d.registered_at).version == 2
+
+
+_EDGE = timezone(timedelta(hours=14))
+_OFFICER = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07426")
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (
+            lambda e, d: e.resubmit(d, actor=_OFFICER, occurred_at=datetime(1, 1, 1, tzinfo=_EDGE)),
+            "occurred_at",
+        ),
+        (lambda e, d: e.claim_notifications("p", lease=5), "lease"),
+        (lambda e, d: e.claim_notifications("p", lease=timedelta.max), "lease"),
+        (lambda e, d: e.claim_notifications("p", limit="5"), "limit"),
+        (lambda e, d: e.claim_notifications("p\x00"), "consumer"),
+        (lambda e, d: e.ack_notifications(["abc"], consumer="p"), "notification_ids"),
+        (lambda e, d: e.ack_notifications(None, consumer="p"), "notification_ids"),
+        (lambda e, d: e.notifications(consumer="a\x00"), "consumer"),
+        (lambda e, d: e.notifications(limit=-1), "limit"),
+        (lambda e, d: e.notifications(limit=2**70), "limit"),
+        (lambda e, d: e.dossiers(limit=-1), "limit"),
+        (lambda e, d: e.dossiers(limit=2**70), "limit"),
+        (lambda e, d: e.dossiers(state="no_such_state"), "state"),
+        (lambda e, d: e.replay(d, upto_seq=2**70), "upto_seq"),
+        (lambda e, d: e.replay(d, upto_seq="x"), "upto_seq"),
+        (lambda e, d: e.get_round("abc"), "round_id"),
+        (lambda e, d: e.record_simulated_until(datetime(2024, 1, 1)), "at"),
+        (lambda e, d: e.record_simulated_until("2024"), "at"),
+    ],
+)
+def test_arguments_of_reads_and_the_outbox_are_checked_alike_on_both_databases(
+    engine: Engine, clock: SettableClock, call: Any, field: str
+) -> None:
+    """Out of range, of the wrong kind, or with a control character: ``InvalidCommand`` naming
+    the argument, nothing written, whichever the database (they came out as OverflowError,
+    TypeError, AttributeError, or worked on SQLite and were a StorageError on PostgreSQL)."""
+    d = Walk(engine, clock).register().id
+    error = refuses(engine, InvalidCommand, lambda: call(engine, d))
+    assert field in {p.field for p in error.problems}
+
+
+def test_reads_take_ids_and_states_as_text(engine: Engine, clock: SettableClock) -> None:
+    walk = Walk(engine, clock)
+    d = walk.in_round()
+    assert d.round_id is not None
+    assert engine.get_round(str(d.round_id)).id == d.round_id
+    assert [x.id for x in engine.dossiers(state=d.state.value)] == [d.id]  # type: ignore[arg-type]

@@ -111,6 +111,37 @@ def test_round_guards(engine: Engine, clock: SettableClock) -> None:
 
 
 @pytest.mark.parametrize(
+    ("dates", "fields"),
+    [
+        ((date(2024, 9, 1), date(9999, 12, 30), date(9999, 12, 31)), "council_meeting_on"),
+        ((date(1, 1, 1), date(2024, 6, 5), date(2024, 6, 15)), "registration_deadline"),
+        ((date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)), "registration_deadline"),
+    ],
+)
+def test_a_round_dated_far_from_its_year_is_refused(
+    engine: Engine, dates: tuple[date, date, date], fields: str
+) -> None:
+    """A round of 2024 whose dates fall years away (a typo: 9999 for 2024) is refused, nothing
+    written: it would plan deadlines beyond any calendar, and every sweep then failed."""
+    registration, council, scoring = dates
+    err = refuses(
+        engine,
+        InvalidCommand,
+        lambda: engine.create_round(
+            actor=Actor(role=Role.DISTRICT_OFFICE, jurisdiction="217"),
+            year=2024,
+            number=9,
+            jurisdiction_code="217",
+            name="Đợt gõ nhầm",
+            registration_deadline=registration,
+            council_meeting_on=council,
+            scoring_deadline=scoring,
+        ),
+    )
+    assert fields in str(err)
+
+
+@pytest.mark.parametrize(
     ("actor", "code"),
     [
         (Actor(role=Role.COMMUNE_COMMITTEE, jurisdiction="07375"), "permission.jurisdiction"),

@@ -6,7 +6,7 @@ has touched the database by then. Text fields are NFC-normalised on the way in.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 from uuid import UUID
@@ -71,6 +71,19 @@ IdempotencyKey = Annotated[
     AfterValidator(refuse_control_characters),
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
 ]
+
+
+def _plausible_instant(value: datetime) -> datetime:
+    """An instant of the programme's time, with room both ways: a year 1 or 9999 is a typo, and
+    at the calendar's edges it cannot even be moved to Vietnam's time."""
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("must fall in the years 1900-2200")
+    return value
+
+
+#: When a command happened: timezone-aware, in a plausible year.
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible_instant)]
+
 SetCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Share = Annotated[Decimal, Field(ge=0, le=1)]
 
@@ -100,7 +113,7 @@ class Command(_Frozen):
     #: The event's name in the log; stable forever (replay depends on it).
     trigger: ClassVar[str]
     #: When it happened (a decision may be entered days later); defaults to the clock's now.
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
     #: A repeat with the same key returns the first result and writes nothing.
     idempotency_key: IdempotencyKey | None = None
 
@@ -397,5 +410,18 @@ class CreateRound(_Frozen):
         if not self.registration_deadline <= self.council_meeting_on <= self.scoring_deadline:
             raise ValueError(
                 "dates must run registration_deadline <= council_meeting_on <= scoring_deadline"
+            )
+        # A round of one year may open late the year before and close early the year after
+        # (the central council's round runs to 30 March); a date further off is a typo, and it
+        # would plan deadlines beyond any calendar.
+        outside = [
+            name
+            for name in ("registration_deadline", "council_meeting_on", "scoring_deadline")
+            if abs(getattr(self, name).year - self.year) > 1
+        ]
+        if outside:
+            raise ValueError(
+                f"{', '.join(outside)} must fall in {self.year - 1}-{self.year + 1} "
+                f"(a round of {self.year})"
             )
         return self
