@@ -30,10 +30,11 @@ OTHER_COMMUNE = Place(commune="07375", district="217", province="24")
 pytestmark = pytest.mark.slow
 
 
-def in_processes(target: Any, args: list[tuple[Any, ...]]) -> list[Any]:
-    """Run ``target(*a, barrier, queue)`` for each ``a`` in its own process, released together
-    at a barrier; return what each put on the queue."""
-    ctx = mp.get_context("spawn")
+def in_processes(target: Any, args: list[tuple[Any, ...]], method: str = "spawn") -> list[Any]:
+    """Run ``target(*a, barrier, queue)`` for each ``a`` in its own process (started by
+    ``method``: "fork" children inherit the parent's objects), released together at a barrier;
+    return what each put on the queue."""
+    ctx = mp.get_context(method)
     barrier = ctx.Barrier(len(args))
     out = ctx.Queue()
     procs = [ctx.Process(target=target, args=(*a, barrier, out)) for a in args]

@@ -17,6 +17,7 @@ from ocop_cycle._storage.database import create_database_engine
 from ocop_cycle._storage.schema import events
 from ocop_cycle.audit.auditor import Auditor
 from tests.scenario import LANG_GIANG, Walk
+from tests.test_exactly_once import in_processes
 
 
 def test_close_and_drop_give_the_connection_back(db_url: str, clock: SettableClock) -> None:
@@ -149,18 +150,7 @@ def test_workers_forked_from_a_preloaded_engine_each_use_their_own_connections(
     engine = Engine.open(db_url, clock=clock)
     Walk(engine, clock).register("Của tiến trình mẹ")
     engine.dossiers()  # a read's pooled connection, checked in, as well as the kept one
-    ctx = mp.get_context("fork")
-    barrier, out = ctx.Barrier(3), ctx.Queue()
-    workers = [
-        ctx.Process(target=_forked_worker, args=(engine, clock, w, barrier, out)) for w in range(3)
-    ]
-    for w in workers:
-        w.start()
-    results = [out.get(timeout=120) for _ in workers]
-    for w in workers:
-        w.join(timeout=60)
-        assert w.exitcode == 0
-    assert [r for r in results if r[0] != "ok"] == []
+    in_processes(_forked_worker, [(engine, clock, w) for w in range(3)], method="fork")
     assert len(engine.dossiers(limit=1000)) == 1 + 3 * 8
     assert Auditor(engine).verify().intact
     engine.close()
