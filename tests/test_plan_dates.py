@@ -11,7 +11,7 @@ from pathlib import Path
 from ocop_cycle import VN_TZ, Engine, SettableClock
 from ocop_cycle.plan.importer import ImportSettings, import_plan, read_plan
 from tests.plan_sheets import write_csv
-from tests.scenario import snapshot
+from tests.scenario import at, snapshot
 
 NOW = datetime(2026, 11, 30, 8, 30, tzinfo=VN_TZ)  # before 09:00, the hour plans register at
 
@@ -109,3 +109,31 @@ def test_an_earlier_certificate_is_recorded_in_its_own_catalogue(
     assert again.profile_id == "qd26-2026"
     catalogue = engine.rules.catalogue_for(again.profile_id)
     assert catalogue.resolve(again.product_set) == "honey_other_agrifood"
+
+
+def test_a_plan_registered_today_imports_again_as_a_no_op(
+    engine: Engine, clock: SettableClock, tmp_path: Path
+) -> None:
+    """Registered "today" by default, a plan imported again -- later the same morning, or the
+    next day -- is the same commands, dated as the first time: nothing new, nothing refused."""
+    clock.set(NOW)
+    assert not _import(engine, tmp_path, 2026).problems  # type: ignore[attr-defined]
+    before = snapshot(engine)
+    for later in (NOW.replace(minute=45), NOW.replace(hour=15), at(2026, 12, 1)):
+        clock.set(later)
+        again = _import(engine, tmp_path, 2026)
+        assert not again.problems  # type: ignore[attr-defined]
+        assert again.nothing_new  # type: ignore[attr-defined]
+        assert snapshot(engine) == before
+
+
+def test_a_registration_day_given_ahead_of_the_clock_is_refused(
+    engine: Engine, clock: SettableClock, tmp_path: Path
+) -> None:
+    """An office's own date is used as given: one ahead of the clock is refused, not moved."""
+    clock.set(NOW)
+    settings = ImportSettings(registered_on=date(2027, 3, 1))
+    report = _import(engine, tmp_path, 2027, settings, body=BODY[:3])
+    assert report.problems  # type: ignore[attr-defined]
+    assert all("future" in p.message for p in report.problems)  # type: ignore[attr-defined]
+    assert engine.dossiers() == []

@@ -164,3 +164,45 @@ def test_a_workbook_with_bieu2_before_bieu1(
     assert read.plan is not None, read.problems
     assert _entries(read.plan) == expected
     assert len(read.plan.support) == 3
+
+
+def test_a_section_row_with_counts_under_its_rounds_is_a_section(
+    tmp_path: Path, expected: list[tuple[str, ...]]
+) -> None:
+    """Headings that carry their section's subtotals under each month are still headings."""
+    body = [
+        [r[0], r[1], None, None, 5, 3, 2]  # TT, heading, -, -, Tổng số, June, October
+        if isinstance(r, list) and r and r[0] in {"I", "II", "III"}
+        else r
+        for r in BODY
+    ]
+    read = read_plan(write_csv(tmp_path / "subtotals.csv", body))
+    assert not read.problems
+    assert _entries(read.plan) == expected
+
+
+def test_a_producer_named_tong_cong_ty_is_not_a_totals_row(tmp_path: Path) -> None:
+    """ "Tổng công ty …" (a corporation) marked X is a product, and so is the row after it."""
+    body = [
+        *BODY[:2],
+        [None, "Tổng công ty Chè Việt Nam", "Bản Mới, xã Tân Lang", "Chè Shan", 1, "X"],
+        [None, None, None, "Chè xanh", 1, "X"],
+    ]
+    read = read_plan(write_csv(tmp_path / "tong-cong-ty.csv", body))
+    assert read.plan is not None, read.problems
+    products = {(e.producer, e.product) for e in read.plan.entries}
+    assert ("Tổng công ty Chè Việt Nam", "Chè Shan") in products
+    assert ("Tổng công ty Chè Việt Nam", "Chè xanh") in products
+
+
+def test_a_quote_left_open_in_a_semicolon_csv_is_refused(tmp_path: Path) -> None:
+    """As in a comma CSV: the rows the open quote swallows are not lost silently."""
+    table = rows()
+    first = next(i for i, r in enumerate(table) if r and r[0] == 1)
+    path = _write(tmp_path / "open-quote.csv", table, ";")
+    text = path.read_text(encoding="utf-8-sig").splitlines()
+    text[first] = text[first].replace("Bản Suối Bau", '"Bản Suối Bau', 1)
+    path.write_text("\n".join(text) + "\n", encoding="utf-8-sig")
+    read = read_plan(path)
+    assert read.plan is None
+    assert any("quoted cell" in p.message for p in read.problems)

@@ -44,7 +44,7 @@ def test_saved_once_per_digest(store: PlanStore) -> None:
 
 def test_recorded_keys_are_the_idempotency_keys_already_used(store: PlanStore) -> None:
     """Only keys of commands already done are reported (none in a fresh store)."""
-    assert store.recorded_keys([f"plan:k{i}" for i in range(1200)]) == set()
+    assert store.recorded_keys([f"plan:k{i}" for i in range(1200)]) == {}
 
 
 def test_no_schema_is_schema_not_ready(empty_url: str) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
+from uuid import UUID
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -102,17 +103,17 @@ class PlanStore:
                 ).scalars()
             )
 
-    def recorded_keys(self, keys: Iterable[str]) -> set[str]:
-        """Which of ``keys`` are already recorded idempotency keys (their commands are done)."""
+    def recorded_keys(self, keys: Iterable[str]) -> dict[str, UUID]:
+        """Which of ``keys`` are already recorded idempotency keys (their commands are done),
+        with the dossier each one's command acted on."""
         wanted = list(keys)
-        found: set[str] = set()
+        found: dict[str, UUID] = {}
         with self._connection(write=False) as conn:
             for start in range(0, len(wanted), 500):
-                found.update(
-                    conn.execute(
-                        select(idempotency.c.key).where(
-                            idempotency.c.key.in_(wanted[start : start + 500])
-                        )
-                    ).scalars()
+                rows = conn.execute(
+                    select(idempotency.c.key, idempotency.c.dossier_id).where(
+                        idempotency.c.key.in_(wanted[start : start + 500])
+                    )
                 )
+                found.update((key, dossier_id) for key, dossier_id in rows)
         return found

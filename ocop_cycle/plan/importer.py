@@ -27,7 +27,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from ocop_cycle._storage.plans import PlanStore
-from ocop_cycle.clock import VN_TZ
+from ocop_cycle.clock import VN_TZ, to_vn
 from ocop_cycle.errors import OcopCycleError, ProfileNotFound, StorageError
 from ocop_cycle.plan.bieu2 import is_bieu2_title, read_bieu2
 from ocop_cycle.plan.build import build_plan, producer_kind_of
@@ -399,7 +399,7 @@ def import_plan(
     report = PlanReport()
     ready = [e for e in plan.entries if not e.missing]
     report.to_complete = [(e, e.missing) for e in plan.entries if e.missing]
-    today = engine.clock.now().date()
+    today = to_vn(engine.clock.now()).date()
     day = settings.registration_day(plan.year, today, engine.rules)
     gone = ceased(engine.rules, day, today)
     if gone is not None and ready:  # every row would be refused alike: say it once
@@ -420,7 +420,8 @@ def import_plan(
             done = store.recorded_keys(
                 [*keys.values(), *(f"{k}:certificate" for k in keys.values())]
             )
-            report.problems = _changed_rows(store, plan, ready, {keys[e.ref] for e in ready} & done)
+            written = {keys[e.ref] for e in ready} & done.keys()
+            report.problems = _changed_rows(store, plan, ready, written)
             if report.problems:
                 return report
             refused: list[LayoutProblem] = []
@@ -467,17 +468,24 @@ def _write_row(
     plan: Plan,
     e: PlanEntry,
     key: str,
-    done: set[str],
+    done: Mapping[str, UUID],
     settings: ImportSettings,
     report: PlanReport,
 ) -> None:
     """One ready row's commands: a registration, or an earlier certificate and its
     re-evaluation or upgrade."""
     _, reevaluated_on, upgraded_on = settings.dates(plan.year)
-    now = engine.clock.now()
-    registered_on = settings.registration_day(plan.year, now.date(), engine.rules)
-    # 09:00 that day, or now when that is later today (a command is never dated ahead).
-    registered_at = min(_at(registered_on), now)
+    if key in done:
+        # Written by an earlier import: the same command again (its key's), dated as then --
+        # "today" may have moved since, and another date would be another command.
+        registered_at = engine.get(done[key]).registered_at
+    elif settings.registered_on is not None:
+        registered_at = _at(settings.registered_on)  # as given: a future day is refused
+    else:
+        now = to_vn(engine.clock.now())
+        registered_on = settings.registration_day(plan.year, now.date(), engine.rules)
+        # 09:00 that day, or now when that is later today (a command is never dated ahead).
+        registered_at = min(_at(registered_on), now)
     officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction=e.commune_code)
     assert e.producer_kind is not None  # ready rows have it
     common: dict[str, Any] = {

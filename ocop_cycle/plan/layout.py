@@ -102,7 +102,7 @@ def read_grid(path: Path) -> Grid | LayoutProblem:
         start = reader.line_num + 1
     try:
         for cells in reader:
-            if any("\n" in cell and _holds_rows(cell) for cell in cells):
+            if any("\n" in cell and _holds_rows(cell, delimiter) for cell in cells):
                 return LayoutProblem(
                     start,
                     f"a quoted cell opened on this line runs on to line {reader.line_num} over "
@@ -134,15 +134,13 @@ def _delimiter(text: str) -> tuple[str, bool]:
     return (best if counts[best] > counts[","] else ","), False
 
 
-def _holds_rows(cell: str) -> bool:
+def _holds_rows(cell: str, delimiter: str = ",") -> bool:
     """Whether a cell that spans lines holds what look like rows of a table (a quote left
     open, closed by another row's quote): a line after the first that starts with a row number
-    and a comma, or that has four commas or more. An address or a note over two lines has
-    neither."""
-    return any(_ROW_START.match(line) or line.count(",") >= 4 for line in cell.split("\n")[1:])
-
-
-_ROW_START = re.compile(r"^\s*(\d+|[IVXLC]+)\s*,")
+    and the separator, or that holds four separators or more. An address or a note over two
+    lines has neither."""
+    start = re.compile(rf"^\s*(\d+|[IVXLC]+)\s*{re.escape(delimiter)}")
+    return any(start.match(line) or line.count(delimiter) >= 4 for line in cell.split("\n")[1:])
 
 
 def _xlsx(path: Path) -> Grid | LayoutProblem:
@@ -274,7 +272,7 @@ _SECTION_MARK = re.compile(r"^(?:[IVXL]+|[A-E])\.?$")
 #: A section heading written in one cell with its number: "I. Sản phẩm đánh giá mới".
 _SECTION_CELL = re.compile(r"^((?:[IVXL]+|[A-E])[.)])\s*(\S.*)$")
 #: A row that counts the table ("Tổng cộng", "Tổng số sản phẩm: 4"), not a product.
-_TOTALS = re.compile(r"^(?:tong cong\b|tong so\b|cong\s*(?::|$))")
+_TOTALS = re.compile(r"^(?:tong cong\b(?!\s*ty)|tong so\b|cong\s*(?::|$))")
 
 
 def _section_row(tt: str, cells: list[str], tt_column: int) -> tuple[str, str] | None:
@@ -356,11 +354,11 @@ def read_bieu1(grid: Grid) -> Bieu1:
             continue  # the header repeated at a page break
         if [cells[c] for c, _ in round_cols] == sub_signature and not cells[columns["product"]]:
             continue  # its second row
-        first_text = next(c for c in cells if c)
-        if _TOTALS.match(fold(first_text)):
+        # A product is marked X under its round; a heading or a totals row may hold counts.
+        marked = any(fold(cells[c]) in _MARKS for c, _ in round_cols)
+        if not marked and _TOTALS.match(fold(next(c for c in cells if c))):
             continue  # a totals row: the counts are the rows'
         tt = cells[columns["tt"]]
-        marked = any(cells[c] for c, _ in round_cols)
         opened = None if marked else _section_row(tt, cells, columns["tt"])
         if opened is not None:
             tt, text = opened
