@@ -110,9 +110,9 @@ class Handlers:
         """Refuse (``KeyMismatch``) to write events hashed with another key than the store's
         chains are made with: one such event would break its chain for good. The store records
         its key's fingerprint with its first event; a store written before it did is judged by
-        its last event's hash. Asked once per engine once a transaction that found the record
-        (or made it) has committed; on a host's connection, whose transaction the host may
-        still roll back (the record with it), asked by every command."""
+        its last event's hash. Asked until a transaction that found the record (or made it)
+        has committed -- on a host's connection, until the host committed one: its rollback
+        takes the record back."""
         if self._key_checked:
             return
         mine = key_fingerprint(self.hmac_key)
@@ -126,8 +126,7 @@ class Handlers:
             found = self.store.key_check(tx)
         if found != mine:
             raise KeyMismatch(_KEY_MISMATCH)
-        if self.store.commits_its_own:
-            tx.after_commit.append(self._key_confirmed)
+        tx.after_commit.append(self._key_confirmed)  # once durable: the host's commit, too
 
     def _key_confirmed(self) -> None:
         self._key_checked = True

@@ -245,3 +245,44 @@ def test_a_command_is_logged_once_committed(
     finally:
         other.dispose()
     assert told == [("dossier.created", 1), ("dossier.transition", 2)]
+
+
+def test_commands_on_a_hosts_connection_are_logged_when_the_host_commits(
+    db_url: str, clock: SettableClock, structlog_reset: None
+) -> None:
+    """Inside a host's transaction (and so in ``unit_of_work`` and ``import-plan``) a command
+    is not done until the host commits: it is logged then, and never if the host rolls back."""
+    told: list[str] = []
+
+    def collect(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+        told.append(str(event["event"]))
+        raise structlog.DropEvent
+
+    structlog.configure(processors=[collect])
+    host = create_database_engine(db_url)
+    try:
+        with host.connect() as conn:
+            engine = Engine(conn, clock=clock)
+            with conn.begin():
+                Walk(engine, clock).register("Chè xanh")
+                assert told == []  # written, not yet committed
+            assert told == ["dossier.created"]
+            told.clear()
+            rolled_back = conn.begin()
+            Walk(engine, clock).register("Mật ong")
+            rolled_back.rollback()
+        with Engine.open(db_url, clock=clock) as own:
+
+            def failing_unit() -> None:
+                with own.unit_of_work() as unit:
+                    Walk(unit, clock).register("Miến dong")
+                    raise RuntimeError("the unit fails after its writes")
+
+            with pytest.raises(RuntimeError):
+                failing_unit()
+            assert told == []
+            with own.unit_of_work() as unit:
+                Walk(unit, clock).register("Gạo nếp")
+            assert told == ["dossier.created"]
+    finally:
+        host.dispose()

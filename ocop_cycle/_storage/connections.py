@@ -244,9 +244,13 @@ class Database:
             else:
                 known = _ENGINES.get(self.engine)
                 self.sqlite = sqlite or (known.settings if known else SqliteSettings())
+        #: What waits for the host's transaction to commit (see ``after_commit``).
+        self._on_commit: list[Callable[[], None]] = []
         if self.connection is not None:
             with self.guard():
                 self._check(self.connection)
+            event.listen(self.connection, "commit", self._committed)
+            event.listen(self.connection, "rollback", self._rolled_back)
         self._held: HeldConnection | None = None
         if hold and self.connection is None:
             held = self._held = HeldConnection(
@@ -256,6 +260,24 @@ class Database:
             # A Database dropped without close() still gives its waiting connection back
             # (nothing in ``_held`` refers back to it, so it goes as soon as it is unreferenced).
             weakref.finalize(self, self._held.release)
+
+    def after_commit(self, calls: list[Callable[[], None]]) -> None:
+        """Run ``calls`` once what was just written is committed: now, after a transaction of
+        ocop-cycle's own; on a host's connection, when the host commits its transaction
+        (dropped if the host rolls it back)."""
+        if self.connection is None:
+            for call in calls:
+                call()
+        else:
+            self._on_commit.extend(calls)
+
+    def _committed(self, _connection: Connection) -> None:
+        calls, self._on_commit = self._on_commit, []
+        for call in calls:
+            call()
+
+    def _rolled_back(self, _connection: Connection) -> None:
+        self._on_commit = []
 
     def close(self) -> None:
         """Give the connection kept between write transactions back to the pool."""

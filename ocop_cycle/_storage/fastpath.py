@@ -144,8 +144,9 @@ class Tx:
         #: Projections this transaction wrote, by dossier id (stored in the projection cache
         #: once the transaction has committed; see ``cache``).
         self.written: dict[Any, Any] = {}
-        #: What to do once the transaction has committed (``Store.write`` runs them): telling
-        #: the logs, which may block, never while a lock is held.
+        #: What to do once the transaction is durable (``Store.write`` hands them over; on a
+        #: host's connection they wait for the host's commit): telling the logs, which may
+        #: block, never while a lock is held; trusting a check the rollback would undo.
         self.after_commit: list[Callable[[], None]] = []
 
     def run(self, prepared: Prepared, values: dict[str, Any]) -> int:

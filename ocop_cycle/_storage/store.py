@@ -237,12 +237,6 @@ class Store:
 
     # -- transactions -------------------------------------------------------------------------
 
-    @property
-    def commits_its_own(self) -> bool:
-        """Whether what ``write`` commits is durable (an engine's own transactions), rather
-        than part of a host's transaction that the host may still roll back."""
-        return self.database.connection is None
-
     def guard(self) -> AbstractContextManager[None]:
         """Driver and SQLAlchemy errors out as ocop-cycle's (connecting included)."""
         return self.database.guard()
@@ -251,13 +245,14 @@ class Store:
     def write(self) -> Iterator[Tx]:
         """One write transaction (a savepoint on a host's connection); database errors come out
         as ocop-cycle errors. The projections it wrote go to the cache once it has committed,
-        and then its ``after_commit`` calls run."""
+        and its ``after_commit`` calls run once it is durable (on a host's connection, when
+        the host commits)."""
         with self.guard(), self.database.write() as tx:
             yield tx
         for dossier in tx.written.values():
             self._cache.put(dossier)
-        for call in tx.after_commit:
-            call()
+        if tx.after_commit:
+            self.database.after_commit(tx.after_commit)
 
     # -- the projection cache (a hint; see ``cache``) ------------------------------------------
 
