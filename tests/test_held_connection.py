@@ -60,13 +60,19 @@ def _toggle(engine: Engine, dossier_id: UUID) -> int:
     return d.version
 
 
-def _child(engine: Engine, dossier: str, barrier: Any, out: Any) -> None:
-    engine.sa_engine.dispose(close=False)  # what SQLAlchemy asks of a forked child
+def _reported(barrier: Any, out: Any, work: Any) -> None:
+    """Wait for the other processes, run ``work()``, and put ("ok", what it gave) or
+    ("crashed", why) for the parent, which fails the test on a crash."""
     try:
         barrier.wait(timeout=60)
-        out.put(("ok", _toggle(engine, UUID(dossier))))
-    except Exception as exc:  # reported to the parent, which fails the test
+        out.put(("ok", work()))
+    except Exception as exc:
         out.put(("crashed", f"{type(exc).__name__}: {exc}"))
+
+
+def _child(engine: Engine, dossier: str, barrier: Any, out: Any) -> None:
+    engine.sa_engine.dispose(close=False)  # what SQLAlchemy asks of a forked child
+    _reported(barrier, out, lambda: _toggle(engine, UUID(dossier)))
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="fork")
@@ -130,13 +136,10 @@ def _forked_worker(
     engine: Engine, clock: SettableClock, worker: int, barrier: Any, out: Any
 ) -> None:
     """A preloaded web worker: the engine came from the parent, nothing is done about it."""
-    try:
-        barrier.wait(timeout=60)
-        walk = Walk(engine, clock)
-        ids = [str(walk.register(f"Sản phẩm {worker}-{i}").id) for i in range(8)]
-        out.put(("ok", ids))
-    except Exception as exc:  # reported to the parent, which fails the test
-        out.put(("crashed", f"{type(exc).__name__}: {exc}"))
+    walk = Walk(engine, clock)
+    _reported(
+        barrier, out, lambda: [str(walk.register(f"Sản phẩm {worker}-{i}").id) for i in range(8)]
+    )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="fork")
