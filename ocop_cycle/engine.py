@@ -39,9 +39,11 @@ from ocop_cycle.errors import (
     RoundNotFound,
     UnsuitableConnection,
 )
+from ocop_cycle.limits import A_DAY, MAX_COUNT, MAX_NAME
 from ocop_cycle.rules.authority import Actor, Level
 from ocop_cycle.rules.book import RuleBook, default_rule_book
 from ocop_cycle.rules.scoring import CouncilSession
+from ocop_cycle.text import refuse_control_characters
 from ocop_cycle.workflows.commands import (
     AssignRound,
     Certify,
@@ -112,13 +114,6 @@ def _dossier_id(value: object) -> UUID:
     return _uuid(value)
 
 
-#: The longest consumer name the outbox stores; the most rows a list or claim takes (a larger
-#: count overflows the databases' integers, each in its own way); the longest lease.
-MAX_CONSUMER = 200
-MAX_COUNT = 2**31 - 1
-MAX_LEASE = timedelta(days=1)
-
-
 def _count_problems(field: str, value: object, *, low: int = 1) -> list[FieldProblem]:
     """What is wrong with a count or a seq given to a read (its type, its range): refused here,
     alike on SQLite and PostgreSQL, rather than by one database and not the other."""
@@ -138,10 +133,12 @@ def _consumer_problems(consumer: str) -> list[FieldProblem]:
     PostgreSQL only)."""
     if not isinstance(consumer, str) or not consumer.strip():
         return [FieldProblem("consumer", "must be a name, not blank")]
-    if len(consumer) > MAX_CONSUMER:
-        return [FieldProblem("consumer", f"at most {MAX_CONSUMER} characters ({len(consumer)})")]
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 or 0xD800 <= ord(c) < 0xE000 for c in consumer):
-        return [FieldProblem("consumer", "must not hold control characters")]
+    if len(consumer) > MAX_NAME:
+        return [FieldProblem("consumer", f"at most {MAX_NAME} characters ({len(consumer)})")]
+    try:
+        refuse_control_characters(consumer)
+    except ValueError as exc:
+        return [FieldProblem("consumer", str(exc))]
     return []
 
 
@@ -379,7 +376,7 @@ class Engine:
         limit below 1 or a lease that is not above zero (or longer than a day), with nothing
         claimed."""
         problems = _consumer_problems(consumer) + _count_problems("limit", limit)
-        if not isinstance(lease, timedelta) or not timedelta(0) < lease <= MAX_LEASE:
+        if not isinstance(lease, timedelta) or not timedelta(0) < lease <= A_DAY:
             problems.append(FieldProblem("lease", "must be a timedelta above zero, at most a day"))
         _refuse("claim_notifications", problems)
         return self._outbox.claim(consumer, self.clock.now(), limit=limit, lease=lease)

@@ -7,6 +7,7 @@ import math
 from datetime import date, datetime, time
 
 from ocop_cycle.clock import VN_TZ
+from ocop_cycle.limits import A_DAY, MAX_COUNT, MAX_NAME, PLAUSIBLE_YEARS
 
 __all__ = [
     "add_limit_options",
@@ -20,11 +21,6 @@ __all__ = [
 ]
 
 
-#: The years an instant on the command line may fall in: the programme's, with room both ways
-#: (a year 1 or 9999 is a typo, and it cannot even be moved to UTC at its edges).
-_YEARS = (1900, 2200)
-
-
 def _parse(text: str, day_time: time) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
@@ -32,10 +28,9 @@ def _parse(text: str, day_time: time) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {text!r}") from None
     if len(text) == 10:  # a bare date
         parsed = datetime.combine(date.fromisoformat(text), day_time)
-    if not _YEARS[0] <= parsed.year <= _YEARS[1]:
-        raise argparse.ArgumentTypeError(
-            f"not a date of the programme ({_YEARS[0]}-{_YEARS[1]}): {text!r}"
-        )
+    first, last = PLAUSIBLE_YEARS
+    if not first <= parsed.year <= last:
+        raise argparse.ArgumentTypeError(f"not a date of the programme ({first}-{last}): {text!r}")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
 
 
@@ -57,11 +52,6 @@ def add_limit_options(parser: argparse.ArgumentParser, default: int) -> None:
     parser.add_argument("--all", action="store_true", help="show every row")
 
 
-#: The largest count a list or a claim may ask for: beyond it, a database integer overflows
-#: (SQLite and PostgreSQL each in its own way).
-MAX_COUNT = 2**31 - 1
-
-
 def positive_int(text: str) -> int:
     """A whole number of at least 1 (and at most ``MAX_COUNT``)."""
     try:
@@ -73,8 +63,8 @@ def positive_int(text: str) -> int:
     return value
 
 
-#: The longest lease a consumer may take on notifications: a day.
-MAX_LEASE_S = 86_400.0
+#: The longest lease a consumer may take on notifications, or wait between sweeps: a day.
+MAX_LEASE_S = A_DAY.total_seconds()
 
 
 def seconds(text: str) -> float:
@@ -99,10 +89,6 @@ def year(text: str) -> int:
     if not 2000 <= value <= 2100:
         raise argparse.ArgumentTypeError(f"not a plan year (2000-2100): {value}")
     return value
-
-
-#: The longest consumer name the outbox stores.
-MAX_NAME = 200
 
 
 def name(text: str) -> str:

@@ -34,6 +34,7 @@ from ocop_cycle._storage.reports import ReportQueries
 from ocop_cycle.clock import VN_TZ, SystemClock
 from ocop_cycle.errors import FieldProblem, InvalidCommand, StorageError, UnsuitableConnection
 from ocop_cycle.jobs.sweep import Sweeper
+from ocop_cycle.limits import A_DAY
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -79,8 +80,8 @@ class SchedulerState(StrEnum):
     STOPPING = "stopping"
 
 
-#: The longest wait between two sweeps: a day (APScheduler's interval must fit its timers).
-MAX_INTERVAL_S = 86_400.0
+#: The longest wait between two sweeps (APScheduler's interval must fit its timers).
+MAX_INTERVAL_S = A_DAY.total_seconds()
 
 
 def scheduler_problems(interval: float, name: str) -> list[FieldProblem]:

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from ocop_cycle._validation import InputModel
+from ocop_cycle.limits import PLAUSIBLE_YEARS
 from ocop_cycle.rules.authority import JurisdictionCode, Level, Role
 from ocop_cycle.rules.revocation import GroundCode
 from ocop_cycle.rules.scoring import CouncilSession
@@ -74,10 +75,10 @@ IdempotencyKey = Annotated[
 
 
 def _plausible_instant(value: datetime) -> datetime:
-    """An instant of the programme's time, with room both ways: a year 1 or 9999 is a typo, and
-    at the calendar's edges it cannot even be moved to Vietnam's time."""
-    if not 1900 <= value.year <= 2200:
-        raise ValueError("must fall in the years 1900-2200")
+    """An instant of the programme's time (``PLAUSIBLE_YEARS``)."""
+    first, last = PLAUSIBLE_YEARS
+    if not first <= value.year <= last:
+        raise ValueError(f"must fall in the years {first}-{last}")
     return value
 
 
