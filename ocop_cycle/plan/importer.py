@@ -82,11 +82,10 @@ class ImportSettings:
     #: 30 June, two years before the plan.
     upgraded_certificates_on: date | None = None
 
-    def dates(self, year: int) -> tuple[date, date, date]:
-        """(registered, re-evaluated certificates, upgraded certificates) for a plan of ``year``,
-        the first without knowing today (see ``registration_day``)."""
+    def certificate_dates(self, year: int) -> tuple[date, date]:
+        """(re-evaluated certificates, upgraded certificates): the decision dates assumed for a
+        plan of ``year``."""
         return (
-            self.registered_on or date(year, 3, 1),
             self.reevaluated_certificates_on or date(year - 3, 6, 30),
             self.upgraded_certificates_on or date(year - 2, 6, 30),
         )
@@ -474,7 +473,7 @@ def _write_row(
 ) -> None:
     """One ready row's commands: a registration, or an earlier certificate and its
     re-evaluation or upgrade."""
-    _, reevaluated_on, upgraded_on = settings.dates(plan.year)
+    reevaluated_on, upgraded_on = settings.certificate_dates(plan.year)
     if key in done:
         # Written by an earlier import: the same command again (its key's), dated as then --
         # "today" may have moved since, and another date would be another command.
