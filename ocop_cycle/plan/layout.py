@@ -255,16 +255,20 @@ def _section(text: str) -> str | None:
     """Which section a heading opens: its wording as offices and the decisions write it ("đánh
     giá mới", "đăng ký", "lần đầu"; "nâng hạng"; "đánh giá lại", "đánh giá, phân hạng lại",
     "tái đánh giá", "công nhận lại")."""
-    t = " ".join(re.sub(r"[^\w]+", " ", fold(text)).split())
-    if "nang hang" in t:
+    words = re.sub(r"[^\w]+", " ", fold(text)).split()
+    t = f" {' '.join(words)} "  # matched as whole words
+    if " nang hang " in t:
         return "upgrade"
-    if any(f" {w}" in f" {t}" for w in ("danh gia lai", "phan hang lai", "tai danh gia")):
+    if any(f" {w} " in t for w in _AGAIN):
         return "re_evaluation"
-    if "cong nhan lai" in t:
-        return "re_evaluation"
-    if "moi" in t.split() or "dang ky" in t or "lan dau" in t:
+    if any(f" {w} " in t for w in _FIRST):
         return "new"
     return None
+
+
+#: How headings say "again" (re-evaluation) and "first" (a new product).
+_AGAIN = ("danh gia lai", "phan hang lai", "tai danh gia", "cong nhan lai")
+_FIRST = ("moi", "dang ky", "lan dau")
 
 
 #: A section's number: Roman (I, II, III) or a capital letter (A, B, C).
