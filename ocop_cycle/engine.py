@@ -97,7 +97,7 @@ def _actor(actor: object) -> Actor:
     raise InvalidCommand("actor", [FieldProblem("actor", f"not an Actor: {type(actor).__name__}")])
 
 
-def _uuid(value: object, field: str = "dossier_id", what: str = "dossier id") -> UUID:
+def _uuid(value: object, field: str, what: str) -> UUID:
     """An id given as a UUID or its text."""
     if isinstance(value, UUID):
         return value
@@ -111,7 +111,7 @@ def _uuid(value: object, field: str = "dossier_id", what: str = "dossier id") ->
 
 def _dossier_id(value: object) -> UUID:
     """A dossier id given as a UUID or its text."""
-    return _uuid(value)
+    return _uuid(value, "dossier_id", "dossier id")
 
 
 def _count_problems(field: str, value: object, *, low: int = 1) -> list[FieldProblem]:
