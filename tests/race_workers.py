@@ -75,15 +75,16 @@ def command(url: str, now: str, spec: dict[str, Any], barrier: Barrier, out: Any
 
 
 def sweep(url: str, now: str, barrier: Barrier, out: Any) -> None:
-    """Sweep everything due at ``now`` together with the other sweepers; put how many."""
+    """Sweep everything due at ``now`` together with the other sweepers; put how many it
+    applied, its conflicts and how many it set aside as failed."""
     at = datetime.fromisoformat(now)
     engine = Engine.open(url, clock=SettableClock(at))
     try:
         barrier.wait(timeout=120)
         report = Sweeper(engine).sweep(now=at)
-        out.put(("ok", report.count, report.conflicts))
+        out.put(("ok", report.count, report.conflicts, len(report.failed)))
     except Exception as exc:
-        out.put(("crashed", f"{type(exc).__name__}: {exc}", 0))
+        out.put(("crashed", f"{type(exc).__name__}: {exc}", 0, 0))
     finally:
         engine.close()
 

@@ -6,7 +6,9 @@ sweepers take other dossiers), then takes that dossier's earliest pending deadli
 sweeper works a dossier only under its row lock, so a dossier's deadlines are applied one after
 the other in due order: a later expiry can never overtake the statutory renewal notice that
 falls due before it. Settling is a compare-and-set on ``status = 'pending'``. On SQLite the write
-transaction (BEGIN IMMEDIATE) serialises sweepers and the earliest due row is the dossier's.
+transaction (BEGIN IMMEDIATE) serialises sweepers and the earliest due row is the dossier's. A
+deadline settled ``failed`` (its application raised unexpectedly) holds back its dossier's later
+deadlines until an operator puts it back (``retry``): due order holds through failures too.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, exists, select, update
 
 from ocop_cycle._storage.connections import Database, as_database
 from ocop_cycle._storage.fastpath import Prepared, Tx
@@ -30,6 +32,15 @@ D = deadlines.c
 _WINDOW = 64
 
 
+def _not_held_back() -> ColumnElement[bool]:
+    """The deadline's dossier has no failed deadline. Why: a dossier's deadlines apply in due
+    order, so one that failed holds back the dossier's later ones until it is put back (a
+    later expiry would otherwise overtake the renewal notice that failed before it); other
+    dossiers go on."""
+    failed = deadlines.alias("failed")
+    return ~exists().where(failed.c.dossier_id == D.dossier_id, failed.c.status == "failed")
+
+
 class DeadlineQueue:
     """Claims and settles due deadlines; reads the queue for operators."""
 
@@ -38,7 +49,7 @@ class DeadlineQueue:
         dialect = self.database.dialect
         self.locking = dialect.name == "postgresql"
         columns = [D.id, D.key, D.kind, D.dossier_id, D.round_id, D.due_at, D.status, D.detail]
-        due = (D.status == "pending", D.due_at <= bindparam("now"))
+        due = (D.status == "pending", D.due_at <= bindparam("now"), _not_held_back())
         self._earliest = Prepared(
             select(*columns).where(*due).order_by(D.due_at, D.id).limit(1),
             dialect,
@@ -142,6 +153,21 @@ class DeadlineQueue:
         )
         return settled == 1
 
+    def retry(self, deadline_ids: Sequence[int]) -> list[int]:
+        """Put failed deadlines back in the queue (pending, their failure cleared), in one
+        transaction; the ids that were put back (an id that is not a failed deadline is not)."""
+        if not deadline_ids:
+            return []
+        put_back = (
+            update(deadlines)
+            .where(D.id.in_(list(dict.fromkeys(deadline_ids))), D.status == "failed")
+            .values(status="pending", applied_at=None, lateness_seconds=None, outcome=None)
+            .returning(D.id)
+        )
+        with self.database.guard(), self.database.begin() as conn:
+            found = [int(i) for i in conn.execute(put_back).scalars()]
+        return sorted(found)
+
     def round_after(self, tx: Tx, jurisdiction: str, after: Any) -> Round | None:
         """The jurisdiction's first round whose scoring deadline is after ``after``."""
         found = tx.one(self._next_round, {"jurisdiction": jurisdiction, "after": after})
@@ -152,18 +178,25 @@ class DeadlineQueue:
         return [r["id"] for r in tx.all(self._page, {"after": after, "limit": limit})]
 
     def pending(
-        self, *, due_before: datetime | None = None, limit: int = 1000
+        self, *, due_before: datetime | None = None, limit: int = 1000, status: str = "pending"
     ) -> Sequence[dict[str, Any]]:
-        """Pending deadline rows in due order, optionally only those due before a time."""
-        stmt = select(deadlines).where(D.status == "pending").order_by(D.due_at, D.id)
+        """Deadline rows in ``status`` (pending by default) in due order, optionally only those
+        due before a time."""
+        stmt = select(deadlines).where(D.status == status).order_by(D.due_at, D.id)
         if due_before is not None:
             stmt = stmt.where(D.due_at < due_before)
         with self.database.guard(), self.database.connect() as conn:
             return [dict(r) for r in conn.execute(stmt.limit(limit)).mappings().all()]
 
     def next_due_at(self) -> datetime | None:
-        """When the earliest pending deadline falls due, if any."""
-        stmt = select(D.due_at).where(D.status == "pending").order_by(D.due_at).limit(1)
+        """When the earliest pending deadline a sweep would apply falls due, if any (those of a
+        dossier held back by a failed one wait for it)."""
+        stmt = (
+            select(D.due_at)
+            .where(D.status == "pending", _not_held_back())
+            .order_by(D.due_at)
+            .limit(1)
+        )
         with self.database.guard(), self.database.connect() as conn:
             value = conn.execute(stmt).scalar()
         return value if isinstance(value, datetime) else None

@@ -53,9 +53,11 @@ class ListCounts:
         """Notifications ``Engine.notifications`` lists with the same arguments, unlimited."""
         return Outbox(self.database).count(consumer=consumer, include_acked=include_acked)
 
-    def pending_deadlines(self, due_before: datetime | None = None) -> int:
-        """Deadlines still pending (due before ``due_before``, if given)."""
-        stmt = select(func.count()).select_from(deadlines).where(deadlines.c.status == "pending")
+    def pending_deadlines(
+        self, due_before: datetime | None = None, *, status: str = "pending"
+    ) -> int:
+        """Deadlines still pending, or in ``status`` (due before ``due_before``, if given)."""
+        stmt = select(func.count()).select_from(deadlines).where(deadlines.c.status == status)
         if due_before is not None:
             stmt = stmt.where(deadlines.c.due_at < due_before)
         return self._count(stmt)

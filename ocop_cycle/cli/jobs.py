@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ocop_cycle._storage.listing import ListCounts
@@ -21,6 +22,9 @@ from ocop_cycle.cli.options import (
 from ocop_cycle.cli.output import cut_line, print_table, rows_to_fetch
 from ocop_cycle.clock import SettableClock
 from ocop_cycle.engine import Engine
+
+if TYPE_CHECKING:
+    from ocop_cycle.jobs.sweep import Applied
 
 __all__ = ["COMMANDS", "add_parsers", "run"]
 
@@ -51,9 +55,24 @@ def add_parsers(sub: Any) -> None:
     )
     run_p.add_argument("--from", dest="start", type=instant, help="simulation start (ISO)")
     run_p.add_argument("--until", type=instant, help="simulation end (ISO)")
+    retry_p = s_sub.add_parser(
+        "retry",
+        help="put deadlines that failed back in the queue",
+        description="A deadline whose application failed with an unexpected error is set aside "
+        "as failed (listed by `deadlines --failed`, with the error) so that it stops nothing "
+        "else. Once the cause is fixed, put it back: the next sweep applies it, late and in due "
+        "order. Exits 1 if an id is not a failed deadline.",
+    )
+    retry_p.add_argument("ids", nargs="+", type=positive_int, metavar="DEADLINE_ID")
 
     dl = sub.add_parser("deadlines", help="list pending deadlines in due order")
     dl.add_argument("--due-before", type=instant, help="only those due before this (ISO)")
+    dl.add_argument(
+        "--failed",
+        action="store_true",
+        help="list the deadlines whose application failed, with the error, instead "
+        "(put them back with `scheduler retry`)",
+    )
     add_limit_options(dl, 1000)
     dl.add_argument("--format", choices=["table", "json"], default="table")
 
@@ -88,7 +107,7 @@ def add_parsers(sub: Any) -> None:
 def usage_problem(args: argparse.Namespace) -> str | None:
     """What is wrong with how the options of an operator command go together, if anything
     (bad usage: the CLI exits 2)."""
-    if args.command == "scheduler" and args.simulated:
+    if args.command == "scheduler" and args.scheduler_command == "run" and args.simulated:
         if args.start is None or args.until is None:
             return "scheduler run --simulated: --from and --until are both needed"
         if args.until < args.start:
@@ -112,28 +131,58 @@ def _scheduler(args: argparse.Namespace, key: bytes | None) -> int:
     from ocop_cycle.jobs.simulation import run_until
     from ocop_cycle.jobs.sweep import Sweeper
 
+    if args.scheduler_command == "retry":
+        with Engine.open(args.db, hmac_key=key) as engine:
+            engine.check_schema()
+            put_back = Sweeper(engine).retry(args.ids)
+        print(f"{len(put_back)} deadlines back in the queue")
+        missing = sorted(set(args.ids) - set(put_back))
+        if missing:
+            listed = ", ".join(map(str, missing))
+            print(f"not failed deadlines, left as they are: {listed}", file=sys.stderr)
+            return 1
+        return 0
     if args.simulated:
         with Engine.open(args.db, clock=SettableClock(args.start), hmac_key=key) as engine:
             engine.check_schema()
-            applied = run_until(engine, args.until)
+            settled = run_until(engine, args.until)
+        failed = [a for a in settled if a.status == "failed"]
         print(
             f"simulated {args.start.isoformat()} → {args.until.isoformat()}: "
-            f"{len(applied)} deadlines settled"
+            f"{len(settled) - len(failed)} deadlines settled"
         )
-        return 0
+        return _failures(failed)
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
         if args.once:
             report = Sweeper(engine).sweep()
             print(f"{report.count} deadlines settled")
-            return 0
+            return _failures(report.failed)
         CycleScheduler(engine, interval=args.interval, name=args.name).run_forever()
     return 0
+
+
+def _failures(failed: Sequence[Applied]) -> int:
+    """Tell which deadlines failed to apply (on stderr); the exit status: 1 if any did."""
+    for a in failed:
+        print(
+            f"deadline {a.deadline_id} ({a.kind}, dossier {a.dossier_id}) {a.outcome}",
+            file=sys.stderr,
+        )
+    if failed:
+        print(
+            f"{len(failed)} deadlines failed and were set aside: `deadlines --failed` lists "
+            "them, `scheduler retry ID…` puts them back once the cause is fixed",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
 
 
 def _deadlines(engine: Engine, args: argparse.Namespace) -> int:
     from ocop_cycle.jobs.sweep import Sweeper
 
+    if args.failed:
+        return _failed_deadlines(engine, args)
     total = ListCounts(engine.sa_engine).pending_deadlines(args.due_before)
     limit = rows_to_fetch(args.limit, args.all, total)
     rows = Sweeper(engine).pending(due_before=args.due_before, limit=limit) if limit else []
@@ -147,6 +196,27 @@ def _deadlines(engine: Engine, args: argparse.Namespace) -> int:
     print_table(
         ["Hạn (Asia/Ho_Chi_Minh)", "Loại", "Hồ sơ"],
         ([f"{r.due_at:%Y-%m-%d %H:%M}", r.kind, r.dossier_id] for r in rows),
+    )
+    print(line)
+    return 0
+
+
+def _failed_deadlines(engine: Engine, args: argparse.Namespace) -> int:
+    from ocop_cycle.jobs.sweep import Sweeper
+
+    total = ListCounts(engine.sa_engine).pending_deadlines(args.due_before, status="failed")
+    limit = rows_to_fetch(args.limit, args.all, total)
+    rows = Sweeper(engine).failed(due_before=args.due_before, limit=limit) if limit else []
+    line = cut_line(len(rows), max(total, len(rows)), "failed")
+    if args.format == "json":
+        for r in rows:
+            print(r.model_dump_json())
+        if len(rows) < total:
+            print(line, file=sys.stderr)
+        return 0
+    print_table(
+        ["Mã", "Hạn (Asia/Ho_Chi_Minh)", "Loại", "Hồ sơ", "Lỗi"],
+        ([r.id, f"{r.due_at:%Y-%m-%d %H:%M}", r.kind, r.dossier_id, r.outcome or ""] for r in rows),
     )
     print(line)
     return 0

@@ -55,11 +55,13 @@ SWEEP_JOB = "ocop-sweep"
 
 @dataclass(frozen=True, slots=True)
 class SweepOutcome:
-    """What one wake-up did: how many deadlines it settled, or why it could not sweep."""
+    """What one wake-up did: how many deadlines it settled, how many it set aside as failed
+    (``Sweeper.failed``), or why it could not sweep."""
 
     applied: int
     error: str | None = None
     stopped: bool = False
+    failed: int = 0
 
 
 def sweep_job(key: str) -> int:
@@ -209,7 +211,9 @@ class CycleScheduler:
         now = self.engine.clock.now()
         try:
             report = Sweeper(self.engine).sweep(now=now, stop=self._stopping.is_set)
-            outcome = SweepOutcome(report.count, stopped=self._stopping.is_set())
+            outcome = SweepOutcome(
+                report.count, stopped=self._stopping.is_set(), failed=len(report.failed)
+            )
         except StorageError as exc:
             log.warning(
                 "scheduler.sweep_failed",

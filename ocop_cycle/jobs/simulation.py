@@ -28,7 +28,9 @@ def run_until(
     """Move the engine's ``SettableClock`` to ``until``, applying each deadline when it falls due.
 
     Deadlines planned along the way (a carried-over round, the next inspection) are applied too
-    when they fall due before ``until``.
+    when they fall due before ``until``. One whose application fails is set aside (``failed``,
+    see ``Sweeper.retry``), told to ``on_applied`` and returned like the others (its
+    ``status`` says so): the rest go on.
     """
     clock = engine.clock
     if not isinstance(clock, SettableClock):
@@ -45,7 +47,7 @@ def run_until(
         # Other sweepers may be at work on the same database: what they apply is simply not in
         # this report. A sweep ends only when nothing is due, so the loop always moves on.
         report = sweeper.sweep()
-        for item in report.applied:
+        for item in sorted([*report.applied, *report.failed], key=_order):
             applied.append(item)
             if on_applied is not None:
                 on_applied(item)
@@ -54,3 +56,7 @@ def run_until(
     # The store now stands at a simulated instant: reports on it are as of there, not today.
     engine.record_simulated_until(clock.now())
     return applied
+
+
+def _order(item: Applied) -> tuple[datetime, int]:
+    return item.due_at, item.deadline_id

@@ -6,12 +6,15 @@ events it causes: PostgreSQL claims with ``FOR UPDATE SKIP LOCKED`` so several s
 the work; SQLite's write lock (BEGIN IMMEDIATE) serialises them, and the status flip is a
 compare-and-set. A crash before COMMIT leaves the row pending for the next sweep; a crash after
 leaves it done. Applying is an ordinary command by the system actor, so its effects are events
-and outbox rows like any other.
+and outbox rows like any other. A deadline whose application fails unexpectedly (a defect, data
+no rule foresaw) is settled ``failed`` with its error instead of staying first in the queue and
+stopping every deadline after it; an operator puts it back with ``retry`` once the cause is
+fixed. The database's own failures are not that: they leave the row pending for the next sweep.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from ocop_cycle._log import get_logger
 from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
-from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound
+from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound, StorageError
 from ocop_cycle.jobs.aftercare import expiry_message_vi, monitoring_agency
 from ocop_cycle.jobs.statutory import (
     STATUTORY_KINDS,
@@ -88,13 +91,21 @@ class Applied:
     outcome: str
     lateness: timedelta
 
+    @property
+    def status(self) -> str:
+        """How it was settled: ``done``, ``skipped`` (it no longer applied) or ``failed``."""
+        head = self.outcome.split(":", 1)[0]
+        return head if head in ("skipped", "failed") else "done"
+
 
 @dataclass
 class SweepReport:
-    """What one sweep did."""
+    """What one sweep did: the deadlines it applied (or found moot), and those whose application
+    failed with an unexpected error, set aside as ``failed`` so that they block nothing else."""
 
     applied: list[Applied] = field(default_factory=list)
     conflicts: int = 0
+    failed: list[Applied] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -131,6 +142,18 @@ class Sweeper:
         rows = self._queue.pending(due_before=due_before, limit=limit)
         return [Deadline.model_validate(r) for r in rows]
 
+    def failed(self, *, due_before: datetime | None = None, limit: int = 1000) -> list[Deadline]:
+        """Deadlines set aside because applying them failed (``outcome`` says how), in due
+        order: an operator fixes the cause, then puts them back with ``retry``."""
+        rows = self._queue.pending(due_before=due_before, limit=limit, status="failed")
+        return [Deadline.model_validate(r) for r in rows]
+
+    def retry(self, deadline_ids: Sequence[int]) -> list[int]:
+        """Put failed deadlines back in the queue: the next sweep applies them as if they had
+        never failed (late, and in due order). The ids put back, sorted; an id that is not a
+        failed deadline is left as it is (not in the result)."""
+        return self._queue.retry(deadline_ids)
+
     def next_due_at(self) -> datetime | None:
         """When the earliest pending deadline falls due, if any."""
         return self._queue.next_due_at()
@@ -166,18 +189,41 @@ class Sweeper:
                 continue
             if applied is None:
                 break
-            report.applied.append(applied)
-        if report.count:
-            log.info("sweep.done", applied=report.count, conflicts=report.conflicts)
+            (report.failed if applied.status == "failed" else report.applied).append(applied)
+        if report.count or report.failed:
+            log.info(
+                "sweep.done",
+                applied=report.count,
+                conflicts=report.conflicts,
+                failed=len(report.failed),
+            )
         return report
 
     def apply_next(self, now: datetime) -> Applied | None:
         """Claim the earliest due deadline of a dossier no other sweeper holds and settle it in
-        one transaction with its effects; None when nothing is due."""
+        one transaction with its effects; None when nothing is due.
+
+        When applying it fails with an unexpected error (not a refusal, a conflict or the
+        database's own failure, which the next sweep retries), nothing it did is kept and the
+        deadline is settled ``failed`` with the error, in a transaction of its own: a deadline
+        that cannot be applied must not stay first in the queue and stop every later one.
+        """
+        claimed: dict[str, Any] = {}  # the row, once claimed
+        try:
+            return self._apply_claimed(now, claimed)
+        except (ConcurrencyConflict, StorageError):
+            raise
+        except Exception as exc:
+            if not claimed:
+                raise
+            return self._set_aside(claimed, now, exc)
+
+    def _apply_claimed(self, now: datetime, claimed: dict[str, Any]) -> Applied | None:
         with self._store.write() as tx:
             row = self._queue.claim(tx, now)
             if row is None:
                 return None
+            claimed.update(row)
             outcome = self._apply(tx, row, now)
             lateness = now - row["due_at"]
             settled = self._queue.settle(
@@ -197,6 +243,31 @@ class Sweeper:
             due_at=row["due_at"].isoformat(),
             lateness_s=int(lateness.total_seconds()),
             outcome=outcome,
+        )
+        return Applied(row["id"], row["kind"], row["dossier_id"], row["due_at"], outcome, lateness)
+
+    def _set_aside(self, row: dict[str, Any], now: datetime, exc: Exception) -> Applied:
+        """Settle a deadline whose application failed as ``failed``, with the error."""
+        lateness = now - row["due_at"]
+        outcome = f"failed: {type(exc).__name__}: {' '.join(str(exc).split())}"
+        with self._store.write() as tx:
+            settled = self._queue.settle(
+                tx,
+                row["id"],
+                status="failed",
+                applied_at=now,
+                lateness_seconds=int(lateness.total_seconds()),
+                outcome=outcome,
+            )
+        if not settled:  # another sweeper settled it meanwhile: its outcome stands
+            raise ConcurrencyConflict(row["dossier_id"], None, None) from exc
+        log.error(
+            "deadline.failed",
+            kind=row["kind"],
+            dossier_id=str(row["dossier_id"]),
+            due_at=row["due_at"].isoformat(),
+            error=outcome,
+            exc_info=exc,
         )
         return Applied(row["id"], row["kind"], row["dossier_id"], row["due_at"], outcome, lateness)
 

@@ -1,0 +1,275 @@
+"""A deadline whose application fails unexpectedly is set aside, never a block on the queue.
+
+Before, such a deadline (a row whose detail no rule foresaw, a defect) stayed first in due
+order: every sweep claimed it, failed, and rolled back, so no later deadline of any dossier was
+ever applied again. Now it is settled ``failed`` with its error, its effects undone, and the
+sweep goes on; an operator lists it and puts it back once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy import func, select, update
+
+from ocop_cycle import DossierState, Engine, Role, SettableClock, StorageError
+from ocop_cycle._storage.schema import deadlines, events
+from ocop_cycle.audit.auditor import Auditor
+from ocop_cycle.cli import main
+from ocop_cycle.clock import VN_TZ
+from ocop_cycle.jobs.simulation import run_until
+from ocop_cycle.jobs.sweep import Sweeper
+from tests import race_workers
+from tests.helpers_jobs import import_certificates
+from tests.scenario import Walk, at
+
+S = DossierState
+
+
+def returned_twice(engine: Engine, clock: SettableClock) -> tuple[UUID, UUID]:
+    """Two dossiers returned for supplement, the first due 10/03/2023, the second 12/03/2023."""
+    walk = Walk(engine, clock)
+    officer = walk.actor(Role.COMMUNE_OFFICER)
+    first, second = walk.register("Trứng gà núi Hương Sơn"), walk.register("Mật ong Sơn Động")
+    for d, day in ((first, 10), (second, 12)):
+        engine.return_for_supplement(
+            d.id, actor=officer, guidance="Bổ sung", due_on=date(2023, 3, day)
+        )
+    return first.id, second.id
+
+
+def poison(engine: Engine, dossier_id: UUID, kind: str) -> int:
+    """Empty the detail of a dossier's deadline of ``kind`` (as a hand edit or a faulty
+    migration would): applying it then fails on a missing key. Returns its id."""
+    with engine.sa_engine.begin() as conn:
+        (found,) = conn.execute(
+            select(deadlines.c.id)
+            .where(deadlines.c.dossier_id == dossier_id, deadlines.c.kind == kind)
+            .order_by(deadlines.c.due_at)
+            .limit(1)
+        ).scalars()
+        conn.execute(update(deadlines).where(deadlines.c.id == found).values(detail={}))
+    return int(found)
+
+
+def event_count(engine: Engine, dossier_id: UUID) -> int:
+    with engine.sa_engine.connect() as conn:
+        stmt = select(func.count()).where(events.c.dossier_id == dossier_id)
+        return int(conn.execute(stmt).scalar_one())
+
+
+def test_a_failing_deadline_is_set_aside_and_later_ones_apply(
+    engine: Engine, clock: SettableClock
+) -> None:
+    first, second = returned_twice(engine, clock)
+    bad = poison(engine, first, "supplement_due")
+    before = event_count(engine, first)
+    clock.set(at(2023, 3, 20, 9))
+
+    report = Sweeper(engine).sweep()
+
+    assert [(a.dossier_id, a.outcome) for a in report.applied] == [
+        (second, "withdraw -> withdrawn")
+    ]
+    assert [(a.deadline_id, a.status) for a in report.failed] == [(bad, "failed")]
+    assert report.failed[0].outcome.startswith("failed: KeyError")
+    # Nothing the failed application did is kept.
+    assert engine.get(first).state is S.RETURNED
+    assert event_count(engine, first) == before
+    (listed,) = Sweeper(engine).failed()
+    assert (listed.id, listed.status) == (bad, "failed")
+    assert "KeyError" in str(listed.outcome)
+    assert Sweeper(engine).pending(due_before=at(2023, 3, 20, 9)) == []
+
+
+def test_a_failed_deadline_is_not_tried_again_by_later_sweeps(
+    engine: Engine, clock: SettableClock
+) -> None:
+    first, _ = returned_twice(engine, clock)
+    poison(engine, first, "supplement_due")
+    clock.set(at(2023, 3, 20, 9))
+    Sweeper(engine).sweep()
+
+    again = Sweeper(engine).sweep()
+
+    assert (again.count, again.failed, again.conflicts) == (0, [], 0)
+
+
+def test_a_failed_deadline_put_back_applies_late_in_due_order(
+    engine: Engine, clock: SettableClock
+) -> None:
+    first, _ = returned_twice(engine, clock)
+    bad = poison(engine, first, "supplement_due")
+    clock.set(at(2023, 3, 20, 9))
+    Sweeper(engine).sweep()
+    with engine.sa_engine.begin() as conn:  # the operator repairs the row
+        conn.execute(
+            update(deadlines).where(deadlines.c.id == bad).values(detail={"due_on": "2023-03-10"})
+        )
+
+    assert Sweeper(engine).retry([bad, bad]) == [bad]
+    assert Sweeper(engine).retry([bad]) == []  # pending now: not a failed deadline
+    report = Sweeper(engine).sweep()
+
+    assert [(a.deadline_id, a.outcome) for a in report.applied] == [(bad, "withdraw -> withdrawn")]
+    assert report.applied[0].lateness == at(2023, 3, 20, 9) - at(2023, 3, 11, 0)
+    assert engine.get(first).state is S.WITHDRAWN
+    assert Sweeper(engine).failed() == []
+    assert Auditor(engine).verify().intact
+
+
+def test_a_database_failure_leaves_the_deadline_pending(
+    engine: Engine, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database's own failure may pass (a restart, a lock): the next sweep retries it."""
+    first, second = returned_twice(engine, clock)
+    clock.set(at(2023, 3, 20, 9))
+
+    def unreachable(*_args: Any) -> str:
+        raise StorageError("database error: server closed the connection unexpectedly")
+
+    monkeypatch.setattr(Sweeper, "_apply", unreachable)
+    with pytest.raises(StorageError):
+        Sweeper(engine).sweep()
+    monkeypatch.undo()
+
+    assert Sweeper(engine).failed() == []
+    assert [d.dossier_id for d in Sweeper(engine).pending()][:2] == [first, second]
+
+
+def test_operators_see_failures_and_put_them_back(
+    engine: Engine, clock: SettableClock, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, _ = returned_twice(engine, clock)
+    bad = poison(engine, first, "supplement_due")
+
+    status = main(
+        [
+            "--db",
+            db_url,
+            "scheduler",
+            "run",
+            "--simulated",
+            "--from",
+            "2023-03-01",
+            "--until",
+            "2023-03-20",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert "1 deadlines settled" in out
+    assert f"deadline {bad} (supplement_due, dossier {first}) failed: KeyError" in err
+
+    assert main(["--db", db_url, "deadlines", "--failed", "--format", "json"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert f'"id":{bad}' in line
+    assert "KeyError" in line
+
+    assert main(["--db", db_url, "scheduler", "retry", str(bad), "999999"]) == 1
+    out, err = capsys.readouterr()
+    assert "1 deadlines back in the queue" in out
+    assert "999999" in err
+    assert main(["--db", db_url, "deadlines", "--failed"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "0 failed"
+
+
+@pytest.mark.slow
+def test_three_sweepers_set_each_failing_deadline_aside_once(
+    engine: Engine, clock: SettableClock, db_url: str
+) -> None:
+    """3 sweepers, 30 certificates whose 4 deadlines are all due, 5 with their first reminder
+    broken: each broken one failed once, by one sweeper, holding back its dossier's later
+    deadlines; every other dossier's effects once, in order."""
+    from tests.test_exactly_once import in_processes
+
+    ids = list(import_certificates(engine, 30, date(2020, 3, 10), "bad", threads=4))
+    assert all(isinstance(i, UUID) for i in ids)
+    broken = {poison(engine, i, "renewal_notice") for i in ids[:5]}  # type: ignore[arg-type]
+    now = datetime(2023, 3, 20, 9, tzinfo=VN_TZ)
+
+    results = in_processes(race_workers.sweep, [(db_url, now.isoformat())] * 3)
+
+    assert sum(r[3] for r in results) == len(broken)
+    assert sum(r[1] for r in results) == 4 * (len(ids) - len(broken))
+    with engine.sa_engine.connect() as conn:
+        statuses = dict(
+            conn.execute(
+                select(deadlines.c.id, deadlines.c.status).where(deadlines.c.status != "done")
+            ).all()
+        )
+        count = conn.execute(select(func.count()).select_from(events)).scalar_one()
+    assert {i for i, status in statuses.items() if status == "failed"} == broken
+    assert sorted(statuses.values()).count("pending") == 3 * len(broken)
+    assert count == 5 * len(ids) - 4 * len(broken)
+    states = [engine.get(i).state for i in ids]  # type: ignore[arg-type]
+    assert states == [S.CERTIFIED] * len(broken) + [S.EXPIRED] * (len(ids) - len(broken))
+    assert Auditor(engine).verify().intact
+
+
+def test_a_failed_deadline_holds_back_its_dossiers_later_ones(
+    engine: Engine, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statutory renewal notice fails once: the expiry after it waits for it, and once put
+    back both apply in due order (the notice is never found moot behind the expiry)."""
+    (certificate,) = import_certificates(engine, 1, date(2020, 3, 10), "held")
+    assert isinstance(certificate, UUID)
+    failing = Sweeper._command_for
+
+    def statutory_notice_fails(self: Sweeper, tx: Any, row: Any, d: Any, now: Any) -> Any:
+        if row["kind"] == "renewal_notice" and row["detail"].get("statutory"):
+            raise RuntimeError("a defect met once")
+        return failing(self, tx, row, d, now)
+
+    monkeypatch.setattr(Sweeper, "_command_for", statutory_notice_fails)
+    first = Sweeper(engine).sweep(now=at(2023, 3, 20, 9))
+    monkeypatch.undo()
+    assert [a.kind for a in first.applied] == ["renewal_notice", "renewal_notice"]
+    assert [a.kind for a in first.failed] == ["renewal_notice"]
+    assert Sweeper(engine).next_due_at() is None  # the expiry waits: nothing a sweep would do
+    assert engine.get(certificate).state is S.CERTIFIED
+
+    Sweeper(engine).retry([a.deadline_id for a in first.failed])
+    second = Sweeper(engine).sweep(now=at(2023, 3, 21, 9))
+
+    assert [(a.kind, a.outcome) for a in second.applied] == [
+        ("renewal_notice", "mark_renewal_due -> renewal_due"),
+        ("expiry", "expire -> expired"),
+    ]
+    assert [e.type for e in engine.history(certificate)][-2:] == ["renewal_due_marked", "expired"]
+
+
+def test_a_held_back_dossier_does_not_stall_a_simulated_run(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A simulation moves on past a dossier whose later deadlines wait for a failed one (its
+    next due time would otherwise never move, and the run never end)."""
+    held, other = import_certificates(engine, 2, date(2020, 3, 10), "sim")
+    assert isinstance(held, UUID)
+    assert isinstance(other, UUID)
+    bad = poison(engine, held, "renewal_notice")
+
+    settled = run_until(engine, at(2023, 12, 31, 0))
+
+    assert [(a.deadline_id, a.status) for a in settled if a.dossier_id == held] == [(bad, "failed")]
+    assert [a.status for a in settled if a.dossier_id == other] == ["done"] * 4
+    assert len([d for d in Sweeper(engine).pending() if d.dossier_id == held]) == 3
+
+
+def test_a_sweep_after_the_failure_still_reaches_what_falls_due_later(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """The failure is settled at once, so the live scheduler's next wake-up starts past it."""
+    first, second = returned_twice(engine, clock)
+    poison(engine, first, "supplement_due")
+    clock.set(at(2023, 3, 11, 9))
+    early = Sweeper(engine).sweep()
+    clock.advance(timedelta(days=2))
+
+    later = Sweeper(engine).sweep()
+
+    assert (early.count, len(early.failed)) == (0, 1)
+    assert [a.dossier_id for a in later.applied] == [second]
