@@ -10,7 +10,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-__all__ = ["VN_TZ", "Clock", "SettableClock", "SystemClock", "at_vn_midnight", "to_vn"]
+__all__ = [
+    "VN_TZ",
+    "Clock",
+    "SettableClock",
+    "SystemClock",
+    "at_vn_midnight",
+    "in_vietnam",
+    "to_vn",
+]
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -57,6 +65,31 @@ class SettableClock:
         """Move forward by ``delta`` and return the new instant."""
         self.set(self._now + delta)
         return self._now
+
+
+class _InVietnam:
+    """A host's clock, read in Vietnam's time zone."""
+
+    __slots__ = ("clock",)
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return to_vn(self.clock.now())
+
+    def __repr__(self) -> str:
+        return f"in_vietnam({self.clock!r})"
+
+
+def in_vietnam(clock: Clock) -> Clock:
+    """``clock`` telling time in Asia/Ho_Chi_Minh. Why: the rules' days are Vietnam's; a host's
+    clock may rightly answer in UTC, and at 17:30 UTC the date is already tomorrow in Vietnam
+    (an expiry due at Vietnamese midnight would be judged a day early, and settled as moot).
+    ocop-cycle's own clocks answer in Vietnam's zone already and are kept as they are."""
+    if isinstance(clock, SettableClock | SystemClock | _InVietnam):
+        return clock
+    return _InVietnam(clock)
 
 
 def to_vn(instant: datetime) -> datetime:

@@ -31,7 +31,7 @@ from ocop_cycle._storage.migrating import MigrationQueries
 from ocop_cycle._storage.outbox import Notification, Outbox
 from ocop_cycle._storage.settings import StoreSettings
 from ocop_cycle._storage.store import Store
-from ocop_cycle.clock import Clock, SystemClock, to_vn
+from ocop_cycle.clock import Clock, SystemClock, in_vietnam, to_vn
 from ocop_cycle.errors import (
     DossierNotFound,
     FieldProblem,
@@ -199,7 +199,7 @@ class Engine:
         self.sa_engine: SAEngine = database.engine
         #: The host's connection everything runs on, or None when the engine has its own.
         self.connection: Connection | None = database.connection
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = in_vietnam(clock) if clock is not None else SystemClock()
         self.rules = rules or default_rule_book()
         self._owns_engine = _owns_engine
         self._database = database

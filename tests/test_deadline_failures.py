@@ -8,14 +8,14 @@ sweep goes on; an operator lists it and puts it back once the cause is fixed.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
 from sqlalchemy import func, select, update
 
-from ocop_cycle import DossierState, Engine, Role, SettableClock, StorageError
+from ocop_cycle import DossierState, Engine, InvalidCommand, Role, SettableClock, StorageError
 from ocop_cycle._storage.schema import deadlines, events
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.cli import main
@@ -273,3 +273,42 @@ def test_a_sweep_after_the_failure_still_reaches_what_falls_due_later(
 
     assert (early.count, len(early.failed)) == (0, 1)
     assert [a.dossier_id for a in later.applied] == [second]
+
+
+class _UtcClock:
+    """A host's clock that answers in UTC (the ``Clock`` protocol allows any aware time)."""
+
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def now(self) -> datetime:
+        return self.instant
+
+
+@pytest.mark.parametrize("given", ["now=", "host clock"])
+def test_an_expiry_swept_at_night_in_utc_expires_the_certificate(
+    engine: Engine, db_url: str, given: str
+) -> None:
+    """17:30 UTC on 01/06/2025 is 00:30 on 02/06 in Vietnam, when a certificate valid until
+    01/06/2025 expires: read as UTC's 1 June, the expiry would be judged early, settled as moot
+    and never tried again."""
+    (certificate,) = import_certificates(engine, 1, date(2022, 6, 1), "utc")
+    assert isinstance(certificate, UUID)
+    Sweeper(engine).sweep(now=at(2025, 6, 1, 23))  # the notices before it
+    night = datetime(2025, 6, 1, 17, 30, tzinfo=UTC)
+    if given == "now=":
+        report = Sweeper(engine).sweep(now=night)
+    else:
+        with Engine.open(db_url, clock=_UtcClock(night)) as host:
+            assert host.clock.now() == night
+            assert host.clock.now().tzinfo is not None
+            assert host.clock.now().date() == date(2025, 6, 2)
+            report = Sweeper(host).sweep()
+
+    assert [(a.kind, a.outcome) for a in report.applied] == [("expiry", "expire -> expired")]
+    assert engine.get(certificate).state is S.EXPIRED
+
+
+def test_a_sweep_as_of_a_naive_time_is_refused(engine: Engine) -> None:
+    with pytest.raises(InvalidCommand, match="now"):
+        Sweeper(engine).sweep(now=datetime(2025, 6, 2))

@@ -25,7 +25,15 @@ from pydantic import BaseModel, ConfigDict
 from ocop_cycle._log import get_logger
 from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.fastpath import Tx
-from ocop_cycle.errors import CommandRefused, ConcurrencyConflict, NotFound, StorageError
+from ocop_cycle.clock import to_vn
+from ocop_cycle.errors import (
+    CommandRefused,
+    ConcurrencyConflict,
+    FieldProblem,
+    InvalidCommand,
+    NotFound,
+    StorageError,
+)
 from ocop_cycle.jobs.aftercare import expiry_message_vi, monitoring_agency
 from ocop_cycle.jobs.statutory import (
     STATUTORY_KINDS,
@@ -123,6 +131,15 @@ def _council(code: str) -> Role:
     return {2: Role.PROVINCE_COUNCIL, 3: Role.DISTRICT_COUNCIL}.get(len(code), Role.CENTRAL_COUNCIL)
 
 
+def _vn_now(now: datetime, where: str) -> datetime:
+    """``now`` in Vietnam's zone. Why: deadlines fall due on Vietnam's days; given in UTC
+    between 00:00 and 07:00 Vietnam time, an expiry due that night would be judged a day early
+    by its guard and settled as moot for good."""
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise InvalidCommand(where, [FieldProblem("now", "must be a timezone-aware datetime")])
+    return to_vn(now)
+
+
 class Sweeper:
     """Applies due deadlines of one engine's database."""
 
@@ -175,7 +192,7 @@ class Sweeper:
     ) -> SweepReport:
         """Apply everything due at ``now`` (the clock's now by default), in due order; ``stop``
         is asked before each deadline (a scheduler shutting down ends the sweep there)."""
-        now = now or self.engine.clock.now()
+        now = _vn_now(now, "sweep") if now is not None else self.engine.clock.now()
         report = SweepReport()
         while (limit is None or report.count < limit) and not (stop is not None and stop()):
             try:
@@ -208,6 +225,7 @@ class Sweeper:
         deadline is settled ``failed`` with the error, in a transaction of its own: a deadline
         that cannot be applied must not stay first in the queue and stop every later one.
         """
+        now = _vn_now(now, "apply_next")
         claimed: dict[str, Any] = {}  # the row, once claimed
         try:
             return self._apply_claimed(now, claimed)
