@@ -4,7 +4,7 @@ and the transition of dossiers filed before 22/05/2026."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -116,6 +116,40 @@ def test_a_checked_or_resubmitted_dossier_is_not_escalated_early(
     assert "overdue_escalated" not in types(engine, back.id)
     assert sweep(engine, at(2026, 7, 7, 8)) == [("commune_check", "escalate_overdue -> registered")]
     assert "overdue_escalated" not in types(engine, proposed.id)
+
+
+@pytest.mark.parametrize(
+    ("received", "again"),
+    [
+        (at(2026, 6, 10, 9), at(2026, 6, 10, 15)),  # returned and resubmitted the same day
+        (at(2026, 6, 12, 9), at(2026, 6, 13, 10)),  # received Friday, resubmitted Saturday
+    ],
+    ids=["same-day", "weekend"],
+)
+def test_a_resubmission_whose_count_ends_on_the_same_day_is_still_escalated(
+    engine: Engine, clock: SettableClock, received: datetime, again: datetime
+) -> None:
+    """The resubmission restarts the 15 working days, which end on the day the first count
+    ended: one deadline (one natural key) stands for both, and it is escalated once, not
+    settled as moot because a later receipt exists."""
+    clock.set(received)
+    d = Walk(engine, clock, place=PROVINCE_ONLY).register()
+    engine.return_for_supplement(d.id, actor=OFFICER, guidance="Thiếu giấy chứng nhận ATTP")
+    clock.set(again)
+    engine.resubmit(d.id, actor=OFFICER)
+    last = working_days_after(again.date(), 15)
+    assert last == working_days_after(received.date(), 15)
+
+    after = last + timedelta(days=1)
+
+    applied = sweep(engine, at(last.year, last.month, last.day, 23))
+    later = sweep(engine, at(after.year, after.month, after.day, 8))
+
+    assert [k for k, _ in applied if k == "commune_check"] == []
+    assert [a for a in later if a[0] == "commune_check"] == [
+        ("commune_check", "escalate_overdue -> registered")
+    ]
+    assert types(engine, d.id).count("overdue_escalated") == 1
 
 
 # -- rounds by cut-off (Art. 5) -----------------------------------------------------------------

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.store import Store
+from ocop_cycle.clock import to_vn
 from ocop_cycle.rules.authority import Role
 from ocop_cycle.rules.book import RuleBook
+from ocop_cycle.rules.calendar import working_days_after
 from ocop_cycle.workflows.commands import (
     DossierCommand,
     EscalateOverdue,
@@ -81,8 +83,13 @@ class StatutoryDeadlines:
         if d.state not in IN_EVALUATION:
             return f"dossier is {d.state.value}: finished"
         if kind == "commune_check":
-            if d.state is not S.REGISTERED or _last_seq(facts, _RECEIVED) != detail.get(
-                "received_seq"
+            days = detail["days"]
+            if d.state is not S.REGISTERED or not _still_due(
+                facts,
+                _RECEIVED,
+                detail.get("received_seq"),
+                detail["last_day"],
+                lambda received: working_days_after(received, days),
             ):
                 return f"dossier is {d.state.value}: checked, or received again since"
             due_on = date.fromisoformat(detail["last_day"])
@@ -90,7 +97,14 @@ class StatutoryDeadlines:
                 d, "commune_check", due_on, today, detail, Role.COMMUNE_COMMITTEE, d.commune_code
             )
         if kind == "reevaluation_decision":
-            if _last_seq(facts, ("commune_verified",)) != detail.get("proposed_seq"):
+            days = detail["days"]
+            if not _still_due(
+                facts,
+                ("commune_verified",),
+                detail.get("proposed_seq"),
+                detail["decide_by"],
+                lambda proposed: proposed + timedelta(days=days),
+            ):
                 return "proposed again since: a later deadline holds"
             due_on = date.fromisoformat(detail["decide_by"])
             return self._escalate(d, "reevaluation_decision", due_on, today, detail)
@@ -171,10 +185,25 @@ class StatutoryDeadlines:
         )
 
 
-def _last_seq(facts: DossierFacts, types: tuple[str, ...]) -> int | None:
-    """The seq of the dossier's last event of one of ``types``, if any."""
-    found = [e.seq for e in facts.events() if e.type in types]
-    return found[-1] if found else None
+def _still_due(
+    facts: DossierFacts,
+    types: tuple[str, ...],
+    planned_by: int | None,
+    last_day: str,
+    last_day_from: Callable[[date], date],
+) -> bool:
+    """Whether a deadline that an event of ``types`` started (event ``planned_by``, ending on
+    ``last_day``) is the one the dossier's latest such event runs. A later event restarts the
+    count, and plans its own deadline; when that one ends on the same day (returned and
+    resubmitted on the day it was received, or over a weekend), it is this very row (one
+    natural key), so the row stands for the later event too."""
+    found = [e for e in facts.events() if e.type in types]
+    if not found:
+        return False
+    latest = found[-1]
+    if latest.seq == planned_by:
+        return True
+    return last_day_from(to_vn(latest.occurred_at).date()).isoformat() == last_day
 
 
 #: Where a dossier-id page starts: below every UUID.
