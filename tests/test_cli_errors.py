@@ -222,3 +222,40 @@ def test_values_out_of_range_are_usage_errors(
     err = capsys.readouterr().err
     assert says in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--once"], "--once means nothing"),
+        (["--interval", "5"], "--interval means nothing"),
+    ],
+)
+def test_simulation_options_that_mean_nothing_exit_2(
+    store: str, args: list[str], words: str
+) -> None:
+    common = ["--simulated", "--from", "2024-01-01", "--until", "2024-02-01"]
+    result = run("--db", store, "scheduler", "run", *common, *args)
+    assert result.returncode == 2
+    assert words in result.stderr
+
+
+def test_a_simulation_end_without_simulated_exits_2(store: str) -> None:
+    result = run("--db", store, "scheduler", "run", "--once", "--until", "2024-02-01")
+    assert result.returncode == 2
+    assert "add --simulated" in result.stderr
+
+
+def test_a_simulation_until_a_date_runs_through_that_day() -> None:
+    """`--until 2024-02-01` applies what falls due on 1 February too (a renewal notice at
+    08:00 that day), as "until" is read in an office."""
+    from datetime import datetime, time
+
+    from ocop_cycle.cli import build_parser
+    from ocop_cycle.clock import VN_TZ
+
+    args = build_parser().parse_args(
+        ["scheduler", "run", "--simulated", "--from", "2024-01-01", "--until", "2024-02-01"]
+    )
+    assert args.until == datetime(2024, 2, 1, 23, 59, 59, 999999, tzinfo=VN_TZ)
+    assert args.start == datetime.combine(args.start.date(), time(0), tzinfo=VN_TZ)

@@ -312,3 +312,22 @@ def test_an_expiry_swept_at_night_in_utc_expires_the_certificate(
 def test_a_sweep_as_of_a_naive_time_is_refused(engine: Engine) -> None:
     with pytest.raises(InvalidCommand, match="now"):
         Sweeper(engine).sweep(now=datetime(2025, 6, 2))
+
+
+def test_a_simulation_from_before_the_stores_last_event_starts_there(
+    engine: Engine, db_url: str
+) -> None:
+    """`scheduler run --simulated --from 2020-01-01` on a store whose certificate was recorded
+    on 01/03/2023: what it applies is recorded from then on, never before (a log whose
+    recording times run backwards would contradict "known at" queries)."""
+    (certificate,) = import_certificates(engine, 1, date(2020, 3, 10), "back")
+    assert isinstance(certificate, UUID)
+    recorded = engine.history(certificate)[0].recorded_at
+
+    with Engine.open(db_url, clock=SettableClock(at(2020, 1, 1))) as simulated:
+        settled = run_until(simulated, at(2023, 12, 31))
+
+    times = [e.recorded_at for e in engine.history(certificate)]
+    assert len(settled) == 4
+    assert times == sorted(times)
+    assert times[1] == recorded  # the overdue notices, applied late, as of the import

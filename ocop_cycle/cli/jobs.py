@@ -13,6 +13,7 @@ from uuid import UUID
 from ocop_cycle._storage.listing import ListCounts
 from ocop_cycle.cli.options import (
     add_limit_options,
+    end_of,
     identifier,
     instant,
     name,
@@ -43,7 +44,7 @@ def add_parsers(sub: Any) -> None:
     run_p = s_sub.add_parser("run", help="sweep on an interval until SIGTERM/SIGINT")
     run_p.add_argument("--once", action="store_true", help="sweep once, then exit")
     run_p.add_argument(
-        "--interval", type=seconds, default=60.0, help="seconds between sweeps, at most a day (60)"
+        "--interval", type=seconds, help="seconds between sweeps, at most a day (60)"
     )
     run_p.add_argument(
         "--name", type=identifier, default="default", help="scheduler name (in its log lines)"
@@ -53,8 +54,18 @@ def add_parsers(sub: Any) -> None:
         action="store_true",
         help="simulated clock: move from --from to --until applying what falls due, no sleeping",
     )
-    run_p.add_argument("--from", dest="start", type=instant, help="simulation start (ISO)")
-    run_p.add_argument("--until", type=instant, help="simulation end (ISO)")
+    run_p.add_argument(
+        "--from",
+        dest="start",
+        type=instant,
+        help="simulation start (ISO date or instant, Asia/Ho_Chi_Minh unless it names a zone)",
+    )
+    run_p.add_argument(
+        "--until",
+        type=end_of,
+        help="simulation end (ISO; a date alone means the end of that day: what falls due on "
+        "it is applied)",
+    )
     retry_p = s_sub.add_parser(
         "retry",
         help="put deadlines that failed back in the queue",
@@ -107,11 +118,18 @@ def add_parsers(sub: Any) -> None:
 def usage_problem(args: argparse.Namespace) -> str | None:
     """What is wrong with how the options of an operator command go together, if anything
     (bad usage: the CLI exits 2)."""
-    if args.command == "scheduler" and args.scheduler_command == "run" and args.simulated:
+    if args.command != "scheduler" or args.scheduler_command != "run":
+        return None
+    if args.simulated:
+        for given, option in ((args.once, "--once"), (args.interval is not None, "--interval")):
+            if given:
+                return f"scheduler run --simulated: {option} means nothing to a simulation"
         if args.start is None or args.until is None:
             return "scheduler run --simulated: --from and --until are both needed"
         if args.until < args.start:
             return "scheduler run --simulated: --until is before --from"
+    elif args.start is not None or args.until is not None:
+        return "scheduler run: --from and --until set a simulation: add --simulated"
     return None
 
 
@@ -158,7 +176,8 @@ def _scheduler(args: argparse.Namespace, key: bytes | None) -> int:
             report = Sweeper(engine).sweep()
             print(f"{report.count} deadlines settled")
             return _failures(report.failed)
-        CycleScheduler(engine, interval=args.interval, name=args.name).run_forever()
+        interval = 60.0 if args.interval is None else args.interval
+        CycleScheduler(engine, interval=interval, name=args.name).run_forever()
     return 0
 
 

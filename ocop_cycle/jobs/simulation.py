@@ -28,15 +28,22 @@ def run_until(
     """Move the engine's ``SettableClock`` to ``until``, applying each deadline when it falls due.
 
     Deadlines planned along the way (a carried-over round, the next inspection) are applied too
-    when they fall due before ``until``. One whose application fails is set aside (``failed``,
-    see ``Sweeper.retry``), told to ``on_applied`` and returned like the others (its
-    ``status`` says so): the rest go on.
+    when they fall due before ``until``. The clock never starts behind the last event the store
+    recorded: a simulation from an earlier instant starts there instead. A deadline whose
+    application fails is set aside (``failed``, see ``Sweeper.retry``), told to ``on_applied``
+    and returned like the others (its ``status`` says so): the rest go on.
     """
     clock = engine.clock
     if not isinstance(clock, SettableClock):
         raise TypeError("simulation needs an engine opened with a SettableClock")
     until = to_vn(until)
     sweeper = Sweeper(engine)
+    # A store already written past the clock (a live store, or another simulation ahead of this
+    # one): start where it stands. Events recorded before ones already in the log would give
+    # the log a history that runs backwards ("known at" queries would contradict it).
+    written = sweeper.last_recorded_at()
+    if written is not None and written > clock.now():
+        clock.set(written)
     applied: list[Applied] = []
     while True:
         due = sweeper.next_due_at()

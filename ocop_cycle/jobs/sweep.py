@@ -171,6 +171,12 @@ class Sweeper:
         failed deadline is left as it is (not in the result)."""
         return self._queue.retry(deadline_ids)
 
+    def last_recorded_at(self) -> datetime | None:
+        """When the store recorded its latest event, if any."""
+        with self._store.read() as tx:
+            row = self._store.latest_event_row(tx)
+        return None if row is None else to_vn(row["recorded_at"])
+
     def next_due_at(self) -> datetime | None:
         """When the earliest pending deadline falls due, if any."""
         return self._queue.next_due_at()
