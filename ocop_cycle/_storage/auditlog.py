@@ -5,15 +5,21 @@ cursor in batches (a server-side cursor on PostgreSQL), so memory stays flat how
 the store holds. Each stream is ordered by dossier id, the same way on every stream, so callers
 can merge them without loading either. Database errors come out as ``StorageError`` (or
 ``SchemaNotReady`` when the tables are missing), with the driver's error as the cause.
+
+Streams read inside ``snapshot()`` share one connection and one read transaction, so they see
+the same moment of the store: events committed while a verify runs (the engine goes on writing
+during an audit) must not appear in one stream and not the other, or a live, consistent store
+would read as a projection without events.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import count
 from typing import Any
 from uuid import UUID
 
@@ -89,6 +95,14 @@ class AuditLog:
         self.engine = engine
         dialect = engine.dialect
         self._pg = dialect.name == "postgresql"
+        #: The connection every stream reads on inside ``snapshot()``.
+        self._held: Any = None
+        self._cursor_names = count(1)
+        self._checkpoint_rows = Prepared(
+            select(checkpoints).order_by(checkpoints.c.id),
+            dialect,
+            result_columns=list(checkpoints.columns),
+        )
         event_cols = list(events.columns)
         ordered = select(*event_cols).order_by(E.dossier_id, E.seq)
         self._all_events = Prepared(ordered, dialect, result_columns=event_cols)
@@ -125,6 +139,38 @@ class AuditLog:
 
     # -- streams ------------------------------------------------------------------------------
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read every stream (and the checkpoints) inside from one snapshot of the store: one
+        connection in one read-only transaction (REPEATABLE READ on PostgreSQL; on SQLite one
+        read transaction, whose snapshot is fixed by its first read). Nested: the outer one."""
+        if self._held is not None:
+            yield
+            return
+        with self._translated():
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                try:
+                    cursor.execute(
+                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                        if self._pg
+                        else "BEGIN"
+                    )
+                finally:
+                    cursor.close()
+            except BaseException:
+                raw.invalidate()
+                raise
+        self._held = raw
+        try:
+            yield
+        finally:
+            self._held = None
+            with suppress(Exception):  # a read transaction: nothing to lose
+                raw.rollback()
+            raw.close()
+
     def event_rows(self, dossier_id: UUID | None = None) -> Rows:
         """Stored event rows (every column, as hashed), in (dossier, seq) order."""
         if dossier_id is None:
@@ -160,12 +206,14 @@ class AuditLog:
 
     def _stream(self, prepared: Prepared, params: Mapping[str, Any]) -> Rows:
         with self._translated():
-            raw = self.engine.raw_connection()
+            held = self._held
+            raw: Any = held if held is not None else self.engine.raw_connection()
             try:
                 if self._pg:
-                    # A server-side cursor: PostgreSQL sends rows as they are fetched. Each
-                    # stream has its own connection, so one fixed name cannot collide.
-                    cursor = raw.driver_connection.cursor(name="ocop_audit_stream")  # type: ignore[union-attr]
+                    # A server-side cursor: PostgreSQL sends rows as they are fetched. Streams
+                    # of one snapshot share its connection: each cursor has a name of its own.
+                    name = f"ocop_audit_stream_{next(self._cursor_names)}"
+                    cursor = raw.driver_connection.cursor(name=name)
                 else:
                     cursor = raw.cursor()
                 # SQLite keeps ids as text: another spelling (upper case, dashes) reads as the
@@ -193,8 +241,9 @@ class AuditLog:
                 finally:
                     cursor.close()
             finally:
-                raw.rollback()
-                raw.close()
+                if held is None:
+                    raw.rollback()
+                    raw.close()
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -250,9 +299,7 @@ class AuditLog:
 
     def checkpoints(self) -> list[dict[str, Any]]:
         """Every stored checkpoint row, oldest first."""
-        with self._translated(), self.engine.connect() as conn:
-            rows = conn.execute(select(checkpoints).order_by(checkpoints.c.id)).mappings().all()
-        return [dict(r) for r in rows]
+        return list(self._stream(self._checkpoint_rows, {}))
 
     # -- errors -------------------------------------------------------------------------------
 

@@ -137,24 +137,26 @@ class Auditor:
             report.breaks.append(Break(None, None, "key_mismatch", detail))
             return report
         walker = ChainWalker(self.key, report)
-        projections = check_projections(
-            report,
-            fold_chains(walker, self._rows(dossier_id)),
-            projections_by_id(self.log.projections(dossier_id)),
-        )
-        if dossier_id is not None and report.dossiers == 0 and projections == 0:
-            report.breaks.append(
-                Break(dossier_id, None, "dossier_unknown", "no events and no projection")
+        # One snapshot for every read: the engine may go on writing while the audit runs.
+        with self.log.snapshot():
+            projections = check_projections(
+                report,
+                fold_chains(walker, self._rows(dossier_id)),
+                projections_by_id(self.log.projections(dossier_id)),
             )
-        stored = self.checkpoints()
-        verified: dict[int, bool] = {}
-        for cp in stored:
-            if dossier_id is None or cp.root == published_root:
-                verified[cp.id] = walker.check_checkpoint(
-                    cp.id, cp.root, self.log.checkpoint_seen(cp.id)
+            if dossier_id is not None and report.dossiers == 0 and projections == 0:
+                report.breaks.append(
+                    Break(dossier_id, None, "dossier_unknown", "no events and no projection")
                 )
-            else:
-                self._check_one_head(walker, cp.id, dossier_id)
+            stored = self.checkpoints()
+            verified: dict[int, bool] = {}
+            for cp in stored:
+                if dossier_id is None or cp.root == published_root:
+                    verified[cp.id] = walker.check_checkpoint(
+                        cp.id, cp.root, self.log.checkpoint_seen(cp.id)
+                    )
+                else:
+                    self._check_one_head(walker, cp.id, dossier_id)
         if published_root is not None:
             roots = [(cp.id, cp.root) for cp in stored]
             check_published_root(report, published_root, roots, verified)
@@ -238,35 +240,39 @@ class Auditor:
         ``scored`` event whose score cannot be recomputed from what it stores, is reported as
         ``fold_failed`` at that event, and the replay goes on with the next dossier."""
         report = ReplayReport()
-        merged = merge_by_dossier(
-            self._replayed(report, dossier_id), projections_by_id(self.log.projections(dossier_id))
-        )
-        seen = False
-        for found_id, fold, stored in merged:
-            seen = True
-            if fold is None:
-                report.mismatches.append(
-                    Break(found_id, None, "projection_without_events", "no events to replay")
-                )
-                continue
-            report.dossiers += 1
-            if fold.failure is not None:
-                report.mismatches.append(fold.failure)
-                continue
-            assert fold.dossier is not None
-            if stored is None:
-                report.mismatches.append(
-                    Break(
-                        found_id,
-                        fold.dossier.version,
-                        "projection_missing",
-                        "replayed, not stored",
+        with self.log.snapshot():  # the engine may go on writing meanwhile
+            merged = merge_by_dossier(
+                self._replayed(report, dossier_id),
+                projections_by_id(self.log.projections(dossier_id)),
+            )
+            seen = False
+            for found_id, fold, stored in merged:
+                seen = True
+                if fold is None:
+                    report.mismatches.append(
+                        Break(found_id, None, "projection_without_events", "no events to replay")
                     )
-                )
-            elif fields := differing_fields(fold.dossier, stored):
-                report.mismatches.append(
-                    Break(found_id, fold.dossier.version, "projection_differs", ", ".join(fields))
-                )
+                    continue
+                report.dossiers += 1
+                if fold.failure is not None:
+                    report.mismatches.append(fold.failure)
+                    continue
+                assert fold.dossier is not None
+                if stored is None:
+                    report.mismatches.append(
+                        Break(
+                            found_id,
+                            fold.dossier.version,
+                            "projection_missing",
+                            "replayed, not stored",
+                        )
+                    )
+                elif fields := differing_fields(fold.dossier, stored):
+                    report.mismatches.append(
+                        Break(
+                            found_id, fold.dossier.version, "projection_differs", ", ".join(fields)
+                        )
+                    )
         if dossier_id is not None and not seen:
             report.mismatches.append(
                 Break(dossier_id, None, "dossier_unknown", "no events and no projection")
