@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 
 from ocop_cycle import VN_TZ, Engine, KeyMismatch, SettableClock, StorageError
 from ocop_cycle._storage.database import create_database_engine
-from ocop_cycle._storage.schema import store_settings
+from ocop_cycle._storage.schema import events, store_settings
 from ocop_cycle._storage.store import Store
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.cli import main
@@ -119,3 +119,57 @@ def test_a_key_check_in_a_command_that_failed_is_asked_again(
         _walked(db_url, KEY)
         with pytest.raises(KeyMismatch):
             walk.register("Chè")
+
+
+def _set_fingerprint(db_url: str, value: str | None) -> None:
+    with Engine.open(db_url) as engine, engine.sa_engine.begin() as conn:
+        conn.execute(delete(store_settings).where(store_settings.c.name == "key_check"))
+        if value is not None:
+            conn.execute(store_settings.insert().values(name="key_check", value=value))
+
+
+def _alter_one_event(db_url: str) -> None:
+    with Engine.open(db_url) as engine, engine.sa_engine.begin() as conn:
+        first = conn.execute(select(events.c.id).order_by(events.c.id).limit(1)).scalar_one()
+        conn.execute(update(events).where(events.c.id == first).values(actor_name="Kẻ giả"))
+
+
+@pytest.mark.parametrize("store_key", [KEY, None], ids=["keyed", "unkeyed"])
+def test_an_altered_key_fingerprint_does_not_stop_the_audit(
+    db_url: str, store_key: bytes | None
+) -> None:
+    """One settings row edited: the chains are still walked with the key given; an altered
+    event is still found, and the fingerprint is reported as altered (not the auditor's key)."""
+    _walked(db_url, store_key)
+    _alter_one_event(db_url)
+    _set_fingerprint(db_url, "0" * 64)
+    with Engine.open(db_url) as engine:
+        report = Auditor(engine, key=store_key).verify()
+    problems = [b.problem for b in report.breaks]
+    assert problems[0] == "key_fingerprint_changed"
+    assert "hash_mismatch" in problems
+    assert "key_mismatch" not in problems
+    assert report.events > 1
+
+
+def test_a_keyed_store_whose_fingerprint_is_gone_verified_without_its_key_says_so_once(
+    db_url: str,
+) -> None:
+    _walked(db_url, KEY)
+    _set_fingerprint(db_url, None)
+    with Engine.open(db_url) as engine:
+        report = Auditor(engine).verify()
+    assert [b.problem for b in report.breaks] == ["key_mismatch"]
+
+
+def test_every_event_altered_under_an_agreeing_fingerprint_is_told_event_by_event(
+    db_url: str,
+) -> None:
+    _walked(db_url, KEY)
+    with Engine.open(db_url) as engine, engine.sa_engine.begin() as conn:
+        conn.execute(update(events).values(actor_name="Kẻ giả"))
+    with Engine.open(db_url) as engine:
+        report = Auditor(engine, key=KEY).verify()
+    problems = [b.problem for b in report.breaks]
+    assert problems.count("hash_mismatch") == report.events
+    assert "key_mismatch" not in problems

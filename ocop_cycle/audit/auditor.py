@@ -126,16 +126,6 @@ class Auditor:
         if published_root is not None:
             published_root = normalise_root(published_root)
         report = VerifyReport()
-        recorded = self.log.key_check()
-        if recorded is not None and recorded != key_fingerprint(self.key):
-            # Every hash would differ: one break that says why, not one per event.
-            detail = (
-                "the store's hash chains are made with a key: verify with it (--key-file)"
-                if self.key is None
-                else "the store's hash chains are made with another key than the one given"
-            )
-            report.breaks.append(Break(None, None, "key_mismatch", detail))
-            return report
         walker = ChainWalker(self.key, report)
         # One snapshot for every read: the engine may go on writing while the audit runs.
         with self.log.snapshot():
@@ -160,6 +150,36 @@ class Auditor:
         if published_root is not None:
             roots = [(cp.id, cp.root) for cp in stored]
             check_published_root(report, published_root, roots, verified)
+        return self._with_key_check(report)
+
+    def _with_key_check(self, report: VerifyReport) -> VerifyReport:
+        """The report, told what the store's key fingerprint says. The chains are walked
+        whatever it says: a fingerprint row is one edit away, and must not be able to stop the
+        audit from checking anything. When no event's hash matches with the key given (or
+        without one), the key is what differs: one break that says so, not one per event.
+        When the hashes match and the fingerprint does not, the fingerprint was altered."""
+        recorded = self.log.key_check()
+        differs = recorded is not None and recorded != key_fingerprint(self.key)
+        hashed = report.events - sum(1 for b in report.breaks if b.problem == "hash_mismatch")
+        # With the record agreeing, every hash failing is every event altered: said as such.
+        unproven = recorded is None or differs
+        if unproven and (hashed == 0 if report.events else differs):
+            if self.key is None:
+                detail = "the store's hash chains are made with a key: verify with it (--key-file)"
+            else:
+                detail = "the store's hash chains are made with another key than the one given"
+            report.breaks = [Break(None, None, "key_mismatch", detail)]
+        elif differs:
+            report.breaks.insert(
+                0,
+                Break(
+                    None,
+                    None,
+                    "key_fingerprint_changed",
+                    "the chains verify with the key given, but the store's record of its key "
+                    "(ocop_store_settings.key_check) says another: that record was altered",
+                ),
+            )
         return report
 
     def _check_one_head(self, walker: ChainWalker, checkpoint_id: int, dossier_id: UUID) -> None:
