@@ -27,6 +27,7 @@ from ocop_cycle import (
     Level,
     Outcome,
     ProducerKind,
+    ReturnToLowerTier,
     Revoke,
     Role,
     ScoreResult,
@@ -140,14 +141,15 @@ def test_diagram_of_qd26_shows_the_new_edges() -> None:
         ("86", 4, Outcome.LOWER_TIER, Outcome.CERTIFY),
         ("92", 4, Outcome.LOWER_TIER, Outcome.CERTIFY),  # a 5★ minimum missed
         ("60", 3, Outcome.LOWER_TIER, Outcome.CERTIFY),
-        ("45", 2, Outcome.NOT_RECOGNIZED, Outcome.NOT_RECOGNIZED),
+        ("45", 2, Outcome.LOWER_TIER, Outcome.NOT_RECOGNIZED),  # any result under 90
     ],
 )
 def test_what_a_central_result_allows(
     total: str, stars: int, qd26: Outcome, older: Outcome
 ) -> None:
-    """Under qd26-2026 a recognised central result below 5★ falls to the province; under
-    qd1489-2025 the ministry certifies it, as before."""
+    """Under qd26-2026 any central result below 90 falls to the province chair (Art. 7.4g:
+    "Trường hợp sản phẩm không đạt 90 điểm"), 2★ included; under qd1489-2025 the ministry
+    certifies a recognised one and does not recognise the rest, as before."""
     assert tier_outcome(QD26, QD26.tier(Level.CENTRAL), result(total, stars)) is qd26
     p1489 = BOOK.profile("qd1489-2025")
     assert tier_outcome(p1489, p1489.tier(Level.CENTRAL), result(total, stars)) is older
@@ -171,6 +173,24 @@ def test_certify_on_upper_result_is_a_provincial_certificate_capped_at_4() -> No
     assert decision.result.certified_level == "province"
     assert allowed_roles(QD26, "certify_on_upper_result", d) == (Role.PROVINCE_COMMITTEE,)
     assert allowed_roles(QD26, "return_to_lower_tier", d) == (Role.PROVINCE_COMMITTEE,)
+
+
+def test_a_central_result_under_three_stars_is_evaluated_again_never_certified_on() -> None:
+    """45 points at the central council: the province chair cannot certify on it (it
+    recognises nothing), only take the product back to the province's own council."""
+    d = dossier(S.CENTRAL_SCORED, level=Level.CENTRAL, score=Decimal("45"), stars=2)
+    d = d.model_copy(update={"outcome": Outcome.LOWER_TIER, "scored_on": date(2026, 8, 20)})
+    certify = CertifyOnUpperResult(
+        dossier_id=d.id,
+        decision_number="9/QĐ-UBND",
+        decision_date=date(2026, 9, 1),
+        issuing_body="UBND tỉnh Bắc Ninh",
+    )
+    with pytest.raises(GuardRefused) as refused:
+        decide(d, certify, context(Role.PROVINCE_COMMITTEE))
+    assert [r.code for r in refused.value.reasons] == ["score.upper_result_not_recognised"]
+    back = decide(d, ReturnToLowerTier(dossier_id=d.id), context(Role.PROVINCE_COMMITTEE))
+    assert back.result.state is S.COMMUNE_VERIFIED
 
 
 def test_a_lower_result_setting_needs_a_tier_below() -> None:

@@ -72,7 +72,18 @@ def scoring_level(dossier: Dossier, profile: RuleProfile) -> Level | None:
 
 
 def tier_outcome(profile: RuleProfile, tier: TierRules, result: ScoreResult) -> Outcome:
-    """What a tier's result allows: certify here, forward up, or not recognised."""
+    """What a tier's result allows: certify here, forward up, hand it to the tier below, or
+    not recognised."""
+    below = profile.tier_below(tier)
+    if (
+        tier.on_lower_result == "certify_at_lower_tier"
+        and below is not None
+        and result.stars <= below.certifies_up_to
+    ):
+        # Art. 7.4g: the central council found < 90 -- any result under it, a 1★ or 2★ too:
+        # the province chair decides (certify 3★/4★ where the result allows, or evaluate the
+        # product again under the province's own authority).
+        return Outcome.LOWER_TIER
     if result.stars < profile.recognised_min_stars:
         return Outcome.NOT_RECOGNIZED
     if (
@@ -81,12 +92,4 @@ def tier_outcome(profile: RuleProfile, tier: TierRules, result: ScoreResult) -> 
         and result.total >= tier.forward_at
     ):
         return Outcome.FORWARD
-    below = profile.tier_below(tier)
-    if (
-        tier.on_lower_result == "certify_at_lower_tier"
-        and below is not None
-        and result.stars <= below.certifies_up_to
-    ):
-        # Art. 7.4g: the central council found < 90; the province decides on its result.
-        return Outcome.LOWER_TIER
     return Outcome.CERTIFY

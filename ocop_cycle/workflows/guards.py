@@ -29,7 +29,11 @@ from ocop_cycle.workflows.commands import (
 )
 from ocop_cycle.workflows.derive import council_dossier_day, scoring_level
 from ocop_cycle.workflows.grounds import revoked_in_time
-from ocop_cycle.workflows.lower_tier import LOWER_TIER_DECIDES, outcome_is_lower_tier
+from ocop_cycle.workflows.lower_tier import (
+    LOWER_TIER_DECIDES,
+    outcome_is_lower_tier,
+    upper_result_recognised,
+)
 from ocop_cycle.workflows.model import Dossier, Round
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 
@@ -491,6 +495,7 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
     "return_for_supplement": (supplement_due_in_future,),
     "certify_on_upper_result": (
         outcome_is_lower_tier,
+        upper_result_recognised,
         decision_after_scoring,
         certify_raises_the_held_certificate,
     ),

@@ -14,7 +14,7 @@ from ocop_cycle.rules.scoring import Outcome
 if TYPE_CHECKING:
     from ocop_cycle.workflows.guards import GuardContext
 
-__all__ = ["LOWER_TIER_DECIDES", "outcome_is_lower_tier"]
+__all__ = ["LOWER_TIER_DECIDES", "outcome_is_lower_tier", "upper_result_recognised"]
 
 LOWER_TIER_DECIDES = Reason(
     "score.lower_tier_decides",
@@ -33,5 +33,20 @@ def outcome_is_lower_tier(ctx: GuardContext) -> Reason | None:
             "Kết quả không thuộc trường hợp cấp dưới quyết định",
             "the result does not fall to the lower tier: certify it here, or record it as "
             "not recognised",
+        )
+    return None
+
+
+def upper_result_recognised(ctx: GuardContext) -> Reason | None:
+    """The tier below certifies on the upper council's result only what that result
+    recognises (3★ from 50 points); under it, it may only evaluate the product again."""
+    stars = ctx.dossier.stars
+    if stars is None or stars < ctx.profile.recognised_min_stars:
+        return Reason(
+            "score.upper_result_not_recognised",
+            f"Kết quả của Hội đồng cấp trên dưới {ctx.profile.recognised_min_stars} sao: không "
+            "công nhận theo kết quả này, chỉ có thể tổ chức đánh giá lại theo thẩm quyền",
+            "the upper council's result is below the recognised minimum: it cannot be "
+            "certified on; evaluate the product again (return_to_lower_tier)",
         )
     return None
