@@ -14,7 +14,7 @@ import pytest
 
 from ocop_cycle import Actor, Dossier, PermissionDenied, Role, default_rule_book
 from ocop_cycle.clock import VN_TZ
-from ocop_cycle.rules.authority import Level
+from ocop_cycle.rules.authority import Level, role_level
 from ocop_cycle.rules.profiles import RuleProfile
 from ocop_cycle.testing import Place
 from ocop_cycle.workflows.machine import edges
@@ -22,7 +22,7 @@ from ocop_cycle.workflows.permissions import authorize, authorize_creation
 from ocop_cycle.workflows.states import DossierState
 
 BOOK = default_rule_book()
-PROFILES = [BOOK.profile(p) for p in ("qd1048-2019", "qd148-2023", "qd1489-2025")]
+PROFILES = [BOOK.profile(p) for p in ("qd1048-2019", "qd148-2023", "qd1489-2025", "qd26-2026")]
 TIER_COMMANDS = {"score", "forward", "certify", "not_recognize"}
 PRODUCER = uuid4()
 
@@ -92,9 +92,18 @@ def expected_roles(profile: RuleProfile, trigger: str, d: Dossier) -> set[Role]:
         if trigger == "forward":
             return set(tier.forwarder_roles)
         return set(tier.certifier_roles)
+    if trigger in {"certify_on_upper_result", "return_to_lower_tier"}:
+        # Art. 7.4g: on the upper council's result, the tier below it decides.
+        assert d.level is not None
+        below = profile.tiers[[t.level for t in profile.tiers].index(d.level) - 1]
+        return set(below.certifier_roles)
     if trigger == "revoke":
         assert d.certified_level is not None
         return set(profile.tier(d.certified_level).certifier_roles)
+    if trigger == "assign_round":
+        # Into the round of the tier that holds the dossier: that tier's roles only.
+        level = profile.tiers[0].level if d.state is DossierState.COMMUNE_VERIFIED else d.level
+        return {r for r in profile.permissions.get(trigger, ()) if role_level(r) is level}
     return set(profile.permissions.get(trigger, ()))
 
 

@@ -70,7 +70,15 @@ def _granted(
             return profile.tier(dossier.certified_level).certifier_roles
         except KeyError:
             return None
-    return profile.permissions.get(trigger, ())
+    granted = profile.permissions.get(trigger, ())
+    if trigger == "assign_round" and dossier is not None:
+        # A round is the evaluation of the tier that now holds the dossier (the province's
+        # for a commune's proposal, the ministry's for a forwarded one: Art. 5, 7.3a, 7.4a):
+        # only that tier's roles place dossiers in it.
+        level = scoring_level(dossier, profile)
+        if level is not None:
+            return tuple(r for r in granted if role_level(r) in (level, None))
+    return granted
 
 
 def _denied(trigger: str, actor: Actor, code: str, vi: str, en: str) -> PermissionDenied:
