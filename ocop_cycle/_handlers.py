@@ -43,6 +43,7 @@ from ocop_cycle.workflows.commands import (
     Certify,
     Command,
     DossierCommand,
+    NotRecognize,
     VerifyCommune,
 )
 from ocop_cycle.workflows.decide import Context, Decision, decide
@@ -333,9 +334,10 @@ class Handlers:
         """
         loaded: dict[str, Any] = {}
         if before.predecessor_id is not None and (
-            isinstance(command, Certify) or before.kind is DossierKind.RE_EVALUATION
+            isinstance(command, Certify | NotRecognize) or before.kind is DossierKind.RE_EVALUATION
         ):
-            # A certification supersedes it; a re-evaluation's end may end its extension.
+            # A certification supersedes it (an upgrade's only when it raises it: so does an
+            # upgrade end as not recognised); a re-evaluation's end may end its extension.
             loaded["predecessor"] = self.store.load(tx, before.predecessor_id)
         if isinstance(command, AssignRound):
             loaded["round"] = self.store.round(tx, command.round_id)

@@ -438,3 +438,58 @@ def test_a_first_evaluation_is_never_decided_by_written_opinions(
         ),
     )
     assert error.fields == ("session.kind",)
+
+
+# -- an upgrade that does not raise its certificate (Art. 7.5, 7.6.a) ----------------------------
+
+
+def upgrade_scored(walk: Walk, totals: list[int]) -> tuple[Dossier, Dossier]:
+    """A 3★ certificate of June 2026, and its upgrade ("nâng hạng") scored by the province."""
+    e = walk.engine
+    held = walk.certified([60, 61, 62], name="Bánh mì chả cá")
+    walk.later(days=20)
+    up = e.register_reevaluation(held.id, actor=walk.actor(Role.COMMUNE_OFFICER), kind="upgrade")
+    up = e.verify_commune(up.id, actor=walk.actor(Role.COMMUNE_COMMITTEE))
+    up = e.assign_round(up.id, actor=walk.actor(Role.PROVINCE_OFFICE), round_id=walk.round_id())
+    walk.later(days=10)
+    return held, walk.score(up, totals, Role.PROVINCE_COUNCIL)
+
+
+def test_an_upgrade_scoring_its_own_stars_again_is_not_certified_and_the_certificate_stands(
+    engine: Engine, walk: Walk
+) -> None:
+    """A 3★ product's upgrade scores 3★ again: certifying it would be a new 36 months outside
+    the re-evaluation window. Refused, writing nothing; the upgrade ends not recognised, the
+    3★ certificate as issued, the producer told it was not upgraded."""
+    held, up = upgrade_scored(walk, [63, 64, 65])
+    chair = walk.actor(Role.PROVINCE_COMMITTEE)
+    error = refuses(
+        engine, GuardRefused, lambda: engine.certify(up.id, actor=chair, **walk.decision())
+    )
+    assert error.codes == ("upgrade.not_higher",)
+
+    up = engine.not_recognize(up.id, actor=chair)
+
+    assert up.state is S.NOT_RECOGNIZED
+    after = engine.get(held.id)
+    assert (after.state, after.certified_stars, after.valid_until) == (
+        S.CERTIFIED,
+        3,
+        held.valid_until,
+    )
+    told = [n.message_vi for n in engine.notifications() if n.dossier_id == up.id]
+    assert told[-1] == (
+        "Sản phẩm «Bánh mì chả cá» không được nâng hạng; giấy chứng nhận OCOP đã cấp giữ "
+        "nguyên hiệu lực."
+    )
+
+
+def test_an_upgrade_that_raises_its_certificate_replaces_it(engine: Engine, walk: Walk) -> None:
+    held, up = upgrade_scored(walk, [72, 73, 74])
+    chair = walk.actor(Role.PROVINCE_COMMITTEE)
+    refuses(engine, GuardRefused, lambda: engine.not_recognize(up.id, actor=chair))
+
+    up = engine.certify(up.id, actor=chair, **walk.decision())
+
+    assert (up.state, up.certified_stars) == (S.CERTIFIED, 4)
+    assert engine.get(held.id).state is S.RENEWED

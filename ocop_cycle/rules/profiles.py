@@ -333,6 +333,13 @@ class RuleProfile(BaseModel):
     #: Whether the commune's proposal gives the dossier a product code "T-X-STT-year"
     #: (Decision 26/2026: province code, commune code, the commune's sequence in the year).
     product_codes: bool = False
+    #: [open] An upgrade ("nâng hạng") whose result does not raise the certificate it aims at:
+    #: "renews" -- certified anyway, a new certificate of those stars (kept) replacing the old
+    #: one, as provinces read the earlier decisions (Bắc Giang's Resolution 67/2023 pays such a
+    #: kept star); "stands" -- the upgrade ends not recognised and the certificate stands as
+    #: issued (Decision 26/2026: a new 36 months is had only through a re-evaluation filed in its
+    #: window, Art. 7.6.a; and no ground of Art. 8 lowers a certificate).
+    upgrade_not_higher: Literal["renews", "stands"] = "renews"
 
     #: How dossiers in flight under earlier profiles are carried over to this one, by the
     #: earlier profile's id (none: they finish under the profile they were registered in).

@@ -453,6 +453,7 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
             ctx.round,
             proposed_on=ctx.proposed_on,
             round_profile=_round_profile(ctx),
+            predecessor=ctx.predecessor,
         ),
     )
     payload = _payload(command, before, state, profile, ctx, result)

@@ -34,7 +34,7 @@ from ocop_cycle.workflows.lower_tier import (
     outcome_is_lower_tier,
     upper_result_recognised,
 )
-from ocop_cycle.workflows.model import Dossier, Round
+from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 from ocop_cycle.workflows.states import HOLDING_CERTIFICATE, DossierState
 
 __all__ = [
@@ -62,6 +62,9 @@ class GuardContext:
     #: The profile in force when the round is held: its statutory rounds (Decision 26/2026,
     #: Art. 5) bind every dossier the round takes, whatever profile the dossier is under.
     round_profile: RuleProfile | None = None
+    #: The certificate's dossier an upgrade or re-evaluation follows, when the command needs
+    #: it (certifying, or closing an upgrade as not recognised).
+    predecessor: Dossier | None = None
 
     @property
     def today(self) -> date:
@@ -400,9 +403,58 @@ def decision_after_scoring(ctx: GuardContext) -> Reason | None:
     return None
 
 
+def _stars_certified_on(ctx: GuardContext) -> int | None:
+    """The stars a certification of the scored dossier would give (its tier's cap; on an
+    upper council's result, the cap of the tier below)."""
+    d = ctx.dossier
+    if d.level is None or d.stars is None:
+        return None
+    tier = ctx.profile.tier(d.level)
+    if d.outcome is Outcome.LOWER_TIER:
+        below = ctx.profile.tier_below(tier)
+        tier = below if below is not None else tier
+    return min(d.stars, tier.certifies_up_to)
+
+
+def _upgrade_not_higher(ctx: GuardContext) -> Reason | None:
+    """Why an upgrade's result does not upgrade: it is not above the certificate it aims to
+    raise (which still stands)."""
+    d, held = ctx.dossier, ctx.predecessor
+    if (
+        ctx.profile.upgrade_not_higher != "stands"
+        or d.kind is not DossierKind.UPGRADE
+        or held is None
+        or held.state not in HOLDING_CERTIFICATE
+        or held.certified_stars is None
+    ):
+        return None
+    stars = _stars_certified_on(ctx)
+    if stars is None or stars > held.certified_stars:
+        return None
+    return Reason(
+        "upgrade.not_higher",
+        f"Kết quả không cao hơn hạng {held.certified_stars} sao đã công nhận: không nâng hạng, "
+        "giấy chứng nhận đã cấp giữ nguyên",
+        f"the result does not raise the {held.certified_stars}★ certificate this upgrade aims "
+        "at: it stays as issued; close the upgrade as not recognised (not_recognize)",
+    )
+
+
+def upgrade_raises_the_certificate(ctx: GuardContext) -> Reason | None:
+    """Where the profile says so (``upgrade_not_higher: "stands"``, Decision 26/2026), an
+    upgrade ("nâng hạng", Art. 7.5) is certified only above the certificate it aims to raise:
+    the same stars again would be a new 36 months outside the re-evaluation window (Art.
+    7.6.a), fewer a downgrade no ground of Art. 8 allows."""
+    return _upgrade_not_higher(ctx)
+
+
 def outcome_is_not_recognized(ctx: GuardContext) -> Reason | None:
-    """'Not recognised' only for a result below the recognised minimum."""
-    if ctx.dossier.outcome is not Outcome.NOT_RECOGNIZED:
+    """'Not recognised' only for a result below the recognised minimum, or for an upgrade
+    whose result does not raise its certificate (the upgrade ends; the certificate stands)."""
+    d = ctx.dossier
+    if d.outcome is Outcome.CERTIFY and _upgrade_not_higher(ctx) is not None:
+        return None
+    if d.outcome is not Outcome.NOT_RECOGNIZED:
         return Reason(
             "score.recognised",
             "Kết quả đạt từ 3 sao, phải công nhận hoặc chuyển cấp",
@@ -485,6 +537,7 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         outcome_is_certifiable,
         decision_after_scoring,
         certify_raises_the_held_certificate,
+        upgrade_raises_the_certificate,
     ),
     "not_recognize": (outcome_is_not_recognized, holds_no_certificate),
     "withdraw": (holds_no_certificate,),
@@ -498,6 +551,7 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         upper_result_recognised,
         decision_after_scoring,
         certify_raises_the_held_certificate,
+        upgrade_raises_the_certificate,
     ),
     "return_to_lower_tier": (outcome_is_lower_tier, holds_no_certificate),
     "exclude": (holds_no_certificate,),

@@ -29,7 +29,7 @@ from ocop_cycle.workflows.events import (
     SupportGranted,
 )
 from ocop_cycle.workflows.jurisdiction import recorded_on, successor_codes
-from ocop_cycle.workflows.model import Dossier
+from ocop_cycle.workflows.model import Dossier, DossierKind
 
 __all__ = [
     "FALLBACK_MESSAGE",
@@ -109,12 +109,20 @@ PRODUCER_MESSAGES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What the producer is told when an upgrade ends without raising its certificate.
+UPGRADE_NOT_RECOGNISED = (
+    "Sản phẩm «{product}» không được nâng hạng; giấy chứng nhận OCOP đã cấp giữ nguyên hiệu lực.",
+)
+
+
 def notices_for(event: Event, dossier: Dossier, units: UnitRegistry | None = None) -> list[Notice]:
     """What ``event`` (already applied, giving ``dossier``) must tell whom. With ``units``, the
     producer is reached through the commune that carries its own on the event's day (after the
     2025 reform, the merged commune)."""
     payload = event.payload
     templates = PRODUCER_MESSAGES.get(event.type)
+    if event.type == "not_recognized" and dossier.kind is DossierKind.UPGRADE:
+        templates = UPGRADE_NOT_RECOGNISED  # its certificate stands: not "not recognised"
     if isinstance(payload, ReminderSent) and payload.kind == "council_reminder":
         templates = None  # the council is told (``notify``), not the producer
     if templates is None and not payload.notify:
