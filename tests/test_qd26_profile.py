@@ -172,3 +172,37 @@ def test_a_window_closed_before_the_decision_took_effect_is_art_12_3(
     officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
     new = engine.register_reevaluation(found, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
     assert (new.profile_id, new.predecessor_id) == ("qd26-2026", found)
+
+
+def test_a_late_reevaluation_is_filed_at_most_180_days_after_expiry(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """Art. 12.3 ("không quá 180 ngày tính từ ngày hết thời hạn"): a certificate expiring
+    01/08/2026, whose window closed before the Decision: re-evaluated on 27/01/2027 (day 179
+    after expiry), not on 30/01/2027 (day 182) -- whether or not a sweep has expired it."""
+    first = _certificate_expiring(engine, clock, date(2026, 8, 1))
+    second = _certificate_expiring(engine, clock, date(2026, 8, 1))
+    officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
+    clock.set(datetime(2027, 1, 27, 9, tzinfo=clock.now().tzinfo))
+    accepted = engine.register_reevaluation(first, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    assert accepted.predecessor_id == first
+    clock.set(datetime(2027, 1, 30, 9, tzinfo=clock.now().tzinfo))
+    before = snapshot(engine)
+    with pytest.raises(GuardRefused) as caught:
+        engine.register_reevaluation(second, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    assert caught.value.codes == ("reevaluation.late_filing_over",)
+    assert snapshot(engine) == before
+
+
+def test_a_certificate_lapsed_by_date_is_not_upgraded_though_no_sweep_expired_it(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """Expired on 20/06/2027 by its date, still ``certified`` in a store no scheduler swept:
+    its upgrade on 25/06/2027 is refused, as it would be once the sweep expired it."""
+    found = _certificate_expiring(engine, clock, date(2027, 6, 20))
+    clock.set(datetime(2027, 6, 25, 9, tzinfo=clock.now().tzinfo))
+    assert engine.get(found).state.value == "certified"  # type: ignore[arg-type]
+    officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
+    with pytest.raises(GuardRefused) as caught:
+        engine.register_reevaluation(found, actor=officer, kind="upgrade")  # type: ignore[arg-type]
+    assert caught.value.codes == ("reevaluation.certificate_lapsed",)
