@@ -206,3 +206,45 @@ def test_a_certificate_lapsed_by_date_is_not_upgraded_though_no_sweep_expired_it
     with pytest.raises(GuardRefused) as caught:
         engine.register_reevaluation(found, actor=officer, kind="upgrade")  # type: ignore[arg-type]
     assert caught.value.codes == ("reevaluation.certificate_lapsed",)
+
+
+@pytest.mark.parametrize(
+    ("on", "kind", "group", "product_set", "accepted"),
+    [
+        (at(2026, 6, 1), "association", "food", "eggs", False),
+        (at(2026, 6, 1), "association", "tourism", "community_tourism", True),
+        (at(2026, 6, 1), "operation_centre", "tourism", "community_tourism", True),
+        (at(2026, 6, 1), "operation_centre", "food", "eggs", False),
+        (at(2026, 6, 1), "farm", "food", "eggs", True),
+        (at(2026, 6, 1), "production_household", "food", "eggs", True),
+        (at(2024, 3, 1), "association", "food", "eggs", True),  # qd148-2023: any form
+    ],
+)
+def test_who_may_register_is_the_decisions_list(
+    engine: Engine,
+    clock: SettableClock,
+    on: datetime,
+    kind: str,
+    group: str,
+    product_set: str,
+    accepted: bool,
+) -> None:
+    """Art. 2.3: cooperatives, cooperative groups, SMEs, farms, production households and
+    registered household businesses; associations and operation centres for the tourism group
+    only. A refusal writes nothing."""
+    clock.set(on)
+    walk = Walk(
+        engine,
+        clock,
+        place=PROVINCE_ONLY if on.year >= 2026 else LANG_GIANG,
+        group=group,
+        product_set=product_set,
+    )
+    before = snapshot(engine)
+    if accepted:
+        walk.register(producer={"name": "Hội Nuôi ong Lục Ngạn", "kind": kind})
+        return
+    with pytest.raises(GuardRefused) as caught:
+        walk.register(producer={"name": "Hội Nuôi ong Lục Ngạn", "kind": kind})
+    assert caught.value.codes == ("producer.kind_not_eligible",)
+    assert snapshot(engine) == before

@@ -33,7 +33,11 @@ _KINDS = (
     ("dntn", ProducerKind.ENTERPRISE),
     ("tổ hợp tác", ProducerKind.COOPERATIVE_GROUP),
     ("tht", ProducerKind.COOPERATIVE_GROUP),
+    ("hiệp hội", ProducerKind.ASSOCIATION),
     ("hội", ProducerKind.ASSOCIATION),
+    ("trang trại", ProducerKind.FARM),
+    ("hộ sản xuất", ProducerKind.PRODUCTION_HOUSEHOLD),
+    ("trung tâm điều hành", ProducerKind.OPERATION_CENTRE),
 )
 
 

@@ -340,6 +340,10 @@ class RuleProfile(BaseModel):
     #: issued (Decision 26/2026: a new 36 months is had only through a re-evaluation filed in its
     #: window, Art. 7.6.a; and no ground of Art. 8 lowers a certificate).
     upgrade_not_higher: Literal["renews", "stands"] = "renews"
+    #: Which legal forms of producer may register a product, by product group ("*": every
+    #: group not listed); None: any (Decision 26/2026, Art. 2.3 lists them, associations and
+    #: operation centres for the tourism group only).
+    producer_kinds: dict[str, tuple[str, ...]] | None = None
 
     #: How dossiers in flight under earlier profiles are carried over to this one, by the
     #: earlier profile's id (none: they finish under the profile they were registered in).

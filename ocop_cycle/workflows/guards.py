@@ -202,6 +202,26 @@ def profile_still_applies(ctx: CreationContext) -> Reason | None:
     )
 
 
+def producer_may_register(ctx: CreationContext) -> Reason | None:
+    """The producer's legal form is one the profile lets register this product's group
+    (Decision 26/2026, Art. 2.3: associations and operation centres only for tourism)."""
+    allowed = ctx.profile.producer_kinds
+    producer = getattr(ctx.command, "producer", None)
+    product = getattr(ctx.command, "product", None)
+    if allowed is None or producer is None or product is None:
+        return None
+    kinds = allowed.get(product.group, allowed.get("*", ()))
+    if producer.kind.value in kinds:
+        return None
+    return Reason(
+        "producer.kind_not_eligible",
+        f"{producer.kind.label_vi} không thuộc chủ thể OCOP được đăng ký sản phẩm nhóm này "
+        f"theo {ctx.profile.decision}",
+        f"a producer of kind {producer.kind.value} may not register a {product.group} product "
+        f"under {ctx.profile.id}",
+    )
+
+
 def no_open_successor(ctx: CreationContext) -> Reason | None:
     """One open re-evaluation per certificate (the database's unique index enforces it too)."""
     return ALREADY_OPEN if ctx.open_successor is not None else None
@@ -553,7 +573,7 @@ def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
 
 #: The guards of each trigger, run together so that a refusal lists every reason.
 GUARDS: dict[str, tuple[Guard, ...]] = {
-    "register": (product_not_in_evaluation, profile_still_applies),
+    "register": (product_not_in_evaluation, profile_still_applies, producer_may_register),
     "register_reevaluation": (
         profile_still_applies,
         predecessor_holds_certificate,

@@ -23,7 +23,10 @@ class ProducerKind(StrEnum):
     COOPERATIVE = "cooperative"  # hợp tác xã (HTX)
     COOPERATIVE_GROUP = "cooperative_group"  # tổ hợp tác (THT)
     HOUSEHOLD_BUSINESS = "household_business"  # hộ kinh doanh có đăng ký
-    ASSOCIATION = "association"  # hội, e.g. "Hội Nuôi ong"
+    ASSOCIATION = "association"  # hội, hiệp hội, e.g. "Hội Nuôi ong"
+    FARM = "farm"  # trang trại (Decision 26/2026, Art. 2.3)
+    PRODUCTION_HOUSEHOLD = "production_household"  # hộ sản xuất (Art. 2.3)
+    OPERATION_CENTRE = "operation_centre"  # trung tâm điều hành du lịch (Art. 2.3, tourism)
 
     @property
     def label_vi(self) -> str:
@@ -36,7 +39,10 @@ _PRODUCER_VI = {
     ProducerKind.COOPERATIVE: "Hợp tác xã",
     ProducerKind.COOPERATIVE_GROUP: "Tổ hợp tác",
     ProducerKind.HOUSEHOLD_BUSINESS: "Hộ kinh doanh",
-    ProducerKind.ASSOCIATION: "Hội",
+    ProducerKind.ASSOCIATION: "Hội, hiệp hội",
+    ProducerKind.FARM: "Trang trại",
+    ProducerKind.PRODUCTION_HOUSEHOLD: "Hộ sản xuất",
+    ProducerKind.OPERATION_CENTRE: "Trung tâm điều hành du lịch",
 }
 
 
