@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -120,7 +121,12 @@ def test_no_database_is_created(tmp_path: Path, command: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["frobnicate"], ["dossier", "list", "--limit", "many"], ["audit", "history", "not-a-uuid"]],
+    [
+        ["frobnicate"],
+        ["dossier", "list", "--limit", "many"],
+        ["audit", "history", "not-a-uuid"],
+        ["audit", "verify", "--from-export", "x.jsonl", "--dossier", str(uuid4())],
+    ],
 )
 def test_usage_errors_exit_2(args: list[str]) -> None:
     """A usage error: exit 2, argparse's message, no traceback."""

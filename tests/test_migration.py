@@ -318,6 +318,7 @@ def test_migrated_dossiers_continue_under_qd1489(
         NEW,
     )
     assert scored.score == Decimal("73.00")
+    clock.set(at(2025, 8, 25))  # the chair's decision, entered the day it is signed
     certified = engine.certify(
         scored.id,
         actor=walk.actor(Role.PROVINCE_COMMITTEE),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -336,3 +336,21 @@ def test_arguments_of_the_wrong_kind_are_refused_as_invalid(
         assert [p.field for p in err.problems] == [field]
     as_mapping = {"role": "commune_committee", "jurisdiction": committee.jurisdiction}
     assert engine.verify_commune(d.id, actor=as_mapping).version == 2  # type: ignore[arg-type]
+
+
+def test_a_decision_dated_after_the_day_it_is_entered_is_refused(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A certificate's 36 months run from its decision's date: one dated a year ahead (a typo
+    for the year) would push its validity a year on. Refused, nothing written; dated today,
+    it is accepted."""
+    walk = Walk(engine, clock)
+    d = walk.entry_scored([60, 61, 62])
+    chair = walk.actor(Role.DISTRICT_COMMITTEE)
+    ahead = walk.decision(on=clock.now().date() + timedelta(days=365))
+    before = snapshot(engine)
+    with pytest.raises(GuardRefused) as caught:
+        engine.certify(d.id, actor=chair, **ahead)
+    assert caught.value.codes == ("decision.in_future",)
+    assert snapshot(engine) == before
+    assert engine.certify(d.id, actor=chair, **walk.decision()).state.value == "certified"

@@ -31,9 +31,21 @@ def add_parser(sub: Any) -> None:
         "dossier as it stood on a date, export it. With an HMAC-keyed store, pass --key-file.",
     )
     a_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    verify = a_sub.add_parser("verify", help="exit 0 when intact, 1 listing every broken link")
-    verify.add_argument("--dossier", type=UUID, help="only this dossier's chain")
-    verify.add_argument("--from-export", type=Path, help="verify a JSON Lines export, offline")
+    verify = a_sub.add_parser(
+        "verify",
+        help="exit 0 when intact, 1 listing every broken link",
+        description="Walk every hash chain (or one dossier's), fold it into the projection it "
+        "must give and compare with the stored one, check every checkpoint. Reads one "
+        "snapshot: the engine may go on writing meanwhile. Exit 0: intact; 1: a break, each "
+        "listed with its dossier, seq and what broke (or the database could not be read); "
+        "2: bad usage.",
+    )
+    verify.add_argument(
+        "--dossier", type=UUID, help="only this dossier's chain (and its checkpointed heads)"
+    )
+    verify.add_argument(
+        "--from-export", type=Path, help="verify a JSON Lines export, offline (as a whole)"
+    )
     verify.add_argument(
         "--published-root",
         type=_published_root,
@@ -41,17 +53,51 @@ def add_parser(sub: Any) -> None:
         "surrounding spaces do not matter): some stored checkpoint must have it, and it must "
         "still verify",
     )
-    history = a_sub.add_parser("history", help="a dossier's timeline (Vietnamese labels)")
-    history.add_argument("id", type=UUID)
+    history = a_sub.add_parser(
+        "history",
+        help="a dossier's timeline (Vietnamese labels)",
+        description="A dossier's events in order, and the dossier they give: all of them, as "
+        "things happened by a date (--as-of), or as the system knew them then (--known-at).",
+    )
+    history.add_argument("id", type=UUID, help="the dossier's id")
     history.add_argument("--as-of", type=end_of, help="as things happened by this date/time")
     history.add_argument("--known-at", type=end_of, help="as the system knew it then")
     history.add_argument("--format", choices=["table", "json"], default="table")
-    replay = a_sub.add_parser("replay", help="rebuild projections from events and compare")
-    replay.add_argument("--dossier", type=UUID)
-    export = a_sub.add_parser("export", help="every event (and checkpoints) to a file")
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    replay = a_sub.add_parser(
+        "replay",
+        help="rebuild projections from events and compare",
+        description="Rebuild every projection (or one dossier's) from its events, recompute "
+        "every council score from its member sheets, and compare with what is stored. Exit 0: "
+        "all match; 1: a mismatch, each listed.",
+    )
+    replay.add_argument("--dossier", type=UUID, help="only this dossier")
+    export = a_sub.add_parser(
+        "export",
+        help="every event (and checkpoints) to a file",
+        description="Every event, as stored and hashed, then the checkpoints: a JSON Lines file "
+        "`audit verify --from-export` checks offline, or CSV for a spreadsheet.",
+    )
+    export.add_argument(
+        "--format", choices=["jsonl", "csv"], default="jsonl", help="jsonl (verifiable) or csv"
+    )
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
-    a_sub.add_parser("checkpoint", help="record one root over every chain's head; print it")
+    a_sub.add_parser(
+        "checkpoint",
+        help="record one root over every chain's head; print it",
+        description="Record every chain's head and one root over them (keyed with --key-file), "
+        "and print the root: publish it outside the database, then `audit verify "
+        "--published-root` proves nothing before it was deleted or rewritten.",
+    )
+
+
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with how an audit command's options go together (exit 2), if anything."""
+    if getattr(args, "audit_command", None) == "verify" and args.from_export and args.dossier:
+        return (
+            "audit verify: --dossier checks one chain of a database; an export is verified "
+            "whole (drop --dossier, or verify the database)"
+        )
+    return None
 
 
 def _published_root(text: str) -> str:

@@ -460,6 +460,23 @@ def decision_after_scoring(ctx: GuardContext) -> Reason | None:
     return None
 
 
+def decision_not_in_future(ctx: GuardContext) -> Reason | None:
+    """A decision (and the conclusion a revocation acts on) is recorded once made: one dated
+    after the day it is entered is a typo, and a certificate's 36 months would run from it."""
+    command = ctx.command
+    dates = [("decision_date", getattr(command, "decision_date", None))]
+    dates.append(("conclusion_date", getattr(command, "conclusion_date", None)))
+    for field, day in dates:
+        if day is not None and day > ctx.today:
+            return Reason(
+                "decision.in_future",
+                f"Ngày {day:%d/%m/%Y} sau ngày nhập ({ctx.today:%d/%m/%Y})",
+                f"{field} {day.isoformat()} is after the day it is recorded "
+                f"({ctx.today.isoformat()})",
+            )
+    return None
+
+
 def _stars_certified_on(ctx: GuardContext) -> int | None:
     """The stars a certification of the scored dossier would give (its tier's cap; on an
     upper council's result, the cap of the tier below)."""
@@ -592,6 +609,7 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
     "forward": (outcome_is_forward, referral_from_the_certifying_tier),
     "certify": (
         outcome_is_certifiable,
+        decision_not_in_future,
         decision_after_scoring,
         certify_raises_the_held_certificate,
         upgrade_raises_the_certificate,
@@ -606,11 +624,12 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
     "certify_on_upper_result": (
         outcome_is_lower_tier,
         upper_result_recognised,
+        decision_not_in_future,
         decision_after_scoring,
         certify_raises_the_held_certificate,
         upgrade_raises_the_certificate,
     ),
     "return_to_lower_tier": (outcome_is_lower_tier, holds_no_certificate),
     "exclude": (holds_no_certificate,),
-    "revoke": (revoked_in_time,),
+    "revoke": (decision_not_in_future, revoked_in_time),
 }
