@@ -4,6 +4,7 @@ the engine's back. Each is reported by ``Auditor.verify`` and by ``ocop-cycle au
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -11,7 +12,7 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import delete, insert, select, text, update
 
-from ocop_cycle import Dossier, Engine, InvalidCommand, SettableClock
+from ocop_cycle import VN_TZ, Dossier, Engine, InvalidCommand, SettableClock
 from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, dossiers, events
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
@@ -538,3 +539,61 @@ def test_an_export_with_lines_of_another_kind_is_reported_not_raised(tmp_path: P
     assert problems(report) == ["unreadable_line"] * 3
     assert [b.detail.split(":")[0] for b in report.breaks] == ["line 1", "line 2", "line 3"]
     assert main(["audit", "verify", "--from-export", str(path)]) == 1
+
+
+def test_a_planted_lower_seq_is_reported_where_it_is_not_at_every_event_after(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    """One event planted with seq 0 before a certified dossier's chain: it is reported, and the
+    genuine events after it are not all reported as duplicates."""
+    first = store[0]
+    row = dict(
+        engine.sa_engine.connect()
+        .execute(select(events).where(events.c.dossier_id == first.id, events.c.seq == 1))
+        .mappings()
+        .one()
+    )
+    row.pop("id")
+    tamper(engine, insert(events).values({**row, "seq": 0}))
+
+    report = Auditor(engine).verify(first.id)
+
+    seqs = [b.seq for b in report.breaks if b.problem.startswith("seq_")]
+    assert seqs == [0]
+    # The planted row, and its neighbour's link to it: nothing past the first genuine event.
+    assert {b.seq for b in report.breaks} == {0, 1}
+
+
+def test_a_payload_that_fails_its_model_is_reported_on_one_line(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    """Pydantic's multi-line text (and its help link) would break the one-line-per-break
+    report: the failure names the field and what is wrong, on one line."""
+    target = store[0]
+    certified = next(e for e in engine.history(target.id) if e.type == "certified")
+    wire = certified.payload.wire()
+    tamper(
+        engine,
+        update(events).where(events.c.id == certified.id).values(payload={**wire, "stars": "many"}),
+    )
+    (failed,) = [b for b in Auditor(engine).verify().breaks if b.problem == "fold_failed"]
+    assert "\n" not in failed.detail
+    assert "stars" in failed.detail
+    assert "errors.pydantic.dev" not in failed.detail
+
+
+def test_a_dossier_asked_for_before_its_first_event_is_not_called_unknown(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    with pytest.raises(InvalidCommand, match="first event") as caught:
+        Auditor(engine).history(store[0].id, as_of=datetime(2020, 1, 1, tzinfo=VN_TZ))
+    assert caught.value.fields == ("as_of",)
+
+
+def test_verifying_one_dossier_counts_the_checkpoints_it_checked(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    auditor = Auditor(engine)
+    auditor.checkpoint()
+    auditor.checkpoint()
+    assert auditor.verify(store[0].id).checkpoints == 2

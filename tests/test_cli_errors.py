@@ -84,6 +84,14 @@ def test_missing_key_file(store: str, tmp_path: Path) -> None:
     assert_one_line(run("--db", store, "--key-file", str(tmp_path / "k"), "audit", "verify"))
 
 
+def test_an_empty_key_file_is_refused(store: str, tmp_path: Path) -> None:
+    """An empty --key-file holds no key: one line saying so, exit 1 (not "another key")."""
+    empty = tmp_path / "k"
+    empty.write_bytes(b"\n")
+    message = assert_one_line(run("--db", store, "--key-file", str(empty), "audit", "verify"))
+    assert "empty" in message
+
+
 def test_no_schema_yet_sqlite(tmp_path: Path) -> None:
     """An existing SQLite file without the schema: one line pointing at `db upgrade`."""
     path = tmp_path / "bare.db"
@@ -265,3 +273,15 @@ def test_a_simulation_until_a_date_runs_through_that_day() -> None:
     )
     assert args.until == datetime(2024, 2, 1, 23, 59, 59, 999999, tzinfo=VN_TZ)
     assert args.start == datetime.combine(args.start.date(), time(0), tzinfo=VN_TZ)
+
+
+def test_the_key_in_the_environment_is_trimmed_as_a_key_file_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`export OCOP_HMAC_KEY="$(cat key)"` or an env file's line ending is not the key."""
+    from ocop_cycle.cli import _key
+
+    monkeypatch.setenv("OCOP_HMAC_KEY", "s3cret-key\n")
+    assert _key(None) == b"s3cret-key"
+    monkeypatch.setenv("OCOP_HMAC_KEY", "  \n")
+    assert _key(None) is None

@@ -21,6 +21,7 @@ from ocop_cycle.audit.projection import (
     Fold,
     by_dossier,
     check_projections,
+    describe,
     differing_fields,
     fold_chains,
     merge_by_dossier,
@@ -34,7 +35,7 @@ from ocop_cycle.audit.verify import (
     checkpoint_root,
     normalise_root,
 )
-from ocop_cycle.errors import DossierNotFound, StorageError
+from ocop_cycle.errors import DossierNotFound, FieldProblem, InvalidCommand, StorageError
 from ocop_cycle.rules.scoring import evaluate_session
 from ocop_cycle.workflows.chain import iso, key_fingerprint
 from ocop_cycle.workflows.events import Event, Scored
@@ -183,6 +184,7 @@ class Auditor:
         return report
 
     def _check_one_head(self, walker: ChainWalker, checkpoint_id: int, dossier_id: UUID) -> None:
+        walker.report.checkpoints += 1  # checked, for this dossier's head
         for d, seq, saw, found in self.log.checkpoint_seen(checkpoint_id, dossier_id):
             if found != saw:
                 walker.report.breaks.append(
@@ -247,9 +249,32 @@ class Auditor:
                     )
                 chosen.append(event)
         if not chosen:
+            if fold.dossier is None and (as_of or known_at or upto_seq) is not None:
+                self._before_first_event(dossier_id, as_of, known_at)
             raise DossierNotFound(dossier_id)
         assert fold.dossier is not None
         return fold.dossier, chosen
+
+    def _before_first_event(
+        self, dossier_id: UUID, as_of: datetime | None, known_at: datetime | None
+    ) -> None:
+        """Raise ``InvalidCommand`` naming the dossier's first event when it exists but the
+        moment asked for comes before it (not "no such dossier")."""
+        with closing(self.event_rows(dossier_id)) as rows:
+            first = next(rows, None)
+        if first is None:
+            return
+        if as_of is not None and first["occurred_at"] > as_of:
+            field, when = "as_of", first["occurred_at"]
+        elif known_at is not None and first["recorded_at"] > known_at:
+            field, when = "known_at", first["recorded_at"]
+        else:
+            field, when = "upto_seq", None
+        told = f"{when:%d/%m/%Y %H:%M}" if isinstance(when, datetime) else f"seq {first['seq']}"
+        raise InvalidCommand(
+            "history",
+            [FieldProblem(field, f"is before dossier {dossier_id}'s first event ({told})")],
+        )
 
     def replay(self, dossier_id: UUID | None = None) -> ReplayReport:
         """Rebuild every projection (or one dossier's) from its events and compare; recompute
@@ -318,8 +343,7 @@ class Auditor:
                             found_id,
                             event.seq,
                             "fold_failed",
-                            f"the score of this scored event cannot be recomputed: "
-                            f"{type(exc).__name__}: {exc}",
+                            f"the score of this scored event cannot be recomputed: {describe(exc)}",
                         )
             yield found_id, fold
 

@@ -14,6 +14,8 @@ from operator import itemgetter
 from typing import Any, TypeVar
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from ocop_cycle._storage.auditlog import PROJECTION_COLUMNS, unreadable_values
 from ocop_cycle._storage.store import event_from_row
 from ocop_cycle.audit.verify import Break, ChainWalker, Head, VerifyReport, stored_id
@@ -25,6 +27,7 @@ __all__ = [
     "Fold",
     "by_dossier",
     "check_projections",
+    "describe",
     "differing_fields",
     "fold_chains",
     "merge_by_dossier",
@@ -60,7 +63,7 @@ class Fold:
                 stored_id(row["dossier_id"]),
                 row["seq"] if type(row["seq"]) is int else None,
                 "fold_failed",
-                f"{type(exc).__name__}: {exc}",
+                describe(exc),
             )
             return None
         return event
@@ -161,3 +164,15 @@ def check_projections(
             if fields:
                 breaks.append(Break(dossier_id, seq, "projection_differs", ", ".join(fields)))
     return seen
+
+
+def describe(exc: Exception) -> str:
+    """An error found in the record, on one line (a report lists one break per line):
+    pydantic's validation errors as "field: message; …", without their help links."""
+    if isinstance(exc, ValidationError):
+        found = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(payload)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        return f"{type(exc).__name__}: {found}"
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"

@@ -142,7 +142,7 @@ class ChainWalker:
                 where = stored_id(dossier_id), _seq(seq)
                 report.breaks.append(Break(*where, "row_unreadable", detail))
                 if type(seq) is int:
-                    expected = max(seq, expected) + 1
+                    expected = max(seq + 1, expected)
                 if type(row["hash"]) is str:
                     prev = row["hash"]
                 continue
@@ -169,9 +169,11 @@ class ChainWalker:
                         f"stored {row['hash'][:12]}…, content hashes to {recomputed[:12]}…",
                     )
                 )
-            # Link on the stored hash, so one altered event is reported once, where it is.
+            # Link on the stored hash, so one altered event is reported once, where it is. An
+            # event out of place (a repeated or planted lower seq) leaves the count where it
+            # was: the genuine events after it are not all reported as duplicates.
             prev = row["hash"]
-            expected = max(seq, expected) + 1
+            expected = max(seq + 1, expected)
         if dossier is not None:
             yield dossier, expected - 1, prev
 

@@ -300,10 +300,17 @@ def _key(path: Path | None) -> bytes | None:
     """The HMAC key: from the file named, else $OCOP_HMAC_KEY, else none."""
     if path is not None:
         try:
-            return path.read_bytes().strip()
+            key = path.read_bytes().strip()
         except OSError as exc:
             raise InvalidCommand("--key-file", [FieldProblem("--key-file", str(exc))]) from None
-    value = os.environ.get("OCOP_HMAC_KEY")
+        if not key:
+            # An empty key would hash every chain "with a key" no one holds.
+            problem = FieldProblem("--key-file", f"{path} is empty: it holds no key")
+            raise InvalidCommand("--key-file", [problem])
+        return key
+    # Trimmed as a key file is: a trailing newline from `export OCOP_HMAC_KEY=$(cat k)` or an
+    # env file is not part of the key.
+    value = os.environ.get("OCOP_HMAC_KEY", "").strip()
     return value.encode("utf-8") if value else None
 
 
