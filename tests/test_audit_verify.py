@@ -547,12 +547,12 @@ def test_a_planted_lower_seq_is_reported_where_it_is_not_at_every_event_after(
     """One event planted with seq 0 before a certified dossier's chain: it is reported, and the
     genuine events after it are not all reported as duplicates."""
     first = store[0]
-    row = dict(
-        engine.sa_engine.connect()
-        .execute(select(events).where(events.c.dossier_id == first.id, events.c.seq == 1))
-        .mappings()
-        .one()
-    )
+    with engine.sa_engine.connect() as conn:
+        row = dict(
+            conn.execute(select(events).where(events.c.dossier_id == first.id, events.c.seq == 1))
+            .mappings()
+            .one()
+        )
     row.pop("id")
     tamper(engine, insert(events).values({**row, "seq": 0}))
 
