@@ -100,8 +100,8 @@ def expected_roles(profile: RuleProfile, trigger: str, d: Dossier) -> set[Role]:
     if trigger == "revoke":
         assert d.certified_level is not None
         return set(profile.tier(d.certified_level).certifier_roles)
-    if trigger == "assign_round":
-        # Into the round of the tier that holds the dossier: that tier's roles only.
+    if trigger in {"assign_round", "exclude"}:
+        # Into (or out of) the evaluation of the tier that holds the dossier: its roles only.
         level = profile.tiers[0].level if d.state is DossierState.COMMUNE_VERIFIED else d.level
         return {r for r in profile.permissions.get(trigger, ()) if role_level(r) is level}
     return set(profile.permissions.get(trigger, ()))

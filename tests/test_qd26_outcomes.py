@@ -493,3 +493,20 @@ def test_an_upgrade_that_raises_its_certificate_replaces_it(engine: Engine, walk
 
     assert (up.state, up.certified_stars) == (S.CERTIFIED, 4)
     assert engine.get(held.id).state is S.RENEWED
+
+
+def test_a_dossier_at_the_central_council_is_excluded_by_the_ministry_not_the_province(
+    engine: Engine, walk: Walk
+) -> None:
+    """Forwarded to the ministry, the dossier is the central council's to exclude on its
+    sheet's grounds; the province that sent it no longer can. The refusal writes nothing."""
+    d = central_scored(walk, [88, 89, 90])
+    refuses(
+        engine,
+        PermissionDenied,
+        lambda: engine.exclude(
+            d.id, actor=walk.actor(Role.PROVINCE_OFFICE), ground="forged_dossier"
+        ),
+    )
+    d = engine.exclude(d.id, actor=walk.actor(Role.MINISTRY), ground="forged_dossier")
+    assert d.state is S.EXCLUDED

@@ -22,6 +22,8 @@ __all__ = ["allowed_roles", "authorize", "authorize_creation"]
 
 _TIER_COMMANDS = {"score", "forward", "certify", "not_recognize"}
 _LOWER_TIER_COMMANDS = {"certify_on_upper_result", "return_to_lower_tier"}
+#: Commands the roles of the tier holding the dossier fire, among those the data grants.
+_HOLDING_TIER_COMMANDS = {"assign_round", "exclude"}
 
 
 def allowed_roles(
@@ -71,10 +73,10 @@ def _granted(
         except KeyError:
             return None
     granted = profile.permissions.get(trigger, ())
-    if trigger == "assign_round" and dossier is not None:
+    if trigger in _HOLDING_TIER_COMMANDS and dossier is not None:
         # A round is the evaluation of the tier that now holds the dossier (the province's
         # for a commune's proposal, the ministry's for a forwarded one: Art. 5, 7.3a, 7.4a):
-        # only that tier's roles place dossiers in it.
+        # only that tier's roles place dossiers in it, or exclude one from it.
         level = scoring_level(dossier, profile)
         if level is not None:
             return tuple(r for r in granted if role_level(r) in (level, None))
