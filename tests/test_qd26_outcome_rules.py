@@ -287,8 +287,8 @@ def test_revocation_within_15_days_of_the_conclusion(days: int, refusal: str | N
 
 
 def test_older_profiles_refuse_art_8_codes_and_need_no_conclusion() -> None:
-    """Under qd148-2023 a legacy code revokes without a conclusion date; an Art. 8 code is
-    unknown there."""
+    """Under qd148-2023, while it applies (to 21/07/2026), a legacy code revokes without a
+    conclusion date; an Art. 8 code is unknown there."""
     d = dossier(
         S.CERTIFIED,
         profile_id="qd148-2023",
@@ -298,11 +298,41 @@ def test_older_profiles_refuse_art_8_codes_and_need_no_conclusion() -> None:
         certified_stars=3,
         certified_level=Level.DISTRICT,
     )
-    ok = revoke_command(d, "inspection_failed", None, date(2026, 8, 1))
+    ok = revoke_command(d, "inspection_failed", None, date(2026, 7, 21))
     assert decide(d, ok, context(Role.PROVINCE_COMMITTEE)).result.state is S.REVOKED
     with pytest.raises(InvalidCommand) as caught:
-        decide(d, revoke_command(d, "mark_misuse", None, date(2026, 8, 1)), context(Role.SYSTEM))
+        decide(d, revoke_command(d, "mark_misuse", None, date(2026, 7, 21)), context(Role.SYSTEM))
     assert caught.value.fields == ("grounds.code",)
+
+
+def test_a_certificate_of_a_ceased_decision_is_revoked_under_art_8() -> None:
+    """After 21/07/2026 Decision 148's rules are gone (Art. 11.2): its certificates, still valid
+    (Art. 12.1), are revoked on Art. 8's grounds, within 15 days of the conclusion."""
+    d = dossier(
+        S.CERTIFIED,
+        profile_id="qd148-2023",
+        product_set="eggs",
+        district_code="217",
+        commune_code="07426",
+        certified_stars=3,
+        certified_level=Level.DISTRICT,
+    )
+    with pytest.raises(InvalidCommand) as caught:
+        decide(
+            d,
+            revoke_command(d, "inspection_failed", None, date(2026, 8, 1)),
+            context(Role.PROVINCE_COMMITTEE),
+        )
+    assert caught.value.fields == ("grounds.code",)
+    late = revoke_command(d, "mark_misuse", date(2026, 7, 1), date(2026, 8, 1))
+    with pytest.raises(GuardRefused) as refused:
+        decide(d, late, context(Role.PROVINCE_COMMITTEE))
+    assert refused.value.codes == ("revocation.too_late",)
+    ok = revoke_command(d, "mark_misuse", date(2026, 7, 25), date(2026, 8, 1))
+    revoked = decide(d, ok, context(Role.PROVINCE_COMMITTEE))
+    payload = revoked.writes[0].event.payload
+    assert isinstance(payload, Revoked)
+    assert (revoked.result.state, payload.clause) == (S.REVOKED, "8.1.d")
 
 
 # -- monitoring ----------------------------------------------------------------------------------

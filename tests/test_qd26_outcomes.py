@@ -510,3 +510,57 @@ def test_a_dossier_at_the_central_council_is_excluded_by_the_ministry_not_the_pr
     )
     d = engine.exclude(d.id, actor=walk.actor(Role.MINISTRY), ground="forged_dossier")
     assert d.state is S.EXCLUDED
+
+
+# -- a 5★ re-evaluation goes to the central council (Art. 6.3.b, 7.6.e) -------------------------
+
+
+def five_star_reevaluation(engine: Engine, walk: Walk) -> Dossier:
+    """A ministry's 5★ certificate of 20/06/2024 (valid to 20/06/2027), its re-evaluation filed
+    on 10/01/2027, inside the window, and proposed by the commune."""
+    walk.clock.set(at(2026, 6, 1))
+    held = engine.import_certificate(
+        actor=walk.actor(Role.PROVINCE_OFFICE),
+        profile_id="qd148-2023",
+        producer={"name": "HTX Mật ong Lục Ngạn", "kind": "cooperative"},
+        product={"name": "Mật ong hoa vải", "group": "food", "product_set": "honey"},
+        commune_code="07426",
+        district_code="217",
+        province_code="24",
+        stars=5,
+        level="central",
+        decision_number="1/QĐ-BNN",
+        decision_date=date(2024, 6, 20),
+        issuing_body="Bộ Nông nghiệp và Phát triển nông thôn",
+    )
+    walk.clock.set(at(2027, 1, 10))
+    d = engine.register_reevaluation(
+        held.id, actor=walk.actor(Role.COMMUNE_OFFICER), kind="re_evaluation"
+    )
+    return engine.verify_commune(d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE))
+
+
+def test_a_five_star_reevaluation_goes_from_the_province_to_the_central_council(
+    engine: Engine, walk: Walk
+) -> None:
+    """The province sends it to the ministry unscored; the central council scores it and the
+    minister certifies 5★ again, replacing the old certificate."""
+    d = five_star_reevaluation(engine, walk)
+    d = engine.forward(d.id, actor=walk.actor(Role.PROVINCE_OFFICE))
+    assert (d.state, d.level) == (S.FORWARDED_CENTRAL, "central")
+    d = engine.assign_round(d.id, actor=walk.actor(Role.MINISTRY), round_id=walk.round_id("VN"))
+    walk.later(days=30)
+    d = walk.score(d, [92, 93, 94], Role.CENTRAL_COUNCIL)
+    d = engine.certify(d.id, actor=walk.actor(Role.MINISTRY), **walk.decision("2/QĐ-BNNMT"))
+    assert (d.state, d.certified_stars, d.certified_level) == (S.CERTIFIED, 5, "central")
+    assert engine.get(d.predecessor_id).state is S.RENEWED  # type: ignore[arg-type]
+
+
+def test_only_a_top_certificates_reevaluation_goes_up_unscored(engine: Engine, walk: Walk) -> None:
+    """A new product proposed by the commune is scored by the province first: sending it up
+    unscored is refused, nothing written."""
+    d = walk.verified("Chả cá Lạng Giang")
+    error = refuses(
+        engine, GuardRefused, lambda: engine.forward(d.id, actor=walk.actor(Role.PROVINCE_OFFICE))
+    )
+    assert error.codes == ("forward.not_top_reevaluation",)

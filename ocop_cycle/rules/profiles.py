@@ -340,6 +340,11 @@ class RuleProfile(BaseModel):
     #: issued (Decision 26/2026: a new 36 months is had only through a re-evaluation filed in its
     #: window, Art. 7.6.a; and no ground of Art. 8 lowers a certificate).
     upgrade_not_higher: Literal["renews", "stands"] = "renews"
+    #: Whether the re-evaluation of a certificate the upper tier issued (a 5★) goes from the
+    #: commune's proposal straight to that tier's council, the entry tier reporting on it
+    #: without scoring it (Decision 26/2026, Art. 6.3.b, 7.6.e: "UBND cấp tỉnh gửi hồ sơ đến
+    #: Bộ ... đề nghị đánh giá, công nhận lại đối với sản phẩm OCOP 5 sao").
+    top_reevaluation_goes_up: bool = False
     #: Which legal forms of producer may register a product, by product group ("*": every
     #: group not listed); None: any (Decision 26/2026, Art. 2.3 lists them, associations and
     #: operation centres for the tourism group only).

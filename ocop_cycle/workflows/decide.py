@@ -454,6 +454,7 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
             proposed_on=ctx.proposed_on,
             round_profile=_round_profile(ctx),
             predecessor=ctx.predecessor,
+            act_profile=_act_profile(command, profile, ctx),
         ),
     )
     payload = _payload(command, before, state, profile, ctx, result)
@@ -480,6 +481,22 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
         writes.append(ended)
     acted_on = [w.after for w in writes if w.after.id == before.id]
     return Decision(tuple(writes), acted_on[-1])
+
+
+def _act_profile(command: DossierCommand, profile: RuleProfile, ctx: Context) -> RuleProfile | None:
+    """The profile whose rules govern the act, when not the dossier's ``profile``: a revocation
+    decided after the dossier's own rules ceased follows the revocation rules in force on its
+    decision's date (Decision 26/2026, Art. 11.2: 148 and 1489 cease after 21/07/2026; their
+    certificates stay valid, Art. 12.1, but are then revoked on Art. 8's grounds, within its 15
+    days). Until they cease, the certificate's own profile's rules apply."""
+    ceased = profile.rules_cease_after
+    if not isinstance(command, Revoke) or ceased is None or command.decision_date <= ceased:
+        return None
+    try:
+        found = ctx.rules.profile_in_force(command.decision_date)
+    except ProfileNotFound:
+        return None
+    return found if found.revocation is not None and found.id != profile.id else None
 
 
 def _round_profile(ctx: Context) -> RuleProfile | None:
@@ -625,11 +642,12 @@ def _payload(
                 notify=notify,
             )
         case Forward():
-            assert dossier.level is not None
-            to = profile.tier(dossier.level).forward_to
+            # Unscored from the commune's proposal (a 5★'s re-evaluation): from the entry tier.
+            source = dossier.level or profile.entry_tier.level
+            to = profile.tier(source).forward_to
             assert to is not None
             return Forwarded(
-                state=state, from_level=dossier.level, to_level=to, note=command.note, notify=notify
+                state=state, from_level=source, to_level=to, note=command.note, notify=notify
             )
         case Certify():
             return _certified(command, dossier, state, profile, ctx.predecessor)
@@ -662,7 +680,7 @@ def _payload(
                 notify=notify,
             )
         case Revoke():
-            ground = revocation_ground(command, profile)
+            ground = revocation_ground(command, _act_profile(command, profile, ctx) or profile)
             return Revoked(
                 state=state,
                 grounds=command.grounds,

@@ -78,7 +78,7 @@ def revoked_in_time(ctx: GuardContext) -> Reason | None:
     26/2026, Art. 8.4: 15 days), and not before it."""
     command = ctx.command
     assert isinstance(command, Revoke)
-    limit = ctx.profile.revocation_rules.within_days_of_conclusion
+    limit = (ctx.act_profile or ctx.profile).revocation_rules.within_days_of_conclusion
     concluded = command.conclusion_date
     if concluded is None:
         return None

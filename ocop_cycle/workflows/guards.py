@@ -65,6 +65,9 @@ class GuardContext:
     #: The certificate's dossier an upgrade or re-evaluation follows, when the command needs
     #: it (certifying, or closing an upgrade as not recognised).
     predecessor: Dossier | None = None
+    #: The profile whose rules govern the act itself when they are not the dossier's own (a
+    #: revocation follows the revocation rules in force on its decision's date).
+    act_profile: RuleProfile | None = None
 
     @property
     def today(self) -> date:
@@ -339,8 +342,30 @@ def council_gets_dossier_in_time(ctx: GuardContext) -> Reason | None:
     return None
 
 
+def _top_reevaluation(ctx: GuardContext) -> bool:
+    """Whether the dossier re-evaluates a certificate the upper tier issued, under a profile
+    that sends such a re-evaluation straight to that tier (``top_reevaluation_goes_up``)."""
+    d, held, profile = ctx.dossier, ctx.predecessor, ctx.profile
+    return (
+        profile.top_reevaluation_goes_up
+        and d.kind is DossierKind.RE_EVALUATION
+        and held is not None
+        and held.certified_level is not None
+        and held.certified_level == profile.entry_tier.forward_to
+    )
+
+
 def outcome_is_forward(ctx: GuardContext) -> Reason | None:
-    """Only a result above this tier's authority goes up."""
+    """Only a result above this tier's authority goes up; and, unscored, the re-evaluation of
+    a certificate the upper tier issued (Decision 26/2026, Art. 7.6.e)."""
+    if ctx.dossier.state is DossierState.COMMUNE_VERIFIED:
+        if _top_reevaluation(ctx):
+            return None
+        return Reason(
+            "forward.not_top_reevaluation",
+            "Chỉ hồ sơ đánh giá lại sản phẩm do cấp trên công nhận được gửi thẳng lên cấp trên",
+            "only the re-evaluation of a certificate the upper tier issued goes up unscored",
+        )
     if ctx.dossier.outcome is not Outcome.FORWARD:
         return Reason(
             "score.below_forward_threshold",

@@ -119,6 +119,10 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
             # while the upper council evaluates: raised by certify, or kept as issued.
             add("forward", [S.CERTIFIED], forwarded_state(tier.forward_to))
             referred += [forwarded_state(tier.forward_to), scored_state(tier.forward_to)]
+    entry = profile.entry_tier
+    if profile.top_reevaluation_goes_up and entry.forward_to is not None:
+        # A 5★'s re-evaluation: from the commune's proposal to the upper council (Art. 7.6.e).
+        add("forward", [S.COMMUNE_VERIFIED], forwarded_state(entry.forward_to))
     if referred:
         add("keep_certificate", referred, S.CERTIFIED)
     add("withdraw", pending, S.WITHDRAWN)
