@@ -197,6 +197,24 @@ def test_below_90_at_the_centre_the_province_certifies_on_its_result(
     assert engine.replay(d.id) == engine.get(d.id)
 
 
+def test_the_province_is_told_of_a_central_result_under_90(engine: Engine, walk: Walk) -> None:
+    """Art. 7.4.g: the ministry tells the province the result; its chair decides on it."""
+    d = central_scored(walk, [85, 86, 87])
+    (told,) = [
+        n
+        for n in engine.notifications(limit=1000)
+        if n.dossier_id == d.id
+        and n.kind == "scored"
+        and n.recipient_role == Role.PROVINCE_COMMITTEE
+    ]
+    assert told.recipient_jurisdiction == "24"
+    assert told.message_vi == (
+        "Sản phẩm «Bánh mì chả cá» đạt 86 điểm (4 sao) tại Hội đồng cấp trên, dưới ngưỡng "
+        "công nhận của cấp đó: đề nghị xem xét công nhận theo kết quả này hoặc tổ chức đánh "
+        "giá, phân hạng lại theo thẩm quyền."
+    )
+
+
 def test_the_province_may_evaluate_it_again_instead(engine: Engine, walk: Walk) -> None:
     """Or the province takes it back: the dossier stands before the province council again,
     needs a new round, and is scored and certified by the province."""

@@ -22,7 +22,7 @@ from ocop_cycle.errors import ConcurrencyConflict, FieldProblem, InvalidCommand,
 from ocop_cycle.rules.authority import Actor, Level, Role
 from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.profiles import RuleProfile
-from ocop_cycle.rules.scoring import ScoreResult, evaluate_session, session_problems
+from ocop_cycle.rules.scoring import Outcome, ScoreResult, evaluate_session, session_problems
 from ocop_cycle.rules.support import BASIS_LABELS_VI
 from ocop_cycle.text import format_vnd
 from ocop_cycle.workflows.chain import GENESIS, actor_document, canonical, event_hash
@@ -628,6 +628,9 @@ def _payload(
             assert result is not None
             level = scoring_level(dossier, profile)
             assert level is not None
+            outcome = tier_outcome(profile, profile.tier(level), result)
+            if outcome is Outcome.LOWER_TIER:
+                notify = (*notify, _lower_tier_told(dossier, profile, level, result))
             return Scored(
                 state=state,
                 level=level,
@@ -638,7 +641,7 @@ def _payload(
                 band_stars=result.band_stars,
                 stars=result.stars,
                 capped_by=tuple(result.capped_by),
-                outcome=tier_outcome(profile, profile.tier(level), result),
+                outcome=outcome,
                 notify=notify,
             )
         case Forward():
@@ -722,6 +725,26 @@ def _payload(
         case Withdraw():
             return Withdrawn(state=state, reason=command.reason, notify=notify)
     raise TypeError(f"no payload for {type(command).__name__}")  # pragma: no cover
+
+
+def _lower_tier_told(
+    dossier: Dossier, profile: RuleProfile, level: Level, result: ScoreResult
+) -> Recipient:
+    """The upper council's result falls to the tier that forwarded the dossier: its deciding
+    body is told (Decision 26/2026, Art. 7.4.g: the ministry tells the province, whose chair
+    certifies 3★/4★ on it or has it evaluated again)."""
+    below = profile.tier_below(profile.tier(level))
+    assert below is not None
+    role = below.certifier_roles[0]
+    code = dossier.province_code if below.level is Level.PROVINCE else dossier.commune_code
+    points = f"{result.total.normalize():f}".replace(".", ",")
+    return Recipient(
+        role=role,
+        jurisdiction=code or dossier.province_code,
+        message_vi=f"Sản phẩm «{dossier.product_name}» đạt {points} điểm ({result.stars} sao) "
+        "tại Hội đồng cấp trên, dưới ngưỡng công nhận của cấp đó: đề nghị xem xét công nhận "
+        "theo kết quả này hoặc tổ chức đánh giá, phân hạng lại theo thẩm quyền.",
+    )
 
 
 def _product_code(dossier: Dossier, profile: RuleProfile, ctx: Context) -> str | None:
