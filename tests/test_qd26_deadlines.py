@@ -497,3 +497,10 @@ def test_the_settings_are_checked_when_loaded(change: dict[str, Any], message: s
         data = {**data, **change}
     with pytest.raises(ValueError, match=message):
         type(default_rule_book().profile("qd26-2026")).model_validate(data)
+
+
+def test_a_saturday_worked_for_a_bridge_day_counts_as_a_working_day() -> None:
+    """2025: Saturday 26/04 was worked so that Friday 02/05 was off. From Thursday 24/04 the
+    2nd working day is that Saturday; from 29/04, the 1st is 05/05 (30/4, 1/5, 2/5 off)."""
+    assert working_days_after(date(2025, 4, 24), 2) == date(2025, 4, 26)
+    assert working_days_after(date(2025, 4, 29), 1) == date(2025, 5, 5)

@@ -1,4 +1,5 @@
-"""Working days in Vietnam: weekends and public holidays (from the ``holidays`` package)."""
+"""Working days in Vietnam: weekends, public holidays and the Saturdays worked in exchange for
+a bridge day off (all from the ``holidays`` package)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ __all__ = ["is_working_day", "working_days_after", "working_days_before"]
 
 
 @cache
-def _public_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("VN", years=year))
+def _calendar(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("VN", years=year)
 
 
 def is_working_day(day: date) -> bool:
-    """Monday to Friday and not a Vietnamese public holiday (Tết, 30/4, 1/5, 2/9, ...)."""
-    return day.weekday() < 5 and day not in _public_holidays(day.year)
+    """Monday to Friday and not a Vietnamese public holiday (Tết, 30/4, 1/5, 2/9, a bridge day
+    off such as 02/05/2025); or a Saturday worked in exchange for one (26/04/2025)."""
+    return bool(_calendar(day.year).is_working_day(day))
 
 
 def working_days_before(day: date, count: int) -> date:
