@@ -43,7 +43,7 @@ __all__ = [
 DEFAULT_URL = "sqlite:///ocop.db"
 _MIGRATIONS = "ocop_cycle._storage:migrations"
 VERSION_TABLE = "ocop_alembic_version"
-HEAD = "0009"
+HEAD = "0010"
 
 #: Where migrations and schema checks run: an engine, a host's connection, or either wrapped.
 Bind = Engine | Connection | Database

@@ -312,7 +312,16 @@ class DeadlineRow(Base):
     """
 
     __tablename__ = "ocop_deadlines"
-    __table_args__ = (Index("ix_ocop_deadlines_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_ocop_deadlines_status_due_at", "status", "due_at"),
+        # The dossiers a failed deadline holds back: every claim asks, and there are few.
+        Index(
+            "ix_ocop_deadlines_failed",
+            "dossier_id",
+            sqlite_where=text("status = 'failed'"),
+            postgresql_where=text("status = 'failed'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
