@@ -286,10 +286,9 @@ def test_revocation_within_15_days_of_the_conclusion(days: int, refusal: str | N
     assert caught.value.codes == (refusal,)
 
 
-def test_older_profiles_refuse_art_8_codes_and_need_no_conclusion() -> None:
-    """Under qd148-2023, while it applies (to 21/07/2026), a legacy code revokes without a
-    conclusion date; an Art. 8 code is unknown there."""
-    d = dossier(
+def district_certificate_of_148() -> Dossier:
+    """A 3★ district certificate issued under Decision 148 (xã Xương Lâm, huyện Lạng Giang)."""
+    return dossier(
         S.CERTIFIED,
         profile_id="qd148-2023",
         product_set="eggs",
@@ -298,6 +297,12 @@ def test_older_profiles_refuse_art_8_codes_and_need_no_conclusion() -> None:
         certified_stars=3,
         certified_level=Level.DISTRICT,
     )
+
+
+def test_older_profiles_refuse_art_8_codes_and_need_no_conclusion() -> None:
+    """Under qd148-2023, while it applies (to 21/07/2026), a legacy code revokes without a
+    conclusion date; an Art. 8 code is unknown there."""
+    d = district_certificate_of_148()
     ok = revoke_command(d, "inspection_failed", None, date(2026, 7, 21))
     assert decide(d, ok, context(Role.PROVINCE_COMMITTEE)).result.state is S.REVOKED
     with pytest.raises(InvalidCommand) as caught:
@@ -308,15 +313,7 @@ def test_older_profiles_refuse_art_8_codes_and_need_no_conclusion() -> None:
 def test_a_certificate_of_a_ceased_decision_is_revoked_under_art_8() -> None:
     """After 21/07/2026 Decision 148's rules are gone (Art. 11.2): its certificates, still valid
     (Art. 12.1), are revoked on Art. 8's grounds, within 15 days of the conclusion."""
-    d = dossier(
-        S.CERTIFIED,
-        profile_id="qd148-2023",
-        product_set="eggs",
-        district_code="217",
-        commune_code="07426",
-        certified_stars=3,
-        certified_level=Level.DISTRICT,
-    )
+    d = district_certificate_of_148()
     with pytest.raises(InvalidCommand) as caught:
         decide(
             d,

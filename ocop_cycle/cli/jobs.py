@@ -198,45 +198,30 @@ def _failures(failed: Sequence[Applied]) -> int:
 
 
 def _deadlines(engine: Engine, args: argparse.Namespace) -> int:
+    """Pending deadlines in due order, or (``--failed``) those set aside, with their errors."""
     from ocop_cycle.jobs.sweep import Sweeper
 
+    status = "failed" if args.failed else "pending"
+    total = ListCounts(engine.sa_engine).pending_deadlines(args.due_before, status=status)
+    limit = rows_to_fetch(args.limit, args.all, total)
+    sweeper = Sweeper(engine)
+    listed = sweeper.failed if args.failed else sweeper.pending
+    rows = listed(due_before=args.due_before, limit=limit) if limit else []
+    line = cut_line(len(rows), max(total, len(rows)), status)
+    if args.format == "json":
+        for r in rows:
+            print(r.model_dump_json())
+        if len(rows) < total:
+            print(line, file=sys.stderr)
+        return 0
+    header = ["Hạn (Asia/Ho_Chi_Minh)", "Loại", "Hồ sơ"]
     if args.failed:
-        return _failed_deadlines(engine, args)
-    total = ListCounts(engine.sa_engine).pending_deadlines(args.due_before)
-    limit = rows_to_fetch(args.limit, args.all, total)
-    rows = Sweeper(engine).pending(due_before=args.due_before, limit=limit) if limit else []
-    line = cut_line(len(rows), max(total, len(rows)), "pending")
-    if args.format == "json":
-        for r in rows:
-            print(r.model_dump_json())
-        if len(rows) < total:
-            print(line, file=sys.stderr)
-        return 0
-    print_table(
-        ["Hạn (Asia/Ho_Chi_Minh)", "Loại", "Hồ sơ"],
-        ([f"{r.due_at:%Y-%m-%d %H:%M}", r.kind, r.dossier_id] for r in rows),
-    )
-    print(line)
-    return 0
-
-
-def _failed_deadlines(engine: Engine, args: argparse.Namespace) -> int:
-    from ocop_cycle.jobs.sweep import Sweeper
-
-    total = ListCounts(engine.sa_engine).pending_deadlines(args.due_before, status="failed")
-    limit = rows_to_fetch(args.limit, args.all, total)
-    rows = Sweeper(engine).failed(due_before=args.due_before, limit=limit) if limit else []
-    line = cut_line(len(rows), max(total, len(rows)), "failed")
-    if args.format == "json":
-        for r in rows:
-            print(r.model_dump_json())
-        if len(rows) < total:
-            print(line, file=sys.stderr)
-        return 0
-    print_table(
-        ["Mã", "Hạn (Asia/Ho_Chi_Minh)", "Loại", "Hồ sơ", "Lỗi"],
-        ([r.id, f"{r.due_at:%Y-%m-%d %H:%M}", r.kind, r.dossier_id, r.outcome or ""] for r in rows),
-    )
+        print_table(
+            ["Mã", *header, "Lỗi"],
+            ([r.id, f"{r.due_at:%Y-%m-%d %H:%M}", r.kind, r.dossier_id, r.outcome] for r in rows),
+        )
+    else:
+        print_table(header, ([f"{r.due_at:%Y-%m-%d %H:%M}", r.kind, r.dossier_id] for r in rows))
     print(line)
     return 0
 
