@@ -39,7 +39,7 @@ from ocop_cycle.errors import (
     RoundNotFound,
     UnsuitableConnection,
 )
-from ocop_cycle.limits import A_DAY, MAX_COUNT, MAX_NAME
+from ocop_cycle.limits import A_DAY, MAX_NAME, count_problems
 from ocop_cycle.rules.authority import Actor, Level
 from ocop_cycle.rules.book import RuleBook, default_rule_book
 from ocop_cycle.rules.scoring import CouncilSession
@@ -112,14 +112,6 @@ def _uuid(value: object, field: str, what: str) -> UUID:
 def _dossier_id(value: object) -> UUID:
     """A dossier id given as a UUID or its text."""
     return _uuid(value, "dossier_id", "dossier id")
-
-
-def _count_problems(field: str, value: object, *, low: int = 1) -> list[FieldProblem]:
-    """What is wrong with a count or a seq given to a read (its type, its range): refused here,
-    alike on SQLite and PostgreSQL, rather than by one database and not the other."""
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_COUNT:
-        return [FieldProblem(field, f"must be a whole number from {low} to {MAX_COUNT}")]
-    return []
 
 
 def _refuse(call: str, problems: list[FieldProblem]) -> None:
@@ -325,7 +317,7 @@ class Engine:
         """A dossier rebuilt from its events alone (optionally as of a seq)."""
         dossier_id = _dossier_id(dossier_id)
         if upto_seq is not None:
-            _refuse("replay", _count_problems("upto_seq", upto_seq))
+            _refuse("replay", count_problems("upto_seq", upto_seq))
         with self._store.read() as conn:
             dossier = fold(self._store.events(conn, dossier_id, upto_seq))
         if dossier is None:
@@ -344,7 +336,7 @@ class Engine:
         (today's tỉnh Bắc Ninh "24" finds tỉnh Bắc Giang's 2024 dossiers; xã Lạng Giang "07375"
         finds xã Xương Lâm's). ``UnitNotFound`` for a code that names no unit today."""
         codes = None
-        problems = _count_problems("limit", limit)
+        problems = count_problems("limit", limit)
         if unit is not None and not isinstance(unit, str):
             problems.append(FieldProblem("unit", "must be a unit's code"))
         if state is not None:
@@ -375,7 +367,7 @@ class Engine:
         notification goes to one of them per lease. ``InvalidCommand`` for a blank consumer, a
         limit below 1 or a lease that is not above zero (or longer than a day), with nothing
         claimed."""
-        problems = _consumer_problems(consumer) + _count_problems("limit", limit)
+        problems = _consumer_problems(consumer) + count_problems("limit", limit)
         if not isinstance(lease, timedelta) or not timedelta(0) < lease <= A_DAY:
             problems.append(FieldProblem("lease", "must be a timedelta above zero, at most a day"))
         _refuse("claim_notifications", problems)
@@ -400,7 +392,7 @@ class Engine:
         """Notifications in the outbox, oldest first: for ``consumer``, those it has not
         acknowledged (with its lease); without one, those no consumer has acknowledged;
         ``include_acked`` lists them all."""
-        problems = _count_problems("limit", limit)
+        problems = count_problems("limit", limit)
         if consumer is not None:
             problems += _consumer_problems(consumer)
         _refuse("notifications", problems)

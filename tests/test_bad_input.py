@@ -18,6 +18,7 @@ from ocop_cycle import (
     RegisterDossier,
     Role,
     SettableClock,
+    Sweeper,
 )
 from ocop_cycle.workflows.events import Registered
 from tests.scenario import Walk, refuses
@@ -432,3 +433,28 @@ def test_reads_take_ids_and_states_as_text(engine: Engine, clock: SettableClock)
     assert d.round_id is not None
     assert engine.get_round(str(d.round_id)).id == d.round_id
     assert [x.id for x in engine.dossiers(state=d.state.value)] == [d.id]  # type: ignore[arg-type]
+
+
+SWEEPER_CALLS: list[tuple[str, Any, str]] = [
+    ("retry", lambda s: s.retry(["abc"]), "deadline_ids.0"),
+    ("retry", lambda s: s.retry([2**70]), "deadline_ids.0"),
+    ("retry", lambda s: s.retry([True]), "deadline_ids.0"),
+    ("retry", lambda s: s.retry(None), "deadline_ids"),
+    ("retry", lambda s: s.retry("12"), "deadline_ids"),
+    ("pending", lambda s: s.pending(limit=-1), "limit"),
+    ("pending", lambda s: s.pending(limit=2**70), "limit"),
+    ("pending", lambda s: s.pending(due_before="2024-01-01"), "due_before"),
+    ("failed", lambda s: s.failed(limit="5"), "limit"),
+    ("sweep", lambda s: s.sweep(limit=-1), "limit"),
+]
+
+
+@pytest.mark.parametrize(("call", "bad", "field"), SWEEPER_CALLS)
+def test_a_sweepers_bad_arguments_are_refused_by_name(
+    engine: Engine, call: str, bad: Any, field: str
+) -> None:
+    """The same refusal on SQLite and PostgreSQL (a negative limit lists everything on SQLite;
+    a huge one overflows either database), naming the argument; nothing written."""
+    error = invalid(engine, lambda: bad(Sweeper(engine)))
+    assert error.fields == (field,)
+    assert call in str(error)

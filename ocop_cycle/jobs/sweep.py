@@ -41,6 +41,7 @@ from ocop_cycle.jobs.statutory import (
     StatutoryDeadlines,
     plan_statutory,
 )
+from ocop_cycle.limits import MAX_ID, count_problems, instant_problems
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role
 from ocop_cycle.text import format_date_vi
 from ocop_cycle.workflows.commands import (
@@ -131,6 +132,16 @@ def _council(code: str) -> Role:
     return {2: Role.PROVINCE_COUNCIL, 3: Role.DISTRICT_COUNCIL}.get(len(code), Role.CENTRAL_COUNCIL)
 
 
+def _listing_checked(where: str, due_before: object, limit: object) -> None:
+    """Refuse a listing's bad arguments by name (a negative limit would list everything on
+    SQLite; a huge one overflows either database)."""
+    problems = count_problems("limit", limit)
+    if due_before is not None:
+        problems += instant_problems("due_before", due_before)
+    if problems:
+        raise InvalidCommand(where, problems)
+
+
 def _vn_now(now: datetime, where: str) -> datetime:
     """``now`` in Vietnam's zone. Why: deadlines fall due on Vietnam's days; given in UTC
     between 00:00 and 07:00 Vietnam time, an expiry due that night would be judged a day early
@@ -156,12 +167,14 @@ class Sweeper:
 
     def pending(self, *, due_before: datetime | None = None, limit: int = 1000) -> list[Deadline]:
         """Pending deadlines in due order, optionally only those due before a time."""
+        _listing_checked("pending", due_before, limit)
         rows = self._queue.pending(due_before=due_before, limit=limit)
         return [Deadline.model_validate(r) for r in rows]
 
     def failed(self, *, due_before: datetime | None = None, limit: int = 1000) -> list[Deadline]:
         """Deadlines set aside because applying them failed (``outcome`` says how), in due
         order: an operator fixes the cause, then puts them back with ``retry``."""
+        _listing_checked("failed", due_before, limit)
         rows = self._queue.pending(due_before=due_before, limit=limit, status="failed")
         return [Deadline.model_validate(r) for r in rows]
 
@@ -169,6 +182,17 @@ class Sweeper:
         """Put failed deadlines back in the queue: the next sweep applies them as if they had
         never failed (late, and in due order). The ids put back, sorted; an id that is not a
         failed deadline is left as it is (not in the result)."""
+        if isinstance(deadline_ids, str | bytes) or not isinstance(deadline_ids, Sequence):
+            raise InvalidCommand(
+                "retry", [FieldProblem("deadline_ids", "must be a list of deadline ids")]
+            )
+        problems = [
+            p
+            for i, found in enumerate(deadline_ids)
+            for p in count_problems(f"deadline_ids.{i}", found, high=MAX_ID)
+        ]
+        if problems:
+            raise InvalidCommand("retry", problems)
         return self._queue.retry(deadline_ids)
 
     def last_recorded_at(self) -> datetime | None:
@@ -199,6 +223,8 @@ class Sweeper:
         """Apply everything due at ``now`` (the clock's now by default), in due order; ``stop``
         is asked before each deadline (a scheduler shutting down ends the sweep there)."""
         now = _vn_now(now, "sweep") if now is not None else self.engine.clock.now()
+        if limit is not None and (problems := count_problems("limit", limit)):
+            raise InvalidCommand("sweep", problems)
         report = SweepReport()
         while (limit is None or report.count < limit) and not (stop is not None and stop()):
             try:
