@@ -15,6 +15,7 @@ would read as a projection without events.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
@@ -95,8 +96,9 @@ class AuditLog:
         self.engine = engine
         dialect = engine.dialect
         self._pg = dialect.name == "postgresql"
-        #: The connection every stream reads on inside ``snapshot()``.
-        self._held: Any = None
+        #: Per thread (one ``AuditLog`` may serve several): the connection every stream reads
+        #: on inside ``snapshot()``, and the streams opened on it, closed when it ends.
+        self._local = threading.local()
         self._cursor_names = count(1)
         self._checkpoint_rows = Prepared(
             select(checkpoints).order_by(checkpoints.c.id),
@@ -144,7 +146,7 @@ class AuditLog:
         """Read every stream (and the checkpoints) inside from one snapshot of the store: one
         connection in one read-only transaction (REPEATABLE READ on PostgreSQL; on SQLite one
         read transaction, whose snapshot is fixed by its first read). Nested: the outer one."""
-        if self._held is not None:
+        if getattr(self._local, "held", None) is not None:
             yield
             return
         with self._translated():
@@ -162,11 +164,17 @@ class AuditLog:
             except BaseException:
                 raw.invalidate()
                 raise
-        self._held = raw
+        streams: list[Rows] = []
+        self._local.held, self._local.streams = raw, streams
         try:
             yield
         finally:
-            self._held = None
+            self._local.held = self._local.streams = None
+            # A stream still open (its reader stopped early, or failed) closes its cursor now,
+            # on this connection: never later, inside whoever has the connection next.
+            for rows in streams:
+                with suppress(Exception):
+                    rows.close()
             with suppress(Exception):  # a read transaction: nothing to lose
                 raw.rollback()
             raw.close()
@@ -205,8 +213,14 @@ class AuditLog:
             yield row["dossier_id"], row["seq"], row["hash"], row["found"]
 
     def _stream(self, prepared: Prepared, params: Mapping[str, Any]) -> Rows:
+        held = getattr(self._local, "held", None)
+        rows = self._read(prepared, params, held)
+        if held is not None:
+            self._local.streams.append(rows)
+        return rows
+
+    def _read(self, prepared: Prepared, params: Mapping[str, Any], held: Any) -> Rows:
         with self._translated():
-            held = self._held
             raw: Any = held if held is not None else self.engine.raw_connection()
             try:
                 if self._pg:
