@@ -78,6 +78,10 @@ class _InVietnam:
     def now(self) -> datetime:
         return to_vn(self.clock.now())
 
+    def __getattr__(self, name: str) -> object:
+        # The host's own clock API (``advance``, ``set``, ...) stays reachable via engine.clock.
+        return getattr(self.clock, name)
+
     def __repr__(self) -> str:
         return f"in_vietnam({self.clock!r})"
 

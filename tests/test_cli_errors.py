@@ -273,15 +273,3 @@ def test_a_simulation_until_a_date_runs_through_that_day() -> None:
     )
     assert args.until == datetime(2024, 2, 1, 23, 59, 59, 999999, tzinfo=VN_TZ)
     assert args.start == datetime.combine(args.start.date(), time(0), tzinfo=VN_TZ)
-
-
-def test_the_key_in_the_environment_is_trimmed_as_a_key_file_is(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """`export OCOP_HMAC_KEY="$(cat key)"` or an env file's line ending is not the key."""
-    from ocop_cycle.cli import _key
-
-    monkeypatch.setenv("OCOP_HMAC_KEY", "s3cret-key\n")
-    assert _key(None) == b"s3cret-key"
-    monkeypatch.setenv("OCOP_HMAC_KEY", "  \n")
-    assert _key(None) is None

@@ -331,3 +331,15 @@ def test_a_simulation_from_before_the_stores_last_event_starts_there(
     assert len(settled) == 4
     assert times == sorted(times)
     assert times[1] == recorded  # the overdue notices, applied late, as of the import
+
+
+def test_a_host_clock_keeps_its_own_methods_through_the_engine(db_url: str) -> None:
+    class HostClock(_UtcClock):
+        def advance(self, delta: timedelta) -> None:
+            self.instant += delta
+
+    host = HostClock(datetime(2025, 6, 1, 17, 30, tzinfo=UTC))
+    with Engine.open(db_url, clock=host) as engine:
+        engine.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+        assert engine.clock.now() == datetime(2025, 6, 1, 18, 30, tzinfo=UTC)
+        assert engine.clock.clock is host  # type: ignore[attr-defined]

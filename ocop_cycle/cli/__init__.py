@@ -308,9 +308,8 @@ def _key(path: Path | None) -> bytes | None:
             problem = FieldProblem("--key-file", f"{path} is empty: it holds no key")
             raise InvalidCommand("--key-file", [problem])
         return key
-    # Trimmed as a key file is: a trailing newline from `export OCOP_HMAC_KEY=$(cat k)` or an
-    # env file is not part of the key.
-    value = os.environ.get("OCOP_HMAC_KEY", "").strip()
+    # Used as given (not trimmed): stores keyed through it by earlier versions keep their key.
+    value = os.environ.get("OCOP_HMAC_KEY")
     return value.encode("utf-8") if value else None
 
 
