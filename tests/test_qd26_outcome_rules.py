@@ -25,6 +25,7 @@ from ocop_cycle import (
     GuardRefused,
     InvalidCommand,
     Level,
+    NotRecognize,
     Outcome,
     ProducerKind,
     ReturnToLowerTier,
@@ -191,6 +192,10 @@ def test_a_central_result_under_three_stars_is_evaluated_again_never_certified_o
     assert [r.code for r in refused.value.reasons] == ["score.upper_result_not_recognised"]
     back = decide(d, ReturnToLowerTier(dossier_id=d.id), context(Role.PROVINCE_COMMITTEE))
     assert back.result.state is S.COMMUNE_VERIFIED
+    # Or the province chair ends it: not recognised (the ministry does not decide it).
+    assert allowed_roles(QD26, "not_recognize", d) == (Role.PROVINCE_COMMITTEE,)
+    ended = decide(d, NotRecognize(dossier_id=d.id), context(Role.PROVINCE_COMMITTEE))
+    assert ended.result.state is S.NOT_RECOGNIZED
 
 
 def test_a_lower_result_setting_needs_a_tier_below() -> None:

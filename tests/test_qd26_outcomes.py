@@ -582,3 +582,28 @@ def test_only_a_top_certificates_reevaluation_goes_up_unscored(engine: Engine, w
         engine, GuardRefused, lambda: engine.forward(d.id, actor=walk.actor(Role.PROVINCE_OFFICE))
     )
     assert error.codes == ("forward.not_top_reevaluation",)
+
+
+def test_the_province_does_not_score_a_five_star_reevaluation_unless_sent_back(
+    engine: Engine, walk: Walk
+) -> None:
+    """Placed in the province's round, it is refused (it goes up); sent back by the central
+    council's result under 90, it is the province's to evaluate, and not to send up unscored
+    again."""
+    d = five_star_reevaluation(engine, walk)
+    office = walk.actor(Role.PROVINCE_OFFICE)
+    error = refuses(
+        engine,
+        GuardRefused,
+        lambda: engine.assign_round(d.id, actor=office, round_id=walk.round_id()),
+    )
+    assert error.codes == ("reevaluation.goes_to_upper_tier",)
+    d = engine.forward(d.id, actor=office)
+    d = engine.assign_round(d.id, actor=walk.actor(Role.MINISTRY), round_id=walk.round_id("VN"))
+    walk.later(days=30)
+    d = walk.score(d, [85, 86, 87], Role.CENTRAL_COUNCIL)
+    d = engine.return_to_lower_tier(d.id, actor=walk.actor(Role.PROVINCE_COMMITTEE))
+    again = refuses(engine, GuardRefused, lambda: engine.forward(d.id, actor=office))
+    assert again.codes == ("forward.not_top_reevaluation",)
+    d = engine.assign_round(d.id, actor=office, round_id=walk.round_id())
+    assert d.round_id is not None

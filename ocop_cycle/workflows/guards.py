@@ -355,12 +355,30 @@ def _top_reevaluation(ctx: GuardContext) -> bool:
     )
 
 
+def top_reevaluation_goes_up(ctx: GuardContext) -> Reason | None:
+    """The re-evaluation of a certificate the upper tier issued is not scored by the entry
+    tier: it goes up unscored (Art. 7.6.e) -- unless the upper council's result sent it back
+    to be evaluated under the entry tier's own authority (Art. 7.4.g; it then has a level)."""
+    d = ctx.dossier
+    if d.state is not DossierState.COMMUNE_VERIFIED or d.level is not None:
+        return None
+    if not _top_reevaluation(ctx):
+        return None
+    return Reason(
+        "reevaluation.goes_to_upper_tier",
+        "Hồ sơ đánh giá lại sản phẩm do cấp trên công nhận được gửi lên Hội đồng cấp trên, "
+        "không đánh giá tại cấp này",
+        "the re-evaluation of a certificate the upper tier issued goes to that tier's council "
+        "(forward it), not to this tier's",
+    )
+
+
 def outcome_is_forward(ctx: GuardContext) -> Reason | None:
     """Only a result above this tier's authority goes up; and, unscored, the re-evaluation of
     a certificate the upper tier issued (Decision 26/2026, Art. 7.6.e)."""
     if ctx.dossier.state is DossierState.COMMUNE_VERIFIED:
-        if _top_reevaluation(ctx):
-            return None
+        if _top_reevaluation(ctx) and ctx.dossier.level is None:
+            return None  # not once it came back from the upper council (Art. 7.4.g)
         return Reason(
             "forward.not_top_reevaluation",
             "Chỉ hồ sơ đánh giá lại sản phẩm do cấp trên công nhận được gửi thẳng lên cấp trên",
@@ -551,8 +569,10 @@ def outcome_is_not_recognized(ctx: GuardContext) -> Reason | None:
     """'Not recognised' only for a result below the recognised minimum, or for an upgrade
     whose result does not raise its certificate (the upgrade ends; the certificate stands)."""
     d = ctx.dossier
-    if d.outcome is Outcome.CERTIFY and _upgrade_not_higher(ctx) is not None:
+    if d.outcome in (Outcome.CERTIFY, Outcome.LOWER_TIER) and _upgrade_not_higher(ctx) is not None:
         return None
+    if d.outcome is Outcome.LOWER_TIER and (d.stars or 0) < ctx.profile.recognised_min_stars:
+        return None  # the upper council's result recognises nothing: the tier below may end it
     if d.outcome is not Outcome.NOT_RECOGNIZED:
         return Reason(
             "score.recognised",
@@ -624,13 +644,14 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         upgrade_below_top,
     ),
     "assign_round": (
+        top_reevaluation_goes_up,
         round_covers_dossier,
         round_matches_tier,
         round_open,
         council_gets_dossier_in_time,
         proposed_before_cutoff,
     ),
-    "score": (round_assigned,),
+    "score": (top_reevaluation_goes_up, round_assigned),
     "forward": (outcome_is_forward, referral_from_the_certifying_tier),
     "certify": (
         outcome_is_certifiable,

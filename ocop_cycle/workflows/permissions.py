@@ -13,6 +13,7 @@ from datetime import date
 from ocop_cycle.errors import PermissionDenied, PlaceRefused, Reason
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role, role_level
 from ocop_cycle.rules.profiles import RuleProfile
+from ocop_cycle.rules.scoring import Outcome
 from ocop_cycle.rules.units import UnitLevel, UnitRegistry
 from ocop_cycle.workflows.derive import scoring_level
 from ocop_cycle.workflows.jurisdiction import acts_for, place_problems, recorded_on, unit_refusal
@@ -44,6 +45,9 @@ def allowed_roles(
 def _granted(
     profile: RuleProfile, trigger: str, dossier: Dossier | None
 ) -> tuple[Role, ...] | None:
+    if trigger == "not_recognize" and dossier is not None and dossier.outcome is Outcome.LOWER_TIER:
+        # Art. 7.4.g: on the upper council's result the tier below decides, ending it too.
+        trigger = "certify_on_upper_result"
     if trigger in _TIER_COMMANDS:
         level = scoring_level(dossier, profile) if dossier is not None else None
         if level is None:
