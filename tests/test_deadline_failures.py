@@ -343,3 +343,24 @@ def test_a_host_clock_keeps_its_own_methods_through_the_engine(db_url: str) -> N
         engine.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
         assert engine.clock.now() == datetime(2025, 6, 1, 18, 30, tzinfo=UTC)
         assert engine.clock.clock is host  # type: ignore[attr-defined]
+
+
+def test_a_simulation_ending_before_the_stores_last_event_is_refused(
+    engine: Engine, db_url: str
+) -> None:
+    """Its deadlines would be applied after ``until`` (the clock cannot go back to it):
+    refused naming ``until``, nothing written."""
+    import_certificates(engine, 1, date(2020, 3, 10), "early")
+    before = event_count_all(engine)
+    with (
+        Engine.open(db_url, clock=SettableClock(at(2020, 1, 1))) as simulated,
+        pytest.raises(InvalidCommand) as caught,
+    ):
+        run_until(simulated, at(2022, 12, 31))
+    assert caught.value.fields == ("until",)
+    assert event_count_all(engine) == before
+
+
+def event_count_all(engine: Engine) -> int:
+    with engine.sa_engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(events)).scalar_one())

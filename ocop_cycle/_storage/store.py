@@ -220,6 +220,7 @@ class _Statements:
             dialect_insert(store_settings).on_conflict_do_nothing(), ["name", "value"]
         )
         self.latest_event = prepared(select(events).order_by(E.id.desc()).limit(1))
+        self.last_recorded = prepared(select(func.max(E.recorded_at).label("recorded_at")))
 
 
 class Store:
@@ -453,6 +454,12 @@ class Store:
     def record_key_check(self, tx: Tx, fingerprint: str) -> None:
         """Record the key's fingerprint (a fingerprint recorded already is kept)."""
         tx.run(self._q.insert_setting, {"name": KEY_CHECK, "value": fingerprint})
+
+    def last_recorded_at(self, tx: Tx) -> datetime | None:
+        """When the latest event was recorded (the greatest ``recorded_at``), if any."""
+        row = tx.one(self._q.last_recorded, {})
+        found = None if row is None else row["recorded_at"]
+        return found if isinstance(found, datetime) else None
 
     def latest_event_row(self, tx: Tx) -> dict[str, Any] | None:
         """The row of the event written last, as stored (its payload not upcast), if any."""

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ocop_cycle.clock import SettableClock, to_vn
+from ocop_cycle.errors import FieldProblem, InvalidCommand
 from ocop_cycle.jobs.sweep import Applied, Sweeper
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ def run_until(
 
     Deadlines planned along the way (a carried-over round, the next inspection) are applied too
     when they fall due before ``until``. The clock never starts behind the last event the store
-    recorded: a simulation from an earlier instant starts there instead. A deadline whose
+    recorded: a simulation from an earlier instant starts there instead, and one that would end
+    before it is refused (``InvalidCommand``, field ``until``). A deadline whose
     application fails is set aside (``failed``, see ``Sweeper.retry``), told to ``on_applied``
     and returned like the others (its ``status`` says so): the rest go on.
     """
@@ -43,6 +45,17 @@ def run_until(
     # the log a history that runs backwards ("known at" queries would contradict it).
     written = sweeper.last_recorded_at()
     if written is not None and written > clock.now():
+        if written > until:
+            raise InvalidCommand(
+                "run_until",
+                [
+                    FieldProblem(
+                        "until",
+                        f"{until:%d/%m/%Y %H:%M} is before the store's last recorded event "
+                        f"({written:%d/%m/%Y %H:%M}): a simulation records nothing before it",
+                    )
+                ],
+            )
         clock.set(written)
     applied: list[Applied] = []
     while True:

@@ -198,8 +198,8 @@ class Sweeper:
     def last_recorded_at(self) -> datetime | None:
         """When the store recorded its latest event, if any."""
         with self._store.read() as tx:
-            row = self._store.latest_event_row(tx)
-        return None if row is None else to_vn(row["recorded_at"])
+            found = self._store.last_recorded_at(tx)
+        return None if found is None else to_vn(found)
 
     def next_due_at(self) -> datetime | None:
         """When the earliest pending deadline falls due, if any."""
