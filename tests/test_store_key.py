@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from ocop_cycle import VN_TZ, Engine, KeyMismatch, SettableClock, StorageError
 from ocop_cycle._storage.database import create_database_engine
@@ -173,3 +173,31 @@ def test_every_event_altered_under_an_agreeing_fingerprint_is_told_event_by_even
     problems = [b.problem for b in report.breaks]
     assert problems.count("hash_mismatch") == report.events
     assert "key_mismatch" not in problems
+
+
+def test_a_wrong_key_with_an_unreadable_row_is_still_a_wrong_key(db_url: str) -> None:
+    """Rows that cannot be hashed do not count as verified: with the wrong key the store is
+    not accused of an altered fingerprint."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL refuses a value of another type than its column's")
+    _walked(db_url, KEY)
+    with Engine.open(db_url) as engine, engine.sa_engine.begin() as conn:
+        conn.execute(text("UPDATE ocop_events SET occurred_at = 'yesterday' WHERE seq = 2"))
+    with Engine.open(db_url) as engine:
+        report = Auditor(engine, key=OTHER).verify()
+    assert [b.problem for b in report.breaks] == ["key_mismatch"]
+
+
+def test_one_dossier_altered_in_a_store_without_a_key_record_is_told_event_by_event(
+    db_url: str,
+) -> None:
+    """A store written before the key record existed: `verify --dossier` of an altered
+    dossier lists its breaks (it cannot be a question of the key for one dossier alone)."""
+    _walked(db_url, None)
+    _set_fingerprint(db_url, None)
+    with Engine.open(db_url) as engine, engine.sa_engine.begin() as conn:
+        (target,) = conn.execute(select(events.c.dossier_id).distinct()).scalars()
+        conn.execute(update(events).values(actor_name="Kẻ giả"))
+    with Engine.open(db_url) as engine:
+        report = Auditor(engine).verify(target)
+    assert {b.problem for b in report.breaks} == {"hash_mismatch"}

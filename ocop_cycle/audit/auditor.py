@@ -151,24 +151,32 @@ class Auditor:
         if published_root is not None:
             roots = [(cp.id, cp.root) for cp in stored]
             check_published_root(report, published_root, roots, verified)
-        return self._with_key_check(report)
+        return self._with_key_check(report, whole=dossier_id is None)
 
-    def _with_key_check(self, report: VerifyReport) -> VerifyReport:
+    def _with_key_check(self, report: VerifyReport, *, whole: bool) -> VerifyReport:
         """The report, told what the store's key fingerprint says. The chains are walked
         whatever it says: a fingerprint row is one edit away, and must not be able to stop the
         audit from checking anything. When no event's hash matches with the key given (or
-        without one), the key is what differs: one break that says so, not one per event.
-        When the hashes match and the fingerprint does not, the fingerprint was altered."""
+        without one) and the fingerprint differs -- or a whole store's fingerprint is missing
+        (a keyed store verified without its key) -- the key is what differs: one break that
+        says so, not one per event. When hashes match and the fingerprint does not, the
+        fingerprint was altered."""
         recorded = self.log.key_check()
         differs = recorded is not None and recorded != key_fingerprint(self.key)
-        hashed = report.events - sum(1 for b in report.breaks if b.problem == "hash_mismatch")
-        # With the record agreeing, every hash failing is every event altered: said as such.
-        unproven = recorded is None or differs
-        if unproven and (hashed == 0 if report.events else differs):
+        unchecked = sum(
+            1 for b in report.breaks if b.problem in ("hash_mismatch", "row_unreadable")
+        )
+        verified = report.events - unchecked  # events whose hash matched with the key given
+        if verified == 0 and (differs or (recorded is None and whole and report.events > 1)):
             if self.key is None:
                 detail = "the store's hash chains are made with a key: verify with it (--key-file)"
             else:
                 detail = "the store's hash chains are made with another key than the one given"
+            if recorded is None:  # no record of its key to go by: say what else it may be
+                detail += (
+                    f" (the store has no record of its key; no event of {report.events} "
+                    "verifies: either that, or every event was altered)"
+                )
             report.breaks = [Break(None, None, "key_mismatch", detail)]
         elif differs:
             report.breaks.insert(
