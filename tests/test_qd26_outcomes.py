@@ -497,8 +497,8 @@ def test_an_upgrade_scoring_its_own_stars_again_is_not_certified_and_the_certifi
     )
     told = [n.message_vi for n in engine.notifications() if n.dossier_id == up.id]
     assert told[-1] == (
-        "Sản phẩm «Bánh mì chả cá» không được nâng hạng; giấy chứng nhận OCOP đã cấp giữ "
-        "nguyên hiệu lực."
+        "Sản phẩm «Bánh mì chả cá» không được nâng hạng; giấy chứng nhận OCOP đã cấp không "
+        "thay đổi."
     )
 
 

@@ -333,8 +333,9 @@ def run_demo(
     kinds: dict[str, int] = {}
 
     def applied(item: Applied) -> None:
-        # Deadlines that no longer applied (skipped) are not effects: count what was done.
-        if not item.outcome.startswith("skipped"):
+        # Deadlines that no longer applied (skipped), or failed, are not effects: count what
+        # was done.
+        if item.status == "done":
             kinds[item.kind] = kinds.get(item.kind, 0) + 1
         if on_deadline is not None:
             on_deadline(item.kind)

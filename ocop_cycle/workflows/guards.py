@@ -219,7 +219,7 @@ def producer_may_register(ctx: CreationContext) -> Reason | None:
     return Reason(
         "producer.kind_not_eligible",
         f"{producer.kind.label_vi} không thuộc chủ thể OCOP được đăng ký sản phẩm nhóm này "
-        f"theo {ctx.profile.decision}",
+        f"theo Quyết định số {ctx.profile.decision}",
         f"a producer of kind {producer.kind.value} may not register a {product.group} product "
         f"under {ctx.profile.id}",
     )

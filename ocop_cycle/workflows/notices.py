@@ -111,7 +111,7 @@ PRODUCER_MESSAGES: dict[str, tuple[str, ...]] = {
 
 #: What the producer is told when an upgrade ends without raising its certificate.
 UPGRADE_NOT_RECOGNISED = (
-    "Sản phẩm «{product}» không được nâng hạng; giấy chứng nhận OCOP đã cấp giữ nguyên hiệu lực.",
+    "Sản phẩm «{product}» không được nâng hạng; giấy chứng nhận OCOP đã cấp không thay đổi.",
 )
 
 
