@@ -364,3 +364,18 @@ def test_a_simulation_ending_before_the_stores_last_event_is_refused(
 def event_count_all(engine: Engine) -> int:
     with engine.sa_engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+
+
+def test_a_simulation_until_a_date_applies_what_falls_due_that_day(
+    engine: Engine, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A certificate valid to 01/06/2023 (imported 01/03/2023): its 60-day notice falls due on
+    02/04/2023 at 08:00. `--until 2023-04-02` applies it; the day before does not."""
+    (certificate,) = import_certificates(engine, 1, date(2020, 6, 1), "until")
+    assert isinstance(certificate, UUID)
+    run = ["--db", db_url, "scheduler", "run", "--simulated", "--from", "2023-03-01"]
+    assert main([*run, "--until", "2023-04-01"]) == 0
+    reminders = [e.type for e in engine.history(certificate)].count("reminder_sent")
+    assert main([*run, "--until", "2023-04-02"]) == 0
+    capsys.readouterr()
+    assert [e.type for e in engine.history(certificate)].count("reminder_sent") == reminders + 1
