@@ -18,7 +18,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Connection, Engine, bindparam, exists, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    bindparam,
+    exists,
+    literal_column,
+    select,
+    update,
+)
 
 from ocop_cycle._storage.connections import Database, as_database
 from ocop_cycle._storage.fastpath import Prepared, Tx
@@ -38,7 +47,11 @@ def _not_held_back() -> ColumnElement[bool]:
     later expiry would otherwise overtake the renewal notice that failed before it); other
     dossiers go on."""
     failed = deadlines.alias("failed")
-    return ~exists().where(failed.c.dossier_id == D.dossier_id, failed.c.status == "failed")
+    # The status as a literal in the SQL, not a parameter: SQLite uses a partial index only
+    # for a condition it can see implies the index's own (``status = 'failed'``).
+    return ~exists().where(
+        failed.c.dossier_id == D.dossier_id, failed.c.status == literal_column("'failed'")
+    )
 
 
 class DeadlineQueue:
@@ -54,6 +67,18 @@ class DeadlineQueue:
             select(*columns).where(*due).order_by(D.due_at, D.id).limit(1),
             dialect,
             result_columns=columns,
+        )
+        # SQLite sorts every due row to find the first (ties on due_at): asking each of them
+        # for a failed deadline would cost a probe per due row per claim. The earliest due row
+        # is taken first, and only if its dossier is held back is the filtered query asked.
+        self._earliest_any = Prepared(
+            select(*columns).where(*due[:2]).order_by(D.due_at, D.id).limit(1),
+            dialect,
+            result_columns=columns,
+        )
+        failed = (D.dossier_id == bindparam("dossier_id"), D.status == literal_column("'failed'"))
+        self._held_back = Prepared(
+            select(D.id).where(*failed).limit(1), dialect, result_columns=[D.id]
         )
         self._earliest_of = Prepared(
             select(*columns)
@@ -115,6 +140,12 @@ class DeadlineQueue:
         give up: the caller's loop then always ends with nothing due.
         """
         if not self.locking:
+            first = tx.one(self._earliest_any, {"now": now})
+            if (
+                first is None
+                or tx.one(self._held_back, {"dossier_id": first["dossier_id"]}) is None
+            ):
+                return first
             return tx.one(self._earliest, {"now": now})
         while True:
             held = tx.one(self._lock_free, {"now": now})
