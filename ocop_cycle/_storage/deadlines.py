@@ -68,9 +68,9 @@ class DeadlineQueue:
             dialect,
             result_columns=columns,
         )
-        # SQLite sorts every due row to find the first (ties on due_at): asking each of them
-        # for a failed deadline would cost a probe per due row per claim. The earliest due row
-        # is taken first, and only if its dossier is held back is the filtered query asked.
+        # Both databases sort every due row to find the first (ties on due_at): asking each of
+        # them for a failed deadline would cost a probe per due row per claim. The earliest due
+        # row is taken first, and only if its dossier is held back is the filtered query asked.
         self._earliest_any = Prepared(
             select(*columns).where(*due[:2]).order_by(D.due_at, D.id).limit(1),
             dialect,
@@ -88,16 +88,23 @@ class DeadlineQueue:
             dialect,
             result_columns=columns,
         )
-        window = select(D.dossier_id, D.due_at, D.id).where(*due)
-        candidates = window.order_by(D.due_at, D.id).limit(_WINDOW).subquery()
-        free = (
-            select(dossiers.c.id)
-            .join(candidates, candidates.c.dossier_id == dossiers.c.id)
-            .order_by(candidates.c.due_at, candidates.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True, of=dossiers)
-        )
-        self._lock_free = Prepared(free, dialect, result_columns=[dossiers.c.id])
+
+        def lock_free(*where: ColumnElement[bool]) -> Prepared:
+            window = select(D.dossier_id, D.due_at, D.id).where(*where)
+            candidates = window.order_by(D.due_at, D.id).limit(_WINDOW).subquery()
+            free = (
+                select(dossiers.c.id)
+                .join(candidates, candidates.c.dossier_id == dossiers.c.id)
+                .order_by(candidates.c.due_at, candidates.c.id)
+                .limit(1)
+                .with_for_update(skip_locked=True, of=dossiers)
+            )
+            return Prepared(free, dialect, result_columns=[dossiers.c.id])
+
+        # As on SQLite: the window is sorted whole (ties on due_at), so it is first taken
+        # unfiltered, the filtered one asked only when that dossier turned out held back.
+        self._lock_free_any = lock_free(*due[:2])
+        self._lock_free = lock_free(*due)
         self._lock_one = Prepared(
             select(dossiers.c.id).where(dossiers.c.id == bindparam("id")).with_for_update(),
             dialect,
@@ -147,8 +154,9 @@ class DeadlineQueue:
             ):
                 return first
             return tx.one(self._earliest, {"now": now})
+        lock_free = self._lock_free_any
         while True:
-            held = tx.one(self._lock_free, {"now": now})
+            held = tx.one(lock_free, {"now": now})
             if held is None:
                 first = tx.one(self._earliest, {"now": now})
                 if first is None:
@@ -159,7 +167,9 @@ class DeadlineQueue:
             row = tx.one(self._earliest_of, {"dossier_id": held["id"], "now": now})
             if row is not None:
                 return row
-            # Another sweeper settled that dossier's last due deadline while we waited.
+            # That dossier is held back by a failed deadline, or another sweeper settled its
+            # last due deadline while we waited: from now on, only dossiers not held back.
+            lock_free = self._lock_free
 
     def settle(
         self,
