@@ -21,6 +21,7 @@ from ocop_cycle import (
     PermissionDenied,
     Role,
     SettableClock,
+    Sweeper,
 )
 from ocop_cycle.workflows.events import Certified, Excluded, ReturnedToLowerTier, Revoked
 from tests.helpers_jobs import import_certificates
@@ -607,3 +608,31 @@ def test_the_province_does_not_score_a_five_star_reevaluation_unless_sent_back(
     assert again.codes == ("forward.not_top_reevaluation",)
     d = engine.assign_round(d.id, actor=office, round_id=walk.round_id())
     assert d.round_id is not None
+
+
+def test_a_five_star_reevaluation_counts_its_45_days_from_the_provinces_request(
+    engine: Engine, walk: Walk
+) -> None:
+    """Art. 7.6.g: 45 days from the request of the commune or of the province. Proposed by
+    the commune on 10/01/2027, sent up by the province on 20/01/2027: nothing is escalated
+    45 days after the proposal; 45 days after the request (06/03/2027) the province's office
+    and the ministry, which holds it, are told, once."""
+    d = five_star_reevaluation(engine, walk)
+    walk.later(days=10)
+    engine.forward(d.id, actor=walk.actor(Role.PROVINCE_OFFICE))
+
+    early = Sweeper(engine).sweep(now=at(2027, 3, 6, 23))
+    late = Sweeper(engine).sweep(now=at(2027, 3, 7, 8))
+
+    assert [
+        a.outcome.split(":")[0] for a in early.applied if a.kind == "reevaluation_decision"
+    ] == ["skipped"]
+    assert [(a.kind, a.outcome) for a in late.applied] == [
+        ("reevaluation_decision", "escalate_overdue -> forwarded_central")
+    ]
+    told = {
+        (n.recipient_role, n.recipient_jurisdiction)
+        for n in engine.notifications(limit=1000)
+        if n.dossier_id == d.id and n.kind == "overdue_escalated"
+    }
+    assert told == {("province_office", "24"), ("ministry", "VN")}

@@ -18,7 +18,7 @@ from uuid import UUID
 from ocop_cycle._storage.deadlines import DeadlineQueue
 from ocop_cycle._storage.store import Store
 from ocop_cycle.clock import to_vn
-from ocop_cycle.rules.authority import Role
+from ocop_cycle.rules.authority import CENTRAL, Role
 from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.calendar import working_days_after
 from ocop_cycle.workflows.commands import (
@@ -100,13 +100,18 @@ class StatutoryDeadlines:
             days = detail["days"]
             if not _still_due(
                 facts,
-                ("commune_verified",),
+                ("commune_verified", "forwarded"),
                 detail.get("proposed_seq"),
                 detail["decide_by"],
                 lambda proposed: proposed + timedelta(days=days),
             ):
                 return "proposed again since: a later deadline holds"
             due_on = date.fromisoformat(detail["decide_by"])
+            if d.state in {S.FORWARDED_CENTRAL, S.CENTRAL_SCORED}:
+                # The ministry holds it: told as well as the province's office.
+                return self._escalate(
+                    d, "reevaluation_decision", due_on, today, detail, Role.MINISTRY, CENTRAL
+                )
             return self._escalate(d, "reevaluation_decision", due_on, today, detail)
         due_on = date.fromisoformat(detail["finish_by"])
         return self._escalate(d, "transition_finish", due_on, today, detail)

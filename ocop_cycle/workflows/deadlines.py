@@ -114,7 +114,9 @@ def _qd26_deadlines(
     if event.type == "registered" and rules is not None:
         out += _transition(event, after, profile, rules)
     if (
-        event.type == "commune_verified"
+        # Art. 7.6.g: "45 ngày kể từ ngày nhận đủ hồ sơ đề nghị của UBND cấp xã hoặc UBND cấp
+        # tỉnh": from the commune's proposal, and again from the province's request upward.
+        event.type in {"commune_verified", "forwarded"}
         and after.kind is DossierKind.RE_EVALUATION
         and d.reevaluation_decision_days
     ):
