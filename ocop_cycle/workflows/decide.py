@@ -443,6 +443,7 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
     # An exclusion's or a revocation's ground is checked where its payload is built (after the
     # machine accepted the trigger): both refusals write nothing.
     machine = ctx.machines.get(profile)
+    act = _act_profile(command, profile, ctx)  # the guards and the payload read the same rules
     state = machine.fire(
         type(command).trigger,
         GuardContext(
@@ -454,10 +455,10 @@ def _transition(before: Dossier, command: DossierCommand, ctx: Context) -> Decis
             proposed_on=ctx.proposed_on,
             round_profile=_round_profile(ctx),
             predecessor=ctx.predecessor,
-            act_profile=_act_profile(command, profile, ctx),
+            act_profile=act,
         ),
     )
-    payload = _payload(command, before, state, profile, ctx, result)
+    payload = _payload(command, before, state, profile, ctx, result, act)
     write = _write(before, before.id, payload, profile, ctx)
     writes = [write]
     if isinstance(command, Certify):
@@ -574,8 +575,10 @@ def _payload(
     profile: RuleProfile,
     ctx: Context,
     result: ScoreResult | None,
+    act: RuleProfile | None,
 ) -> Payload:
-    """The typed payload of the event ``command`` records; ``state`` is the machine's answer."""
+    """The typed payload of the event ``command`` records; ``state`` is the machine's answer;
+    ``act`` the profile whose rules govern the act when not the dossier's (``_act_profile``)."""
     today = ctx.occurred.date()
     notify = command.notify
     match command:
@@ -683,7 +686,7 @@ def _payload(
                 notify=notify,
             )
         case Revoke():
-            ground = revocation_ground(command, _act_profile(command, profile, ctx) or profile)
+            ground = revocation_ground(command, act or profile)
             return Revoked(
                 state=state,
                 grounds=command.grounds,
