@@ -132,6 +132,15 @@ def _council(code: str) -> Role:
     return {2: Role.PROVINCE_COUNCIL, 3: Role.DISTRICT_COUNCIL}.get(len(code), Role.CENTRAL_COUNCIL)
 
 
+class _ApplyFailed(Exception):
+    """Applying the claimed ``row`` raised ``cause`` unexpectedly: raised out of its
+    transaction so that everything it did rolls back before the row is set aside."""
+
+    def __init__(self, row: dict[str, Any], cause: Exception) -> None:
+        super().__init__(row["id"])
+        self.row, self.cause = row, cause
+
+
 def _listing_checked(where: str, due_before: object, limit: object) -> None:
     """Refuse a listing's bad arguments by name (a negative limit would list everything on
     SQLite; a huge one overflows either database)."""
@@ -258,23 +267,22 @@ class Sweeper:
         that cannot be applied must not stay first in the queue and stop every later one.
         """
         now = _vn_now(now, "apply_next")
-        claimed: dict[str, Any] = {}  # the row, once claimed
         try:
-            return self._apply_claimed(now, claimed)
-        except (ConcurrencyConflict, StorageError):
-            raise
-        except Exception as exc:
-            if not claimed:
-                raise
-            return self._set_aside(claimed, now, exc)
+            return self._apply_claimed(now)
+        except _ApplyFailed as failed:  # its transaction rolled back on the way out
+            return self._set_aside(failed.row, now, failed.cause)
 
-    def _apply_claimed(self, now: datetime, claimed: dict[str, Any]) -> Applied | None:
+    def _apply_claimed(self, now: datetime) -> Applied | None:
         with self._store.write() as tx:
             row = self._queue.claim(tx, now)
             if row is None:
                 return None
-            claimed.update(row)
-            outcome = self._apply(tx, row, now)
+            try:
+                outcome = self._apply(tx, row, now)
+            except (ConcurrencyConflict, StorageError):
+                raise
+            except Exception as exc:
+                raise _ApplyFailed(row, exc) from exc
             lateness = now - row["due_at"]
             settled = self._queue.settle(
                 tx,
