@@ -4,6 +4,8 @@ the engine's back. Each is reported by ``Auditor.verify`` and by ``ocop-cycle au
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -103,7 +105,11 @@ def test_published_older_checkpoint_that_no_longer_verifies_fails(
     )
     auditor.checkpoint()  # a fresh checkpoint over the doctored store verifies on its own
     report = auditor.verify(published_root=older.root)
-    assert set(problems(report)) == {"checkpoint_root_mismatch", "published_checkpoint_broken"}
+    assert set(problems(report)) == {
+        "checkpoint_root_mismatch",
+        "checkpoint_counts_altered",  # its heads are fewer than the chains it records
+        "published_checkpoint_broken",
+    }
     assert f"checkpoint {older.id}" in str(report.breaks[-1])
 
 
@@ -536,8 +542,8 @@ def test_an_export_with_lines_of_another_kind_is_reported_not_raised(tmp_path: P
     path = tmp_path / "not-an-export.jsonl"
     path.write_text('{"a": 1}\n{"event": {"seq": 1}}\nma,tinh\n', encoding="utf-8")
     report = verify_export(path)
-    assert problems(report) == ["unreadable_line"] * 3
-    assert [b.detail.split(":")[0] for b in report.breaks] == ["line 1", "line 2", "line 3"]
+    assert problems(report) == ["unreadable_line"] * 3 + ["export_incomplete"]
+    assert [b.detail.split(":")[0] for b in report.breaks[:3]] == ["line 1", "line 2", "line 3"]
     assert main(["audit", "verify", "--from-export", str(path)]) == 1
 
 
@@ -597,3 +603,113 @@ def test_verifying_one_dossier_counts_the_checkpoints_it_checked(
     auditor.checkpoint()
     auditor.checkpoint()
     assert auditor.verify(store[0].id).checkpoints == 2
+
+
+# -- an export's completeness and a checkpoint's counts ---------------------------------------
+
+
+def export_lines(auditor: Auditor, tmp_path: Path) -> list[str]:
+    """An export's lines, as written (the last one is its end line)."""
+    path = tmp_path / "whole.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        auditor.export(out)
+    return path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def verify_lines(tmp_path: Path, lines: list[str], key: bytes | None = None) -> VerifyReport:
+    path = tmp_path / "copy.jsonl"
+    path.write_text("".join(lines), encoding="utf-8")
+    return verify_export(path, key)
+
+
+def test_an_export_cut_short_after_whole_events_is_broken(
+    engine: Engine, store: list[Dossier], tmp_path: Path
+) -> None:
+    """A copy that stops after some whole events chains correctly up to there: only its end
+    line can tell it is incomplete, and with it missing the export does not verify."""
+    lines = export_lines(Auditor(engine), tmp_path)
+    assert verify_lines(tmp_path, lines).intact
+    assert problems(verify_lines(tmp_path, lines[:3])) == ["export_incomplete"]
+    assert problems(verify_lines(tmp_path, [])) == ["export_incomplete"]
+
+
+def test_an_export_missing_its_last_events_under_its_end_line_is_broken(
+    engine: Engine, store: list[Dossier], tmp_path: Path
+) -> None:
+    """Dropping a chain's last event and keeping the end line: the counts and the hash of the
+    lines both differ (the chains alone cannot see it)."""
+    lines = export_lines(Auditor(engine), tmp_path)
+    last_event = max(i for i, line in enumerate(lines) if line.startswith('{"event"'))
+    doctored = lines[:last_event] + lines[last_event + 1 :]
+    assert problems(verify_lines(tmp_path, doctored)) == [
+        "export_counts_differ",
+        "export_digest_mismatch",
+    ]
+
+
+def test_lines_after_an_exports_end_line_are_broken(
+    engine: Engine, store: list[Dossier], tmp_path: Path
+) -> None:
+    """An event appended after the end line is reported where it is, not taken in."""
+    lines = export_lines(Auditor(engine), tmp_path)
+    report = verify_lines(tmp_path, [*lines, lines[0]])
+    assert problems(report) == ["export_after_end"]
+    assert f"line {len(lines) + 1}" in report.breaks[0].detail
+
+
+def test_an_export_whose_line_endings_changed_still_verifies(
+    engine: Engine, store: list[Dossier], tmp_path: Path
+) -> None:
+    """A copy moved through a system that writes CRLF line endings is the same export."""
+    lines = export_lines(Auditor(engine), tmp_path)
+    path = tmp_path / "crlf.jsonl"
+    path.write_bytes("".join(lines).replace("\n", "\r\n").encode("utf-8"))
+    assert verify_export(path).intact
+
+
+def test_an_export_with_the_stores_key_needs_it_to_vouch_for_its_end(
+    db_url: str, clock: SettableClock, tmp_path: Path
+) -> None:
+    """With a keyed store, the end line's hash is keyed: a forger who drops events and
+    recomputes a plain hash is caught, and verifying without the key says the key is needed."""
+    key = b"k" * 32
+    with Engine.open(db_url, clock=clock, hmac_key=key) as engine:
+        Walk(engine, clock).certified(name="Sản phẩm có khóa")
+        lines = export_lines(Auditor(engine, key), tmp_path)
+    assert verify_lines(tmp_path, lines, key).intact
+    end = json.loads(lines[-1])["end"]
+    assert end["keyed"] is True
+    forged = lines[1:-1]  # the first event dropped (the chain then breaks too)
+    digest = hashlib.sha256("".join(forged).encode("utf-8")).hexdigest()
+    end.update(events=end["events"] - 1, keyed=False, digest=digest)
+    report = verify_lines(tmp_path, [*forged, json.dumps({"end": end}) + "\n"], key)
+    assert "export_digest_mismatch" in problems(report)
+    unkeyed = verify_lines(tmp_path, lines)
+    assert any(
+        b.problem == "export_digest_mismatch" and "with the store's key" in b.detail
+        for b in unkeyed.breaks
+    )
+
+
+def test_a_checkpoints_edited_counts_are_reported(
+    engine: Engine, store: list[Dossier], tmp_path: Path
+) -> None:
+    """The root covers the heads, not the counts stored beside them: counts edited to claim
+    more (or fewer) chains and events than the heads give are a break, in the database and in
+    an export made of it."""
+    auditor = Auditor(engine)
+    cp = auditor.checkpoint()
+    tamper(
+        engine,
+        update(checkpoints)
+        .where(checkpoints.c.id == cp.id)
+        .values(dossier_count=cp.dossier_count + 1, event_count=cp.event_count + 5),
+    )
+    report = auditor.verify()
+    assert problems(report) == ["checkpoint_counts_altered"]
+    assert f"{cp.dossier_count + 1} chains and {cp.event_count + 5} events" in (
+        report.breaks[0].detail
+    )
+    assert problems(verify_lines(tmp_path, export_lines(auditor, tmp_path))) == [
+        "checkpoint_counts_altered"
+    ]

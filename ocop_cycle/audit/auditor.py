@@ -30,6 +30,7 @@ from ocop_cycle.audit.projection import (
 from ocop_cycle.audit.verify import (
     Break,
     ChainWalker,
+    ExportDigest,
     VerifyReport,
     check_published_root,
     checkpoint_root,
@@ -144,7 +145,10 @@ class Auditor:
             for cp in stored:
                 if dossier_id is None or cp.root == published_root:
                     verified[cp.id] = walker.check_checkpoint(
-                        cp.id, cp.root, self.log.checkpoint_seen(cp.id)
+                        cp.id,
+                        cp.root,
+                        self.log.checkpoint_seen(cp.id),
+                        (cp.dossier_count, cp.event_count),
                     )
                 else:
                     self._check_one_head(walker, cp.id, dossier_id)
@@ -376,19 +380,40 @@ class Auditor:
     # -- export -------------------------------------------------------------------------------
 
     def export(self, out: TextIO, fmt: str = "jsonl") -> int:
-        """Write every stored event (and, in JSON Lines, the checkpoints with their heads)."""
+        """Write every stored event (and, in JSON Lines, the checkpoints with their heads and an
+        end line); returns how many events. Everything is read from one snapshot: a checkpoint
+        in the export never names an event the export lacks."""
+        with self.log.snapshot():
+            if fmt == "csv":
+                return self._export_csv(out)
+            return self._export_jsonl(out)
+
+    def _export_csv(self, out: TextIO) -> int:
         count = 0
-        if fmt == "csv":
-            writer = csv.writer(out)
-            writer.writerow(EVENT_COLUMNS)
-            for row in self._rows(None):
-                writer.writerow([_cell(row[n]) for n in EVENT_COLUMNS])
-                count += 1
-            return count
+        writer = csv.writer(out)
+        writer.writerow(EVENT_COLUMNS)
         for row in self._rows(None):
-            out.write(json.dumps({"event": _jsonable(row)}, ensure_ascii=False) + "\n")
+            writer.writerow([_cell(row[n]) for n in EVENT_COLUMNS])
             count += 1
-        for cp in self.checkpoints():
+        return count
+
+    def _export_jsonl(self, out: TextIO) -> int:
+        # The events, the checkpoints, then one end line with their counts and a hash over
+        # every line before it (keyed with the store's key when the auditor has it), so that a
+        # copy cut short or edited anywhere is told from a complete one.
+        digest = ExportDigest(self.key)
+
+        def put(doc: dict[str, Any], *, ascii_only: bool = False) -> None:
+            line = json.dumps(doc, ensure_ascii=ascii_only)
+            digest.add(line)
+            out.write(line + "\n")
+
+        count = 0
+        for row in self._rows(None):
+            put({"event": _jsonable(row)})
+            count += 1
+        stored = self.checkpoints()
+        for cp in stored:
             heads = [[str(d), s, h] for d, s, h, _ in self.log.checkpoint_seen(cp.id)]
             doc = {
                 "id": cp.id,
@@ -400,7 +425,14 @@ class Auditor:
                 "root": cp.root,
                 "heads": heads,
             }
-            out.write(json.dumps({"checkpoint": doc}) + "\n")
+            put({"checkpoint": doc}, ascii_only=True)
+        end = {
+            "events": count,
+            "checkpoints": len(stored),
+            "keyed": self.key is not None,
+            "digest": digest.hexdigest(),
+        }
+        out.write(json.dumps({"end": end}) + "\n")
         return count
 
 

@@ -7,6 +7,8 @@ events. The same checks run on the database and, offline, on an export.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from ocop_cycle.workflows.chain import GENESIS, event_hash, row_hash
 __all__ = [
     "Break",
     "ChainWalker",
+    "ExportDigest",
     "Head",
     "VerifyReport",
     "check_published_root",
@@ -77,6 +80,26 @@ def checkpoint_root(heads: Iterable[tuple[UUID, int, str]], key: bytes | None) -
 
 
 Head = tuple[UUID, int, str]
+
+
+class ExportDigest:
+    """One hash over an export's lines, as its end line records it (keyed when the export was
+    made with the store's key): a copy cut short, or lines dropped, edited or added anywhere,
+    no longer gives it. Lines are taken without their line ending, so a copy whose line
+    endings a transfer changed (LF to CRLF) still verifies."""
+
+    def __init__(self, key: bytes | None) -> None:
+        self._hash: Any = (
+            hashlib.sha256() if key is None else hmac.new(key, digestmod=hashlib.sha256)
+        )
+
+    def add(self, line: str) -> None:
+        """Take one line (its ending, if any, is not hashed)."""
+        self._hash.update(line.rstrip("\r\n").encode("utf-8") + b"\n")
+
+    def hexdigest(self) -> str:
+        return str(self._hash.hexdigest())
+
 
 # A checkpoint root is a SHA-256 (or HMAC-SHA-256) digest in hex, as ``event_hash`` writes it.
 _ROOT = re.compile(r"[0-9a-f]{64}")
@@ -182,11 +205,15 @@ class ChainWalker:
         checkpoint_id: int,
         root: str,
         seen: Iterable[tuple[UUID, int, str, str | None]],
+        counts: tuple[int, int] | None = None,
     ) -> bool:
         """Every head a checkpoint saw must still be in its chain with the same hash, and the
         root must be the one those heads give; True when the checkpoint verifies.
 
-        ``seen`` yields (dossier, seq, hash the checkpoint saw, hash found now or None)."""
+        ``seen`` yields (dossier, seq, hash the checkpoint saw, hash found now or None);
+        ``counts``, the checkpoint's recorded (dossier count, event count): the root does not
+        cover them, so they must agree with its heads (one head per chain, each chain's head
+        at its event count), else they were edited and say something the root never did."""
         self.report.checkpoints += 1
         breaks_before = len(self.report.breaks)
         heads: list[Head] = []
@@ -213,6 +240,17 @@ class ChainWalker:
         if checkpoint_root(heads, self.key) != root:
             self.report.breaks.append(
                 Break(None, None, "checkpoint_root_mismatch", f"checkpoint {checkpoint_id}")
+            )
+        if counts is not None and counts != (len(heads), sum(seq for _, seq, _ in heads)):
+            self.report.breaks.append(
+                Break(
+                    None,
+                    None,
+                    "checkpoint_counts_altered",
+                    f"checkpoint {checkpoint_id} records {counts[0]} chains and {counts[1]} "
+                    f"events; its heads give {len(heads)} and "
+                    f"{sum(seq for _, seq, _ in heads)}",
+                )
             )
         return len(self.report.breaks) == breaks_before
 

@@ -44,7 +44,10 @@ def add_parser(sub: Any) -> None:
         "--dossier", type=UUID, help="only this dossier's chain (and its checkpointed heads)"
     )
     verify.add_argument(
-        "--from-export", type=Path, help="verify a JSON Lines export, offline (as a whole)"
+        "--from-export",
+        type=Path,
+        help="verify a JSON Lines export, offline, as a whole: its chains, its checkpoints, and "
+        "its end line (nothing cut off, dropped or added)",
     )
     verify.add_argument(
         "--published-root",
@@ -74,8 +77,11 @@ def add_parser(sub: Any) -> None:
     export = a_sub.add_parser(
         "export",
         help="every event (and checkpoints) to a file",
-        description="Every event, as stored and hashed, then the checkpoints: a JSON Lines file "
-        "`audit verify --from-export` checks offline, or CSV for a spreadsheet.",
+        description="Every event, as stored and hashed, then the checkpoints, then an end line "
+        "(their counts and a hash of every line before it, keyed with --key-file): a JSON "
+        "Lines file `audit verify --from-export` checks offline, whole -- a copy cut short or "
+        "edited anywhere does not verify (verify with the key it was exported with). Or CSV, "
+        "for a spreadsheet. Read from one snapshot of the store.",
     )
     export.add_argument(
         "--format", choices=["jsonl", "csv"], default="jsonl", help="jsonl (verifiable) or csv"
