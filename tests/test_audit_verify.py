@@ -713,3 +713,13 @@ def test_a_checkpoints_edited_counts_are_reported(
     assert problems(verify_lines(tmp_path, export_lines(auditor, tmp_path))) == [
         "checkpoint_counts_altered"
     ]
+
+
+def test_an_export_that_is_not_utf8_is_reported_not_raised(tmp_path: Path) -> None:
+    """A binary file (or one saved in another encoding) given as an export: each such line is
+    a break, and the exit status says broken."""
+    path = tmp_path / "binary.jsonl"
+    path.write_bytes(b"\xff\xfe{\x00}\n" + "Xã Tân Dĩnh\n".encode("cp1258", errors="replace"))
+    report = verify_export(path)
+    assert problems(report) == ["unreadable_line", "unreadable_line", "export_incomplete"]
+    assert main(["audit", "verify", "--from-export", str(path)]) == 1

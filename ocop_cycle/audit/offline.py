@@ -42,15 +42,17 @@ def verify_export(
 
     def rows() -> Iterator[dict[str, Any]]:
         nonlocal lines
-        with Path(path).open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
+        # Bytes, decoded line by line: a line that is not UTF-8 is a break where it is.
+        with Path(path).open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
                     continue
                 if ends:
                     detail = f"line {number} comes after the end line (line {ends[0][0]})"
                     report.breaks.append(Break(None, None, "export_after_end", detail))
                     continue
                 try:
+                    line = raw.decode("utf-8")
                     doc = json.loads(line)
                     if isinstance(doc, dict) and "end" in doc:
                         ends.append((number, doc["end"]))
