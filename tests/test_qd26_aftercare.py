@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ocop_cycle import Engine, Role, SettableClock, Sweeper
+from ocop_cycle.clock import to_vn
 from ocop_cycle.rules.authority import Level
-from tests.scenario import PROVINCE_ONLY, at
+from tests.scenario import LANG_GIANG, PROVINCE_ONLY, at
 
 OFFICE = PROVINCE_ONLY.actor(Role.PROVINCE_OFFICE)
 
@@ -103,3 +104,43 @@ def test_a_qd26_certificate_lapses_without_a_revocation_request(
     assert any("không phải ban hành quyết định thu hồi" in t for t in new_texts)
     assert not any("đề nghị ban hành quyết định thu hồi" in t for t in new_texts)
     assert any("đề nghị ban hành quyết định thu hồi" in t for t in old_texts)
+
+
+def test_an_older_certificates_notices_stop_once_its_decision_26_window_closed(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A Decision 148 certificate expiring 01/03/2027 is re-evaluated under Decision 26, whose
+    window closes on 01/11/2026 (E−120). Its own profile's notices (E−90, E−60, E−30) would ask
+    the producer to file what the engine then refuses: they are skipped, saying why, and the
+    certificate is not marked renewal due; it expires on its day."""
+    clock.set(at(2024, 3, 2))
+    d = engine.import_certificate(
+        actor=LANG_GIANG.actor(Role.DISTRICT_OFFICE),
+        profile_id="qd148-2023",
+        producer={"name": "Hợp tác xã Mật ong", "kind": "cooperative"},
+        product={"name": "Mật ong rừng", "group": "food", "product_set": "honey"},
+        commune_code=LANG_GIANG.commune,
+        district_code=LANG_GIANG.district,
+        province_code=LANG_GIANG.province,
+        stars=3,
+        level=Level.DISTRICT,
+        decision_number="12/QĐ-UBND",
+        decision_date=date(2024, 3, 1),
+        issuing_body="UBND huyện Lạng Giang",
+    )
+    assert d.valid_until == date(2027, 3, 1)
+    report = Sweeper(engine).sweep(now=at(2027, 2, 20, 12))
+    notices = [a for a in report.applied if a.kind == "renewal_notice"]
+    assert [to_vn(a.due_at).date() for a in notices] == [
+        date(2026, 12, 1),
+        date(2026, 12, 31),
+        date(2027, 1, 30),
+    ]
+    assert {a.status for a in notices} == {"skipped"}
+    assert all("closed on 2026-11-01" in a.outcome for a in notices)
+    assert engine.get(d.id).state.value == "certified"
+    window = [a for a in report.applied if a.kind == "reevaluation_window"]
+    assert window
+    assert {a.status for a in window} == {"done"}
+    Sweeper(engine).sweep(now=at(2027, 3, 2, 12))
+    assert engine.get(d.id).state.value == "expired"

@@ -15,6 +15,7 @@ from ocop_cycle import (
     Level,
     Role,
     SettableClock,
+    Sweeper,
 )
 from ocop_cycle.rules.book import default_rule_book
 from tests.helpers_jobs import import_certificates
@@ -174,24 +175,35 @@ def test_a_window_closed_before_the_decision_took_effect_is_art_12_3(
     assert (new.profile_id, new.predecessor_id) == ("qd26-2026", found)
 
 
-def test_a_late_reevaluation_is_filed_at_most_180_days_after_expiry(
+def test_a_late_reevaluation_is_filed_before_the_certificate_expires_swept_or_not(
     engine: Engine, clock: SettableClock
 ) -> None:
-    """Art. 12.3 ("không quá 180 ngày tính từ ngày hết thời hạn"): a certificate expiring
-    01/08/2026, whose window closed before the Decision: re-evaluated on 27/01/2027 (day 179
-    after expiry), not on 30/01/2027 (day 182) -- whether or not a sweep has expired it."""
-    first = _certificate_expiring(engine, clock, date(2026, 8, 1))
-    second = _certificate_expiring(engine, clock, date(2026, 8, 1))
+    """Art. 12.3 keeps a certificate valid while a late re-evaluation runs; it does not revive
+    one that lapsed. Certificates expiring 01/08/2026, whose window closed before the Decision:
+    re-evaluated on 01/08/2026 (its last day), not on 02/08/2026 nor on 27/01/2027 (within 180
+    days of expiry) -- the same answer whether or not a sweep has expired them."""
+    on_time, late = (_certificate_expiring(engine, clock, date(2026, 8, 1)) for _ in "12")
     officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
-    clock.set(datetime(2027, 1, 27, 9, tzinfo=clock.now().tzinfo))
-    accepted = engine.register_reevaluation(first, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
-    assert accepted.predecessor_id == first
-    clock.set(datetime(2027, 1, 30, 9, tzinfo=clock.now().tzinfo))
-    before = snapshot(engine)
-    with pytest.raises(GuardRefused) as caught:
-        engine.register_reevaluation(second, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
-    assert caught.value.codes == ("reevaluation.late_filing_over",)
-    assert snapshot(engine) == before
+    tz = clock.now().tzinfo
+    clock.set(datetime(2026, 8, 1, 16, tzinfo=tz))
+    accepted = engine.register_reevaluation(on_time, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    assert accepted.predecessor_id == on_time
+    assert engine.get(on_time).valid_until == date(2027, 1, 28)  # type: ignore[arg-type]
+
+    def refused(on: datetime, state: str, code: str) -> None:
+        clock.set(on)
+        assert engine.get(late).state.value == state  # type: ignore[arg-type]
+        before = snapshot(engine)
+        with pytest.raises(GuardRefused) as caught:
+            engine.register_reevaluation(late, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+        assert caught.value.codes == (code,)
+        assert snapshot(engine) == before
+
+    refused(datetime(2026, 8, 2, 9, tzinfo=tz), "certified", "reevaluation.certificate_lapsed")
+    Sweeper(engine).sweep(now=datetime(2026, 8, 2, 12, tzinfo=tz))
+    assert engine.get(on_time).state.value == "certified"  # type: ignore[arg-type]
+    refused(datetime(2026, 8, 2, 13, tzinfo=tz), "expired", "reevaluation.no_certificate")
+    refused(datetime(2027, 1, 27, 9, tzinfo=tz), "expired", "reevaluation.no_certificate")
 
 
 def test_a_certificate_lapsed_by_date_is_not_upgraded_though_no_sweep_expired_it(
@@ -206,6 +218,37 @@ def test_a_certificate_lapsed_by_date_is_not_upgraded_though_no_sweep_expired_it
     with pytest.raises(GuardRefused) as caught:
         engine.register_reevaluation(found, actor=officer, kind="upgrade")  # type: ignore[arg-type]
     assert caught.value.codes == ("reevaluation.certificate_lapsed",)
+
+
+@pytest.mark.parametrize("kind", ["re_evaluation", "upgrade"])
+def test_a_producer_the_decision_does_not_list_cannot_be_reevaluated_under_it(
+    engine: Engine, clock: SettableClock, kind: str
+) -> None:
+    """Art. 2.3 holds for every evaluation under Decision 26, not only a first one: an
+    association's honey certified under Decision 148 is neither re-evaluated nor upgraded
+    under Decision 26 (associations are OCOP producers for tourism only); nothing written."""
+    clock.set(at(2024, 9, 2))
+    found = engine.import_certificate(
+        actor=LANG_GIANG.actor(Role.DISTRICT_OFFICE),
+        profile_id="qd148-2023",
+        producer={"name": "Hội Nuôi ong Lục Ngạn", "kind": "association"},
+        product={"name": "Mật ong hoa vải", "group": "food", "product_set": "honey"},
+        commune_code=LANG_GIANG.commune,
+        district_code=LANG_GIANG.district,
+        province_code=LANG_GIANG.province,
+        stars=3,
+        level=Level.DISTRICT,
+        decision_number="9/QĐ-UBND",
+        decision_date=date(2024, 1, 10),
+        issuing_body="UBND huyện Lạng Giang",
+    ).id
+    clock.set(datetime(2026, 8, 1, 9, tzinfo=clock.now().tzinfo))  # inside its window
+    officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
+    before = snapshot(engine)
+    with pytest.raises(GuardRefused) as caught:
+        engine.register_reevaluation(found, actor=officer, kind=kind)  # type: ignore[arg-type]
+    assert caught.value.codes == ("producer.kind_not_eligible",)
+    assert snapshot(engine) == before
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,7 @@ from ocop_cycle.workflows.commands import (
     SendReminder,
     Withdraw,
 )
+from ocop_cycle.workflows.deadlines import renewal_notice_superseded
 from ocop_cycle.workflows.derive import council_dossier_day
 from ocop_cycle.workflows.jurisdiction import addressee, recorded_on
 from ocop_cycle.workflows.model import Dossier, Round
@@ -374,6 +375,11 @@ class Sweeper:
         if kind == "renewal_notice":
             if d.state not in HOLDING_CERTIFICATE or str(d.valid_until) != detail["valid_until"]:
                 return f"dossier is {d.state.value}: no certificate to renew"
+            superseded = renewal_notice_superseded(
+                d, to_vn(row["due_at"]).date(), self.engine.rules
+            )
+            if superseded is not None:
+                return superseded
             if detail["statutory"]:
                 if d.state is S.RENEWAL_DUE:
                     return "already renewal_due"

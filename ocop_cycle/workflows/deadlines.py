@@ -26,7 +26,7 @@ from ocop_cycle.workflows.events import (
 )
 from ocop_cycle.workflows.model import Dossier, DossierKind, Round
 
-__all__ = ["KINDS", "DeadlineSpec", "deadlines_for"]
+__all__ = ["KINDS", "DeadlineSpec", "deadlines_for", "renewal_notice_superseded"]
 
 #: Deadline kinds, with what happens when one falls due.
 KINDS = {
@@ -172,6 +172,28 @@ def _transition(
             },
         )
     ]
+
+
+def renewal_notice_superseded(certificate: Dossier, day: date, rules: RuleBook) -> str | None:
+    """Why a renewal notice of the certificate's own profile is not sent on ``day``, if it is
+    not: a later profile re-evaluates the certificate inside a filing window of its own
+    (Decision 26/2026, Art. 7.6.a), and that window closed before ``day`` -- a notice asking
+    the producer to file would ask for what the engine then refuses."""
+    expires = certificate.valid_until
+    if expires is None:
+        return None
+    later = rules.window_profile(expires)
+    if later is None or later.id == certificate.profile_id:
+        return None
+    window = later.durations.reevaluation_window_days
+    assert window is not None
+    closes = expires - timedelta(days=window[1])
+    if day <= closes:
+        return None
+    return (
+        f"the re-evaluation window of {later.id} closed on {closes.isoformat()}: "
+        "no filing left to give notice of"
+    )
 
 
 def _window(certificate: Dossier, rules: RuleBook, recorded_at: datetime) -> list[DeadlineSpec]:

@@ -119,9 +119,10 @@ def product_not_in_evaluation(ctx: CreationContext) -> Reason | None:
 def predecessor_holds_certificate(ctx: CreationContext) -> Reason | None:
     """Only a valid certificate is re-evaluated or upgraded: held (not revoked, expired or
     replaced), and valid on the filing day by its date, whether or not a sweep has recorded
-    its expiry yet (the answer must not depend on when the scheduler last ran; Decision
-    26/2026, Art. 12.3 keeps a certificate valid while a late re-evaluation runs, it does not
-    revive one already lapsed)."""
+    its expiry yet (the answer must not depend on when the scheduler last ran). Decision
+    26/2026, Art. 12.3 keeps a certificate valid while a late re-evaluation runs ("giấy chứng
+    nhận tiếp tục có hiệu lực"): it does not revive one already lapsed, so a late filing is one
+    made after the window closed and before the certificate expired."""
     held = ctx.predecessor
     assert held is not None
     if held.state not in HOLDING_CERTIFICATE:
@@ -133,36 +134,11 @@ def predecessor_holds_certificate(ctx: CreationContext) -> Reason | None:
     expires, today = held.valid_until, ctx.now.date()
     if expires is None or today <= expires:
         return None
-    late = _late_filing_until(ctx, expires)
-    if late is None:
-        return Reason(
-            "reevaluation.certificate_lapsed",
-            f"Giấy chứng nhận đã hết hiệu lực sau ngày {expires:%d/%m/%Y}",
-            f"the certificate was valid until {expires.isoformat()}",
-        )
-    if today > late:
-        return Reason(
-            "reevaluation.late_filing_over",
-            f"Đã quá {(late - expires).days} ngày kể từ ngày giấy chứng nhận hết hạn "
-            f"({expires:%d/%m/%Y}): không còn đánh giá lại theo khoản 3 Điều 12",
-            f"more than {(late - expires).days} days after the certificate expired on "
-            f"{expires.isoformat()}: too late even for a late re-evaluation",
-        )
-    return None
-
-
-def _late_filing_until(ctx: CreationContext, expires: date) -> date | None:
-    """The last day a re-evaluation of a certificate that expired on ``expires`` is still
-    filed, when the profile keeps such a certificate valid while a late re-evaluation runs
-    (Decision 26/2026, Art. 12.3: its window closed before the Decision took effect; "không quá
-    180 ngày tính từ ngày hết thời hạn"); None when it does not."""
-    d = ctx.profile.durations
-    window, days = d.reevaluation_window_days, d.late_reevaluation_validity_days
-    if getattr(ctx.command, "kind", None) != "re_evaluation" or window is None or days is None:
-        return None
-    if expires - timedelta(days=window[1]) >= ctx.profile.in_force_from:
-        return None
-    return expires + timedelta(days=days)
+    return Reason(
+        "reevaluation.certificate_lapsed",
+        f"Giấy chứng nhận đã hết hiệu lực sau ngày {expires:%d/%m/%Y}",
+        f"the certificate was valid until {expires.isoformat()}",
+    )
 
 
 def reevaluation_in_window(ctx: CreationContext) -> Reason | None:
@@ -207,20 +183,28 @@ def profile_still_applies(ctx: CreationContext) -> Reason | None:
 
 def producer_may_register(ctx: CreationContext) -> Reason | None:
     """The producer's legal form is one the profile lets register this product's group
-    (Decision 26/2026, Art. 2.3: associations and operation centres only for tourism)."""
+    (Decision 26/2026, Art. 2.3: associations and operation centres only for tourism). A
+    re-evaluation or an upgrade is an evaluation under the profile in force too: its producer
+    and product are the certificate's."""
     allowed = ctx.profile.producer_kinds
+    if allowed is None:
+        return None
     producer = getattr(ctx.command, "producer", None)
     product = getattr(ctx.command, "product", None)
-    if allowed is None or producer is None or product is None:
+    if producer is not None and product is not None:
+        kind, group = producer.kind, product.group
+    elif ctx.predecessor is not None:
+        kind, group = ctx.predecessor.producer_kind, ctx.predecessor.product_group
+    else:
         return None
-    kinds = allowed.get(product.group, allowed.get("*", ()))
-    if producer.kind.value in kinds:
+    kinds = allowed.get(group, allowed.get("*", ()))
+    if kind.value in kinds:
         return None
     return Reason(
         "producer.kind_not_eligible",
-        f"{producer.kind.label_vi} không thuộc chủ thể OCOP được đăng ký sản phẩm nhóm này "
+        f"{kind.label_vi} không thuộc chủ thể OCOP được đăng ký sản phẩm nhóm này "
         f"theo Quyết định số {ctx.profile.decision}",
-        f"a producer of kind {producer.kind.value} may not register a {product.group} product "
+        f"a producer of kind {kind.value} may not register a {group} product "
         f"under {ctx.profile.id}",
     )
 
@@ -642,6 +626,7 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         reevaluation_in_window,
         no_open_successor,
         upgrade_below_top,
+        producer_may_register,
     ),
     "assign_round": (
         top_reevaluation_goes_up,
