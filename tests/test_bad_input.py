@@ -458,3 +458,13 @@ def test_a_sweepers_bad_arguments_are_refused_by_name(
     error = invalid(engine, lambda: bad(Sweeper(engine)))
     assert error.fields == (field,)
     assert call in str(error)
+
+
+def test_the_system_actor_acts_for_the_whole_country() -> None:
+    """The scheduler's actor has no province: one given a unit's code is refused by name."""
+    with pytest.raises(InvalidCommand) as caught:
+        Actor(role=Role.SYSTEM, jurisdiction="24")
+    assert "jurisdiction VN" in str(caught.value)
+    assert Actor(role=Role.SYSTEM, jurisdiction="VN") == Actor.system().model_copy(
+        update={"id": None}
+    )

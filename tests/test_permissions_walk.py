@@ -81,8 +81,18 @@ def actor_for(profile: RuleProfile, role: Role) -> Actor:
     return p.actor(role, str(PRODUCER) if role is Role.PRODUCER else None)
 
 
+#: Outside a due deadline, the system fires only commands whose guards date them themselves.
+SYSTEM_OFF_DEADLINE = {"expire", "mark_renewal_due"}
+
+
 def expected_roles(profile: RuleProfile, trigger: str, d: Dossier) -> set[Role]:
-    """What the data says, read straight from the profile."""
+    """What the data says, read straight from the profile (the system, off a deadline, only
+    for the commands that date themselves)."""
+    roles = _granted(profile, trigger, d)
+    return roles if trigger in SYSTEM_OFF_DEADLINE else roles - {Role.SYSTEM}
+
+
+def _granted(profile: RuleProfile, trigger: str, d: Dossier) -> set[Role]:
     if trigger in TIER_COMMANDS:
         level = profile.tiers[0].level if d.state is DossierState.COMMUNE_VERIFIED else d.level
         assert level is not None

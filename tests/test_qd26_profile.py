@@ -175,35 +175,73 @@ def test_a_window_closed_before_the_decision_took_effect_is_art_12_3(
     assert (new.profile_id, new.predecessor_id) == ("qd26-2026", found)
 
 
-def test_a_late_reevaluation_is_filed_before_the_certificate_expires_swept_or_not(
-    engine: Engine, clock: SettableClock
+@pytest.mark.parametrize("swept", [False, True])
+def test_a_late_reevaluation_is_filed_at_most_180_days_after_expiry_swept_or_not(
+    engine: Engine, clock: SettableClock, swept: bool
 ) -> None:
-    """Art. 12.3 keeps a certificate valid while a late re-evaluation runs; it does not revive
-    one that lapsed. Certificates expiring 01/08/2026, whose window closed before the Decision:
-    re-evaluated on 01/08/2026 (its last day), not on 02/08/2026 nor on 27/01/2027 (within 180
-    days of expiry) -- the same answer whether or not a sweep has expired them."""
-    on_time, late = (_certificate_expiring(engine, clock, date(2026, 8, 1)) for _ in "12")
+    """Art. 12.3 ("không quá 180 ngày tính từ ngày hết thời hạn"): certificates expiring
+    01/08/2026, whose window closed before the Decision. On 27/01/2027 (day 179 after expiry)
+    a re-evaluation is accepted whether or not a sweep has expired the certificate -- one that
+    lapsed is held again, renewal due -- valid until 28/01/2027; on 30/01/2027 (day 182) it is
+    refused, nothing written."""
+    first, second = (_certificate_expiring(engine, clock, date(2026, 8, 1)) for _ in "12")
     officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
     tz = clock.now().tzinfo
-    clock.set(datetime(2026, 8, 1, 16, tzinfo=tz))
-    accepted = engine.register_reevaluation(on_time, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
-    assert accepted.predecessor_id == on_time
-    assert engine.get(on_time).valid_until == date(2027, 1, 28)  # type: ignore[arg-type]
+    if swept:
+        clock.set(datetime(2026, 8, 1, 9, tzinfo=tz))
+        Sweeper(engine).sweep(now=datetime(2026, 8, 2, 12, tzinfo=tz))
+        assert {engine.get(d).state.value for d in (first, second)} == {"expired"}  # type: ignore[arg-type]
+    clock.set(datetime(2027, 1, 27, 9, tzinfo=tz))
+    accepted = engine.register_reevaluation(first, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    assert accepted.predecessor_id == first
+    held = engine.get(first)  # type: ignore[arg-type]
+    assert held.valid_until == date(2027, 1, 28)
+    assert held.state.value == ("renewal_due" if swept else "certified")
+    clock.set(datetime(2027, 1, 30, 9, tzinfo=tz))
+    before = snapshot(engine)
+    with pytest.raises(GuardRefused) as caught:
+        engine.register_reevaluation(second, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    assert caught.value.codes == ("reevaluation.late_filing_over",)
+    assert snapshot(engine) == before
 
-    def refused(on: datetime, state: str, code: str) -> None:
-        clock.set(on)
-        assert engine.get(late).state.value == state  # type: ignore[arg-type]
-        before = snapshot(engine)
-        with pytest.raises(GuardRefused) as caught:
-            engine.register_reevaluation(late, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
-        assert caught.value.codes == (code,)
-        assert snapshot(engine) == before
 
-    refused(datetime(2026, 8, 2, 9, tzinfo=tz), "certified", "reevaluation.certificate_lapsed")
-    Sweeper(engine).sweep(now=datetime(2026, 8, 2, 12, tzinfo=tz))
-    assert engine.get(on_time).state.value == "certified"  # type: ignore[arg-type]
-    refused(datetime(2026, 8, 2, 13, tzinfo=tz), "expired", "reevaluation.no_certificate")
-    refused(datetime(2027, 1, 27, 9, tzinfo=tz), "expired", "reevaluation.no_certificate")
+def test_a_late_reevaluation_before_expiry_keeps_the_certificate_where_it_is(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """Filed before the certificate lapsed (its window closed before the Decision), the late
+    re-evaluation extends it and leaves its state alone; a sweep past the old expiry day then
+    expires nothing."""
+    found = _certificate_expiring(engine, clock, date(2026, 8, 1))
+    officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
+    tz = clock.now().tzinfo
+    clock.set(datetime(2026, 7, 20, 9, tzinfo=tz))
+    engine.register_reevaluation(found, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    Sweeper(engine).sweep(now=datetime(2026, 8, 5, 12, tzinfo=tz))
+    held = engine.get(found)  # type: ignore[arg-type]
+    assert (held.state.value, held.valid_until) == ("certified", date(2027, 1, 28))
+
+
+@pytest.mark.parametrize(
+    ("swept", "code"),
+    [(False, "reevaluation.certificate_lapsed"), (True, "reevaluation.no_certificate")],
+)
+def test_a_certificate_that_lapsed_before_the_decision_is_not_revived(
+    engine: Engine, clock: SettableClock, swept: bool, code: str
+) -> None:
+    """Expired on 01/03/2026, before Decision 26 took effect: a re-evaluation filed under it
+    on 01/06/2026 (within 180 days of that expiry) is refused, swept or not."""
+    found = _certificate_expiring(engine, clock, date(2026, 3, 1))
+    tz = clock.now().tzinfo
+    if swept:
+        clock.set(datetime(2026, 3, 1, 9, tzinfo=tz))
+        Sweeper(engine).sweep(now=datetime(2026, 3, 2, 12, tzinfo=tz))
+    officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")
+    clock.set(datetime(2026, 6, 1, 9, tzinfo=tz))
+    before = snapshot(engine)
+    with pytest.raises(GuardRefused) as caught:
+        engine.register_reevaluation(found, actor=officer, kind="re_evaluation")  # type: ignore[arg-type]
+    assert caught.value.codes == (code,)
+    assert snapshot(engine) == before
 
 
 def test_a_certificate_lapsed_by_date_is_not_upgraded_though_no_sweep_expired_it(

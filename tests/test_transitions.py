@@ -16,6 +16,7 @@ from ocop_cycle import (
     FlagReevaluationWindowMissed,
     FlagRoundMissed,
     NotifyReevaluationWindow,
+    PermissionDenied,
     Role,
     SendReminder,
     SettableClock,
@@ -23,7 +24,7 @@ from ocop_cycle import (
 )
 from ocop_cycle.workflows.machine import DossierMachine, TransitionSpec
 from tests.helpers_jobs import import_certificates
-from tests.scenario import Walk
+from tests.scenario import Walk, snapshot
 
 S = DossierState
 MACHINE = DossierMachine(default_rule_book().profile("qd148-2023"))
@@ -174,7 +175,20 @@ def fire(walk: Walk, spec: TransitionSpec, d: Dossier) -> Dossier:
 #: Engine-internal triggers, fired as consequences of a certification (tested in test_paths and
 #: test_support), not host commands.
 INTERNAL = {"supersede", "grant_support", "extend_validity"}
-SPECS = [s for s in MACHINE.specs if s.trigger not in INTERNAL and s.source is not S.NEW]
+#: Fired by the sweep alone, on what a due deadline says (tested with the sweep: test_deadlines,
+#: test_qd26_deadlines, test_qd26_aftercare); off a deadline the system actor is refused them.
+SWEEP_ONLY = {
+    "remind",
+    "escalate_inspection",
+    "flag_round_missed",
+    "escalate_overdue",
+    "notify_reevaluation_window",
+    "flag_reevaluation_window_missed",
+}
+SPECS = [
+    s for s in MACHINE.specs if s.trigger not in INTERNAL | SWEEP_ONLY and s.source is not S.NEW
+]
+SWEEP_SPECS = [s for s in MACHINE.specs if s.trigger in SWEEP_ONLY]
 
 
 @pytest.mark.parametrize(
@@ -211,6 +225,22 @@ def test_every_transition_of_qd148(
     after = fire(walk, spec, d)
     assert after.state is (spec.dest or spec.source)
     assert engine.replay(after.id) == engine.get(after.id)
+
+
+@pytest.mark.parametrize("spec", SWEEP_SPECS, ids=lambda s: f"{s.source.value}-{s.trigger}")
+def test_a_deadline_command_off_its_deadline_is_refused_to_the_system(
+    engine: Engine, clock: SettableClock, spec: TransitionSpec
+) -> None:
+    """The system actor fires a reminder, an escalation or a flag only on its due deadline
+    (the sweep reads what it says from the deadline): asked directly, with what a host made
+    up, it is refused and nothing is written."""
+    walk = Walk(engine, clock)
+    d = reach(walk, spec.source, spec.trigger)
+    before = snapshot(engine)
+    with pytest.raises(PermissionDenied) as caught:
+        fire(walk, spec, d)
+    assert caught.value.reason.code == "permission.system_deadline_only"
+    assert snapshot(engine) == before
 
 
 def test_supersede_edges_are_exercised_elsewhere() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, model_validator
 
 from ocop_cycle._validation import InputModel
 from ocop_cycle.text import refuse_control_characters
@@ -139,6 +139,15 @@ class Actor(InputModel):
     jurisdiction: JurisdictionCode
     id: ActorId | None = None
     name: ActorName | None = None
+
+    @model_validator(mode="after")
+    def _system_is_national(self) -> Actor:
+        if self.role is Role.SYSTEM and self.jurisdiction != CENTRAL:
+            raise ValueError(
+                f"the system actor acts for the whole country: jurisdiction {CENTRAL}, "
+                f"not {self.jurisdiction}"
+            )
+        return self
 
     @classmethod
     def system(cls) -> Actor:

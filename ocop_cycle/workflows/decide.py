@@ -379,9 +379,11 @@ def _extend(certificate: Dossier, payload: ValidityExtended | None, ctx: Context
     if payload is None:
         return None
     profile = ctx.rules.profile(certificate.profile_id)
-    ctx.machines.get(profile).fire(
+    state = ctx.machines.get(profile).fire(
         "extend_validity", GuardContext(certificate, profile, None, ctx.now)
     )
+    if state is not certificate.state:  # held again: the event carries where it goes
+        payload = ValidityExtended(**{**dict(payload), "state": state})
     return _write(certificate, certificate.id, payload, profile, ctx, Actor.system())
 
 

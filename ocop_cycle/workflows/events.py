@@ -477,6 +477,16 @@ class ValidityExtended(Payload):
     #: Why: the re-evaluation was accepted (``accepted``) or has its result (``result``).
     reason: Literal["accepted", "result"]
     legal_basis_vi: str
+    #: The state the certificate's dossier moves to, when it moves: a certificate that lapsed
+    #: (a sweep recorded its expiry) before its late re-evaluation was filed is held again,
+    #: renewal due (None: it stays where it is; not stored then, as before this field).
+    state: DossierState | None = None
+
+    def wire(self) -> dict[str, Any]:
+        form = super().wire()
+        if form.get("state") is None:
+            form.pop("state", None)
+        return form
 
 
 class SupportGranted(Payload):

@@ -124,6 +124,8 @@ def _returned_to_lower_tier(_: Event, p: Any) -> dict[str, Any]:
 
 
 def _validity(_: Event, p: Any) -> dict[str, Any]:
+    if p.state is not None:  # a lapsed certificate held again while its re-evaluation runs
+        return {"valid_until": p.valid_until, "state": p.state}
     return {"valid_until": p.valid_until}
 
 

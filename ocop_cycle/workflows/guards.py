@@ -117,28 +117,59 @@ def product_not_in_evaluation(ctx: CreationContext) -> Reason | None:
 
 
 def predecessor_holds_certificate(ctx: CreationContext) -> Reason | None:
-    """Only a valid certificate is re-evaluated or upgraded: held (not revoked, expired or
-    replaced), and valid on the filing day by its date, whether or not a sweep has recorded
-    its expiry yet (the answer must not depend on when the scheduler last ran). Decision
-    26/2026, Art. 12.3 keeps a certificate valid while a late re-evaluation runs ("giấy chứng
-    nhận tiếp tục có hiệu lực"): it does not revive one already lapsed, so a late filing is one
-    made after the window closed and before the certificate expired."""
+    """Only a valid certificate is re-evaluated or upgraded: held (not revoked or replaced),
+    and valid on the filing day by its date, whether or not a sweep has recorded its expiry yet
+    (the answer must not depend on when the scheduler last ran). Decision 26/2026, Art. 12.3:
+    a certificate whose window closed before the Decision took effect stays valid until its
+    late re-evaluation's result, at most 180 days past expiry ("tiếp tục có hiệu lực ... nhưng
+    không quá 180 ngày tính từ ngày hết thời hạn"): such a re-evaluation is filed until then,
+    expired by a sweep or not (the extension then holds the certificate again)."""
     held = ctx.predecessor
     assert held is not None
-    if held.state not in HOLDING_CERTIFICATE:
+    expires, today = held.valid_until, ctx.now.date()
+    late = _late_filing_until(ctx, expires) if expires is not None else None
+    lapsed = held.state is DossierState.EXPIRED and late is not None
+    if held.state not in HOLDING_CERTIFICATE and not lapsed:
         return Reason(
             "reevaluation.no_certificate",
             "Sản phẩm không có giấy chứng nhận còn hiệu lực",
             f"the dossier holds no valid certificate (state {held.state.value})",
         )
-    expires, today = held.valid_until, ctx.now.date()
     if expires is None or today <= expires:
         return None
-    return Reason(
-        "reevaluation.certificate_lapsed",
-        f"Giấy chứng nhận đã hết hiệu lực sau ngày {expires:%d/%m/%Y}",
-        f"the certificate was valid until {expires.isoformat()}",
-    )
+    if late is None:
+        return Reason(
+            "reevaluation.certificate_lapsed",
+            f"Giấy chứng nhận đã hết hiệu lực sau ngày {expires:%d/%m/%Y}",
+            f"the certificate was valid until {expires.isoformat()}",
+        )
+    if today > late:
+        return Reason(
+            "reevaluation.late_filing_over",
+            f"Đã quá {(late - expires).days} ngày kể từ ngày giấy chứng nhận hết hạn "
+            f"({expires:%d/%m/%Y}): không còn đánh giá lại theo khoản 3 Điều 12",
+            f"more than {(late - expires).days} days after the certificate expired on "
+            f"{expires.isoformat()}: too late even for a late re-evaluation",
+        )
+    return None
+
+
+def _late_filing_until(ctx: CreationContext, expires: date) -> date | None:
+    """The last day a re-evaluation of a certificate that expired on ``expires`` is still
+    filed, when the profile keeps such a certificate valid while a late re-evaluation runs
+    (Decision 26/2026, Art. 12.3: its window closed before the Decision took effect; "không quá
+    180 ngày tính từ ngày hết thời hạn"); None when it does not -- nor for a certificate that
+    had lapsed before the profile took effect (a Decision revives nothing that lapsed before
+    it). The predecessor's own expiry, not an extension's, counts."""
+    d = ctx.profile.durations
+    window, days = d.reevaluation_window_days, d.late_reevaluation_validity_days
+    if getattr(ctx.command, "kind", None) != "re_evaluation" or window is None or days is None:
+        return None
+    if expires - timedelta(days=window[1]) >= ctx.profile.in_force_from:
+        return None
+    if expires < ctx.profile.in_force_from:
+        return None
+    return expires + timedelta(days=days)
 
 
 def reevaluation_in_window(ctx: CreationContext) -> Reason | None:

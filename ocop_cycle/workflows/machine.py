@@ -160,6 +160,9 @@ def edges(profile: RuleProfile) -> list[TransitionSpec]:
     add("notify_reevaluation_window", list(HOLDING_CERTIFICATE), None)
     add("flag_reevaluation_window_missed", list(HOLDING_CERTIFICATE), None)
     add("extend_validity", list(HOLDING_CERTIFICATE), None)
+    # Art. 12.3 of Decision 26/2026: a late re-evaluation keeps its certificate valid until the
+    # result, at most 180 days past expiry -- filed after a sweep recorded the expiry, too.
+    add("extend_validity", [S.EXPIRED], S.RENEWAL_DUE)
     return out
 
 

@@ -171,6 +171,15 @@ def _check_scope(
     )
 
 
+#: What the system actor may fire outside a due deadline, where the permission data grants it:
+#: the commands whose guards establish from the dossier alone that they are due (its
+#: certificate lapsed; the statutory notice day reached). The others act on what a deadline
+#: says (a due day, a round, a reminder's kind): only the sweep, which reads it from the due
+#: deadline, fires them -- a host could otherwise write reminders and escalations of its own
+#: making into the hash-chained log.
+SYSTEM_SELF_DATED = frozenset({"expire", "mark_renewal_due"})
+
+
 def authorize(
     profile: RuleProfile,
     actor: Actor,
@@ -185,8 +194,8 @@ def authorize(
     """Raise ``PermissionDenied`` unless ``actor`` may fire ``trigger`` on ``dossier`` on ``on``.
 
     The system actor acts only for deadlines: on a due deadline of the dossier it may apply the
-    profile's ``deadline_commands``; otherwise only what the permission data grants it (the
-    commands whose guards check the date themselves, such as ``expire``).
+    profile's ``deadline_commands``; otherwise only what the permission data grants it among
+    ``SYSTEM_SELF_DATED`` (the commands whose guards check the date themselves).
     """
     if actor.role is Role.SYSTEM and on_deadline:
         if trigger in profile.deadline_commands:
@@ -197,6 +206,14 @@ def authorize(
             "permission.system_deadline_only",
             "Hệ thống chỉ thực hiện các thao tác đến hạn",
             f"the system actor applies deadlines only; {trigger} is not a deadline command",
+        )
+    if actor.role is Role.SYSTEM and trigger not in SYSTEM_SELF_DATED:
+        raise _denied(
+            trigger,
+            actor,
+            "permission.system_deadline_only",
+            "Hệ thống chỉ thực hiện thao tác này khi đến hạn",
+            f"the system actor fires {trigger} only on its due deadline (the sweep)",
         )
     # An actor of a unit that no longer exists is told so first, with its successor named.
     _check_actor_unit(trigger, actor, units, on)
