@@ -580,7 +580,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -605,7 +605,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -634,7 +634,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -659,7 +659,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -686,7 +686,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -711,7 +711,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -736,7 +736,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -767,7 +767,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -800,7 +800,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -826,7 +826,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -854,7 +854,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -879,7 +879,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -905,7 +905,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -928,7 +928,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -957,7 +957,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -992,7 +992,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -1017,7 +1017,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -1040,7 +1040,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )
@@ -1063,7 +1063,7 @@ class Engine:
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
-                notify=tuple(notify),
+                notify=notify,
             ),
             actor,
         )

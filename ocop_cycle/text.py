@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator, StringConstraints
 
 __all__ = [
+    "DocumentNumber",
     "Name",
     "OptionalText",
     "format_date_vi",
@@ -59,6 +60,15 @@ Name = Annotated[
     AfterValidator(refuse_control_characters),
     AfterValidator(nfc),
     StringConstraints(min_length=1, max_length=300),
+]
+
+#: A document's number ("12/QĐ-UBND", a certificate's serial): a ``Name`` of at most 100
+#: characters, what the projection's column holds on every database.
+DocumentNumber = Annotated[
+    str,
+    AfterValidator(refuse_control_characters),
+    AfterValidator(nfc),
+    StringConstraints(min_length=1, max_length=100),
 ]
 
 #: Free text (grounds, findings, guidance): NFC and trimmed; may be empty; keeps tabs and line

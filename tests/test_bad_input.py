@@ -349,12 +349,13 @@ def _register_fields(walk: Walk) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("key", ["plan:2024\x00:1", "plan\x07", "\x9b"])
+@pytest.mark.parametrize("key", ["plan:2024\x00:1", "plan\x07", "\x9b", "   ", "\t"])
 def test_an_idempotency_key_with_a_control_character_is_refused(
     engine: Engine, clock: SettableClock, key: str
 ) -> None:
     """PostgreSQL cannot store a NUL: a key holding one (or another control character) is
-    refused alike on both databases, naming the field, with nothing written."""
+    refused alike on both databases, naming the field, with nothing written; so is a blank key
+    (every blank key would otherwise be one and the same key)."""
     walk = Walk(engine, clock)
     d = walk.register()
     err = refuses(
@@ -468,3 +469,37 @@ def test_the_system_actor_acts_for_the_whole_country() -> None:
     assert Actor(role=Role.SYSTEM, jurisdiction="VN") == Actor.system().model_copy(
         update={"id": None}
     )
+
+
+@pytest.mark.parametrize("field", ["decision_number", "certificate_number"])
+def test_a_document_number_longer_than_its_column_is_refused_on_every_backend(
+    engine: Engine, clock: SettableClock, field: str
+) -> None:
+    """A certification's decision or certificate number of 101 characters is refused naming the
+    field, on SQLite as on PostgreSQL (whose column holds 100), with nothing written; 100 go
+    through."""
+    walk = Walk(engine, clock)
+    d = walk.entry_scored([60, 61, 62], "Trứng gà")
+    role = Role.DISTRICT_COMMITTEE if walk.place.district else Role.PROVINCE_COMMITTEE
+    fields = {**walk.decision(), field: "9" * 101}
+    err = invalid(engine, lambda: engine.certify(d.id, actor=walk.actor(role), **fields))
+    assert [p.field for p in err.problems] == [field]
+    certified = engine.certify(d.id, actor=walk.actor(role), **{**fields, field: "9" * 100})
+    assert getattr(certified, field) == "9" * 100
+
+
+@pytest.mark.parametrize("notify", [None, 5, "commune_officer@07375"])
+def test_notify_that_is_not_a_list_of_recipients_is_refused_by_name(
+    engine: Engine, clock: SettableClock, notify: Any
+) -> None:
+    """A shortcut's ``notify`` given as None, a number or a string: ``InvalidCommand`` naming
+    ``notify``, never a raw TypeError, nothing written."""
+    walk = Walk(engine, clock)
+    d = walk.register()
+    err = invalid(
+        engine,
+        lambda: engine.reject(
+            d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), grounds="Thiếu hồ sơ", notify=notify
+        ),
+    )
+    assert [p.field.split(".")[0] for p in err.problems] == ["notify"]

@@ -18,6 +18,7 @@ from ocop_cycle import (
     InvalidCommand,
     InvalidTransition,
     PermissionDenied,
+    PlaceRefused,
     Reject,
     Role,
     RoundNotFound,
@@ -354,3 +355,29 @@ def test_a_decision_dated_after_the_day_it_is_entered_is_refused(
     assert caught.value.codes == ("decision.in_future",)
     assert snapshot(engine) == before
     assert engine.certify(d.id, actor=chair, **walk.decision()).state.value == "certified"
+
+
+@pytest.mark.parametrize("field", ["commune_code", "district_code", "province_code"])
+def test_the_country_is_no_dossiers_place(engine: Engine, clock: SettableClock, field: str) -> None:
+    """``VN`` is a valid jurisdiction for a national actor, never a commune, district or
+    province of a dossier: a registration naming it is refused as a place of the wrong tier,
+    nothing written."""
+    walk = Walk(engine, clock)
+    place = walk.place_today()
+    codes = {
+        "commune_code": place.commune,
+        "district_code": place.district,
+        "province_code": place.province,
+    }
+    codes[field] = "VN"
+    err = refuses(
+        engine,
+        PlaceRefused,
+        lambda: engine.register(
+            actor=walk.actor(Role.COMMUNE_OFFICER),
+            producer={"name": "Hợp tác xã Hồ Cao", "kind": "cooperative"},
+            product={"name": "Mật ong", "group": walk.group, "product_set": walk.product_set},
+            **codes,
+        ),
+    )
+    assert "unit.wrong_tier" in err.codes

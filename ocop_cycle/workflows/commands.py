@@ -24,7 +24,7 @@ from ocop_cycle.limits import PLAUSIBLE_YEARS
 from ocop_cycle.rules.authority import JurisdictionCode, Level, Role
 from ocop_cycle.rules.revocation import GroundCode
 from ocop_cycle.rules.scoring import CouncilSession
-from ocop_cycle.text import Name, OptionalText, refuse_control_characters
+from ocop_cycle.text import DocumentNumber, Name, OptionalText, refuse_control_characters
 from ocop_cycle.workflows.model import ProducerKind
 
 __all__ = [
@@ -70,7 +70,8 @@ __all__ = [
 IdempotencyKey = Annotated[
     str,
     AfterValidator(refuse_control_characters),
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(str.strip),  # before the length check: a blank key is no key
+    StringConstraints(min_length=1, max_length=200),
 ]
 
 
@@ -157,10 +158,10 @@ class ImportCertificate(Command):
     stars: int = Field(ge=3, le=5)
     level: Level
     score: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
-    decision_number: Name
+    decision_number: DocumentNumber
     decision_date: date
     issuing_body: Name
-    certificate_number: Name | None = None
+    certificate_number: DocumentNumber | None = None
 
 
 class Recipient(_Frozen):
@@ -240,10 +241,10 @@ class Certify(DossierCommand):
     """The recognition decision ("quyết định công nhận") and its certificate."""
 
     trigger: ClassVar[str] = "certify"
-    decision_number: Name
+    decision_number: DocumentNumber
     decision_date: date
     issuing_body: Name
-    certificate_number: Name | None = None
+    certificate_number: DocumentNumber | None = None
 
 
 class CertifyOnUpperResult(Certify):
@@ -315,7 +316,7 @@ class Revoke(DossierCommand):
 
     trigger: ClassVar[str] = "revoke"
     grounds: RevocationGrounds
-    decision_number: Name
+    decision_number: DocumentNumber
     decision_date: date
     issuing_body: Name
     #: The competent authority's conclusion (or the commune's confirmation that production

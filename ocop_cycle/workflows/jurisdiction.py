@@ -98,6 +98,15 @@ def place_problems(
     for field, code, level in given:
         if code is None:
             continue
+        if code == CENTRAL:  # the country is an actor's jurisdiction, never a dossier's place
+            problems.append(
+                Reason(
+                    "unit.wrong_tier",
+                    f"{CENTRAL} là cả nước, không phải đơn vị {_TIER_VI[level]}",
+                    f"{field} {code} is the whole country, not a {level.value}",
+                )
+            )
+            continue
         refusal = unit_refusal(units, code, on, field)
         if refusal is not None:
             problems.append(refusal)
