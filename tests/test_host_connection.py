@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from sqlalchemy import Connection, create_engine, event, func, select, text
 from sqlalchemy import Engine as SAEngine
 
@@ -540,3 +541,26 @@ def test_on_a_hosts_connection_the_unit_is_the_hosts_transaction(
         assert stored(host) == NOTHING  # the host has not committed
         conn.rollback()
     assert stored(host) == NOTHING
+
+
+def test_a_command_inside_a_host_savepoint_rolled_back_is_never_told_as_done(
+    host: SAEngine, clock: SettableClock
+) -> None:
+    """The host wraps a registration in a savepoint of its own and rolls that back, then
+    commits its transaction: nothing is stored, and the log is told only of the command the
+    host kept (the one after the savepoint), not of the one it took back."""
+    with host.connect() as conn:
+        engine = Engine(conn, clock=clock)
+        walk = Walk(engine, clock)
+        with structlog.testing.capture_logs() as logs:
+            conn.begin()
+            savepoint = conn.begin_nested()
+            dropped = walk.register("Mật ong bỏ đi")
+            savepoint.rollback()
+            kept = walk.register("Mật ong giữ lại")
+            conn.commit()
+    told = [e["dossier_id"] for e in logs if e["event"] == "dossier.created"]
+    assert told == [str(kept.id)]
+    assert str(dropped.id) not in told
+    with host.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(events)).scalar_one() == 1

@@ -246,11 +246,18 @@ class Database:
                 self.sqlite = sqlite or (known.settings if known else SqliteSettings())
         #: What waits for the host's transaction to commit (see ``after_commit``).
         self._on_commit: list[Callable[[], None]] = []
+        #: How much waited when each open savepoint of the host's began, innermost last.
+        self._marks: list[int] = []
         if self.connection is not None:
             with self.guard():
                 self._check(self.connection)
             event.listen(self.connection, "commit", self._committed)
             event.listen(self.connection, "rollback", self._rolled_back)
+            # A host's savepoint rolled back undoes what was written inside it: what waited
+            # for the commit since it began is dropped with it (never told as done).
+            event.listen(self.connection, "savepoint", self._savepoint_begun)
+            event.listen(self.connection, "release_savepoint", self._savepoint_released)
+            event.listen(self.connection, "rollback_savepoint", self._savepoint_rolled_back)
         self._held: HeldConnection | None = None
         if hold and self.connection is None:
             held = self._held = HeldConnection(
@@ -273,11 +280,26 @@ class Database:
 
     def _committed(self, _connection: Connection) -> None:
         calls, self._on_commit = self._on_commit, []
+        self._marks = []
         for call in calls:
             call()
 
     def _rolled_back(self, _connection: Connection) -> None:
         self._on_commit = []
+        self._marks = []
+
+    # Savepoints nest (SQLAlchemy closes them innermost first), and their names are not known
+    # when they begin: a stack of how much waited when each began.
+    def _savepoint_begun(self, _connection: Connection, _name: str | None) -> None:
+        self._marks.append(len(self._on_commit))
+
+    def _savepoint_released(self, _connection: Connection, _name: str, _context: Any) -> None:
+        if self._marks:
+            self._marks.pop()
+
+    def _savepoint_rolled_back(self, _connection: Connection, _name: str, _context: Any) -> None:
+        if self._marks:  # else a savepoint begun before this engine joined the connection
+            del self._on_commit[self._marks.pop() :]
 
     def close(self) -> None:
         """Give the connection kept between write transactions back to the pool."""
