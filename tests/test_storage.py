@@ -306,3 +306,36 @@ def downgrade_to(sa_engine: SaEngine, revision: str) -> None:
 
     with sa_engine.begin() as conn:
         command.downgrade(_alembic_config(conn), revision)
+
+
+@pytest.mark.parametrize(
+    ("table", "edit"),
+    [
+        ("ocop_dossiers", "state = 'bogus'"),
+        ("ocop_events", "actor_role = 'boss'"),
+        ("ocop_events", "payload = '{\"bogus\": 1}'"),
+    ],
+)
+def test_a_row_altered_behind_the_engine_is_a_storage_error_naming_it(
+    engine: Engine, db_url: str, clock: SettableClock, table: str, edit: str
+) -> None:
+    """A projection or event row edited outside the engine (an unknown state or role, a payload
+    that is not its type's): reading it or acting on it raises ``StorageError`` naming the
+    dossier, never pydantic's or Python's errors, and the command writes nothing."""
+    walk = Walk(engine, clock)
+    d = walk.verified()
+    with engine.sa_engine.begin() as conn:
+        conn.execute(text(f"UPDATE {table} SET {edit}"))
+    reads = [lambda: engine.history(d.id), lambda: engine.replay(d.id)]
+    if table == "ocop_dossiers":
+        reads = [lambda: engine.get(d.id), lambda: engine.dossiers()]
+    for read in reads:
+        with pytest.raises(StorageError, match=str(d.id)):
+            read()
+    if table == "ocop_dossiers":
+        # Another process (no projection of its own in memory) acting on it reads the row.
+        with (
+            Engine.open(db_url, clock=clock) as other,
+            pytest.raises(StorageError, match=str(d.id)),
+        ):
+            other.reject(d.id, actor=walk.actor(Role.COMMUNE_COMMITTEE), grounds="Thiếu hồ sơ")

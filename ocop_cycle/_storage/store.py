@@ -36,7 +36,7 @@ from ocop_cycle._storage.schema import (
     store_settings,
 )
 from ocop_cycle._storage.settings import KEY_CHECK
-from ocop_cycle.errors import ConcurrencyConflict
+from ocop_cycle.errors import ConcurrencyConflict, StorageError
 from ocop_cycle.rules.authority import Actor, Role
 from ocop_cycle.workflows.deadlines import DeadlineSpec
 from ocop_cycle.workflows.events import Event, stored_form
@@ -105,6 +105,23 @@ def event_row(event: Event) -> dict[str, Any]:
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
+
+
+#: What reading a row the engine did not write as it stands can raise: a value of another kind
+#: than its column's (JSON that is not JSON, an unknown state or role), a payload that fails
+#: its model, a schema version newer than this code.
+_UNREADABLE = (ValueError, TypeError, KeyError)
+
+
+def unreadable(what: str, exc: Exception) -> StorageError:
+    """A stored row that cannot be read as ocop-cycle writes it, as a ``StorageError`` naming
+    it (its cause chained): the store was altered behind the engine, or by newer code."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return StorageError(
+        f"{what} cannot be read as ocop-cycle writes it ({type(exc).__name__}: {first}); "
+        "`ocop-cycle audit verify` says what was altered",
+        row=what,
+    )
 
 
 def event_from_row(row: dict[str, Any]) -> Event:
@@ -280,7 +297,13 @@ class Store:
         stmt = stmt.order_by(D.registered_at.desc()).limit(limit)
         with self.guard(), self.database.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
-        return [Dossier.model_validate(dict(r)) for r in rows]
+        out = []
+        for r in rows:
+            try:
+                out.append(Dossier.model_validate(dict(r)))
+            except _UNREADABLE as exc:
+                raise unreadable(f"dossier {r.get('id')}", exc) from exc
+        return out
 
     def count_events(self) -> int:
         """How many events the log holds."""
@@ -291,21 +314,33 @@ class Store:
 
     def load(self, tx: Tx, dossier_id: UUID) -> Dossier | None:
         """The projection row of a dossier, if it exists."""
-        row = tx.one(self._q.select_dossier, {"id": dossier_id})
-        if row is None:
-            return None
-        dossier = Dossier.model_validate(row)
+        try:
+            row = tx.one(self._q.select_dossier, {"id": dossier_id})
+            if row is None:
+                return None
+            dossier = Dossier.model_validate(row)
+        except _UNREADABLE as exc:
+            raise unreadable(f"dossier {dossier_id}", exc) from exc
         # Cached only if this transaction commits: it may be reading its own uncommitted write.
         tx.written.setdefault(dossier.id, dossier)
         return dossier
 
     def events(self, tx: Tx, dossier_id: UUID, upto: int | None = None) -> list[Event]:
         """A dossier's events in order, optionally up to and including ``upto``."""
-        if upto is None:
-            rows = tx.all(self._q.select_events, {"id": dossier_id})
-        else:
-            rows = tx.all(self._q.select_events_upto, {"id": dossier_id, "seq": upto})
-        return [event_from_row(r) for r in rows]
+        try:
+            if upto is None:
+                rows = tx.all(self._q.select_events, {"id": dossier_id})
+            else:
+                rows = tx.all(self._q.select_events_upto, {"id": dossier_id, "seq": upto})
+        except _UNREADABLE as exc:
+            raise unreadable(f"an event of dossier {dossier_id}", exc) from exc
+        out = []
+        for r in rows:
+            try:
+                out.append(event_from_row(r))
+            except _UNREADABLE as exc:
+                raise unreadable(f"event {r.get('seq')} of dossier {dossier_id}", exc) from exc
+        return out
 
     def open_successor(self, tx: Tx, dossier_id: UUID) -> UUID | None:
         """An unfinished dossier that re-evaluates ``dossier_id``, if any."""
