@@ -179,6 +179,7 @@ class Engine:
         ids: Callable[[], UUID] | None = None,
         _owns_engine: bool = False,
     ) -> None:
+        _refuse("Engine", _option_problems(clock, hmac_key, sqlite, ids))
         if isinstance(bind, str):  # a URL: the same as ``Engine.open(url)``
             bind, _owns_engine = create_database_engine(bind, sqlite), True
         elif not isinstance(bind, SAEngine | Connection):
@@ -217,6 +218,7 @@ class Engine:
         ids: Callable[[], UUID] | None = None,
     ) -> Engine:
         """Open ``url`` (SQLite file or PostgreSQL); the engine is disposed by ``close()``."""
+        _refuse("Engine", _option_problems(clock, hmac_key, sqlite, ids))
         sa_engine = create_database_engine(url, sqlite)
         return cls(
             sa_engine, clock=clock, rules=rules, hmac_key=hmac_key, ids=ids, _owns_engine=True
@@ -1136,3 +1138,34 @@ class Engine:
             actor=actor,
             progress=progress,
         )
+
+
+def _option_problems(
+    clock: object, hmac_key: object, sqlite: object, ids: object
+) -> list[FieldProblem]:
+    """What is wrong with an engine's options, found when it is built rather than on its first
+    command (a key read from the environment as text, a clock without a time zone)."""
+    problems = []
+    if hmac_key is not None and not (isinstance(hmac_key, bytes) and hmac_key):
+        problems.append(
+            FieldProblem(
+                "hmac_key",
+                "must be non-empty bytes (a key read as text: encode it)"
+                if isinstance(hmac_key, str)
+                else "must be non-empty bytes",
+            )
+        )
+    if sqlite is not None and not isinstance(sqlite, SqliteSettings):
+        problems.append(FieldProblem("sqlite", "must be a SqliteSettings"))
+    if ids is not None and not callable(ids):
+        problems.append(FieldProblem("ids", "must be a callable returning a UUID"))
+    if clock is not None:
+        now = getattr(clock, "now", None)
+        reading = now() if callable(now) else None
+        if not isinstance(reading, datetime):
+            problems.append(FieldProblem("clock", "must have now() returning a datetime"))
+        elif reading.tzinfo is None or reading.utcoffset() is None:
+            problems.append(
+                FieldProblem("clock", "now() must return an aware datetime (with its time zone)")
+            )
+    return problems

@@ -18,6 +18,7 @@ from ocop_cycle import (
     RegisterDossier,
     Role,
     SettableClock,
+    SqliteSettings,
     Sweeper,
 )
 from ocop_cycle.workflows.events import Registered
@@ -503,3 +504,51 @@ def test_notify_that_is_not_a_list_of_recipients_is_refused_by_name(
         ),
     )
     assert [p.field.split(".")[0] for p in err.problems] == ["notify"]
+
+
+class _NaiveClock:
+    def now(self) -> datetime:
+        return datetime(2024, 3, 1, 9)  # naive: the mistake under test
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"hmac_key": "bí mật"}, "hmac_key"),
+        ({"hmac_key": b""}, "hmac_key"),
+        ({"clock": _NaiveClock()}, "clock"),
+        ({"clock": object()}, "clock"),
+        ({"ids": "uuid4"}, "ids"),
+        ({"sqlite": {"synchronous": "NORMAL"}}, "sqlite"),
+    ],
+)
+def test_engine_options_are_checked_when_it_is_built(
+    tmp_path: Any, options: dict[str, Any], field: str
+) -> None:
+    """An option a host gets wrong (a key read from the environment as text, a clock without a
+    time zone) is refused by name when the engine is built, by ``Engine`` and ``Engine.open``,
+    not as a TypeError on the first command; nothing is created."""
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    for build in (lambda: Engine(url, **options), lambda: Engine.open(url, **options)):
+        with pytest.raises(InvalidCommand) as caught:
+            build()
+        assert [p.field for p in caught.value.problems] == [field]
+    assert not (tmp_path / "never.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"synchronous": "OFF"}, "synchronous"),
+        ({"busy_timeout_ms": "5s"}, "busy_timeout_ms"),
+        ({"busy_timeout_ms": -1}, "busy_timeout_ms"),
+    ],
+)
+def test_sqlite_settings_refuse_what_they_would_not_apply(
+    options: dict[str, Any], field: str
+) -> None:
+    """``SqliteSettings(synchronous="OFF")`` would weaken durability behind the host's back:
+    refused when made, naming the field."""
+    with pytest.raises(InvalidCommand) as caught:
+        SqliteSettings(**options)
+    assert [p.field for p in caught.value.problems] == [field]

@@ -47,7 +47,7 @@ from sqlalchemy.engine import Dialect
 
 from ocop_cycle._storage.failures import translated
 from ocop_cycle._storage.fastpath import Tx, rollback_or_drop, transaction
-from ocop_cycle.errors import UnsuitableConnection
+from ocop_cycle.errors import FieldProblem, InvalidCommand, UnsuitableConnection
 
 __all__ = ["Database", "SqliteSettings", "as_database", "begin_immediate", "configure_sqlite"]
 
@@ -66,6 +66,21 @@ class SqliteSettings:
     #: FULL: every commit survives power loss. NORMAL in WAL mode may lose the last commits.
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     busy_timeout_ms: int = 30_000
+
+    def __post_init__(self) -> None:
+        # Refused when made, not applied as given: "OFF" would silently weaken durability.
+        problems = []
+        if self.synchronous not in ("FULL", "NORMAL"):
+            problems.append(
+                FieldProblem("synchronous", f"FULL or NORMAL, not {self.synchronous!r}")
+            )
+        timeout = self.busy_timeout_ms
+        if type(timeout) is not int or not 0 <= timeout <= 3_600_000:
+            problems.append(
+                FieldProblem("busy_timeout_ms", f"milliseconds from 0 to 3600000, not {timeout!r}")
+            )
+        if problems:
+            raise InvalidCommand("SqliteSettings", problems)
 
 
 def apply_sqlite_settings(
