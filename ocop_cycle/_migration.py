@@ -22,7 +22,7 @@ from ocop_cycle._log import get_logger
 from ocop_cycle._storage.migrating import MigrationQueries
 from ocop_cycle.clock import to_vn
 from ocop_cycle.errors import ConcurrencyConflict, DossierNotFound, PermissionDenied
-from ocop_cycle.rules.authority import Actor
+from ocop_cycle.rules.authority import CENTRAL, Actor, role_level
 from ocop_cycle.workflows.decide import Decision
 from ocop_cycle.workflows.events import ProfileMigrated
 from ocop_cycle.workflows.migration import (
@@ -80,7 +80,12 @@ class Migrations:
         actor = actor or migration_actor()
         authorize_migration(job, actor, units=rules.units, on=today)
         states = [s.value for s in open_states(self.core.machines.get(source))]
-        codes = unit_codes(rules.units, unit, today) if unit is not None else None
+        # Without a unit, an actor of a unit looks at its own territory only (its counts
+        # included); the system and national roles at every dossier.
+        scope = unit
+        if scope is None and actor.jurisdiction != CENTRAL and role_level(actor.role) is not None:
+            scope = actor.jurisdiction
+        codes = unit_codes(rules.units, scope, today) if scope is not None else None
         ids = self.queries.candidates(source.id, states, codes)
         report = MigrationReport(
             source.id,
@@ -90,9 +95,11 @@ class Migrations:
             dry_run,
             migrated_earlier=self.queries.migrated(ProfileMigrated.name, source.id, codes),
         )
+        # A dossier outside the actor's jurisdiction is not the actor's to see: it is left out
+        # of the report (its id, product and state are not listed), not "skipped".
         if dry_run:
             with self.store.read() as tx:
-                for dossier_id in ids:
+                for done, dossier_id in enumerate(ids, start=1):
                     dossier = self.store.load(tx, dossier_id)
                     in_round = (
                         self.store.round(tx, dossier.round_id)
@@ -100,14 +107,17 @@ class Migrations:
                         else None
                     )
                     item, _ = self._step(job, actor, dossier_id, dossier, in_round)
-                    report.items.append(item)
+                    if item is not None:
+                        report.items.append(item)
                     if progress is not None:
-                        progress(len(report.items), len(ids))
+                        progress(done, len(ids))
         else:
-            for dossier_id in ids:
-                report.items.append(self._carry_over(job, actor, dossier_id))
+            for done, dossier_id in enumerate(ids, start=1):
+                carried = self._carry_over(job, actor, dossier_id)
+                if carried is not None:
+                    report.items.append(carried)
                 if progress is not None:
-                    progress(len(report.items), len(ids))
+                    progress(done, len(ids))
         log.info(
             "migration.done",
             from_profile=source.id,
@@ -120,7 +130,9 @@ class Migrations:
         )
         return report
 
-    def _carry_over(self, job: MigrationJob, actor: Actor, dossier_id: UUID) -> MigrationItem:
+    def _carry_over(
+        self, job: MigrationJob, actor: Actor, dossier_id: UUID
+    ) -> MigrationItem | None:
         """One dossier in its own transaction; a lost version race is looked at again."""
         last: Dossier | None = None
         for _ in range(_ATTEMPTS):
@@ -155,8 +167,9 @@ class Migrations:
         dossier_id: UUID,
         dossier: Dossier | None,
         round_: Round | None,
-    ) -> tuple[MigrationItem, Decision | None]:
-        """What happens to one loaded dossier: the item to report, and what to append."""
+    ) -> tuple[MigrationItem | None, Decision | None]:
+        """What happens to one loaded dossier: the item to report (None: outside the actor's
+        jurisdiction, not reported), and what to append."""
         if dossier is None:  # listed, then gone: the store was tampered with
             raise DossierNotFound(dossier_id)
 
@@ -177,6 +190,8 @@ class Migrations:
         try:
             authorize_migration(job, actor, dossier, units=self.core.rules.units, on=now.date())
         except PermissionDenied as exc:
+            if exc.reason.code == "permission.jurisdiction":
+                return None, None
             return item("skipped", exc.reason.en), None
         ctx = self.core.context(actor, now, now, round=round_)
         decision = decide_migration(dossier, ctx, job)

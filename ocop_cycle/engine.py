@@ -1129,13 +1129,17 @@ class Engine:
         each dossier over once. ``dry_run`` decides the same for the same dossiers and writes
         nothing. ``progress(done, total)`` is called after each dossier.
         """
+        _refuse(
+            "migrate",
+            _migration_problems(from_profile, to_profile, effective, unit, dry_run, progress),
+        )
         return self._migrations.migrate(
             from_profile=from_profile,
             to_profile=to_profile,
             effective=effective,
             unit=unit,
             dry_run=dry_run,
-            actor=actor,
+            actor=_actor(actor) if actor is not None else None,
             progress=progress,
         )
 
@@ -1168,4 +1172,29 @@ def _option_problems(
             problems.append(
                 FieldProblem("clock", "now() must return an aware datetime (with its time zone)")
             )
+    return problems
+
+
+def _migration_problems(
+    from_profile: object,
+    to_profile: object,
+    effective: object,
+    unit: object,
+    dry_run: object,
+    progress: object,
+) -> list[FieldProblem]:
+    """What is wrong with ``migrate``'s arguments by their kind (their meaning is the job's)."""
+    problems = [
+        FieldProblem(name, "must be a profile id (text)")
+        for name, value in (("from_profile", from_profile), ("to_profile", to_profile))
+        if not isinstance(value, str)
+    ]
+    if not isinstance(effective, date) or isinstance(effective, datetime):
+        problems.append(FieldProblem("effective", f"must be a date, not {effective!r}"))
+    if unit is not None and not isinstance(unit, str):
+        problems.append(FieldProblem("unit", f"must be a unit's code (text), not {unit!r}"))
+    if not isinstance(dry_run, bool):
+        problems.append(FieldProblem("dry_run", f"must be True or False, not {dry_run!r}"))
+    if progress is not None and not callable(progress):
+        problems.append(FieldProblem("progress", "must be callable as progress(done, total)"))
     return problems

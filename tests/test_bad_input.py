@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from ocop_cycle import (
     SqliteSettings,
     Sweeper,
 )
+from ocop_cycle.jobs.simulation import run_until
 from ocop_cycle.workflows.events import Registered
 from tests.scenario import Walk, refuses
 
@@ -552,3 +553,42 @@ def test_sqlite_settings_refuse_what_they_would_not_apply(
     with pytest.raises(InvalidCommand) as caught:
         SqliteSettings(**options)
     assert [p.field for p in caught.value.problems] == [field]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"effective": "2025-07-06"}, "effective"),
+        ({"effective": None}, "effective"),
+        ({"unit": 24}, "unit"),
+        ({"dry_run": "yes"}, "dry_run"),
+        ({"progress": 5}, "progress"),
+        ({"actor": {"role": "chief"}}, "jurisdiction"),
+    ],
+)
+def test_migrate_refuses_arguments_of_the_wrong_kind_by_name(
+    engine: Engine, arguments: dict[str, Any], field: str
+) -> None:
+    """``migrate`` given a date as text, a unit as a number, an actor as a bad mapping:
+    ``InvalidCommand`` naming it, never Python's TypeError or AttributeError."""
+    call = {
+        "from_profile": "qd148-2023",
+        "to_profile": "qd1489-2025",
+        "effective": date(2025, 7, 6),
+        "dry_run": True,
+        **arguments,
+    }
+    with pytest.raises(InvalidCommand) as caught:
+        engine.migrate(**call)
+    assert field in [p.field for p in caught.value.problems]
+
+
+@pytest.mark.parametrize("until", [date(2024, 6, 1), datetime(2024, 6, 1, 9), "2024-06-01"])
+def test_a_simulation_until_something_else_than_an_aware_instant_is_refused(
+    engine: Engine, until: Any
+) -> None:
+    """``run_until`` given a date, a naive datetime or text: ``InvalidCommand`` naming
+    ``until``."""
+    with pytest.raises(InvalidCommand) as caught:
+        run_until(engine, until)
+    assert [p.field for p in caught.value.problems] == ["until"]

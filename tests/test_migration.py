@@ -250,7 +250,8 @@ def test_a_province_office_migrates_only_its_own_province(
 ) -> None:
     """The profile data lets province offices migrate, each within its province (today's "24"
     also for the old Bắc Ninh "27" merged into it); a role the data does not name, or an actor
-    of a unit that no longer exists, is refused before anything is read."""
+    of a unit that no longer exists, is refused before anything is read; another province's
+    dossiers are neither listed nor counted, even when its unit is named."""
     before = snapshot(engine)
     with pytest.raises(PermissionDenied):
         migrate(engine, actor=Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375"))
@@ -259,8 +260,10 @@ def test_a_province_office_migrates_only_its_own_province(
     assert ended.value.reason.code == "unit.ended"
     elsewhere = migrate(engine, actor=Actor(role=Role.PROVINCE_OFFICE, jurisdiction="01"))
     assert snapshot(engine) == before
-    assert {i.outcome for i in elsewhere.items} == {"skipped"}
-    assert {i.detail for i in elsewhere.items} == {"the dossier is outside jurisdiction 01"}
+    # Another province's dossiers are not Hà Nội's to see: not listed, not counted.
+    assert (elsewhere.items, elsewhere.migrated_earlier) == ([], 0)
+    named = migrate(engine, actor=Actor(role=Role.PROVINCE_OFFICE, jurisdiction="01"), unit="24")
+    assert named.items == []
     office = Actor(role=Role.PROVINCE_OFFICE, jurisdiction="24")
     assert len(migrate(engine, actor=office).migrated) == len(EXPECTED)
     assert engine.history(stopped["registered"])[-1].actor == office

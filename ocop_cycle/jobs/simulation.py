@@ -37,7 +37,15 @@ def run_until(
     """
     clock = engine.clock
     if not isinstance(clock, SettableClock):
-        raise TypeError("simulation needs an engine opened with a SettableClock")
+        raise InvalidCommand(
+            "run_until",
+            [FieldProblem("engine", "a simulation needs an engine opened with a SettableClock")],
+        )
+    if not isinstance(until, datetime) or until.utcoffset() is None:
+        raise InvalidCommand(
+            "run_until",
+            [FieldProblem("until", f"must be an aware datetime (with its zone), not {until!r}")],
+        )
     until = to_vn(until)
     sweeper = Sweeper(engine)
     # A store already written past the clock (a live store, or another simulation ahead of this
