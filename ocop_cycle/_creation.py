@@ -174,7 +174,7 @@ class Creations:
         def body(tx: Tx, _before: Dossier | None) -> Dossier:
             return self._create(tx, command, actor)
 
-        return self.core.run(command, authorise, body)
+        return self.core.run(command, actor, authorise, body)
 
     def register_reevaluation(self, command: RegisterReevaluation, actor: Actor) -> Dossier:
         occurred, _ = self.core.times(command)
@@ -209,4 +209,4 @@ class Creations:
                 # A racing call opened one first (the database's unique index said so).
                 raise GuardRefused(before.id, "register_reevaluation", [ALREADY_OPEN]) from None
 
-        return self.core.run(command, authorise, body)
+        return self.core.run(command, actor, authorise, body)

@@ -163,11 +163,17 @@ class Handlers:
             self.store.add_deadlines(tx, write.deadlines, event.recorded_at)
 
     @staticmethod
-    def _fingerprint(command: Command) -> str:
+    def _fingerprint(command: Command, actor: Actor | None = None) -> str:
+        """The command's content -- and who sent it: a key is one client's, so another actor
+        repeating it (with the same content) is told the key is taken, not handed the result.
+        Without ``actor``: the form keys were recorded with before they named their actor."""
         body = command.model_dump_json(exclude={"idempotency_key"})
-        return hashlib.sha256(f"{type(command).__name__}|{body}".encode()).hexdigest()
+        sender = "" if actor is None else f"|{actor.role.value}|{actor.jurisdiction}|{actor.id}"
+        return hashlib.sha256(f"{type(command).__name__}|{body}{sender}".encode()).hexdigest()
 
-    def _replayed(self, tx: Tx, command: Command, authorise: Authorise) -> Dossier | None:
+    def _replayed(
+        self, tx: Tx, command: Command, actor: Actor, authorise: Authorise
+    ) -> Dossier | None:
         """The first result of a repeated idempotency key, or None when the key is new.
 
         The actor is authorised before anything about the key is told: a key is not a pass.
@@ -178,8 +184,9 @@ class Handlers:
         if found is None:
             return None
         authorise(tx, found)
-        if found["command"] != type(command).__name__ or found["fingerprint"] != (
-            self._fingerprint(command)
+        if found["command"] != type(command).__name__ or found["fingerprint"] not in (
+            self._fingerprint(command, actor),
+            self._fingerprint(command),  # recorded before keys named their actor
         ):
             raise IdempotencyKeyReused(key)
         dossier = fold(self.store.events(tx, found["dossier_id"], found["version"]))
@@ -187,7 +194,7 @@ class Handlers:
             raise DossierNotFound(found["dossier_id"])
         return dossier
 
-    def run(self, command: Command, authorise: Authorise, body: Body) -> Dossier:
+    def run(self, command: Command, actor: Actor, authorise: Authorise, body: Body) -> Dossier:
         """One command in one write transaction: authorise, resolve the idempotency key, run.
 
         A repeated key returns the first result and writes nothing. When a racing call with the
@@ -199,7 +206,7 @@ class Handlers:
         try:
             with self.store.write() as tx:
                 if key is not None:
-                    first = self._replayed(tx, command, authorise)
+                    first = self._replayed(tx, command, actor, authorise)
                     if first is not None:
                         return first
                 before = authorise(tx, None)
@@ -209,7 +216,7 @@ class Handlers:
                         tx,
                         key,
                         type(command).__name__,
-                        self._fingerprint(command),
+                        self._fingerprint(command, actor),
                         result.id,
                         result.version,
                         before.version if before is not None else 0,
@@ -220,7 +227,7 @@ class Handlers:
             if key is None:
                 raise
             with self.store.read() as tx:
-                first = self._replayed(tx, command, authorise)
+                first = self._replayed(tx, command, actor, authorise)
             if first is None:
                 raise
             return first
@@ -271,7 +278,7 @@ class Handlers:
             return self.transition_in(tx, command, actor, occurred, now, before=before)
 
         try:
-            return self.run(command, authorise, body)
+            return self.run(command, actor, authorise, body)
         except StorageError:
             raise  # not a question of state: the outcome may even be unknown; never run twice
         except OcopCycleError:
@@ -279,7 +286,7 @@ class Handlers:
                 raise
         self.store.forget(command.dossier_id)
         attempt.use_cache = attempt.from_cache = False
-        return self.run(command, authorise, body)
+        return self.run(command, actor, authorise, body)
 
     def authorise(
         self,

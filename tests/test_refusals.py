@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import update
 
 from ocop_cycle import (
     Actor,
@@ -19,11 +21,13 @@ from ocop_cycle import (
     InvalidTransition,
     PermissionDenied,
     PlaceRefused,
+    RegisterDossier,
     Reject,
     Role,
     RoundNotFound,
     SettableClock,
 )
+from ocop_cycle._storage.schema import idempotency
 from tests.scenario import Walk, refuses, snapshot
 
 
@@ -280,6 +284,49 @@ def test_idempotent_repeat_returns_the_first_result(engine: Engine, clock: Setta
     )
     assert repeat == verified
     assert repeat.version == 2
+
+
+def _fields(walk: Walk) -> dict[str, Any]:
+    place = walk.place_today()
+    return {
+        "producer": {"name": "Hợp tác xã Hồ Hồ Cao", "kind": "cooperative"},
+        "product": {"name": "Trứng gà", "group": walk.group, "product_set": walk.product_set},
+        "commune_code": place.commune,
+        "district_code": place.district,
+        "province_code": place.province,
+        "idempotency_key": "plan:2024:1",
+    }
+
+
+def test_a_key_repeated_by_another_actor_is_taken_not_a_pass(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A key is one client's: another actor of the same commune sending the same command with
+    it (a producer guessing a plan's key) is told the key is taken, not handed the dossier, and
+    nothing is written; the actor who made it still gets its result."""
+    walk = Walk(engine, clock)
+    officer = walk.actor(Role.COMMUNE_OFFICER)
+    first = engine.register(actor=officer, **_fields(walk))
+    stranger = Actor(role=Role.PRODUCER, jurisdiction=officer.jurisdiction, id=str(uuid4()))
+    refuses(engine, IdempotencyKeyReused, lambda: engine.register(actor=stranger, **_fields(walk)))
+    assert engine.register(actor=officer, **_fields(walk)) == first
+
+
+def test_a_key_recorded_before_keys_named_their_actor_still_replays(
+    engine: Engine, clock: SettableClock
+) -> None:
+    """A key stored by an earlier version (its fingerprint of the command alone) still returns
+    its first result to the same call: plans imported then re-import as "already imported"."""
+    walk = Walk(engine, clock)
+    officer = walk.actor(Role.COMMUNE_OFFICER)
+    first = engine.register(actor=officer, **_fields(walk))
+    body = RegisterDossier(**_fields(walk)).model_dump_json(exclude={"idempotency_key"})
+    legacy = hashlib.sha256(f"RegisterDossier|{body}".encode()).hexdigest()
+    with engine.sa_engine.begin() as conn:
+        conn.execute(update(idempotency).values(fingerprint=legacy))
+    before = snapshot(engine)
+    assert engine.register(actor=officer, **_fields(walk)) == first
+    assert snapshot(engine) == before
 
 
 def test_idempotency_key_reused_for_another_command(engine: Engine, clock: SettableClock) -> None:
