@@ -42,8 +42,11 @@ from sqlalchemy import insert, text
 
 from ocop_cycle import VN_TZ, Auditor, Engine
 from ocop_cycle._storage.fastpath import Prepared
-from ocop_cycle._storage.schema import dossiers, events, metadata, producers, products
+from ocop_cycle._storage.schema import deadlines, dossiers, events, metadata, producers, products
+from ocop_cycle._storage.store import event_from_row
 from ocop_cycle.workflows.chain import GENESIS, canonical, event_hash, iso
+from ocop_cycle.workflows.deadlines import DeadlineSpec, deadlines_for
+from ocop_cycle.workflows.fold import apply
 
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
@@ -88,11 +91,14 @@ def fill(engine: Engine, first: int, count: int) -> None:
     p_event = Prepared(insert(events), dialect, event_cols)
     p_dossier = Prepared(insert(dossiers), dialect, [c.name for c in dossiers.columns])
     p_product = Prepared(insert(products), dialect, [c.name for c in products.columns])
+    deadline_cols = ["key", "kind", "dossier_id", "round_id", "due_at", "status", "detail"]
+    p_deadline = Prepared(insert(deadlines), dialect, [*deadline_cols, "created_at"])
     raw = sa.raw_connection()
     cur = raw.cursor()
     batch_events: list[Any] = []
     batch_dossiers: list[Any] = []
     batch_products: list[Any] = []
+    batch_deadlines: list[Any] = []
     for n in range(first, first + count):
         dossier_id = uuid.UUID(int=(n + 1) << 64)
         # One product per dossier: a product has one evaluation at a time (a unique index).
@@ -136,6 +142,7 @@ def fill(engine: Engine, first: int, count: int) -> None:
             {"guidance": "Bổ sung", "due_on": "2024-02-01"},
             {"note": ""},
         ]
+        chain: list[dict[str, Any]] = []
         for seq, (kind, payload) in enumerate(zip(STEPS, payloads, strict=True), start=1):
             when = at + timedelta(days=seq)
             content = canonical(
@@ -151,27 +158,42 @@ def fill(engine: Engine, first: int, count: int) -> None:
                 prev_hash=prev,
             )
             digest = event_hash(content)
-            batch_events.append(
-                p_event.params(
+            row = {
+                "dossier_id": dossier_id,
+                "seq": seq,
+                "type": kind,
+                "schema_version": 1,
+                "payload": payload,
+                "actor_role": ACTOR["role"],
+                "actor_jurisdiction": ACTOR["jurisdiction"],
+                "actor_id": None,
+                "actor_name": None,
+                "profile_id": "qd148-2023",
+                "occurred_at": when,
+                "recorded_at": when,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+            chain.append(row)
+            batch_events.append(p_event.params(row))
+            prev = digest
+        # The deadlines those events plan, as the engine writes them with each event (the
+        # audit replans them and finds any missing): the same every dossier, but for its id.
+        for spec, created in planned(engine, chain):
+            batch_deadlines.append(
+                p_deadline.params(
                     {
+                        "key": spec.key,
+                        "kind": spec.kind,
                         "dossier_id": dossier_id,
-                        "seq": seq,
-                        "type": kind,
-                        "schema_version": 1,
-                        "payload": payload,
-                        "actor_role": ACTOR["role"],
-                        "actor_jurisdiction": ACTOR["jurisdiction"],
-                        "actor_id": None,
-                        "actor_name": None,
-                        "profile_id": "qd148-2023",
-                        "occurred_at": when,
-                        "recorded_at": when,
-                        "prev_hash": prev,
-                        "hash": digest,
+                        "round_id": None,
+                        "due_at": spec.due_at,
+                        "status": "pending",
+                        "detail": spec.detail,
+                        "created_at": created,
                     }
                 )
             )
-            prev = digest
         batch_dossiers.append(
             p_dossier.params(
                 {
@@ -219,7 +241,9 @@ def fill(engine: Engine, first: int, count: int) -> None:
             cur.executemany(p_product.sql, batch_products)
             cur.executemany(p_dossier.sql, batch_dossiers)
             cur.executemany(p_event.sql, batch_events)
+            cur.executemany(p_deadline.sql, batch_deadlines)
             raw.commit()
+            batch_deadlines.clear()
             batch_events.clear()
             batch_dossiers.clear()
             batch_products.clear()
@@ -227,8 +251,23 @@ def fill(engine: Engine, first: int, count: int) -> None:
         cur.executemany(p_product.sql, batch_products)
         cur.executemany(p_dossier.sql, batch_dossiers)
         cur.executemany(p_event.sql, batch_events)
+        cur.executemany(p_deadline.sql, batch_deadlines)
         raw.commit()
     raw.close()
+
+
+def planned(engine: Engine, chain: list[dict[str, Any]]) -> list[tuple[DeadlineSpec, datetime]]:
+    """What ``chain``'s events plan (``deadlines_for``, as the write path calls it), each with
+    the time of the event that planned it."""
+    out = []
+    dossier = None
+    for row in chain:
+        event = event_from_row({**row, "id": None})
+        dossier = apply(dossier, event)
+        profile = engine.rules.profile(event.profile_id)
+        for spec in deadlines_for(event, dossier, profile, None, engine.rules):
+            out.append((spec, event.recorded_at))
+    return out
 
 
 def raw_verify(engine: Engine) -> int:

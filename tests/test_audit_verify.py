@@ -14,8 +14,8 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import delete, insert, select, text, update
 
-from ocop_cycle import VN_TZ, Dossier, Engine, InvalidCommand, SettableClock
-from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, dossiers, events
+from ocop_cycle import VN_TZ, Dossier, Engine, InvalidCommand, SettableClock, Sweeper
+from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, deadlines, dossiers, events
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import VerifyReport
@@ -723,3 +723,59 @@ def test_an_export_that_is_not_utf8_is_reported_not_raised(tmp_path: Path) -> No
     report = verify_export(path)
     assert problems(report) == ["unreadable_line", "unreadable_line", "export_incomplete"]
     assert main(["audit", "verify", "--from-export", str(path)]) == 1
+
+
+# -- the deadline queue -----------------------------------------------------------------------
+
+
+def test_a_deleted_deadline_is_reported_where_its_event_planned_it(
+    engine: Engine, store: list[Dossier], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Deleting a certificate's pending expiry (so it would never lapse) leaves every chain and
+    projection intact: the audit replans what each event planned and finds it missing."""
+    certified = store[0]
+    tamper(
+        engine,
+        delete(deadlines).where(
+            deadlines.c.dossier_id == certified.id, deadlines.c.kind == "expiry"
+        ),
+    )
+    report = Auditor(engine).verify()
+    assert problems(report) == ["deadline_missing"]
+    found = report.breaks[0]
+    assert (found.dossier_id, found.seq) == (certified.id, certified.version)
+    assert "expiry due" in found.detail
+    assert "planned by certified" in found.detail
+    assert problems(Auditor(engine).verify(certified.id)) == ["deadline_missing"]
+    status, out = verify_cli(db_url, capsys)
+    assert status == 1
+    assert "deadline_missing" in out
+
+
+def test_a_deadline_marked_done_before_it_was_due_is_reported(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    """Marking a pending expiry done (the sweep would then pass it by) is a break: the sweep
+    settles a deadline only once it is due."""
+    certified = store[1]
+    tamper(
+        engine,
+        update(deadlines)
+        .where(deadlines.c.dossier_id == certified.id, deadlines.c.kind == "expiry")
+        .values(status="done", applied_at=deadlines.c.created_at, outcome="expire -> expired"),
+    )
+    report = Auditor(engine).verify()
+    assert problems(report) == ["deadline_settled_early"]
+    assert report.breaks[0].dossier_id == certified.id
+
+
+def test_deadlines_settled_by_the_sweep_verify(
+    engine: Engine, clock: SettableClock, store: list[Dossier]
+) -> None:
+    """A store swept past its certificates' expiry (deadlines done, skipped, moot) verifies:
+    nothing the engine itself did is reported."""
+    expires = max(d.valid_until for d in store if d.valid_until is not None)
+    Sweeper(engine).sweep(
+        now=datetime.combine(expires, datetime.min.time(), VN_TZ).replace(year=expires.year + 1)
+    )
+    assert Auditor(engine).verify().intact

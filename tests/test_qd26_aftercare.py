@@ -106,13 +106,14 @@ def test_a_qd26_certificate_lapses_without_a_revocation_request(
     assert any("đề nghị ban hành quyết định thu hồi" in t for t in old_texts)
 
 
-def test_an_older_certificates_notices_stop_once_its_decision_26_window_closed(
+def test_an_older_certificates_call_to_file_stops_once_its_decision_26_window_closed(
     engine: Engine, clock: SettableClock
 ) -> None:
     """A Decision 148 certificate expiring 01/03/2027 is re-evaluated under Decision 26, whose
-    window closes on 01/11/2026 (E−120). Its own profile's notices (E−90, E−60, E−30) would ask
-    the producer to file what the engine then refuses: they are skipped, saying why, and the
-    certificate is not marked renewal due; it expires on its day."""
+    window closes on 01/11/2026 (E−120). Its own profile's reminders (E−90, E−60) still say
+    when it expires; its statutory notice (E−30), which marks it renewal due and asks the
+    producer to file, would ask for what the engine then refuses: it is skipped, saying why,
+    and the certificate stays certified until it expires on its day."""
     clock.set(at(2024, 3, 2))
     d = engine.import_certificate(
         actor=LANG_GIANG.actor(Role.DISTRICT_OFFICE),
@@ -130,15 +131,13 @@ def test_an_older_certificates_notices_stop_once_its_decision_26_window_closed(
     )
     assert d.valid_until == date(2027, 3, 1)
     report = Sweeper(engine).sweep(now=at(2027, 2, 20, 12))
-    notices = [a for a in report.applied if a.kind == "renewal_notice"]
-    assert [to_vn(a.due_at).date() for a in notices] == [
-        date(2026, 12, 1),
-        date(2026, 12, 31),
-        date(2027, 1, 30),
-    ]
-    assert {a.status for a in notices} == {"skipped"}
-    assert all("closed on 2026-11-01" in a.outcome for a in notices)
+    notices = {to_vn(a.due_at).date(): a for a in report.applied if a.kind == "renewal_notice"}
+    assert sorted(notices) == [date(2026, 12, 1), date(2026, 12, 31), date(2027, 1, 30)]
+    assert [notices[day].status for day in sorted(notices)] == ["done", "done", "skipped"]
+    assert "closed on 2026-11-01" in notices[date(2027, 1, 30)].outcome
     assert engine.get(d.id).state.value == "certified"
+    asked = [n for n in notes(engine, d.id) if n.kind == "renewal_due_marked"]
+    assert asked == []
     window = [a for a in report.applied if a.kind == "reevaluation_window"]
     assert window
     assert {a.status for a in window} == {"done"}

@@ -311,7 +311,9 @@ def test_older_profiles_refuse_art_8_codes_and_need_no_conclusion() -> None:
     ok = revoke_command(d, "inspection_failed", None, date(2026, 7, 21))
     assert decide(d, ok, context(Role.PROVINCE_COMMITTEE)).result.state is S.REVOKED
     with pytest.raises(InvalidCommand) as caught:
-        decide(d, revoke_command(d, "mark_misuse", None, date(2026, 7, 21)), context(Role.SYSTEM))
+        decide(
+            d, revoke_command(d, "mark_misuse", None, date(2026, 7, 21)), context(Role.SYSTEM, "VN")
+        )
     assert caught.value.fields == ("grounds.code",)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import count
+from itertools import count, groupby
 from typing import Any
 from uuid import UUID
 
@@ -28,7 +28,13 @@ from sqlalchemy import Engine, Uuid, and_, bindparam, func, insert, select
 
 from ocop_cycle._storage.failures import translated
 from ocop_cycle._storage.fastpath import Prepared
-from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, dossiers, events
+from ocop_cycle._storage.schema import (
+    checkpoint_heads,
+    checkpoints,
+    deadlines,
+    dossiers,
+    events,
+)
 from ocop_cycle._storage.settings import StoreSettings
 
 __all__ = [
@@ -123,6 +129,18 @@ class AuditLog:
         self._one_projection = Prepared(
             rows.where(D.id == bindparam("id")), dialect, result_columns=full
         )
+        keys = [
+            deadlines.c.dossier_id,
+            deadlines.c.key,
+            deadlines.c.status,
+            deadlines.c.due_at,
+            deadlines.c.applied_at,
+        ]
+        planned = select(*keys).order_by(deadlines.c.dossier_id, deadlines.c.key)
+        self._all_deadlines = Prepared(planned, dialect, result_columns=keys)
+        self._one_deadlines = Prepared(
+            planned.where(deadlines.c.dossier_id == bindparam("id")), dialect, result_columns=keys
+        )
         seen_cols = [H.dossier_id, H.seq, H.hash, E.hash.label("found")]
         seen = (
             select(*seen_cols)
@@ -198,6 +216,20 @@ class AuditLog:
         if dossier_id is None:
             return self._stream(self._all_projections, {})
         return self._stream(self._one_projection, {"id": dossier_id})
+
+    def deadline_rows(
+        self, dossier_id: UUID | None = None
+    ) -> Iterator[tuple[UUID, dict[str, dict[str, Any]]]]:
+        """Each dossier's deadline rows (key, status, due and settled times) by natural key,
+        whatever their status, in dossier order."""
+        prepared, params = (
+            (self._all_deadlines, {})
+            if dossier_id is None
+            else (self._one_deadlines, {"id": dossier_id})
+        )
+        rows = self._stream(prepared, params)
+        for found, group in groupby(rows, key=lambda row: row["dossier_id"]):
+            yield found, {row["key"]: row for row in group}
 
     def checkpoint_seen(
         self, checkpoint_id: int, dossier_id: UUID | None = None

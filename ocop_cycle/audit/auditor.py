@@ -19,7 +19,9 @@ from uuid import UUID
 from ocop_cycle._storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
 from ocop_cycle.audit.projection import (
     Fold,
+    Planner,
     by_dossier,
+    check_deadlines,
     check_projections,
     describe,
     differing_fields,
@@ -36,11 +38,18 @@ from ocop_cycle.audit.verify import (
     checkpoint_root,
     normalise_root,
 )
-from ocop_cycle.errors import DossierNotFound, FieldProblem, InvalidCommand, StorageError
+from ocop_cycle.errors import (
+    DossierNotFound,
+    FieldProblem,
+    InvalidCommand,
+    RoundNotFound,
+    StorageError,
+)
 from ocop_cycle.rules.scoring import evaluate_session
 from ocop_cycle.workflows.chain import iso, key_fingerprint
-from ocop_cycle.workflows.events import Event, Scored
-from ocop_cycle.workflows.model import Dossier
+from ocop_cycle.workflows.deadlines import DeadlineSpec, deadlines_for
+from ocop_cycle.workflows.events import Event, RoundAssigned, Scored
+from ocop_cycle.workflows.model import Dossier, Round
 
 if TYPE_CHECKING:
     from ocop_cycle.engine import Engine
@@ -131,9 +140,10 @@ class Auditor:
         walker = ChainWalker(self.key, report)
         # One snapshot for every read: the engine may go on writing while the audit runs.
         with self.log.snapshot():
+            chains = fold_chains(walker, self._rows(dossier_id), self._planner())
             projections = check_projections(
                 report,
-                fold_chains(walker, self._rows(dossier_id)),
+                check_deadlines(report, chains, self.log.deadline_rows(dossier_id)),
                 projections_by_id(self.log.projections(dossier_id)),
             )
             if dossier_id is not None and report.dossiers == 0 and projections == 0:
@@ -156,6 +166,26 @@ class Auditor:
             roots = [(cp.id, cp.root) for cp in stored]
             check_published_root(report, published_root, roots, verified)
         return self._with_key_check(report, whole=dossier_id is None)
+
+    def _planner(self) -> Planner:
+        """What each event plans, as the engine planned it when it wrote the event: the pure
+        ``deadlines_for``, under the event's profile, with the round it was assigned to."""
+        rules = self.engine.rules
+        rounds: dict[UUID, Round | None] = {}
+
+        def plan(event: Event, dossier: Dossier) -> list[DeadlineSpec]:
+            round_ = None
+            if isinstance(event.payload, RoundAssigned):
+                round_id = event.payload.round_id
+                if round_id not in rounds:
+                    try:
+                        rounds[round_id] = self.engine.get_round(round_id)
+                    except RoundNotFound:
+                        rounds[round_id] = None
+                round_ = rounds[round_id]
+            return deadlines_for(event, dossier, rules.profile(event.profile_id), round_, rules)
+
+        return plan
 
     def _with_key_check(self, report: VerifyReport, *, whole: bool) -> VerifyReport:
         """The report, told what the store's key fingerprint says. The chains are walked

@@ -8,7 +8,9 @@ and compares the result with every stored column, not only the version and head 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -19,13 +21,18 @@ from pydantic import ValidationError
 from ocop_cycle._storage.auditlog import PROJECTION_COLUMNS, unreadable_values
 from ocop_cycle._storage.store import event_from_row
 from ocop_cycle.audit.verify import Break, ChainWalker, Head, VerifyReport, stored_id
+from ocop_cycle.clock import to_vn
+from ocop_cycle.workflows.deadlines import DeadlineSpec
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier
 
 __all__ = [
     "Fold",
+    "Planned",
+    "Planner",
     "by_dossier",
+    "check_deadlines",
     "check_projections",
     "describe",
     "differing_fields",
@@ -40,14 +47,32 @@ B = TypeVar("B")
 by_dossier = itemgetter("dossier_id")
 
 
+#: The deadlines an event plans, given the dossier it gives (``deadlines_for`` with the rules).
+Planner = Callable[[Event, Dossier], Iterable[DeadlineSpec]]
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A deadline a chain's events planned: its kind and due time, and the event that did."""
+
+    kind: str
+    due_at: datetime
+    seq: int
+    event_type: str
+
+
 class Fold:
-    """One dossier's events folded in turn; the first event that cannot be applied stops it."""
+    """One dossier's events folded in turn; the first event that cannot be applied stops it.
+    With a ``planner``, the deadlines each event planned are gathered too (``planned``, by
+    natural key)."""
 
-    __slots__ = ("dossier", "failure")
+    __slots__ = ("dossier", "failure", "planned", "planner")
 
-    def __init__(self) -> None:
+    def __init__(self, planner: Planner | None = None) -> None:
         self.dossier: Dossier | None = None
         self.failure: Break | None = None
+        self.planner = planner
+        self.planned: dict[str, Planned] = {}
 
     def feed(self, row: dict[str, Any]) -> Event | None:
         """Apply one stored event row (upcast first); the event, or None once the fold failed."""
@@ -66,7 +91,21 @@ class Fold:
                 describe(exc),
             )
             return None
+        if self.planner is not None:
+            self._plan(event, self.dossier)
         return event
+
+    def _plan(self, event: Event, dossier: Dossier) -> None:
+        try:
+            specs = list(self.planner(event, dossier)) if self.planner is not None else []
+        # An event whose fields no rule knows (an altered profile id) plans nothing here: its
+        # hash reports it.
+        except Exception:
+            return
+        for spec in specs:
+            self.planned.setdefault(
+                spec.key, Planned(spec.kind, spec.due_at, event.seq, event.type)
+            )
 
     def through(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Pass ``rows`` on unchanged, folding each on the way."""
@@ -76,13 +115,62 @@ class Fold:
 
 
 def fold_chains(
-    walker: ChainWalker, rows: Iterable[dict[str, Any]]
+    walker: ChainWalker, rows: Iterable[dict[str, Any]], planner: Planner | None = None
 ) -> Iterator[tuple[UUID, tuple[Head, Fold]]]:
     """Walk each dossier's chain and fold it in the same pass; per dossier, its head and fold."""
     for dossier_id, chain in groupby(rows, key=by_dossier):
-        fold = Fold()
+        fold = Fold(planner)
         for head in walker.walk(fold.through(chain)):
             yield dossier_id, (head, fold)
+
+
+def check_deadlines(
+    report: VerifyReport,
+    chains: Iterator[tuple[UUID, tuple[Head, Fold]]],
+    stored: Iterator[tuple[UUID, dict[str, dict[str, Any]]]],
+) -> Iterator[tuple[UUID, tuple[Head, Fold]]]:
+    """``chains`` passed on, the deadline queue checked against them on the way (it is derived
+    data: an expiry deleted, or marked done, would never happen). Each deadline a chain's events
+    planned must be in the queue, in whatever status; and no deadline is settled before it was
+    due (the sweep settles only what is due). Rows beyond what the events plan are not judged."""
+    for dossier_id, chain, rows in merge_by_dossier(chains, stored):
+        found = rows or {}
+        _settled_early(report, dossier_id, found)
+        if chain is None:
+            continue  # deadlines of a dossier with no events: its projection check reports it
+        yield dossier_id, chain
+        _, fold = chain
+        if fold.failure is not None:
+            continue  # the fold stopped: what it planned is partial
+        for key, planned in fold.planned.items():
+            if key not in found:
+                report.breaks.append(
+                    Break(
+                        dossier_id,
+                        planned.seq,
+                        "deadline_missing",
+                        f"{planned.kind} due {to_vn(planned.due_at):%d/%m/%Y %H:%M}, planned by "
+                        f"{planned.event_type}, is not in the deadline queue",
+                    )
+                )
+
+
+def _settled_early(report: VerifyReport, dossier_id: UUID, rows: dict[str, dict[str, Any]]) -> None:
+    for key, row in rows.items():
+        due, applied, status = row["due_at"], row["applied_at"], row["status"]
+        if status == "pending" or not isinstance(due, datetime):
+            continue
+        if not isinstance(applied, datetime) or applied < due:
+            when = f"{to_vn(applied):%d/%m/%Y %H:%M}" if isinstance(applied, datetime) else "never"
+            report.breaks.append(
+                Break(
+                    stored_id(dossier_id),
+                    None,
+                    "deadline_settled_early",
+                    f"{key.split('|', 1)[0]} due {to_vn(due):%d/%m/%Y %H:%M} is {status} "
+                    f"(settled {when}): the sweep settles a deadline only once it is due",
+                )
+            )
 
 
 def projections_by_id(rows: Iterable[dict[str, Any]]) -> Iterator[tuple[UUID, dict[str, Any]]]:

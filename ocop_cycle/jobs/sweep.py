@@ -375,12 +375,13 @@ class Sweeper:
         if kind == "renewal_notice":
             if d.state not in HOLDING_CERTIFICATE or str(d.valid_until) != detail["valid_until"]:
                 return f"dossier is {d.state.value}: no certificate to renew"
-            superseded = renewal_notice_superseded(
-                d, to_vn(row["due_at"]).date(), self.engine.rules
-            )
-            if superseded is not None:
-                return superseded
             if detail["statutory"]:
+                # It asks the producer to file: not once a later profile's window has closed.
+                superseded = renewal_notice_superseded(
+                    d, to_vn(row["due_at"]).date(), self.engine.rules
+                )
+                if superseded is not None:
+                    return superseded
                 if d.state is S.RENEWAL_DUE:
                     return "already renewal_due"
                 return MarkRenewalDue(dossier_id=d.id)

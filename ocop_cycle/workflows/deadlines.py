@@ -175,10 +175,11 @@ def _transition(
 
 
 def renewal_notice_superseded(certificate: Dossier, day: date, rules: RuleBook) -> str | None:
-    """Why a renewal notice of the certificate's own profile is not sent on ``day``, if it is
+    """Why the statutory renewal notice of the certificate's own profile (it marks the
+    certificate renewal due and asks the producer to file) is not given on ``day``, if it is
     not: a later profile re-evaluates the certificate inside a filing window of its own
-    (Decision 26/2026, Art. 7.6.a), and that window closed before ``day`` -- a notice asking
-    the producer to file would ask for what the engine then refuses."""
+    (Decision 26/2026, Art. 7.6.a), and that window closed before ``day`` -- it would ask for
+    what the engine then refuses. The other notices only say when the certificate expires."""
     expires = certificate.valid_until
     if expires is None:
         return None
