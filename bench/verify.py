@@ -42,11 +42,21 @@ from sqlalchemy import insert, text
 
 from ocop_cycle import VN_TZ, Auditor, Engine
 from ocop_cycle._storage.fastpath import Prepared
-from ocop_cycle._storage.schema import deadlines, dossiers, events, metadata, producers, products
+from ocop_cycle._storage.schema import (
+    deadlines,
+    dossiers,
+    events,
+    metadata,
+    outbox,
+    producers,
+    products,
+)
 from ocop_cycle._storage.store import event_from_row
 from ocop_cycle.workflows.chain import GENESIS, canonical, event_hash, iso
 from ocop_cycle.workflows.deadlines import DeadlineSpec, deadlines_for
+from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.fold import apply
+from ocop_cycle.workflows.notices import Notice, notices_for
 
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
@@ -93,12 +103,15 @@ def fill(engine: Engine, first: int, count: int) -> None:
     p_product = Prepared(insert(products), dialect, [c.name for c in products.columns])
     deadline_cols = ["key", "kind", "dossier_id", "round_id", "due_at", "status", "detail"]
     p_deadline = Prepared(insert(deadlines), dialect, [*deadline_cols, "created_at"])
+    notice_cols = [c.name for c in outbox.columns if c.name != "id"]
+    p_notice = Prepared(insert(outbox), dialect, notice_cols)
     raw = sa.raw_connection()
     cur = raw.cursor()
     batch_events: list[Any] = []
     batch_dossiers: list[Any] = []
     batch_products: list[Any] = []
     batch_deadlines: list[Any] = []
+    batch_notices: list[Any] = []
     for n in range(first, first + count):
         dossier_id = uuid.UUID(int=(n + 1) << 64)
         # One product per dossier: a product has one evaluation at a time (a unique index).
@@ -179,7 +192,24 @@ def fill(engine: Engine, first: int, count: int) -> None:
             prev = digest
         # The deadlines those events plan, as the engine writes them with each event (the
         # audit replans them and finds any missing): the same every dossier, but for its id.
-        for spec, created in planned(engine, chain):
+        plan, owed = planned(engine, chain)
+        for notice, event in owed:
+            batch_notices.append(
+                p_notice.params(
+                    {
+                        "notification_id": notice.id,
+                        "dossier_id": dossier_id,
+                        "seq": event.seq,
+                        "kind": notice.kind,
+                        "recipient_role": notice.recipient_role.value,
+                        "recipient_jurisdiction": notice.recipient_jurisdiction,
+                        "message_vi": notice.message_vi,
+                        "data": notice.data,
+                        "created_at": event.recorded_at,
+                    }
+                )
+            )
+        for spec, created in plan:
             batch_deadlines.append(
                 p_deadline.params(
                     {
@@ -242,8 +272,10 @@ def fill(engine: Engine, first: int, count: int) -> None:
             cur.executemany(p_dossier.sql, batch_dossiers)
             cur.executemany(p_event.sql, batch_events)
             cur.executemany(p_deadline.sql, batch_deadlines)
+            cur.executemany(p_notice.sql, batch_notices)
             raw.commit()
             batch_deadlines.clear()
+            batch_notices.clear()
             batch_events.clear()
             batch_dossiers.clear()
             batch_products.clear()
@@ -252,22 +284,27 @@ def fill(engine: Engine, first: int, count: int) -> None:
         cur.executemany(p_dossier.sql, batch_dossiers)
         cur.executemany(p_event.sql, batch_events)
         cur.executemany(p_deadline.sql, batch_deadlines)
+        cur.executemany(p_notice.sql, batch_notices)
         raw.commit()
     raw.close()
 
 
-def planned(engine: Engine, chain: list[dict[str, Any]]) -> list[tuple[DeadlineSpec, datetime]]:
-    """What ``chain``'s events plan (``deadlines_for``, as the write path calls it), each with
-    the time of the event that planned it."""
-    out = []
+def planned(
+    engine: Engine, chain: list[dict[str, Any]]
+) -> tuple[list[tuple[DeadlineSpec, datetime]], list[tuple[Notice, Event]]]:
+    """What ``chain``'s events plan and owe (``deadlines_for`` and ``notices_for``, as the write
+    path calls them), each with the event that did."""
+    deadlines_out, notices_out = [], []
     dossier = None
     for row in chain:
         event = event_from_row({**row, "id": None})
         dossier = apply(dossier, event)
         profile = engine.rules.profile(event.profile_id)
         for spec in deadlines_for(event, dossier, profile, None, engine.rules):
-            out.append((spec, event.recorded_at))
-    return out
+            deadlines_out.append((spec, event.recorded_at))
+        for notice in notices_for(event, dossier, engine.rules.units):
+            notices_out.append((notice, event))
+    return deadlines_out, notices_out
 
 
 def raw_verify(engine: Engine) -> int:

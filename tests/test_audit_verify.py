@@ -15,7 +15,14 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 
 from ocop_cycle import VN_TZ, Dossier, Engine, InvalidCommand, SettableClock, Sweeper
-from ocop_cycle._storage.schema import checkpoint_heads, checkpoints, deadlines, dossiers, events
+from ocop_cycle._storage.schema import (
+    checkpoint_heads,
+    checkpoints,
+    deadlines,
+    dossiers,
+    events,
+    outbox,
+)
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import VerifyReport
@@ -779,3 +786,51 @@ def test_deadlines_settled_by_the_sweep_verify(
         now=datetime.combine(expires, datetime.min.time(), VN_TZ).replace(year=expires.year + 1)
     )
     assert Auditor(engine).verify().intact
+
+
+# -- the outbox -------------------------------------------------------------------------------
+
+
+def test_a_notice_deleted_edited_or_planted_in_the_outbox_is_reported(
+    engine: Engine, store: list[Dossier], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The outbox is what reaches people: a certification's notice deleted (the producer never
+    hears), another's message edited (it misleads), a notice planted that no event owed: each
+    is a break where it is, though every chain and projection is intact."""
+    first, second, _ = store
+    with engine.sa_engine.connect() as conn:
+        rows = conn.execute(
+            select(outbox.c.id, outbox.c.dossier_id, outbox.c.kind).order_by(outbox.c.id)
+        ).all()
+    deleted = next(r for r in rows if r.dossier_id == first.id and r.kind == "certified")
+    edited = next(r for r in rows if r.dossier_id == second.id and r.kind == "certified")
+    planted = {
+        "notification_id": uuid4(),
+        "dossier_id": second.id,
+        "seq": 1,
+        "kind": "certified",
+        "recipient_role": "producer",
+        "recipient_jurisdiction": second.commune_code,
+        "message_vi": "Sản phẩm được công nhận 5 sao.",
+        "data": {},
+        "created_at": datetime(2024, 6, 1, 9, tzinfo=VN_TZ),
+    }
+    tamper(
+        engine,
+        delete(outbox).where(outbox.c.id == deleted.id),
+        update(outbox)
+        .where(outbox.c.id == edited.id)
+        .values(message_vi="Sản phẩm được công nhận 5 sao."),
+        insert(outbox).values(planted),
+    )
+    report = Auditor(engine).verify()
+    assert sorted(problems(report)) == ["notice_altered", "notice_missing", "notice_unowed"]
+    where = {b.problem: b.dossier_id for b in report.breaks}
+    assert where == {
+        "notice_missing": first.id,
+        "notice_altered": second.id,
+        "notice_unowed": second.id,
+    }
+    status, out = verify_cli(db_url, capsys)
+    assert status == 1
+    assert "notice_altered: message_vi" in out

@@ -24,7 +24,7 @@ from itertools import count, groupby
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, Uuid, and_, bindparam, func, insert, select
+from sqlalchemy import Engine, Uuid, and_, bindparam, func, insert, or_, select
 
 from ocop_cycle._storage.failures import translated
 from ocop_cycle._storage.fastpath import Prepared
@@ -34,6 +34,7 @@ from ocop_cycle._storage.schema import (
     deadlines,
     dossiers,
     events,
+    outbox,
 )
 from ocop_cycle._storage.settings import StoreSettings
 
@@ -129,17 +130,43 @@ class AuditLog:
         self._one_projection = Prepared(
             rows.where(D.id == bindparam("id")), dialect, result_columns=full
         )
-        keys = [
-            deadlines.c.dossier_id,
-            deadlines.c.key,
-            deadlines.c.status,
-            deadlines.c.due_at,
-            deadlines.c.applied_at,
-        ]
+        keys = [deadlines.c.dossier_id, deadlines.c.key]
         planned = select(*keys).order_by(deadlines.c.dossier_id, deadlines.c.key)
         self._all_deadlines = Prepared(planned, dialect, result_columns=keys)
         self._one_deadlines = Prepared(
             planned.where(deadlines.c.dossier_id == bindparam("id")), dialect, result_columns=keys
+        )
+        # Settled before due: asked of the database, which returns only such rows (none, in a
+        # store nobody altered) -- cheaper than reading every row's times into Python.
+        early_cols = [*keys, deadlines.c.status, deadlines.c.due_at, deadlines.c.applied_at]
+        early = select(*early_cols).where(
+            deadlines.c.status != "pending",
+            or_(deadlines.c.applied_at.is_(None), deadlines.c.applied_at < deadlines.c.due_at),
+        )
+        self._all_early = Prepared(
+            early.order_by(deadlines.c.dossier_id), dialect, result_columns=early_cols
+        )
+        self._one_early = Prepared(
+            early.where(deadlines.c.dossier_id == bindparam("id")),
+            dialect,
+            result_columns=early_cols,
+        )
+        notice_cols = [
+            outbox.c.dossier_id,
+            outbox.c.notification_id,
+            outbox.c.seq,
+            outbox.c.kind,
+            outbox.c.recipient_role,
+            outbox.c.recipient_jurisdiction,
+            outbox.c.message_vi,
+            outbox.c.data,
+        ]
+        notices = select(*notice_cols).order_by(outbox.c.dossier_id, outbox.c.id)
+        self._all_notices = Prepared(notices, dialect, result_columns=notice_cols)
+        self._one_notices = Prepared(
+            notices.where(outbox.c.dossier_id == bindparam("id")),
+            dialect,
+            result_columns=notice_cols,
         )
         seen_cols = [H.dossier_id, H.seq, H.hash, E.hash.label("found")]
         seen = (
@@ -217,11 +244,9 @@ class AuditLog:
             return self._stream(self._all_projections, {})
         return self._stream(self._one_projection, {"id": dossier_id})
 
-    def deadline_rows(
-        self, dossier_id: UUID | None = None
-    ) -> Iterator[tuple[UUID, dict[str, dict[str, Any]]]]:
-        """Each dossier's deadline rows (key, status, due and settled times) by natural key,
-        whatever their status, in dossier order."""
+    def deadline_keys(self, dossier_id: UUID | None = None) -> Iterator[tuple[UUID, set[str]]]:
+        """Each dossier's planned deadlines (their natural keys, whatever their status), in
+        dossier order."""
         prepared, params = (
             (self._all_deadlines, {})
             if dossier_id is None
@@ -229,7 +254,27 @@ class AuditLog:
         )
         rows = self._stream(prepared, params)
         for found, group in groupby(rows, key=lambda row: row["dossier_id"]):
-            yield found, {row["key"]: row for row in group}
+            yield found, {row["key"] for row in group}
+
+    def deadlines_settled_early(self, dossier_id: UUID | None = None) -> Rows:
+        """Deadlines settled (done, skipped, failed) without a time, or before they were due
+        (key, status, due and settled times): the sweep settles only what is due."""
+        if dossier_id is None:
+            return self._stream(self._all_early, {})
+        return self._stream(self._one_early, {"id": dossier_id})
+
+    def notice_rows(
+        self, dossier_id: UUID | None = None
+    ) -> Iterator[tuple[UUID, dict[Any, dict[str, Any]]]]:
+        """Each dossier's outbox rows by notification id, in dossier order."""
+        prepared, params = (
+            (self._all_notices, {})
+            if dossier_id is None
+            else (self._one_notices, {"id": dossier_id})
+        )
+        rows = self._stream(prepared, params)
+        for found, group in groupby(rows, key=lambda row: row["dossier_id"]):
+            yield found, {row["notification_id"]: row for row in group}
 
     def checkpoint_seen(
         self, checkpoint_id: int, dossier_id: UUID | None = None

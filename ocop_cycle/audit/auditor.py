@@ -22,7 +22,9 @@ from ocop_cycle.audit.projection import (
     Planner,
     by_dossier,
     check_deadlines,
+    check_notices,
     check_projections,
+    check_settled_early,
     describe,
     differing_fields,
     fold_chains,
@@ -50,6 +52,7 @@ from ocop_cycle.workflows.chain import iso, key_fingerprint
 from ocop_cycle.workflows.deadlines import DeadlineSpec, deadlines_for
 from ocop_cycle.workflows.events import Event, RoundAssigned, Scored
 from ocop_cycle.workflows.model import Dossier, Round
+from ocop_cycle.workflows.notices import notices_for
 
 if TYPE_CHECKING:
     from ocop_cycle.engine import Engine
@@ -140,12 +143,19 @@ class Auditor:
         walker = ChainWalker(self.key, report)
         # One snapshot for every read: the engine may go on writing while the audit runs.
         with self.log.snapshot():
-            chains = fold_chains(walker, self._rows(dossier_id), self._planner())
-            projections = check_projections(
-                report,
-                check_deadlines(report, chains, self.log.deadline_rows(dossier_id)),
-                projections_by_id(self.log.projections(dossier_id)),
+            units = self.engine.rules.units
+            chains = fold_chains(
+                walker,
+                self._rows(dossier_id),
+                self._planner(),
+                lambda event, dossier: notices_for(event, dossier, units),
             )
+            chains = check_deadlines(report, chains, self.log.deadline_keys(dossier_id))
+            chains = check_notices(report, chains, self.log.notice_rows(dossier_id))
+            projections = check_projections(
+                report, chains, projections_by_id(self.log.projections(dossier_id))
+            )
+            check_settled_early(report, self.log.deadlines_settled_early(dossier_id))
             if dossier_id is not None and report.dossiers == 0 and projections == 0:
                 report.breaks.append(
                     Break(dossier_id, None, "dossier_unknown", "no events and no projection")

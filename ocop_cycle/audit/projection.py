@@ -26,14 +26,18 @@ from ocop_cycle.workflows.deadlines import DeadlineSpec
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.fold import apply
 from ocop_cycle.workflows.model import Dossier
+from ocop_cycle.workflows.notices import Notice
 
 __all__ = [
     "Fold",
+    "Notifier",
     "Planned",
     "Planner",
     "by_dossier",
     "check_deadlines",
+    "check_notices",
     "check_projections",
+    "check_settled_early",
     "describe",
     "differing_fields",
     "fold_chains",
@@ -49,6 +53,8 @@ by_dossier = itemgetter("dossier_id")
 
 #: The deadlines an event plans, given the dossier it gives (``deadlines_for`` with the rules).
 Planner = Callable[[Event, Dossier], Iterable[DeadlineSpec]]
+#: The notices an event owes, given the dossier it gives (``notices_for`` with the units).
+Notifier = Callable[[Event, Dossier], Iterable[Notice]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +72,16 @@ class Fold:
     With a ``planner``, the deadlines each event planned are gathered too (``planned``, by
     natural key)."""
 
-    __slots__ = ("dossier", "failure", "planned", "planner")
+    __slots__ = ("dossier", "failure", "notifier", "owed", "planned", "planner")
 
-    def __init__(self, planner: Planner | None = None) -> None:
+    def __init__(self, planner: Planner | None = None, notifier: Notifier | None = None) -> None:
         self.dossier: Dossier | None = None
         self.failure: Break | None = None
         self.planner = planner
         self.planned: dict[str, Planned] = {}
+        self.notifier = notifier
+        #: The notices the events owe, by id, with the event that owed each (its seq, type).
+        self.owed: dict[UUID, tuple[Notice, int, str]] = {}
 
     def feed(self, row: dict[str, Any]) -> Event | None:
         """Apply one stored event row (upcast first); the event, or None once the fold failed."""
@@ -93,7 +102,17 @@ class Fold:
             return None
         if self.planner is not None:
             self._plan(event, self.dossier)
+        if self.notifier is not None:
+            self._owe(event, self.dossier)
         return event
+
+    def _owe(self, event: Event, dossier: Dossier) -> None:
+        try:
+            notices = list(self.notifier(event, dossier)) if self.notifier is not None else []
+        except Exception:  # an altered event owes nothing here: its hash reports it
+            return
+        for notice in notices:
+            self.owed[notice.id] = (notice, event.seq, event.type)
 
     def _plan(self, event: Event, dossier: Dossier) -> None:
         try:
@@ -115,11 +134,14 @@ class Fold:
 
 
 def fold_chains(
-    walker: ChainWalker, rows: Iterable[dict[str, Any]], planner: Planner | None = None
+    walker: ChainWalker,
+    rows: Iterable[dict[str, Any]],
+    planner: Planner | None = None,
+    notifier: Notifier | None = None,
 ) -> Iterator[tuple[UUID, tuple[Head, Fold]]]:
     """Walk each dossier's chain and fold it in the same pass; per dossier, its head and fold."""
     for dossier_id, chain in groupby(rows, key=by_dossier):
-        fold = Fold(planner)
+        fold = Fold(planner, notifier)
         for head in walker.walk(fold.through(chain)):
             yield dossier_id, (head, fold)
 
@@ -127,21 +149,19 @@ def fold_chains(
 def check_deadlines(
     report: VerifyReport,
     chains: Iterator[tuple[UUID, tuple[Head, Fold]]],
-    stored: Iterator[tuple[UUID, dict[str, dict[str, Any]]]],
+    stored: Iterator[tuple[UUID, set[str]]],
 ) -> Iterator[tuple[UUID, tuple[Head, Fold]]]:
     """``chains`` passed on, the deadline queue checked against them on the way (it is derived
-    data: an expiry deleted, or marked done, would never happen). Each deadline a chain's events
-    planned must be in the queue, in whatever status; and no deadline is settled before it was
-    due (the sweep settles only what is due). Rows beyond what the events plan are not judged."""
-    for dossier_id, chain, rows in merge_by_dossier(chains, stored):
-        found = rows or {}
-        _settled_early(report, dossier_id, found)
+    data: an expiry deleted would never happen): each deadline a chain's events planned must be
+    in the queue, in whatever status. Rows beyond what the events plan are not judged."""
+    for dossier_id, chain, keys in merge_by_dossier(chains, stored):
         if chain is None:
             continue  # deadlines of a dossier with no events: its projection check reports it
         yield dossier_id, chain
         _, fold = chain
         if fold.failure is not None:
             continue  # the fold stopped: what it planned is partial
+        found = keys or set()
         for key, planned in fold.planned.items():
             if key not in found:
                 report.breaks.append(
@@ -155,22 +175,81 @@ def check_deadlines(
                 )
 
 
-def _settled_early(report: VerifyReport, dossier_id: UUID, rows: dict[str, dict[str, Any]]) -> None:
-    for key, row in rows.items():
-        due, applied, status = row["due_at"], row["applied_at"], row["status"]
-        if status == "pending" or not isinstance(due, datetime):
-            continue
-        if not isinstance(applied, datetime) or applied < due:
-            when = f"{to_vn(applied):%d/%m/%Y %H:%M}" if isinstance(applied, datetime) else "never"
-            report.breaks.append(
-                Break(
-                    stored_id(dossier_id),
-                    None,
-                    "deadline_settled_early",
-                    f"{key.split('|', 1)[0]} due {to_vn(due):%d/%m/%Y %H:%M} is {status} "
-                    f"(settled {when}): the sweep settles a deadline only once it is due",
-                )
+def check_settled_early(report: VerifyReport, rows: Iterable[dict[str, Any]]) -> None:
+    """Each deadline settled before it was due (or without a time) is a break: the sweep
+    settles a deadline only once it is due, so one marked done early was altered (an expiry
+    marked done would never happen)."""
+    for row in rows:
+        due, applied = row["due_at"], row["applied_at"]
+        when = f"{to_vn(applied):%d/%m/%Y %H:%M}" if isinstance(applied, datetime) else "never"
+        due_text = f"{to_vn(due):%d/%m/%Y %H:%M}" if isinstance(due, datetime) else repr(due)
+        report.breaks.append(
+            Break(
+                stored_id(row["dossier_id"]),
+                None,
+                "deadline_settled_early",
+                f"{str(row['key']).split('|', 1)[0]} due {due_text} is {row['status']} "
+                f"(settled {when}): the sweep settles a deadline only once it is due",
             )
+        )
+
+
+#: What an outbox row must say as its event owed it (``data`` too: hosts read it).
+_NOTICE_FIELDS = ("seq", "kind", "recipient_role", "recipient_jurisdiction", "message_vi", "data")
+
+
+def check_notices(
+    report: VerifyReport,
+    chains: Iterator[tuple[UUID, tuple[Head, Fold]]],
+    stored: Iterator[tuple[UUID, dict[Any, dict[str, Any]]]],
+) -> Iterator[tuple[UUID, tuple[Head, Fold]]]:
+    """``chains`` passed on, the outbox checked against them on the way: each notice an event
+    owed (``notices_for``, as written with it) must be there, saying what it was written to say
+    to whom it was written for (a notice deleted or edited never reaches, or misleads, its
+    recipient). Rows no event owes are reported too (a notice planted in the outbox)."""
+    for dossier_id, chain, rows in merge_by_dossier(chains, stored):
+        found = rows or {}
+        if chain is None:
+            continue  # notices of a dossier with no events: its projection check reports it
+        yield dossier_id, chain
+        _, fold = chain
+        if fold.failure is not None:
+            continue  # the fold stopped: what it owed is partial
+        for notice_id, (notice, seq, event_type) in fold.owed.items():
+            row = found.get(notice_id)
+            if row is None:
+                report.breaks.append(
+                    Break(
+                        dossier_id,
+                        seq,
+                        "notice_missing",
+                        f"the notice to {notice.recipient_role.value}@"
+                        f"{notice.recipient_jurisdiction} owed by {event_type} is not in the "
+                        "outbox",
+                    )
+                )
+                continue
+            expected = {
+                "seq": seq,
+                "kind": notice.kind,
+                "recipient_role": notice.recipient_role.value,
+                "recipient_jurisdiction": notice.recipient_jurisdiction,
+                "message_vi": notice.message_vi,
+                "data": notice.data,
+            }
+            differing = [name for name in _NOTICE_FIELDS if row[name] != expected[name]]
+            if differing:
+                report.breaks.append(Break(dossier_id, seq, "notice_altered", ", ".join(differing)))
+        for notice_id, row in found.items():
+            if notice_id not in fold.owed:
+                report.breaks.append(
+                    Break(
+                        dossier_id,
+                        row["seq"] if type(row["seq"]) is int else None,
+                        "notice_unowed",
+                        f"outbox row {notice_id} ({row['kind']}) was owed by no event",
+                    )
+                )
 
 
 def projections_by_id(rows: Iterable[dict[str, Any]]) -> Iterator[tuple[UUID, dict[str, Any]]]:

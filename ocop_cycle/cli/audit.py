@@ -36,7 +36,8 @@ def add_parser(sub: Any) -> None:
         help="exit 0 when intact, 1 listing every broken link",
         description="Walk every hash chain (or one dossier's), fold it into the projection it "
         "must give and compare with the stored one, replan the deadlines its events planned "
-        "and check the queue holds them (none settled before due), check every checkpoint. "
+        "and check the queue holds them (none settled before due), rebuild the notices they "
+        "owed and check the outbox says just that, check every checkpoint. "
         "Reads one "
         "snapshot: the engine may go on writing meanwhile. Exit 0: intact; 1: a break, each "
         "listed with its dossier, seq and what broke (or the database could not be read); "
