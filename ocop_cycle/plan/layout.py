@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 
+from ocop_cycle.plan.furniture import is_note
 from ocop_cycle.plan.places import fold
 
 __all__ = ["Grid", "LayoutProblem", "SheetRow", "is_bieu2_title", "read_bieu1", "read_grid"]
@@ -178,12 +179,15 @@ def _xlsx(path: Path) -> Grid | LayoutProblem:
     return first
 
 
-_TITLE = re.compile(r"\bbieu\s*(?:so\s*)?(?:2|02|ii)\b")
+#: Biểu 2's title starts a line of its cell ("BIỂU 2: Danh sách …", "Biểu số 02 - …"; the
+#: seed's text copy writes a cell's line breaks "**"); a note that only mentions it ("… chi
+#: tiết tại Biểu 2") is no title, and the rows after it are Biểu 1's.
+_TITLE = re.compile(r"(?:^|\*\*)\s*bieu\s*(?:so\s*)?(?:2|02|ii)\b", re.MULTILINE)
 
 
 def is_bieu2_title(cells: list[str]) -> bool:
-    """Whether a row is Biểu 2's title: its only text, naming "BIỂU 2" ("UBND HUYỆN …
-    BIỂU 2: Danh sách …"), so a note that mentions Biểu 2 is not taken for it."""
+    """Whether a row is Biểu 2's title: its only text, a line of which starts "BIỂU 2" (the
+    unit's name may stand on the line above, in the same merged cell)."""
     texts = [c for c in cells if c.strip()]
     return len(texts) == 1 and _TITLE.search(fold(texts[0])) is not None
 
@@ -362,6 +366,8 @@ def read_bieu1(grid: Grid) -> Bieu1:
         marked = any(fold(cells[c]) in _MARKS for c, _ in round_cols)
         if not marked and _TOTALS.match(fold(next(c for c in cells if c))):
             continue  # a totals row: the counts are the rows'
+        if not marked and is_note(cells):
+            continue  # a note ("… chi tiết tại Biểu 2") or a footnote
         tt = cells[columns["tt"]]
         opened = None if marked else _section_row(tt, cells, columns["tt"])
         if opened is not None:
