@@ -10,6 +10,7 @@ breaks; blank rows. It may follow Biểu 1 on the same sheet, or come as its own
 from __future__ import annotations
 
 from ocop_cycle.plan.entries import PlanEntry, SupportRequest
+from ocop_cycle.plan.furniture import is_signature
 from ocop_cycle.plan.layout import Grid, LayoutProblem, is_bieu2_title
 from ocop_cycle.plan.places import fold
 
@@ -57,6 +58,18 @@ def _columns(cells: list[str]) -> dict[str, int]:
     return found
 
 
+def _signs(cells: list[str], columns: dict[str, int]) -> bool:
+    """Whether a row opens the signature block: no number, no product, nothing marked."""
+    unmarked = all(fold(cells[columns[k]]) not in _MARKS for k in ("trademark", "packaging"))
+    product = cells[columns["product"]]
+    return (
+        unmarked
+        and not cells[columns["tt"]]
+        and (not product or is_signature([product]))
+        and is_signature(cells)
+    )
+
+
 def read_bieu2(
     grid: Grid, entries: tuple[PlanEntry, ...], where: str = "Biểu 2"
 ) -> tuple[list[SupportRequest], list[LayoutProblem]]:
@@ -95,6 +108,8 @@ def read_bieu2(
             )
             return [], problems
         cells += [""] * (max(columns.values()) + 1 - len(cells))
+        if _signs(cells, columns):
+            break  # the signature block: the table ended above it
         row_problems: list[str] = []
         producer, product = cells[columns["producer"]], cells[columns["product"]]
         marks = {k: fold(cells[columns[k]]) for k in ("trademark", "packaging")}

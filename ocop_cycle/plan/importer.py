@@ -211,7 +211,8 @@ def read_plan_csv(path: Path | str) -> tuple[list[PlanEntry], list[LayoutProblem
 
 
 _TITLE_UNIT = re.compile(
-    r"\b(?:ubnd|uy ban nhan dan)\s+(huyen|quan|thi xa|thanh pho|tinh)\s+([^*()\n]+?)\s*(?:\*|$|\()"
+    r"\b(?:ubnd|uy ban nhan dan)\s+(huyen|quan|thi xa|thanh pho|tinh)\s+"
+    r"([^*()|\n]+?)\s*(?:\*|$|\(|\||cong hoa xa hoi)"
 )
 
 
@@ -222,9 +223,7 @@ def _unit_from_titles(
         found = _TITLE_UNIT.search(fold(title))
         if found is None:
             continue
-        level = UnitLevel.PROVINCE if found.group(1) == "tinh" else UnitLevel.DISTRICT
-        name = found.group(2).strip()
-        hits = [u for u in rules.units.units(on=on, level=level) if fold(u.name) == name]
+        hits = _units_named(rules, on, found.group(1), found.group(2).strip())
         if len(hits) == 1:
             return hits[0]
         named = ", ".join(f"{u.full_name} ({u.code})" for u in hits) or "no unit"
@@ -232,6 +231,21 @@ def _unit_from_titles(
             0, f"the title names {found.group(0).strip()!r}: {named} on {on:%d/%m/%Y}; use --unit"
         )
     return None
+
+
+def _units_named(rules: RuleBook, on: date, kind: str, name: str) -> list[AdminUnit]:
+    """The provinces or districts called ``name`` on ``on``; "thành phố" is a centrally-run
+    city (a province: Hà Nội) or a provincial city (a district), and its kind tells them
+    apart when both carry the name."""
+    levels = {"tinh": (UnitLevel.PROVINCE,), "thanh pho": (UnitLevel.PROVINCE, UnitLevel.DISTRICT)}
+    hits = [
+        u
+        for level in levels.get(kind, (UnitLevel.DISTRICT,))
+        for u in rules.units.units(on=on, level=level)
+        if fold(u.name) == name
+    ]
+    of_kind = [u for u in hits if fold(u.type.label_vi) == kind]
+    return of_kind if len(hits) > 1 and of_kind else hits
 
 
 def _year_of(titles: list[str], rounds: list[tuple[str, str]]) -> int | None:

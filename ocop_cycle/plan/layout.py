@@ -6,7 +6,9 @@ on the row), Ghi chú, and optionally Nhóm sản phẩm and Bộ sản phẩm; 
 upgrade, III re-evaluation); continuation rows for a producer's further products (TT and
 producer blank); the header repeated at page breaks; blank rows. Headings are matched
 tolerantly (case, NFC/NFD, spacing, diacritics), columns in any order; sections numbered I, II,
-III or A, B, C, or written in one cell ("I. Sản phẩm …"); a totals row ("Tổng cộng") is skipped.
+III or A, B, C, or written in one cell ("I. Sản phẩm …", "I - …", "1. Sản phẩm đăng ký mới");
+a totals row ("Tổng", "Tổng cộng", "Cộng"), notes, the column-number row and the signature
+block under the table (where reading stops) are skipped (:mod:`ocop_cycle.plan.furniture`).
 A CSV may be separated by commas, semicolons (Excel under Vietnamese regional settings, with or
 without its "sep=;" line) or tabs.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 
-from ocop_cycle.plan.furniture import is_note
+from ocop_cycle.plan.furniture import is_column_numbers, is_note, is_signature
 from ocop_cycle.plan.places import fold
 
 __all__ = ["Grid", "LayoutProblem", "SheetRow", "is_bieu2_title", "read_bieu1", "read_grid"]
@@ -70,7 +72,8 @@ class SheetRow:
 
 @dataclass
 class Bieu1:
-    """What the table holds: title lines, the rounds (key, heading), rows, problems."""
+    """What the table holds: title lines (a row's cells joined by " | "), the rounds (key,
+    heading), rows, problems."""
 
     titles: list[str] = field(default_factory=list)
     rounds: list[tuple[str, str]] = field(default_factory=list)
@@ -213,12 +216,12 @@ def _heading(cell: str) -> str | None:
         return "group"
     if h.startswith("bo san pham"):
         return "set"
-    if "chu the" in h or h.startswith(("ten dn", "ten doanh nghiep", "ten co so")):
+    if "chu the" in h or h.startswith(_PRODUCER_HEADINGS):
         return "producer"
     if h.startswith("dia chi"):
         return "address"
-    if "san pham" in h and h.startswith("ten"):
-        return "product"
+    if h.startswith("san pham") or ("san pham" in h and h.startswith("ten")):
+        return "product"  # "Tên sản phẩm tham gia", "Sản phẩm"
     if h.startswith("tong so"):
         return "total"
     if h.startswith("lo trinh"):
@@ -227,6 +230,11 @@ def _heading(cell: str) -> str | None:
         return "note"
     return None
 
+
+#: How a producer's column is headed besides "… chủ thể": "Tên DN, HTX", "Tên HTX, DN", …
+_PRODUCER_HEADINGS = tuple(
+    f"ten {w}" for w in ("dn", "doanh nghiep", "co so", "htx", "hop tac xa", "to chuc", "don vi")
+)
 
 _REQUIRED = ("tt", "producer", "address", "product", "rounds")
 _LABELS = {
@@ -275,12 +283,16 @@ _AGAIN = ("danh gia lai", "phan hang lai", "tai danh gia", "cong nhan lai")
 _FIRST = ("moi", "dang ky", "lan dau")
 
 
-#: A section's number: Roman (I, II, III) or a capital letter (A, B, C).
-_SECTION_MARK = re.compile(r"^(?:[IVXL]+|[A-E])\.?$")
-#: A section heading written in one cell with its number: "I. Sản phẩm đánh giá mới".
-_SECTION_CELL = re.compile(r"^((?:[IVXL]+|[A-E])[.)])\s*(\S.*)$")
-#: A row that counts the table ("Tổng cộng", "Tổng số sản phẩm: 4"), not a product.
-_TOTALS = re.compile(r"^(?:tong cong\b(?!\s*ty)|tong so\b|cong\s*(?::|$))")
+#: A section's number: Roman (I, II, III) or a capital letter (A, B, C), maybe with its dot.
+_SECTION_MARK = re.compile(r"^(?:[IVXL]+|[A-E])\s*[.)\-–:]?$")
+#: A section heading written in one cell with its number: "I. Sản phẩm đánh giá mới", "I - …".
+_SECTION_CELL = re.compile(r"^((?:[IVXL]+|[A-E]))\s*[.):\-–]\s*(\S.*)$")
+#: The same numbered 1, 2, 3 ("1. Sản phẩm đăng ký mới"): a section only when its words say
+#: which, since "1. Mật ong …" may be a product numbered in its cell.
+_SECTION_CELL_ARABIC = re.compile(r"^(\d{1,2})\s*[.):\-–]\s*(\S.*)$")
+#: A row that counts the table ("Tổng", "Tổng cộng", "Cộng:", "Tổng số sản phẩm: 4"), not a
+#: product; "Tổng công ty …" is a producer.
+_TOTALS = re.compile(r"^(?:tong cong\b(?!\s*ty)|tong so\b|(?:tong|cong)\s*(?:[:(]|$))")
 
 
 def _section_row(tt: str, cells: list[str], tt_column: int) -> tuple[str, str] | None:
@@ -291,8 +303,12 @@ def _section_row(tt: str, cells: list[str], tt_column: int) -> tuple[str, str] |
         found = _SECTION_CELL.match(texts[0])
         if found is not None:
             return found.group(1), found.group(2)
+        found = _SECTION_CELL_ARABIC.match(texts[0])
+        if found is not None and _section(found.group(2)) is not None:
+            return found.group(1), found.group(2)
     if _SECTION_MARK.match(tt) or _ROMAN.match(tt.casefold()):
-        return tt, " ".join(c for i, c in enumerate(cells) if i != tt_column and c)
+        number = tt.rstrip(".)-–: ")
+        return number, " ".join(c for i, c in enumerate(cells) if i != tt_column and c)
     return None
 
 
@@ -313,8 +329,11 @@ def read_bieu1(grid: Grid) -> Bieu1:
             )
         )
         return out
+    # Cells apart: the unit's name and the national motto often share a row, in two cells.
     out.titles = [
-        " ".join(" ".join(c).split()) for _, c in grid[:start] if any(x.strip() for x in c)
+        " | ".join(" ".join(x.split()) for x in c if x.strip())
+        for _, c in grid[:start]
+        if any(x.strip() for x in c)
     ]
     header_line, header = grid[start]
     columns = _header_columns(header)
@@ -354,6 +373,7 @@ def read_bieu1(grid: Grid) -> Bieu1:
 
     section, title = "", ""
     producer, address = "", ""
+    signed = 0  # the line the signature block starts on: the table ended above it
     for line, raw in grid[start + 2 :]:
         cells = _cells(raw, width)
         if not any(cells):
@@ -364,10 +384,15 @@ def read_bieu1(grid: Grid) -> Bieu1:
             continue  # its second row
         # A product is marked X under its round; a heading or a totals row may hold counts.
         marked = any(fold(cells[c]) in _MARKS for c, _ in round_cols)
-        if not marked and _TOTALS.match(fold(next(c for c in cells if c))):
-            continue  # a totals row: the counts are the rows'
-        if not marked and is_note(cells):
-            continue  # a note ("… chi tiết tại Biểu 2") or a footnote
+        if signed:
+            if marked:  # a product below the signature is not dropped in silence
+                out.problems.append(
+                    LayoutProblem(line, f"product row below the signature block (line {signed})")
+                )
+            continue
+        if not marked and _is_furniture(cells, columns):
+            signed = line if _signs(cells, columns) else 0
+            continue
         tt = cells[columns["tt"]]
         opened = None if marked else _section_row(tt, cells, columns["tt"])
         if opened is not None:
@@ -387,6 +412,28 @@ def read_bieu1(grid: Grid) -> Bieu1:
         if cells[columns["producer"]]:
             producer, address = cells[columns["producer"]], cells[columns["address"]]
     return out
+
+
+def _signs(cells: list[str], columns: dict[str, int]) -> bool:
+    """Whether an unmarked row opens the signature block: a row without a number or a product
+    of its own ("Nơi nhận:" beside "KT. CHỦ TỊCH")."""
+    product = cells[columns["product"]]
+    return (
+        not cells[columns["tt"]]
+        and (not product or is_signature([product]))
+        and is_signature(cells)
+    )
+
+
+def _is_furniture(cells: list[str], columns: dict[str, int]) -> bool:
+    """Whether an unmarked row is no product and no section: the signature block, a totals
+    row, a note or footnote, the row numbering the columns."""
+    return (
+        _signs(cells, columns)
+        or _TOTALS.match(fold(next(c for c in cells if c))) is not None
+        or is_note(cells)
+        or is_column_numbers(cells)
+    )
 
 
 def _row(
