@@ -29,6 +29,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--year", type=year, help="the plan's year (default: the title's)")
     p.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the workbook's sheet holding Biểu 1 (default: the one visible sheet with its "
+        "header; hidden sheets are skipped unless named here)",
+    )
+    p.add_argument(
         "--bieu2",
         type=Path,
         help="Biểu 2 (support requests) as its own file, when it does not follow Biểu 1",
@@ -54,15 +60,25 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
             # A file that cannot be opened is an operational error, one line from `main`
             # (the OSError names it), not a problem of the plan's rows.
             path.open("rb").close()
-    read = read_plan(args.file, unit=args.unit, year=args.year, on=args.plan_date, bieu2=args.bieu2)
+    read = read_plan(
+        args.file,
+        unit=args.unit,
+        year=args.year,
+        on=args.plan_date,
+        bieu2=args.bieu2,
+        sheet=args.sheet,
+    )
     if read.plan is None:
+        for line, notice in read.notices:
+            if not line:  # the file as a whole (the sheet read): the problems' lines are its
+                print(f"{args.file}: {notice}")
         for problem in read.problems:
             print(f"{args.file}: {problem}")
         print(f"{len(read.problems)} problem(s): nothing imported")
         return 1
     plan = read.plan
     for line, notice in read.notices:
-        print(f"{args.file}: line {line}: {notice}")
+        print(f"{args.file}: line {line}: {notice}" if line else f"{args.file}: {notice}")
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
         settings = ImportSettings(registered_on=args.registered_on)

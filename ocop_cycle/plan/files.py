@@ -9,22 +9,54 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 
 from ocop_cycle.plan.layout import Grid, LayoutProblem, is_bieu1_header, is_bieu2_title
+from ocop_cycle.plan.places import fold
 
-__all__ = ["read_grid"]
+__all__ = ["PlanFile", "read_file", "read_grid"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFile:
+    """A file's grid, and the sheets it was read from ("" for a CSV), to say which."""
+
+    grid: Grid
+    #: The sheet Biểu 1 was read from.
+    sheet: str = ""
+    #: The sheet Biểu 2 was read from, when another one.
+    bieu2_sheet: str = ""
 
 
 def read_grid(path: Path) -> Grid | LayoutProblem:
-    """Every row of a CSV (UTF-8) or of an .xlsx's first sheet, as text cells with its line."""
+    """Every row of a CSV (UTF-8) or of a workbook's Biểu 1 sheet, as text cells with its
+    line."""
+    read = read_file(path)
+    return read if isinstance(read, LayoutProblem) else read.grid
+
+
+def read_file(path: Path, sheet: str | None = None) -> PlanFile | LayoutProblem:
+    """A CSV's rows, or a workbook's: from ``sheet`` if given, else from the visible sheet
+    that holds Biểu 1's header, followed by Biểu 2 from another visible sheet."""
     try:
         raw = path.read_bytes()
     except OSError as exc:  # missing, a directory, no permission: one line, not a traceback
         return LayoutProblem(0, f"cannot read {path}: {exc.strerror or exc}")
     if path.suffix.lower() == ".xlsx":
-        return _xlsx(path)
+        return _xlsx(path, sheet)
+    if sheet is not None:
+        return LayoutProblem(
+            0, f"--sheet {sheet!r}: a CSV file has no sheets (tệp CSV không có trang tính)"
+        )
+    grid = _csv(raw)
+    return grid if isinstance(grid, LayoutProblem) else PlanFile(grid)
+
+
+def _csv(raw: bytes) -> Grid | LayoutProblem:
+    """A CSV's rows, each with the line its record starts on."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -83,9 +115,21 @@ def _holds_rows(cell: str, delimiter: str = ",") -> bool:
     return any(start.match(line) or line.count(delimiter) >= 4 for line in cell.split("\n")[1:])
 
 
-def _xlsx(path: Path) -> Grid | LayoutProblem:
-    """The sheet that holds Biểu 1's header (a workbook may open on a cover sheet or a letter;
-    the first sheet when none does), followed by any other sheet that holds Biểu 2."""
+@dataclass(frozen=True, slots=True)
+class _Sheet:
+    name: str
+    visible: bool
+    grid: Grid
+
+    def holds(self, test: Callable[[list[str]], bool]) -> bool:
+        return any(test(cells) for _, cells in self.grid)
+
+
+def _xlsx(path: Path, wanted: str | None) -> PlanFile | LayoutProblem:
+    """Biểu 1 from the sheet named ``wanted``, else from the one visible sheet that holds its
+    header (a workbook may open on a cover sheet or a letter; the first visible sheet when none
+    does), followed by any other visible sheet that holds Biểu 2. A hidden sheet is an old
+    draft or last year's plan: read only when named."""
     from openpyxl import load_workbook
 
     try:
@@ -93,29 +137,63 @@ def _xlsx(path: Path) -> Grid | LayoutProblem:
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         return LayoutProblem(0, f"not a readable .xlsx workbook: {exc}")
     try:  # a read-only workbook keeps its file open until closed
-        sheets: list[Grid] = [
-            [
-                (number, [unicodedata.normalize("NFC", _cell_text(v)) for v in row])
-                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
+        sheets = [
+            _Sheet(
+                sheet.title,
+                sheet.sheet_state == "visible",
+                [
+                    (number, [unicodedata.normalize("NFC", _cell_text(v)) for v in row])
+                    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                ],
+            )
             for sheet in book.worksheets
         ]
     finally:
         book.close()
-    if not sheets:
-        return []
-    # Biểu 2's header has three of Biểu 1's columns: a sheet with all of them comes first.
-    first = next(
-        (g for g in sheets if any(is_bieu1_header(cells, full=True) for _, cells in g)),
-        next((g for g in sheets if any(is_bieu1_header(cells) for _, cells in g)), sheets[0]),
+    visible = [s for s in sheets if s.visible] or sheets
+    if not visible:
+        return PlanFile([])
+    first = _named(sheets, wanted) if wanted is not None else _bieu1_sheet(visible)
+    if isinstance(first, LayoutProblem):
+        return first
+    if first.holds(is_bieu2_title):
+        return PlanFile(first.grid, first.name)  # Biểu 2 below Biểu 1 on the same sheet
+    for other in visible:
+        at = next((i for i, (_, c) in enumerate(other.grid[:12]) if is_bieu2_title(c)), None)
+        if other is not first and at is not None:
+            # From its title: the unit's name above it is no row.
+            return PlanFile(first.grid + other.grid[at:], first.name, other.name)
+    return PlanFile(first.grid, first.name)
+
+
+def _named(sheets: list[_Sheet], wanted: str) -> _Sheet | LayoutProblem:
+    """The sheet called ``wanted`` (as written, else ignoring case and diacritics)."""
+    found = next((s for s in sheets if s.name == wanted), None) or next(
+        (s for s in sheets if fold(s.name.strip()) == fold(wanted.strip())), None
     )
-    if any(is_bieu2_title(cells) for _, cells in first):
-        return first  # Biểu 2 below Biểu 1 on the same sheet, as in the seed
-    for sheet in sheets:
-        title = next((i for i, (_, cells) in enumerate(sheet[:12]) if is_bieu2_title(cells)), None)
-        if sheet is not first and title is not None:
-            return first + sheet[title:]  # from its title: the unit's name above it is no row
-    return first
+    if found is not None:
+        return found
+    names = ", ".join(repr(s.name) for s in sheets)
+    return LayoutProblem(
+        0, f"--sheet {wanted!r}: không có trang tính này (no such sheet; the workbook has {names})"
+    )
+
+
+def _bieu1_sheet(visible: list[_Sheet]) -> _Sheet | LayoutProblem:
+    """The one visible sheet with Biểu 1's whole header (Biểu 2's has three of its columns);
+    else the first with a partial one; else the first. Two with the whole header (this year's
+    plan and last year's, a draft and the final) are not guessed between."""
+    full = [s for s in visible if s.holds(lambda c: is_bieu1_header(c, full=True))]
+    if len(full) > 1:
+        names = ", ".join(repr(s.name) for s in full)
+        return LayoutProblem(
+            0,
+            f"nhiều trang tính có Biểu 1 ({names}): chọn một bằng --sheet TÊN "
+            f"(several sheets hold a Biểu 1 header: choose one with --sheet NAME)",
+        )
+    if full:
+        return full[0]
+    return next((s for s in visible if s.holds(is_bieu1_header)), visible[0])
 
 
 def _cell_text(value: object) -> str:

@@ -32,7 +32,7 @@ from ocop_cycle.errors import OcopCycleError, ProfileNotFound, StorageError
 from ocop_cycle.plan.bieu2 import is_bieu2_title, read_bieu2
 from ocop_cycle.plan.build import build_plan, producer_kind_of
 from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes, with_codes
-from ocop_cycle.plan.files import read_grid
+from ocop_cycle.plan.files import PlanFile, read_file, read_grid
 from ocop_cycle.plan.layout import Grid, LayoutProblem, read_bieu1
 from ocop_cycle.plan.model import Plan, shipped_plan_with
 from ocop_cycle.plan.places import fold
@@ -266,16 +266,44 @@ def read_plan(
     on: date | None = None,
     rules: RuleBook | None = None,
     bieu2: Path | str | None = None,
+    sheet: str | None = None,
 ) -> PlanRead:
     """Read and check a plan file: Biểu 1 as offices publish it for ``unit`` (a district or
     province code; by default the one the title names) and ``year`` (by default the title's or
     the rounds'), communes read on ``on`` (by default 1 March of the year); Biểu 2 from below
-    Biểu 1 on the same sheet or from the ``bieu2`` file; or the shipped machine layout. Every
-    problem of every row is listed; the plan is set only without any."""
+    Biểu 1 on the same sheet or from the ``bieu2`` file; or the shipped machine layout. A
+    workbook is read from ``sheet`` if given, else from the visible sheet holding Biểu 1, and a
+    notice says which. Every problem of every row is listed; the plan is set only without
+    any."""
     rules = rules or default_rule_book()
-    grid = read_grid(Path(path))
-    if isinstance(grid, LayoutProblem):
-        return PlanRead(problems=[grid])
+    file = read_file(Path(path), sheet)
+    if isinstance(file, LayoutProblem):
+        return PlanRead(problems=[file])
+    read = _read_grid(file.grid, unit, year, on, rules, bieu2)
+    read.notices[:0] = _sheets_read(file)
+    return read
+
+
+def _sheets_read(file: PlanFile) -> list[tuple[int, str]]:
+    """The notice naming the sheets a workbook was read from (an office's workbook may hold
+    drafts and last year's plan beside this one)."""
+    if not file.sheet:
+        return []
+    text = f"Biểu 1 đọc từ trang tính {file.sheet!r} (read from sheet {file.sheet!r})"
+    if file.bieu2_sheet:
+        text += f"; Biểu 2 từ {file.bieu2_sheet!r} (Biểu 2 from {file.bieu2_sheet!r})"
+    return [(0, text)]
+
+
+def _read_grid(
+    grid: Grid,
+    unit: str | None,
+    year: int | None,
+    on: date | None,
+    rules: RuleBook,
+    bieu2: Path | str | None,
+) -> PlanRead:
+    """``read_plan`` once the file is read."""
     if not grid:
         return PlanRead(problems=[LayoutProblem(1, "the file is empty")])
     if _is_legacy(grid):
