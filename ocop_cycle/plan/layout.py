@@ -243,25 +243,20 @@ def read_bieu1(grid: Grid) -> Bieu1:
     sub = _cells(sub, width)
     round_cols: list[tuple[int, str]] = []
     for col in range(first, last):
-        label = sub[col]
-        if not label:
+        if not sub[col]:
             continue
-        dated = _EXCEL_DATE.match(label)
-        if dated is not None:  # "6/2024" typed in Excel becomes a date: its month is meant
-            label = f"Tháng {int(dated.group(2))}/{dated.group(1)}"
-        month = _MONTH.search(label)
-        if month is None or not 1 <= int(month.group(1)) <= 12:
-            out.problems.append(
-                LayoutProblem(sub_line, f"round heading {label!r} has no month/year (Tháng 6/2024)")
-            )
+        found = _round(sub[col], f"{_column_letter(col)}{sub_line}")
+        if isinstance(found, str):
+            out.problems.append(LayoutProblem(sub_line, found))
             continue
-        key = f"{month.group(2)}-{int(month.group(1)):02d}"
+        key, label = found
         round_cols.append((col, key))
         out.rounds.append((key, label))
     if not round_cols:
-        out.problems.append(
-            LayoutProblem(sub_line, "no round columns under 'Lộ trình' (e.g. 'Tháng 6/2024')")
-        )
+        if not out.problems:  # else the headings' problems say why
+            out.problems.append(
+                LayoutProblem(sub_line, "no round columns under 'Lộ trình' (e.g. 'Tháng 6/2024')")
+            )
         return out
     sub_signature = [sub[c] for c, _ in round_cols]
 
@@ -306,6 +301,38 @@ def read_bieu1(grid: Grid) -> Bieu1:
         if cells[columns["producer"]]:
             producer, address = cells[columns["producer"]], cells[columns["address"]]
     return out
+
+
+#: A quarter ("Quý 2/2026", "Quý II/2026") where a round's month is expected.
+_QUARTER = re.compile(r"\bquy\b")
+
+
+def _round(label: str, cell: str) -> tuple[str, str] | str:
+    """(key, label) of a round's heading ("Tháng 6/2024" → 2024-06), or why it is none. A
+    quarter is refused: a round is held in a month, and "Quý 2/2026" would read as February."""
+    dated = _EXCEL_DATE.match(label)
+    if dated is not None:  # "6/2024" typed in Excel becomes a date: its month is meant
+        label = f"Tháng {int(dated.group(2))}/{dated.group(1)}"
+    folded = fold(label)
+    if _QUARTER.search(folded) and "thang" not in folded:
+        return (
+            f"round heading {label!r} (cell {cell}) is a quarter: write the month the round is "
+            f"held, e.g. 'Tháng 6/2026' (tiêu đề đợt ghi theo quý: hãy ghi tháng tổ chức đợt)"
+        )
+    month = _MONTH.search(label)
+    if month is None or not 1 <= int(month.group(1)) <= 12:
+        return f"round heading {label!r} has no month/year (Tháng 6/2024)"
+    return f"{month.group(2)}-{int(month.group(1)):02d}", label
+
+
+def _column_letter(index: int) -> str:
+    """A column's letters as Excel shows them, from its 0-based index (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _signs(cells: list[str], columns: dict[str, int]) -> bool:
