@@ -69,11 +69,16 @@ def _phrases(name_vi: str) -> list[str]:
     return [fold(p) for p in parts if len(fold(p).strip()) >= 2]
 
 
-def _infer_set(rules: RuleBook, profile_id: str, product: str) -> tuple[str, str] | None:
-    """(group, set) when exactly one set's name begins the product's ("Mật ong …" → honey)."""
+def _infer_set(
+    rules: RuleBook, profile_id: str, product: str, within: str = ""
+) -> tuple[str, str] | None:
+    """(group, set) when exactly one set's name -- of the group ``within``, if given -- begins
+    the product's ("Mật ong …" → honey)."""
     name = fold(product)
     hits: set[tuple[str, str]] = set()
     for group in rules.catalogue_for(profile_id).groups:
+        if within and group.code != within:
+            continue
         for s in group.sets:
             for phrase in _phrases(s.name_vi):
                 p = phrase.strip()
@@ -214,9 +219,12 @@ def _entry(
     if isinstance(given, str):
         out.problems.append(LayoutProblem(row.line, given))
         return None
-    inferred = given or _infer_set(rules, profile_id, row.product)
-    if given is None and inferred is not None:
-        out.notices.append((row.line, f"bộ sản phẩm suy ra từ tên: {inferred[1]}"))
+    group, product_set = given or ("", "")
+    if not product_set:  # a group given alone narrows the inference, it does not replace it
+        inferred = _infer_set(rules, profile_id, row.product, within=group)
+        if inferred is not None:
+            group, product_set = inferred
+            out.notices.append((row.line, f"bộ sản phẩm suy ra từ tên: {product_set}"))
     district = next(
         (
             a.code
@@ -235,8 +243,8 @@ def _entry(
         village=village,
         commune=_lower_kind(place.unit),
         product=row.product,
-        product_group=inferred[0] if inferred else "",
-        product_set=inferred[1] if inferred else "",
+        product_group=group,
+        product_set=product_set,
         round=row.rounds[0],
         note=row.note,
         commune_code=place.unit.code,
