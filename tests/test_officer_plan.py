@@ -74,7 +74,8 @@ def test_officer_workbook_reads_every_row(phu_yen: Path) -> None:
         ("nhóm sản phẩm", "bộ sản phẩm"),
         ("loại hình chủ thể", "nhóm sản phẩm", "bộ sản phẩm"),
     ]
-    assert (22, "xã lấy từ tên chủ thể 'Hội Nuôi ong xã Mường Do'") in read.notices
+    said = "xã lấy từ tên chủ thể 'Hội Nuôi ong xã Mường Do': Xã Mường Do (03943)"
+    assert (22, said) in read.notices
     assert [(t.id, t.target, t.min_stars) for t in plan.targets] == [
         ("new_products_3_star", 5, 3),
         ("re_evaluated", 3, 3),

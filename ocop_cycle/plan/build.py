@@ -41,6 +41,10 @@ _KINDS = (
 )
 
 
+#: Producers named after a person ("Hộ kinh doanh Trần Văn An").
+_PEOPLE = (ProducerKind.HOUSEHOLD_BUSINESS, ProducerKind.PRODUCTION_HOUSEHOLD)
+
+
 def producer_kind_of(name: str) -> ProducerKind | None:
     """The legal form a producer's name starts with ("HTX …" → cooperative), if it says."""
     folded = fold(name)
@@ -209,7 +213,10 @@ def build_plan(
 def _entry(
     row: SheetRow, finder: CommuneFinder, rules: RuleBook, profile_id: str, out: BuiltPlan
 ) -> PlanEntry | None:
-    place = finder.resolve(row.address, fallback=row.producer)
+    # Only an organisation's name may name its commune: a household's is a person's.
+    kind = producer_kind_of(row.producer)
+    organisation = kind is not None and kind not in _PEOPLE
+    place = finder.resolve(row.address, fallback=row.producer if organisation else "")
     if isinstance(place, str):
         out.problems.append(LayoutProblem(row.line, place))
         return None
