@@ -1,10 +1,13 @@
-"""A plan file read into a grid of text cells with their lines: a CSV (UTF-8; separated by
-commas, semicolons -- Excel under Vietnamese regional settings, with or without its "sep=;"
-line -- or tabs) or an .xlsx workbook's sheet.
+"""A plan file read into a grid of text cells with their lines: a CSV (UTF-8, or UTF-16 with
+its byte-order mark; separated by commas, semicolons -- Excel under Vietnamese regional
+settings, with or without its "sep=;" line -- or tabs) or an .xlsx/.xlsm workbook's sheet,
+told apart by their content, whatever the file's name. A legacy .xls, an encrypted workbook and
+an .ods are refused saying how to save them.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -45,8 +48,13 @@ def read_file(path: Path, sheet: str | None = None) -> PlanFile | LayoutProblem:
         raw = path.read_bytes()
     except OSError as exc:  # missing, a directory, no permission: one line, not a traceback
         return LayoutProblem(0, f"cannot read {path}: {exc.strerror or exc}")
-    if path.suffix.lower() == ".xlsx":
-        return _xlsx(path, sheet)
+    # What the file is, not what it is called: a workbook renamed .csv or .xls, a .xlsm.
+    if raw.startswith(_OLE2):
+        return LayoutProblem(0, _OLE2_SAYS)
+    if raw.startswith(_ZIP) and _ODS in raw[:256]:
+        return LayoutProblem(0, _ODS_SAYS)
+    if raw.startswith(_ZIP) or path.suffix.lower() in {".xlsx", ".xlsm"}:
+        return _xlsx(raw, sheet)
     if sheet is not None:
         return LayoutProblem(
             0, f"--sheet {sheet!r}: a CSV file has no sheets (tệp CSV không có trang tính)"
@@ -55,10 +63,28 @@ def read_file(path: Path, sheet: str | None = None) -> PlanFile | LayoutProblem:
     return grid if isinstance(grid, LayoutProblem) else PlanFile(grid)
 
 
+#: How a zip archive starts: an .xlsx or .xlsm (or an .ods, which names itself near its start).
+_ZIP = b"PK\x03\x04"
+_ODS = b"application/vnd.oasis.opendocument"
+#: How an OLE2 compound file starts: a legacy .xls, or an .xlsx encrypted with a password.
+_OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
+_OLE2_SAYS = (
+    "tệp Excel 97-2003 (.xls) hoặc có mật khẩu: mở bằng Excel, lưu thành .xlsx (Excel Workbook) "
+    "không đặt mật khẩu (a legacy .xls or a password-protected workbook: save it as .xlsx "
+    "without a password)"
+)
+_ODS_SAYS = (
+    "tệp OpenDocument (.ods) chưa được hỗ trợ: lưu thành .xlsx (an .ods spreadsheet is not "
+    "supported: save it as .xlsx)"
+)
+
+
 def _csv(raw: bytes) -> Grid | LayoutProblem:
     """A CSV's rows, each with the line its record starts on."""
     try:
-        text = raw.decode("utf-8-sig")
+        # UTF-16 with its byte-order mark is Excel's "Unicode Text" (tab-separated).
+        utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
     except UnicodeDecodeError as exc:
         return LayoutProblem(
             raw[: exc.start].count(b"\n") + 1,
@@ -125,7 +151,7 @@ class _Sheet:
         return any(test(cells) for _, cells in self.grid)
 
 
-def _xlsx(path: Path, wanted: str | None) -> PlanFile | LayoutProblem:
+def _xlsx(raw: bytes, wanted: str | None) -> PlanFile | LayoutProblem:
     """Biểu 1 from the sheet named ``wanted``, else from the one visible sheet that holds its
     header (a workbook may open on a cover sheet or a letter; the first visible sheet when none
     does), followed by any other visible sheet that holds Biểu 2. A hidden sheet is an old
@@ -133,7 +159,8 @@ def _xlsx(path: Path, wanted: str | None) -> PlanFile | LayoutProblem:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        # From its bytes: openpyxl refuses a path whose suffix is not .xlsx/.xlsm.
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         return LayoutProblem(0, f"not a readable .xlsx workbook: {exc}")
     try:  # a read-only workbook keeps its file open until closed
