@@ -53,3 +53,30 @@ def test_a_month_heading_that_names_its_quarter_is_its_month(tmp_path: Path) -> 
     )
     assert read.plan is not None, read.problems
     assert [r.key for r in read.plan.rounds] == ["2024-06", "2024-10"]
+
+
+def _titled(title: str) -> list[list[object]]:
+    return [TITLE[0], [title], TITLE[2], []]
+
+
+def test_a_title_naming_an_earlier_year_first_is_the_rounds_year(tmp_path: Path) -> None:
+    """ "… đánh giá lại (công nhận năm 2022), nâng hạng năm 2024": a 2024 plan, as its rounds."""
+    title = "BIỂU 1: Sản phẩm đánh giá lại (công nhận năm 2022), nâng hạng năm 2024"
+    read = read_plan(_sheet(tmp_path / "two-years.xlsx", title=_titled(title)))
+    assert read.plan is not None, read.problems
+    assert read.plan.year == 2024
+
+
+def test_a_title_and_rounds_in_different_years_are_refused_naming_both(tmp_path: Path) -> None:
+    title = "BIỂU 1: Sản phẩm tham gia Chương trình OCOP năm 2023"
+    read = read_plan(_sheet(tmp_path / "typo.xlsx", title=_titled(title)))
+    assert [str(p) for p in read.problems] == [
+        "line 0: năm trong tiêu đề (2023) khác năm tổ chức các đợt (2024): dùng --year (the "
+        "title's year 2023 and the rounds' year 2024 disagree: give --year)"
+    ]
+
+
+def test_a_last_round_in_the_next_year_keeps_the_titles_year(tmp_path: Path) -> None:
+    read = read_plan(_sheet(tmp_path / "january.xlsx", rounds=("Tháng 6/2024", "Tháng 1/2025")))
+    assert read.plan is not None, read.problems
+    assert read.plan.year == 2024

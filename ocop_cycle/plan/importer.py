@@ -249,13 +249,24 @@ def _units_named(rules: RuleBook, on: date, kind: str, name: str) -> list[AdminU
     return of_kind if len(hits) > 1 and of_kind else hits
 
 
-def _year_of(titles: list[str], rounds: list[tuple[str, str]]) -> int | None:
-    for title in titles:
-        found = re.search(r"năm\s+(20\d\d)", title.casefold())
-        if found:
-            return int(found.group(1))
-    years = {int(key[:4]) for key, _ in rounds}
-    return years.pop() if len(years) == 1 else None
+def _year_of(titles: list[str], rounds: list[tuple[str, str]]) -> int | LayoutProblem | None:
+    """The plan's year: the title's ("… năm 2026"), the one its rounds are held in when it
+    names several ("đánh giá lại (công nhận năm 2023), nâng hạng năm 2026"); the rounds' when
+    the title names none. A title and rounds naming different years are not guessed between."""
+    said = sorted({int(y) for t in titles for y in re.findall(r"năm\s+(20\d\d)", t.casefold())})
+    held = sorted({int(key[:4]) for key, _ in rounds})
+    if not said:
+        return held[0] if len(held) == 1 else None
+    both = [y for y in said if y in held]  # a last round may fall in the next year
+    if len(both) == 1:
+        return both[0]
+    years = ", ".join(map(str, said))
+    rounds_years = ", ".join(map(str, held))
+    return LayoutProblem(
+        0,
+        f"năm trong tiêu đề ({years}) khác năm tổ chức các đợt ({rounds_years}): dùng --year "
+        f"(the title's year {years} and the rounds' year {rounds_years} disagree: give --year)",
+    )
 
 
 def read_plan(
@@ -341,7 +352,11 @@ def _read_bieu1(
     table = read_bieu1(grid)
     if not table.rounds:  # no usable header: nothing else can be read
         return PlanRead(problems=table.problems)
-    year = year or _year_of(table.titles, table.rounds)
+    if year is None:
+        found = _year_of(table.titles, table.rounds)
+        if isinstance(found, LayoutProblem):
+            return PlanRead(problems=[found, *table.problems])
+        year = found
     if year is None:
         table.problems.append(LayoutProblem(0, "the plan's year is not in its title: use --year"))
         return PlanRead(problems=table.problems)
