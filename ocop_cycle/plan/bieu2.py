@@ -9,6 +9,7 @@ breaks; blank rows. It may follow Biểu 1 on the same sheet, or come as its own
 
 from __future__ import annotations
 
+from ocop_cycle.plan.build import producer_key
 from ocop_cycle.plan.entries import PlanEntry, SupportRequest
 from ocop_cycle.plan.furniture import is_signature
 from ocop_cycle.plan.layout import Grid, LayoutProblem, is_bieu2_title
@@ -19,19 +20,9 @@ __all__ = ["is_bieu2_title", "read_bieu2"]
 _MARKS = {"x", "✓", "✔", "v"}
 
 
-_SHORT = (("hop tac xa", "htx"), ("ho kinh doanh", "ho kd"), ("to hop tac", "tht"))
-
-
 def _same(a: str, b: str) -> bool:
     """The same producer, however its legal form is spelled ("HTX" / "Hợp tác xã")."""
-
-    def short(name: str) -> str:
-        folded = fold(name)
-        for long, abbreviation in _SHORT:
-            folded = folded.replace(long, abbreviation)
-        return folded
-
-    return short(a) == short(b)
+    return producer_key(a) == producer_key(b)
 
 
 def _columns(cells: list[str]) -> dict[str, int]:

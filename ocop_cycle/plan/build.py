@@ -20,7 +20,7 @@ from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.units import AdminUnit, UnitLevel
 from ocop_cycle.workflows.model import DossierKind, ProducerKind
 
-__all__ = ["BuiltPlan", "build_plan", "producer_kind_of"]
+__all__ = ["BuiltPlan", "build_plan", "producer_key", "producer_kind_of"]
 
 _KINDS = (
     ("hợp tác xã", ProducerKind.COOPERATIVE),
@@ -39,6 +39,26 @@ _KINDS = (
     ("hộ sản xuất", ProducerKind.PRODUCTION_HOUSEHOLD),
     ("trung tâm điều hành", ProducerKind.OPERATION_CENTRE),
 )
+
+
+#: A legal form's long and short spellings, folded: one producer whichever a table uses.
+_SHORT = (
+    (re.compile(r"\bhop tac xa\b"), "htx"),
+    (re.compile(r"\bto hop tac\b"), "tht"),
+    (re.compile(r"\bho (?:kinh doanh|kd)\b"), "hkd"),
+    (re.compile(r"\bcong ty\b"), "cty"),
+    (re.compile(r"\bdoanh nghiep tu nhan\b"), "dntn"),
+    (re.compile(r"\bdoanh nghiep\b"), "dn"),
+)
+
+
+def producer_key(name: str) -> str:
+    """``name`` folded, its legal form abbreviated: "Hợp tác xã Mật ong" and "HTX mật ong" are
+    one producer (a key to compare names by, never a name to show or to store)."""
+    key = " ".join(fold(name).split())
+    for long, short in _SHORT:
+        key = long.sub(short, key)
+    return key
 
 
 #: Producers named after a person ("Hộ kinh doanh Trần Văn An").
@@ -177,7 +197,7 @@ def build_plan(
     for row in table.rows:
         titles.setdefault(row.section, row.section_title)
         entry = _entry(row, finder, rules, profile.id, out)
-        key = (fold(row.producer), fold(row.product))
+        key = (producer_key(row.producer), fold(row.product))
         if key in seen:
             out.problems.append(
                 LayoutProblem(row.line, f"duplicated product {row.product!r} (line {seen[key]})")
