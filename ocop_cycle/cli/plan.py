@@ -9,10 +9,13 @@ from typing import Any
 
 from ocop_cycle.cli.options import year
 from ocop_cycle.cli.output import progress
+from ocop_cycle.clock import SystemClock, to_vn
 from ocop_cycle.engine import Engine
+from ocop_cycle.errors import ProfileNotFound
 from ocop_cycle.plan.importer import ImportSettings, import_plan, read_plan
+from ocop_cycle.rules.book import default_rule_book
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "usage_problem"]
 
 
 def add_parser(sub: Any) -> None:
@@ -51,6 +54,34 @@ def add_parser(sub: Any) -> None:
         "for this year's or a later plan when that day is to come or its rules no longer "
         "register dossiers, Decision 26/2026 Art. 11.2)",
     )
+
+
+#: An official code's length by tier: 2 digits a province, 3 a district, 5 a commune.
+_COMMUNE_CODE_LENGTH = 5
+
+
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with ``import-plan``'s options before any file is read (bad usage: the
+    CLI exits 2): a commune's code for the issuing unit; a registration day that no dossier
+    can have -- ahead of today, or before any OCOP rules -- refused once, not on every row."""
+    if args.command != "import-plan":
+        return None
+    unit = args.unit or ""
+    if unit.isdigit() and len(unit) == _COMMUNE_CODE_LENGTH:
+        return (
+            f"import-plan --unit {unit}: a commune's code; a plan is issued by a district "
+            "(3 digits) or a province (2 digits)"
+        )
+    day = args.registered_on
+    if day is None:
+        return None
+    if day > to_vn(SystemClock().now()).date():
+        return f"import-plan --registered-on {day:%d/%m/%Y}: a day still to come"
+    try:
+        default_rule_book().profile_in_force(day)
+    except ProfileNotFound:
+        return f"import-plan --registered-on {day:%d/%m/%Y}: no OCOP rules were in force then"
+    return None
 
 
 def run(args: argparse.Namespace, key: bytes | None) -> int:
