@@ -95,3 +95,14 @@ def test_a_household_named_after_a_person_gives_no_commune(tmp_path: Path) -> No
     assert [str(p) for p in read.problems] == [
         "line 6: no commune of Tỉnh Bắc Ninh (24) on 01/03/2026 in the address 'Thôn Hạ'"
     ]
+
+
+def test_a_bare_name_that_starts_like_a_street_is_a_commune() -> None:
+    """ "Dương Đức" reads "duong duc" without diacritics, as "đường" (a street) would: still
+    the commune (Lạng Giang, 2024)."""
+    rules = default_rule_book()
+    on = date(2024, 3, 1)
+    unit = rules.units.unit("217", on=on)
+    assert unit is not None
+    found = CommuneFinder(rules.units, unit, on).resolve("Thôn Hồng Giang, Dương Đức, Lạng Giang")
+    assert _commune(found) == "Xã Dương Đức (07408)"

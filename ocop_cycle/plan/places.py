@@ -50,14 +50,8 @@ _WITHIN = re.compile(r"(?<!\S)(thị trấn|đặc khu|phường|xã|tt\.|p\.|x\
 _KIND_WITHIN = dict(_PREFIXES)
 #: Words around a name that are no part of it: "xã Tân Yên cũ nay là …", "(huyện … cũ)".
 _ASIDE = re.compile(r"\([^)]*\)")
-_TRAILING = re.compile(r"(?:\s+(?:cũ|mới|nay là|nay|trước đây là|trước là))+\s*$", re.IGNORECASE)
-#: How a part names a village or a street (not a commune): "Thôn Hồ Cao", "TDP Vạc", "Số 5".
-_VILLAGE = re.compile(
-    r"^(?:thon|ban|xom|ap|tdp|to dan pho|to|khu pho|khu|kp|lang|so|duong|tieu khu|khoi|cum"
-    r"|buon|soc|thon/ban)\b"
-)
-#: How a part names a district or a province: context around a commune, never one.
-_ABOVE = re.compile(r"^(?:huyen|quan|thi xa|tx\.?|thanh pho|tp\.?|tinh|t\.)(?:\s|$)")
+#: ("mới" is no such word: "Tân Mới", "Phố Mới" are names.)
+_TRAILING = re.compile(r"(?:\s+(?:cũ|nay là|trước đây là|trước là))+\s*$", re.IGNORECASE)
 
 
 def _words(text: str) -> str:
@@ -233,7 +227,7 @@ class CommuneFinder:
     def resolve(self, address: str, fallback: str = "") -> Place | str:
         """The commune ``address`` names: the most specific part announcing one ("xã", "phường",
         "thị trấn", at a part's start or after a village in it); else the most specific part
-        that is a commune's name and not a village's, a district's or a province's; else, and
+        that is a commune's name and not a district's or a province's; else, and
         only as written, a commune named in ``fallback`` (an organisation's name). A name that
         names several communes is passed over for the next part; said when none is left."""
         parts = [p for p in (_ASIDE.sub(" ", p).strip() for p in _SPLIT.split(nfc(address))) if p]
@@ -245,8 +239,9 @@ class CommuneFinder:
                 return place
             names = ", ".join(repr(n) for _, n in announced)
             return doubt or f"commune {names} not found in {where}"
-        bare = [p for p in parts if not _VILLAGE.match(fold(p)) and not _ABOVE.match(fold(p))]
-        place, doubt = self._first([(None, p) for p in bare if fold(p) not in self._above])
+        # A village's or a district's part ("Thôn Cả", "huyện Lạng Giang") names no commune
+        # as written; a district's or province's name alone ("Lạng Giang") is set aside.
+        place, doubt = self._first([(None, p) for p in parts if fold(p) not in self._above])
         if place is not None:
             return place
         if doubt:
