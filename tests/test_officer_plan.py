@@ -74,7 +74,8 @@ def test_officer_workbook_reads_every_row(phu_yen: Path) -> None:
         ("nhóm sản phẩm", "bộ sản phẩm"),
         ("loại hình chủ thể", "nhóm sản phẩm", "bộ sản phẩm"),
     ]
-    assert (22, "xã lấy từ tên chủ thể 'Hội Nuôi ong xã Mường Do'") in read.notices
+    said = "xã lấy từ tên chủ thể 'Hội Nuôi ong xã Mường Do': Xã Mường Do (03943)"
+    assert (22, said) in read.notices
     assert [(t.id, t.target, t.min_stars) for t in plan.targets] == [
         ("new_products_3_star", 5, 3),
         ("re_evaluated", 3, 3),
@@ -111,6 +112,42 @@ def test_optional_group_and_set_columns_complete_a_row(tmp_path: Path) -> None:
         "textile_embroidery",
         (),
     )
+
+
+def _with_group_column(tmp_path: Path, group: str) -> Path:
+    """Phù Yên's Biểu 1 with a "Nhóm sản phẩm" column holding ``group`` on every product row."""
+    from tests import plan_sheets
+
+    header = [*plan_sheets.HEADER[0], "Nhóm sản phẩm"]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [*plan_sheets.TITLE, header, plan_sheets.HEADER[1]]:
+        sheet.append(row)
+    for row in BODY:
+        if isinstance(row, list) and row and isinstance(row[0], int | None):  # a product row
+            sheet.append([*row, *[None] * (8 - len(row)), group])
+        elif isinstance(row, list):
+            sheet.append(row)
+    book.save(tmp_path / "group.xlsx")
+    return tmp_path / "group.xlsx"
+
+
+def test_a_group_column_alone_still_lets_the_set_be_inferred(tmp_path: Path) -> None:
+    """ "Thực phẩm" on every row: "Mật ong …" is still honey, inferred within the group."""
+    read = read_plan(_with_group_column(tmp_path, "Thực phẩm"))
+    assert read.plan is not None, read.problems
+    sets = {e.product: (e.product_group, e.product_set) for e in read.plan.entries}
+    assert sets["Mật ong Tường Phù"] == ("food", "honey")
+    assert sets["Chè Shan tuyết Suối Bau"] == ("food", "tea")
+
+
+def test_a_set_of_another_group_is_not_inferred_against_the_given_group(tmp_path: Path) -> None:
+    """ "Mật ong …" given the group "Đồ uống" keeps the office's group and no set: to complete."""
+    read = read_plan(_with_group_column(tmp_path, "Đồ uống"))
+    assert read.plan is not None, read.problems
+    honey = next(e for e in read.plan.entries if e.product == "Mật ong Tường Phù")
+    assert (honey.product_group, honey.product_set) == ("beverages", "")
 
 
 def test_officer_plan_imports_stores_and_reports(

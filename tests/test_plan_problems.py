@@ -78,6 +78,31 @@ def test_a_bad_file_writes_nothing(
     assert f"{len(EXPECTED)} problem(s): nothing imported" in out
 
 
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        ("Hợp tác xã chè Suối Bau", "HTX chè Suối Bau"),
+        ("Công ty TNHH Nông sản Gia Phù", "Cty TNHH Nông sản Gia Phù"),
+        ("Hộ kinh doanh Lò Văn Minh", "HKD Lò Văn Minh"),
+        ("Doanh nghiệp Chè Phù Yên", "DN Chè Phù Yên"),
+    ],
+    ids=["htx", "cty", "hkd", "dn"],
+)
+def test_a_legal_form_spelled_two_ways_is_one_producer(
+    tmp_path: Path, first: str, again: str
+) -> None:
+    """The same product under "HTX X" and "Hợp tác xã X" is a duplicate, not two producers."""
+    body: list[list[object]] = [
+        ["I", "Sản phẩm đăng ký đánh giá mới"],
+        [1, first, "Bản Suối Bau, X. Suối Bau", "Chè Shan tuyết", 1, "X"],
+        [2, again, "Bản Suối Bau, X. Suối Bau", "Chè Shan tuyết", 1, "X"],
+    ]
+    read = read_plan(write_xlsx(tmp_path / "twice.xlsx", body))
+    assert [str(p) for p in read.problems] == [
+        "line 9: duplicated product 'Chè Shan tuyết' (line 8)"
+    ]
+
+
 def _sheet(path: Path, rows: list[list[object]]) -> Path:
     book = Workbook()
     sheet = book.active

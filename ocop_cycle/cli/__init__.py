@@ -356,7 +356,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    misuse = jobs_cli.usage_problem(args) or audit_cli.usage_problem(args)
+    misuse = (
+        jobs_cli.usage_problem(args)
+        or audit_cli.usage_problem(args)
+        or report_cli.usage_problem(args)
+        or plan_cli.usage_problem(args)
+    )
     if misuse is not None:
         parser.error(misuse)  # exits 2, as argparse does for its own checks
     daemon = args.command == "scheduler"

@@ -9,10 +9,13 @@ from typing import Any
 
 from ocop_cycle.cli.options import year
 from ocop_cycle.cli.output import progress
+from ocop_cycle.clock import SystemClock, to_vn
 from ocop_cycle.engine import Engine
+from ocop_cycle.errors import ProfileNotFound
 from ocop_cycle.plan.importer import ImportSettings, import_plan, read_plan
+from ocop_cycle.rules.book import default_rule_book
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "usage_problem"]
 
 
 def add_parser(sub: Any) -> None:
@@ -28,6 +31,12 @@ def add_parser(sub: Any) -> None:
         help="the issuing district's or province's code (default: the unit the title names)",
     )
     p.add_argument("--year", type=year, help="the plan's year (default: the title's)")
+    p.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the workbook's sheet holding Biểu 1 (default: the one visible sheet with its "
+        "header; hidden sheets are skipped unless named here)",
+    )
     p.add_argument(
         "--bieu2",
         type=Path,
@@ -47,6 +56,34 @@ def add_parser(sub: Any) -> None:
     )
 
 
+#: An official code's length by tier: 2 digits a province, 3 a district, 5 a commune.
+_COMMUNE_CODE_LENGTH = 5
+
+
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with ``import-plan``'s options before any file is read (bad usage: the
+    CLI exits 2): a commune's code for the issuing unit; a registration day that no dossier
+    can have -- ahead of today, or before any OCOP rules -- refused once, not on every row."""
+    if args.command != "import-plan":
+        return None
+    unit = args.unit or ""
+    if unit.isdigit() and len(unit) == _COMMUNE_CODE_LENGTH:
+        return (
+            f"import-plan --unit {unit}: a commune's code; a plan is issued by a district "
+            "(3 digits) or a province (2 digits)"
+        )
+    day = args.registered_on
+    if day is None:
+        return None
+    if day > to_vn(SystemClock().now()).date():
+        return f"import-plan --registered-on {day:%d/%m/%Y}: a day still to come"
+    try:
+        default_rule_book().profile_in_force(day)
+    except ProfileNotFound:
+        return f"import-plan --registered-on {day:%d/%m/%Y}: no OCOP rules were in force then"
+    return None
+
+
 def run(args: argparse.Namespace, key: bytes | None) -> int:
     """Validate, then import; exit 1 listing every problem of every row when any is bad."""
     for path in (args.file, args.bieu2):
@@ -54,15 +91,25 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
             # A file that cannot be opened is an operational error, one line from `main`
             # (the OSError names it), not a problem of the plan's rows.
             path.open("rb").close()
-    read = read_plan(args.file, unit=args.unit, year=args.year, on=args.plan_date, bieu2=args.bieu2)
+    read = read_plan(
+        args.file,
+        unit=args.unit,
+        year=args.year,
+        on=args.plan_date,
+        bieu2=args.bieu2,
+        sheet=args.sheet,
+    )
     if read.plan is None:
+        for line, notice in read.notices:
+            if not line:  # the file as a whole (the sheet read): the problems' lines are its
+                print(f"{args.file}: {notice}")
         for problem in read.problems:
             print(f"{args.file}: {problem}")
         print(f"{len(read.problems)} problem(s): nothing imported")
         return 1
     plan = read.plan
     for line, notice in read.notices:
-        print(f"{args.file}: line {line}: {notice}")
+        print(f"{args.file}: line {line}: {notice}" if line else f"{args.file}: {notice}")
     with Engine.open(args.db, hmac_key=key) as engine:
         engine.check_schema()
         settings = ImportSettings(registered_on=args.registered_on)

@@ -19,7 +19,7 @@ from ocop_cycle.plan.render import render_csv, render_json, render_table
 from ocop_cycle.plan.stored import stored_plan, stored_units
 from ocop_cycle.plan.workbook import write_xlsx
 
-__all__ = ["add_parser", "as_of_store", "print_report", "run"]
+__all__ = ["add_parser", "as_of_store", "print_report", "run", "usage_problem"]
 
 FORMATS = ["table", "json", "csv", "xlsx"]
 
@@ -82,6 +82,14 @@ def as_of_store(engine: Engine) -> Engine:
     if simulated is None:
         return engine
     return Engine(engine.sa_engine, clock=SettableClock(simulated), rules=engine.rules)
+
+
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with how ``report``'s options go together (bad usage: the CLI exits 2)."""
+    plan = args.command == "report" and args.report_command == "plan"
+    if plan and args.format == "xlsx" and args.output is None:
+        return "report plan --format xlsx: --output FILE is needed (a workbook is a file)"
+    return None
 
 
 def print_report(progress: PlanProgress, fmt: str, output: Path | None) -> None:

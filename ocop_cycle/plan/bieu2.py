@@ -9,7 +9,9 @@ breaks; blank rows. It may follow Biểu 1 on the same sheet, or come as its own
 
 from __future__ import annotations
 
+from ocop_cycle.plan.build import producer_key
 from ocop_cycle.plan.entries import PlanEntry, SupportRequest
+from ocop_cycle.plan.furniture import is_signature
 from ocop_cycle.plan.layout import Grid, LayoutProblem, is_bieu2_title
 from ocop_cycle.plan.places import fold
 
@@ -18,19 +20,9 @@ __all__ = ["is_bieu2_title", "read_bieu2"]
 _MARKS = {"x", "✓", "✔", "v"}
 
 
-_SHORT = (("hop tac xa", "htx"), ("ho kinh doanh", "ho kd"), ("to hop tac", "tht"))
-
-
 def _same(a: str, b: str) -> bool:
     """The same producer, however its legal form is spelled ("HTX" / "Hợp tác xã")."""
-
-    def short(name: str) -> str:
-        folded = fold(name)
-        for long, abbreviation in _SHORT:
-            folded = folded.replace(long, abbreviation)
-        return folded
-
-    return short(a) == short(b)
+    return producer_key(a) == producer_key(b)
 
 
 def _columns(cells: list[str]) -> dict[str, int]:
@@ -55,6 +47,18 @@ def _columns(cells: list[str]) -> dict[str, int]:
         if name is not None and name not in found:
             found[name] = i
     return found
+
+
+def _signs(cells: list[str], columns: dict[str, int]) -> bool:
+    """Whether a row opens the signature block: no number, no product, nothing marked."""
+    unmarked = all(fold(cells[columns[k]]) not in _MARKS for k in ("trademark", "packaging"))
+    product = cells[columns["product"]]
+    return (
+        unmarked
+        and not cells[columns["tt"]]
+        and (not product or is_signature([product]))
+        and is_signature(cells)
+    )
 
 
 def read_bieu2(
@@ -95,6 +99,8 @@ def read_bieu2(
             )
             return [], problems
         cells += [""] * (max(columns.values()) + 1 - len(cells))
+        if _signs(cells, columns):
+            break  # the signature block: the table ended above it
         row_problems: list[str] = []
         producer, product = cells[columns["producer"]], cells[columns["product"]]
         marks = {k: fold(cells[columns[k]]) for k in ("trademark", "packaging")}

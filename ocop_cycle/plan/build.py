@@ -20,7 +20,7 @@ from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.units import AdminUnit, UnitLevel
 from ocop_cycle.workflows.model import DossierKind, ProducerKind
 
-__all__ = ["BuiltPlan", "build_plan", "producer_kind_of"]
+__all__ = ["BuiltPlan", "build_plan", "producer_key", "producer_kind_of"]
 
 _KINDS = (
     ("hợp tác xã", ProducerKind.COOPERATIVE),
@@ -39,6 +39,30 @@ _KINDS = (
     ("hộ sản xuất", ProducerKind.PRODUCTION_HOUSEHOLD),
     ("trung tâm điều hành", ProducerKind.OPERATION_CENTRE),
 )
+
+
+#: A legal form's long and short spellings, folded: one producer whichever a table uses.
+_SHORT = (
+    (re.compile(r"\bhop tac xa\b"), "htx"),
+    (re.compile(r"\bto hop tac\b"), "tht"),
+    (re.compile(r"\bho (?:kinh doanh|kd)\b"), "hkd"),
+    (re.compile(r"\bcong ty\b"), "cty"),
+    (re.compile(r"\bdoanh nghiep tu nhan\b"), "dntn"),
+    (re.compile(r"\bdoanh nghiep\b"), "dn"),
+)
+
+
+def producer_key(name: str) -> str:
+    """``name`` folded, its legal form abbreviated: "Hợp tác xã Mật ong" and "HTX mật ong" are
+    one producer (a key to compare names by, never a name to show or to store)."""
+    key = " ".join(fold(name).split())
+    for long, short in _SHORT:
+        key = long.sub(short, key)
+    return key
+
+
+#: Producers named after a person ("Hộ kinh doanh Trần Văn An").
+_PEOPLE = (ProducerKind.HOUSEHOLD_BUSINESS, ProducerKind.PRODUCTION_HOUSEHOLD)
 
 
 def producer_kind_of(name: str) -> ProducerKind | None:
@@ -69,11 +93,16 @@ def _phrases(name_vi: str) -> list[str]:
     return [fold(p) for p in parts if len(fold(p).strip()) >= 2]
 
 
-def _infer_set(rules: RuleBook, profile_id: str, product: str) -> tuple[str, str] | None:
-    """(group, set) when exactly one set's name begins the product's ("Mật ong …" → honey)."""
+def _infer_set(
+    rules: RuleBook, profile_id: str, product: str, within: str = ""
+) -> tuple[str, str] | None:
+    """(group, set) when exactly one set's name -- of the group ``within``, if given -- begins
+    the product's ("Mật ong …" → honey)."""
     name = fold(product)
     hits: set[tuple[str, str]] = set()
     for group in rules.catalogue_for(profile_id).groups:
+        if within and group.code != within:
+            continue
         for s in group.sets:
             for phrase in _phrases(s.name_vi):
                 p = phrase.strip()
@@ -168,7 +197,7 @@ def build_plan(
     for row in table.rows:
         titles.setdefault(row.section, row.section_title)
         entry = _entry(row, finder, rules, profile.id, out)
-        key = (fold(row.producer), fold(row.product))
+        key = (producer_key(row.producer), fold(row.product))
         if key in seen:
             out.problems.append(
                 LayoutProblem(row.line, f"duplicated product {row.product!r} (line {seen[key]})")
@@ -204,7 +233,10 @@ def build_plan(
 def _entry(
     row: SheetRow, finder: CommuneFinder, rules: RuleBook, profile_id: str, out: BuiltPlan
 ) -> PlanEntry | None:
-    place = finder.resolve(row.address, fallback=row.producer)
+    # Only an organisation's name may name its commune: a household's is a person's.
+    kind = producer_kind_of(row.producer)
+    organisation = kind is not None and kind not in _PEOPLE
+    place = finder.resolve(row.address, fallback=row.producer if organisation else "")
     if isinstance(place, str):
         out.problems.append(LayoutProblem(row.line, place))
         return None
@@ -214,9 +246,12 @@ def _entry(
     if isinstance(given, str):
         out.problems.append(LayoutProblem(row.line, given))
         return None
-    inferred = given or _infer_set(rules, profile_id, row.product)
-    if given is None and inferred is not None:
-        out.notices.append((row.line, f"bộ sản phẩm suy ra từ tên: {inferred[1]}"))
+    group, product_set = given or ("", "")
+    if not product_set:  # a group given alone narrows the inference, it does not replace it
+        inferred = _infer_set(rules, profile_id, row.product, within=group)
+        if inferred is not None:
+            group, product_set = inferred
+            out.notices.append((row.line, f"bộ sản phẩm suy ra từ tên: {product_set}"))
     district = next(
         (
             a.code
@@ -235,8 +270,8 @@ def _entry(
         village=village,
         commune=_lower_kind(place.unit),
         product=row.product,
-        product_group=inferred[0] if inferred else "",
-        product_set=inferred[1] if inferred else "",
+        product_group=group,
+        product_set=product_set,
         round=row.rounds[0],
         note=row.note,
         commune_code=place.unit.code,

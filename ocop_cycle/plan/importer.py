@@ -32,7 +32,8 @@ from ocop_cycle.errors import OcopCycleError, ProfileNotFound, StorageError
 from ocop_cycle.plan.bieu2 import is_bieu2_title, read_bieu2
 from ocop_cycle.plan.build import build_plan, producer_kind_of
 from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes, with_codes
-from ocop_cycle.plan.layout import Grid, LayoutProblem, read_bieu1, read_grid
+from ocop_cycle.plan.files import PlanFile, read_file, read_grid
+from ocop_cycle.plan.layout import Grid, LayoutProblem, read_bieu1
 from ocop_cycle.plan.model import Plan, shipped_plan_with
 from ocop_cycle.plan.places import fold
 from ocop_cycle.rules.authority import Actor, Level, Role
@@ -211,7 +212,8 @@ def read_plan_csv(path: Path | str) -> tuple[list[PlanEntry], list[LayoutProblem
 
 
 _TITLE_UNIT = re.compile(
-    r"\b(?:ubnd|uy ban nhan dan)\s+(huyen|quan|thi xa|thanh pho|tinh)\s+([^*()\n]+?)\s*(?:\*|$|\()"
+    r"\b(?:ubnd|uy ban nhan dan)\s+(huyen|quan|thi xa|thanh pho|tinh)\s+"
+    r"([^*()|\n]+?)\s*(?:\*|$|\(|\||cong hoa xa hoi)"
 )
 
 
@@ -222,9 +224,7 @@ def _unit_from_titles(
         found = _TITLE_UNIT.search(fold(title))
         if found is None:
             continue
-        level = UnitLevel.PROVINCE if found.group(1) == "tinh" else UnitLevel.DISTRICT
-        name = found.group(2).strip()
-        hits = [u for u in rules.units.units(on=on, level=level) if fold(u.name) == name]
+        hits = _units_named(rules, on, found.group(1), found.group(2).strip())
         if len(hits) == 1:
             return hits[0]
         named = ", ".join(f"{u.full_name} ({u.code})" for u in hits) or "no unit"
@@ -234,13 +234,39 @@ def _unit_from_titles(
     return None
 
 
-def _year_of(titles: list[str], rounds: list[tuple[str, str]]) -> int | None:
-    for title in titles:
-        found = re.search(r"năm\s+(20\d\d)", title.casefold())
-        if found:
-            return int(found.group(1))
-    years = {int(key[:4]) for key, _ in rounds}
-    return years.pop() if len(years) == 1 else None
+def _units_named(rules: RuleBook, on: date, kind: str, name: str) -> list[AdminUnit]:
+    """The provinces or districts called ``name`` on ``on``; "thành phố" is a centrally-run
+    city (a province: Hà Nội) or a provincial city (a district), and its kind tells them
+    apart when both carry the name."""
+    levels = {"tinh": (UnitLevel.PROVINCE,), "thanh pho": (UnitLevel.PROVINCE, UnitLevel.DISTRICT)}
+    hits = [
+        u
+        for level in levels.get(kind, (UnitLevel.DISTRICT,))
+        for u in rules.units.units(on=on, level=level)
+        if fold(u.name) == name
+    ]
+    of_kind = [u for u in hits if fold(u.type.label_vi) == kind]
+    return of_kind if len(hits) > 1 and of_kind else hits
+
+
+def _year_of(titles: list[str], rounds: list[tuple[str, str]]) -> int | LayoutProblem | None:
+    """The plan's year: the title's ("… năm 2026"), the one its rounds are held in when it
+    names several ("đánh giá lại (công nhận năm 2023), nâng hạng năm 2026"); the rounds' when
+    the title names none. A title and rounds naming different years are not guessed between."""
+    said = sorted({int(y) for t in titles for y in re.findall(r"năm\s+(20\d\d)", t.casefold())})
+    held = sorted({int(key[:4]) for key, _ in rounds})
+    if not said:
+        return held[0] if len(held) == 1 else None
+    both = [y for y in said if y in held]  # a last round may fall in the next year
+    if len(both) == 1:
+        return both[0]
+    years = ", ".join(map(str, said))
+    rounds_years = ", ".join(map(str, held))
+    return LayoutProblem(
+        0,
+        f"năm trong tiêu đề ({years}) khác năm tổ chức các đợt ({rounds_years}): dùng --year "
+        f"(the title's year {years} and the rounds' year {rounds_years} disagree: give --year)",
+    )
 
 
 def read_plan(
@@ -251,16 +277,44 @@ def read_plan(
     on: date | None = None,
     rules: RuleBook | None = None,
     bieu2: Path | str | None = None,
+    sheet: str | None = None,
 ) -> PlanRead:
     """Read and check a plan file: Biểu 1 as offices publish it for ``unit`` (a district or
     province code; by default the one the title names) and ``year`` (by default the title's or
     the rounds'), communes read on ``on`` (by default 1 March of the year); Biểu 2 from below
-    Biểu 1 on the same sheet or from the ``bieu2`` file; or the shipped machine layout. Every
-    problem of every row is listed; the plan is set only without any."""
+    Biểu 1 on the same sheet or from the ``bieu2`` file; or the shipped machine layout. A
+    workbook is read from ``sheet`` if given, else from the visible sheet holding Biểu 1, and a
+    notice says which. Every problem of every row is listed; the plan is set only without
+    any."""
     rules = rules or default_rule_book()
-    grid = read_grid(Path(path))
-    if isinstance(grid, LayoutProblem):
-        return PlanRead(problems=[grid])
+    file = read_file(Path(path), sheet)
+    if isinstance(file, LayoutProblem):
+        return PlanRead(problems=[file])
+    read = _read_grid(file.grid, unit, year, on, rules, bieu2)
+    read.notices[:0] = _sheets_read(file)
+    return read
+
+
+def _sheets_read(file: PlanFile) -> list[tuple[int, str]]:
+    """The notice naming the sheets a workbook was read from (an office's workbook may hold
+    drafts and last year's plan beside this one)."""
+    if not file.sheet:
+        return []
+    text = f"Biểu 1 đọc từ trang tính {file.sheet!r} (read from sheet {file.sheet!r})"
+    if file.bieu2_sheet:
+        text += f"; Biểu 2 từ {file.bieu2_sheet!r} (Biểu 2 from {file.bieu2_sheet!r})"
+    return [(0, text)]
+
+
+def _read_grid(
+    grid: Grid,
+    unit: str | None,
+    year: int | None,
+    on: date | None,
+    rules: RuleBook,
+    bieu2: Path | str | None,
+) -> PlanRead:
+    """``read_plan`` once the file is read."""
     if not grid:
         return PlanRead(problems=[LayoutProblem(1, "the file is empty")])
     if _is_legacy(grid):
@@ -298,7 +352,11 @@ def _read_bieu1(
     table = read_bieu1(grid)
     if not table.rounds:  # no usable header: nothing else can be read
         return PlanRead(problems=table.problems)
-    year = year or _year_of(table.titles, table.rounds)
+    if year is None:
+        found = _year_of(table.titles, table.rounds)
+        if isinstance(found, LayoutProblem):
+            return PlanRead(problems=[found, *table.problems])
+        year = found
     if year is None:
         table.problems.append(LayoutProblem(0, "the plan's year is not in its title: use --year"))
         return PlanRead(problems=table.problems)

@@ -6,31 +6,35 @@ on the row), Ghi chú, and optionally Nhóm sản phẩm and Bộ sản phẩm; 
 upgrade, III re-evaluation); continuation rows for a producer's further products (TT and
 producer blank); the header repeated at page breaks; blank rows. Headings are matched
 tolerantly (case, NFC/NFD, spacing, diacritics), columns in any order; sections numbered I, II,
-III or A, B, C, or written in one cell ("I. Sản phẩm …"); a totals row ("Tổng cộng") is skipped.
-A CSV may be separated by commas, semicolons (Excel under Vietnamese regional settings, with or
-without its "sep=;" line) or tabs.
+III or A, B, C, or written in one cell ("I. Sản phẩm …", "I - …", "1. Sản phẩm đăng ký mới");
+a totals row ("Tổng", "Tổng cộng", "Cộng"), notes, the column-number row and the signature
+block under the table (where reading stops) are skipped (:mod:`ocop_cycle.plan.furniture`).
+Files are read into a grid by :mod:`ocop_cycle.plan.files`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, time
-from pathlib import Path
 
+from ocop_cycle.plan.furniture import is_column_numbers, is_note, is_signature
 from ocop_cycle.plan.places import fold
 
-__all__ = ["Grid", "LayoutProblem", "SheetRow", "is_bieu2_title", "read_bieu1", "read_grid"]
+__all__ = [
+    "Grid",
+    "LayoutProblem",
+    "SheetRow",
+    "is_bieu1_header",
+    "is_bieu2_title",
+    "read_bieu1",
+]
 
 #: (line, cells) for every row of the file or sheet, blank rows included.
 Grid = list[tuple[int, list[str]]]
 
 _ROMAN = re.compile(r"^(?=[ivxl]+\.?$)(l?x{0,3})(ix|iv|v?i{0,3})\.?$")
 _MONTH = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{4})")
-#: A heading cell Excel turned into a date (``_cell_text`` writes it ISO): 2024-06-01.
+#: A heading cell Excel turned into a date (the grid has it ISO): 2024-06-01.
 _EXCEL_DATE = re.compile(r"^(\d{4})-(\d{2})-\d{2}$")
 _MARKS = {"x", "✓", "✔", "v"}
 
@@ -69,7 +73,8 @@ class SheetRow:
 
 @dataclass
 class Bieu1:
-    """What the table holds: title lines, the rounds (key, heading), rows, problems."""
+    """What the table holds: title lines (a row's cells joined by " | "), the rounds (key,
+    heading), rows, problems."""
 
     titles: list[str] = field(default_factory=list)
     rounds: list[tuple[str, str]] = field(default_factory=list)
@@ -77,127 +82,17 @@ class Bieu1:
     problems: list[LayoutProblem] = field(default_factory=list)
 
 
-def read_grid(path: Path) -> Grid | LayoutProblem:
-    """Every row of a CSV (UTF-8) or of an .xlsx's first sheet, as text cells with its line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:  # missing, a directory, no permission: one line, not a traceback
-        return LayoutProblem(0, f"cannot read {path}: {exc.strerror or exc}")
-    if path.suffix.lower() == ".xlsx":
-        return _xlsx(path)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return LayoutProblem(
-            raw[: exc.start].count(b"\n") + 1,
-            f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); save it as "
-            "'CSV UTF-8' (Excel) or import the .xlsx",
-        )
-    delimiter, skipped = _delimiter(text)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    grid: Grid = []
-    start = 1  # the line the record being read starts on
-    if skipped:  # Excel's "sep=;" line: it names the separator, it is not a row
-        next(reader, None)
-        start = reader.line_num + 1
-    try:
-        for cells in reader:
-            if any("\n" in cell and _holds_rows(cell, delimiter) for cell in cells):
-                return LayoutProblem(
-                    start,
-                    f"a quoted cell opened on this line runs on to line {reader.line_num} over "
-                    'what look like rows of the table: close its quote (")',
-                )
-            grid.append((reader.line_num, [unicodedata.normalize("NFC", c) for c in cells]))
-            start = reader.line_num + 1
-    except csv.Error as exc:  # a cell beyond the reader's size limit, a NUL byte
-        return LayoutProblem(start, f"not a readable CSV file here: {exc}")
-    return grid
-
-
-_SEP_LINE = re.compile(r"^sep=(.)\s*$")
-
-
-def _delimiter(text: str) -> tuple[str, bool]:
-    """The CSV's separator, and whether its first line only names it. Excel writes ";" where
-    the list separator is one (Vietnamese regional settings), and may say so on a first
-    "sep=;" line; otherwise the separator is whichever of comma, semicolon and tab the first
-    lines hold most (an address's commas sit inside a semicolon file's cells, never the
-    other way round)."""
-    first, _, _ = text.partition("\n")
-    named = _SEP_LINE.match(first.strip("\r"))
-    if named is not None:
-        return named.group(1), True
-    head = "\n".join(text.splitlines()[:40])
-    counts = {sep: head.count(sep) for sep in (",", ";", "\t")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return (best if counts[best] > counts[","] else ","), False
-
-
-def _holds_rows(cell: str, delimiter: str = ",") -> bool:
-    """Whether a cell that spans lines holds what look like rows of a table (a quote left
-    open, closed by another row's quote): a line after the first that starts with a row number
-    and the separator, or that holds four separators or more. An address or a note over two
-    lines has neither."""
-    start = re.compile(rf"^\s*(\d+|[IVXLC]+)\s*{re.escape(delimiter)}")
-    return any(start.match(line) or line.count(delimiter) >= 4 for line in cell.split("\n")[1:])
-
-
-def _xlsx(path: Path) -> Grid | LayoutProblem:
-    """The sheet that holds Biểu 1's header (a workbook may open on a cover sheet or a letter;
-    the first sheet when none does), followed by any other sheet that holds Biểu 2."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        return LayoutProblem(0, f"not a readable .xlsx workbook: {exc}")
-    try:  # a read-only workbook keeps its file open until closed
-        sheets: list[Grid] = [
-            [
-                (number, [unicodedata.normalize("NFC", _cell_text(v)) for v in row])
-                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            for sheet in book.worksheets
-        ]
-    finally:
-        book.close()
-    if not sheets:
-        return []
-    # Biểu 2's header has three of Biểu 1's columns: a sheet with all of them comes first.
-    first = next(
-        (g for g in sheets if any(_is_full_header(cells) for _, cells in g)),
-        next((g for g in sheets if any(_is_header(cells) for _, cells in g)), sheets[0]),
-    )
-    if any(is_bieu2_title(cells) for _, cells in first):
-        return first  # Biểu 2 below Biểu 1 on the same sheet, as in the seed
-    for sheet in sheets:
-        title = next((i for i, (_, cells) in enumerate(sheet[:12]) if is_bieu2_title(cells)), None)
-        if sheet is not first and title is not None:
-            return first + sheet[title:]  # from its title: the unit's name above it is no row
-    return first
-
-
-_TITLE = re.compile(r"\bbieu\s*(?:so\s*)?(?:2|02|ii)\b")
+#: Biểu 2's title starts a line of its cell ("BIỂU 2: Danh sách …", "Biểu số 02 - …"; the
+#: seed's text copy writes a cell's line breaks "**"); a note that only mentions it ("… chi
+#: tiết tại Biểu 2") is no title, and the rows after it are Biểu 1's.
+_TITLE = re.compile(r"(?:^|\*\*)\s*bieu\s*(?:so\s*)?(?:2|02|ii)\b", re.MULTILINE)
 
 
 def is_bieu2_title(cells: list[str]) -> bool:
-    """Whether a row is Biểu 2's title: its only text, naming "BIỂU 2" ("UBND HUYỆN …
-    BIỂU 2: Danh sách …"), so a note that mentions Biểu 2 is not taken for it."""
+    """Whether a row is Biểu 2's title: its only text, a line of which starts "BIỂU 2" (the
+    unit's name may stand on the line above, in the same merged cell)."""
     texts = [c for c in cells if c.strip()]
     return len(texts) == 1 and _TITLE.search(fold(texts[0])) is not None
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        if value.time() == time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _heading(cell: str) -> str | None:
@@ -209,12 +104,12 @@ def _heading(cell: str) -> str | None:
         return "group"
     if h.startswith("bo san pham"):
         return "set"
-    if "chu the" in h or h.startswith(("ten dn", "ten doanh nghiep", "ten co so")):
+    if "chu the" in h or h.startswith(_PRODUCER_HEADINGS):
         return "producer"
     if h.startswith("dia chi"):
         return "address"
-    if "san pham" in h and h.startswith("ten"):
-        return "product"
+    if h.startswith("san pham") or ("san pham" in h and h.startswith("ten")):
+        return "product"  # "Tên sản phẩm tham gia", "Sản phẩm"
     if h.startswith("tong so"):
         return "total"
     if h.startswith("lo trinh"):
@@ -223,6 +118,11 @@ def _heading(cell: str) -> str | None:
         return "note"
     return None
 
+
+#: How a producer's column is headed besides "… chủ thể": "Tên DN, HTX", "Tên HTX, DN", …
+_PRODUCER_HEADINGS = tuple(
+    f"ten {w}" for w in ("dn", "doanh nghiep", "co so", "htx", "hop tac xa", "to chuc", "don vi")
+)
 
 _REQUIRED = ("tt", "producer", "address", "product", "rounds")
 _LABELS = {
@@ -251,6 +151,12 @@ def _is_full_header(cells: list[str]) -> bool:
     return all(name in _header_columns(cells) for name in _REQUIRED)
 
 
+def is_bieu1_header(cells: list[str], *, full: bool = False) -> bool:
+    """Whether a row is Biểu 1's header: three of its required columns, or all (``full``;
+    Biểu 2's header has three of them)."""
+    return _is_full_header(cells) if full else _is_header(cells)
+
+
 def _section(text: str) -> str | None:
     """Which section a heading opens: its wording as offices and the decisions write it ("đánh
     giá mới", "đăng ký", "lần đầu"; "nâng hạng"; "đánh giá lại", "đánh giá, phân hạng lại",
@@ -271,12 +177,16 @@ _AGAIN = ("danh gia lai", "phan hang lai", "tai danh gia", "cong nhan lai")
 _FIRST = ("moi", "dang ky", "lan dau")
 
 
-#: A section's number: Roman (I, II, III) or a capital letter (A, B, C).
-_SECTION_MARK = re.compile(r"^(?:[IVXL]+|[A-E])\.?$")
-#: A section heading written in one cell with its number: "I. Sản phẩm đánh giá mới".
-_SECTION_CELL = re.compile(r"^((?:[IVXL]+|[A-E])[.)])\s*(\S.*)$")
-#: A row that counts the table ("Tổng cộng", "Tổng số sản phẩm: 4"), not a product.
-_TOTALS = re.compile(r"^(?:tong cong\b(?!\s*ty)|tong so\b|cong\s*(?::|$))")
+#: A section's number: Roman (I, II, III) or a capital letter (A, B, C), maybe with its dot.
+_SECTION_MARK = re.compile(r"^(?:[IVXL]+|[A-E])\s*[.)\-–:]?$")
+#: A section heading written in one cell with its number: "I. Sản phẩm đánh giá mới", "I - …".
+_SECTION_CELL = re.compile(r"^((?:[IVXL]+|[A-E]))\s*[.):\-–]\s*(\S.*)$")
+#: The same numbered 1, 2, 3 ("1. Sản phẩm đăng ký mới"): a section only when its words say
+#: which, since "1. Mật ong …" may be a product numbered in its cell.
+_SECTION_CELL_ARABIC = re.compile(r"^(\d{1,2})\s*[.):\-–]\s*(\S.*)$")
+#: A row that counts the table ("Tổng", "Tổng cộng", "Cộng:", "Tổng số sản phẩm: 4"), not a
+#: product; "Tổng công ty …" is a producer.
+_TOTALS = re.compile(r"^(?:tong cong\b(?!\s*ty)|tong so\b|(?:tong|cong)\s*(?:[:(]|$))")
 
 
 def _section_row(tt: str, cells: list[str], tt_column: int) -> tuple[str, str] | None:
@@ -287,8 +197,12 @@ def _section_row(tt: str, cells: list[str], tt_column: int) -> tuple[str, str] |
         found = _SECTION_CELL.match(texts[0])
         if found is not None:
             return found.group(1), found.group(2)
+        found = _SECTION_CELL_ARABIC.match(texts[0])
+        if found is not None and _section(found.group(2)) is not None:
+            return found.group(1), found.group(2)
     if _SECTION_MARK.match(tt) or _ROMAN.match(tt.casefold()):
-        return tt, " ".join(c for i, c in enumerate(cells) if i != tt_column and c)
+        number = tt.rstrip(".)-–: ")
+        return number, " ".join(c for i, c in enumerate(cells) if i != tt_column and c)
     return None
 
 
@@ -309,8 +223,11 @@ def read_bieu1(grid: Grid) -> Bieu1:
             )
         )
         return out
+    # Cells apart: the unit's name and the national motto often share a row, in two cells.
     out.titles = [
-        " ".join(" ".join(c).split()) for _, c in grid[:start] if any(x.strip() for x in c)
+        " | ".join(" ".join(x.split()) for x in c if x.strip())
+        for _, c in grid[:start]
+        if any(x.strip() for x in c)
     ]
     header_line, header = grid[start]
     columns = _header_columns(header)
@@ -326,30 +243,26 @@ def read_bieu1(grid: Grid) -> Bieu1:
     sub = _cells(sub, width)
     round_cols: list[tuple[int, str]] = []
     for col in range(first, last):
-        label = sub[col]
-        if not label:
+        if not sub[col]:
             continue
-        dated = _EXCEL_DATE.match(label)
-        if dated is not None:  # "6/2024" typed in Excel becomes a date: its month is meant
-            label = f"Tháng {int(dated.group(2))}/{dated.group(1)}"
-        month = _MONTH.search(label)
-        if month is None or not 1 <= int(month.group(1)) <= 12:
-            out.problems.append(
-                LayoutProblem(sub_line, f"round heading {label!r} has no month/year (Tháng 6/2024)")
-            )
+        found = _round(sub[col], f"{_column_letter(col)}{sub_line}")
+        if isinstance(found, str):
+            out.problems.append(LayoutProblem(sub_line, found))
             continue
-        key = f"{month.group(2)}-{int(month.group(1)):02d}"
+        key, label = found
         round_cols.append((col, key))
         out.rounds.append((key, label))
     if not round_cols:
-        out.problems.append(
-            LayoutProblem(sub_line, "no round columns under 'Lộ trình' (e.g. 'Tháng 6/2024')")
-        )
+        if not out.problems:  # else the headings' problems say why
+            out.problems.append(
+                LayoutProblem(sub_line, "no round columns under 'Lộ trình' (e.g. 'Tháng 6/2024')")
+            )
         return out
     sub_signature = [sub[c] for c, _ in round_cols]
 
     section, title = "", ""
     producer, address = "", ""
+    signed = 0  # the line the signature block starts on: the table ended above it
     for line, raw in grid[start + 2 :]:
         cells = _cells(raw, width)
         if not any(cells):
@@ -360,8 +273,15 @@ def read_bieu1(grid: Grid) -> Bieu1:
             continue  # its second row
         # A product is marked X under its round; a heading or a totals row may hold counts.
         marked = any(fold(cells[c]) in _MARKS for c, _ in round_cols)
-        if not marked and _TOTALS.match(fold(next(c for c in cells if c))):
-            continue  # a totals row: the counts are the rows'
+        if signed:
+            if marked:  # a product below the signature is not dropped in silence
+                out.problems.append(
+                    LayoutProblem(line, f"product row below the signature block (line {signed})")
+                )
+            continue
+        if not marked and _is_furniture(cells, columns):
+            signed = line if _signs(cells, columns) else 0
+            continue
         tt = cells[columns["tt"]]
         opened = None if marked else _section_row(tt, cells, columns["tt"])
         if opened is not None:
@@ -381,6 +301,60 @@ def read_bieu1(grid: Grid) -> Bieu1:
         if cells[columns["producer"]]:
             producer, address = cells[columns["producer"]], cells[columns["address"]]
     return out
+
+
+#: A quarter ("Quý 2/2026", "Quý II/2026") where a round's month is expected.
+_QUARTER = re.compile(r"\bquy\b")
+
+
+def _round(label: str, cell: str) -> tuple[str, str] | str:
+    """(key, label) of a round's heading ("Tháng 6/2024" → 2024-06), or why it is none. A
+    quarter is refused: a round is held in a month, and "Quý 2/2026" would read as February."""
+    dated = _EXCEL_DATE.match(label)
+    if dated is not None:  # "6/2024" typed in Excel becomes a date: its month is meant
+        label = f"Tháng {int(dated.group(2))}/{dated.group(1)}"
+    folded = fold(label)
+    if _QUARTER.search(folded) and "thang" not in folded:
+        return (
+            f"round heading {label!r} (cell {cell}) is a quarter: write the month the round is "
+            f"held, e.g. 'Tháng 6/2026' (tiêu đề đợt ghi theo quý: hãy ghi tháng tổ chức đợt)"
+        )
+    month = _MONTH.search(label)
+    if month is None or not 1 <= int(month.group(1)) <= 12:
+        return f"round heading {label!r} has no month/year (Tháng 6/2024)"
+    return f"{month.group(2)}-{int(month.group(1)):02d}", label
+
+
+def _column_letter(index: int) -> str:
+    """A column's letters as Excel shows them, from its 0-based index (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _signs(cells: list[str], columns: dict[str, int]) -> bool:
+    """Whether an unmarked row opens the signature block: a row without a number or a product
+    of its own ("Nơi nhận:" beside "KT. CHỦ TỊCH")."""
+    product = cells[columns["product"]]
+    return (
+        not cells[columns["tt"]]
+        and (not product or is_signature([product]))
+        and is_signature(cells)
+    )
+
+
+def _is_furniture(cells: list[str], columns: dict[str, int]) -> bool:
+    """Whether an unmarked row is no product and no section: the signature block, a totals
+    row, a note or footnote, the row numbering the columns."""
+    return (
+        _signs(cells, columns)
+        or _TOTALS.match(fold(next(c for c in cells if c))) is not None
+        or is_note(cells)
+        or is_column_numbers(cells)
+    )
 
 
 def _row(

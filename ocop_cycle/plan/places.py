@@ -6,6 +6,11 @@ Hoà" (old tone placement) or "Nghĩa Hòa", in decomposed Unicode, sometimes un
 name before (or after) the 2025 merger. A name is matched at three levels, stopping at the first
 that gives one answer: as written (NFC, case folded), without tone marks ("Hoà" = "Hòa"), without
 any diacritics. A name that matches several communes is never guessed.
+
+An address runs from the village to the province ("Thôn Cả, Mỹ Thái, Lạng Giang, Bắc Giang"):
+its commune is the first part that names one, and the names of districts and provinces the
+communes lay in (before the merger too) are where it was, not which. A commune is read from a
+producer's name only as a last resort, only an organisation's, and only as written.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -39,6 +44,14 @@ _PREFIXES: tuple[tuple[str, UnitType], ...] = (
 )
 _T = TypeVar("_T")
 _SPLIT = re.compile(r"\s*(?:,|;|\s[-–]\s)\s*")
+#: A commune announced inside a part, after a village ("thôn Hạ xã Tiên Lục"): written with its
+#: diacritics or abbreviated with a dot, since a bare "xa" or "tt" there may be a word of a name.
+_WITHIN = re.compile(r"(?<!\S)(thị trấn|đặc khu|phường|xã|tt\.|p\.|x\.)(?=\s*\S)")
+_KIND_WITHIN = dict(_PREFIXES)
+#: Words around a name that are no part of it: "xã Tân Yên cũ nay là …", "(huyện … cũ)".
+_ASIDE = re.compile(r"\([^)]*\)")
+#: ("mới" is no such word: "Tân Mới", "Phố Mới" are names.)
+_TRAILING = re.compile(r"(?:\s+(?:cũ|nay là|trước đây là|trước là))+\s*$", re.IGNORECASE)
 
 
 def _words(text: str) -> str:
@@ -71,6 +84,29 @@ def _prefixed(part: str) -> tuple[UnitType | None, str]:
                     if name:
                         return kind, name
     return None, part.strip()
+
+
+def _announced(part: str) -> list[tuple[UnitType, str]]:
+    """The communes a part announces, last first: at its start ("TT. Kép") and after a
+    village in it ("thôn Hạ xã Tiên Lục"); of "xã Tân Yên cũ nay là xã Tân Yên" the latter."""
+    kind, rest = _prefixed(part)
+    text = rest if kind is not None else part
+    low = _words(text)
+    if len(low) != len(text):  # positions would not carry over: the start is all there is
+        return [(kind, _bare(rest))] if kind is not None else []
+    found: list[tuple[UnitType, str]] = []
+    cuts = list(_WITHIN.finditer(low))
+    if kind is not None:
+        found.append((kind, text[: cuts[0].start()] if cuts else text))
+    for i, cut in enumerate(cuts):
+        end = cuts[i + 1].start() if i + 1 < len(cuts) else len(text)
+        found.append((_KIND_WITHIN[cut.group(1)], text[cut.end() : end]))
+    return [(k, _bare(n)) for k, n in reversed(found) if _bare(n)]
+
+
+def _bare(name: str) -> str:
+    """A name without what surrounds it in an address ("Tân Yên cũ nay là" → "Tân Yên")."""
+    return _TRAILING.sub("", name).strip(" .")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +148,21 @@ class CommuneFinder:
                 for after in units.successors(commune.code, on=on).successors:
                     other.append((after, commune))
         self._other = [self._index_pairs(other, level) for level in _LEVELS]
+        # The districts and provinces these communes lay in, then or before: an unannounced
+        # "Lạng Giang" or "Bắc Giang" in an address says where the commune was, not which.
+        self._above = {
+            fold(a.name)
+            for c in [*self.communes, *(before for before, _ in other)]
+            for a in self._chain(c)
+        }
+
+    def _chain(self, unit: AdminUnit) -> list[AdminUnit]:
+        """The units ``unit`` lay in over its own period, nearest first."""
+        chain: list[AdminUnit] = []
+        while (parent := self._units.parent(unit)) is not None:
+            chain.append(parent)
+            unit = parent
+        return chain
 
     def _communes_under(self, code: str) -> tuple[AdminUnit, ...]:
         found: list[AdminUnit] = []
@@ -142,9 +193,13 @@ class CommuneFinder:
             index[level(named.name)].append((named, carried_by))
         return index
 
-    def _lookup(self, kind: UnitType | None, name: str) -> Place | str | None:
-        """One place for ``name`` (of ``kind`` if given), a message if ambiguous, None if none."""
-        for level, index in zip(_LEVELS, self._now, strict=True):
+    def _lookup(
+        self, kind: UnitType | None, name: str, *, exact: bool = False
+    ) -> Place | str | None:
+        """One place for ``name`` (of ``kind`` if given), a message if ambiguous, None if none;
+        ``exact``: as written only, not without tone marks or diacritics."""
+        levels = 1 if exact else len(_LEVELS)
+        for level, index in list(zip(_LEVELS, self._now, strict=True))[:levels]:
             hits = _of_kind(index.get(level(name), []), kind, lambda u: u)
             if len(hits) == 1:
                 return Place(hits[0])
@@ -152,7 +207,7 @@ class CommuneFinder:
                 return f"{name!r} names several communes: " + ", ".join(
                     f"{u.full_name} ({u.code})" for u in hits
                 )
-        for level, pairs in zip(_LEVELS, self._other, strict=True):
+        for level, pairs in list(zip(_LEVELS, self._other, strict=True))[:levels]:
             found = _of_kind(pairs.get(level(name), []), kind, lambda p: p[0])
             carriers = {p[1].code: p for p in found}
             if len(carriers) == 1:
@@ -170,29 +225,65 @@ class CommuneFinder:
         return None
 
     def resolve(self, address: str, fallback: str = "") -> Place | str:
-        """The commune ``address`` names (its last part announcing one, else any part that is a
-        commune's name); else a commune whose name ends ``fallback`` (the producer's name)."""
-        parts = [p for p in _SPLIT.split(nfc(address)) if p]
+        """The commune ``address`` names: the most specific part announcing one ("xã", "phường",
+        "thị trấn", at a part's start or after a village in it); else the most specific part
+        that is a commune's name and not a district's or a province's; else, and
+        only as written, a commune named in ``fallback`` (an organisation's name). A name that
+        names several communes is passed over for the next part; said when none is left."""
+        parts = [p for p in (_ASIDE.sub(" ", p).strip() for p in _SPLIT.split(nfc(address))) if p]
         where = f"{self.unit.full_name} ({self.unit.code}) on {self.on:%d/%m/%Y}"
-        announced = [(k, n) for k, n in map(_prefixed, parts) if k is not None]
-        for kind, name in reversed(announced):
-            found = self._lookup(kind, name)
-            if found is not None:
-                return found
+        announced = [found for part in parts for found in _announced(part)]
         if announced:
+            place, doubt = self._first(announced)
+            if place is not None:
+                return place
             names = ", ".join(repr(n) for _, n in announced)
-            return f"commune {names} not found in {where}"
-        for part in reversed(parts):
-            found = self._lookup(None, part)
-            if found is not None:
-                return found
+            return doubt or f"commune {names} not found in {where}"
+        # A village's or a district's part ("Thôn Cả", "huyện Lạng Giang") names no commune
+        # as written; a district's or province's name alone ("Lạng Giang") is set aside.
+        place, doubt = self._first([(None, p) for p in parts if fold(p) not in self._above])
+        if place is not None:
+            return place
+        if doubt:
+            return doubt
         if fallback:
-            words = nfc(fallback).split()
-            for start in range(1, len(words)):
-                found = self._lookup(None, " ".join(words[start:]))
-                if isinstance(found, Place):
-                    return Place(found.unit, f"xã lấy từ tên chủ thể {fallback!r}")
+            named = self._from_name(fallback)
+            if named is not None:
+                return named
         return f"no commune of {where} in the address {address!r}"
+
+    def _first(
+        self, candidates: Sequence[tuple[UnitType | None, str]], *, exact: bool = False
+    ) -> tuple[Place | None, str]:
+        """The first candidate naming one commune, said so when it was not announced; else
+        the first ambiguity met ("" if none)."""
+        doubt = ""
+        for kind, name in candidates:
+            found = self._lookup(kind, name, exact=exact)
+            if isinstance(found, Place):
+                if kind is None and not found.note:
+                    note = f"xã lấy từ {name!r} trong địa chỉ (commune taken from {name!r})"
+                    return Place(
+                        found.unit, f"{note}: {found.unit.full_name} ({found.unit.code})"
+                    ), ""
+                return found, ""
+            doubt = doubt or (found or "")
+        return None, doubt
+
+    def _from_name(self, producer: str) -> Place | None:
+        """A commune an organisation's name ends with or announces ("Hội Nuôi ong xã Mường
+        Do", "HTX Nông nghiệp Tân Hưng"), matched as written only: without diacritics a
+        person's name may read as a place ("Văn An", "Vạn An")."""
+        words = nfc(producer).split()
+        tails = [(None, " ".join(words[start:])) for start in range(1, len(words))]
+        candidates: list[tuple[UnitType | None, str]] = [*_announced(producer), *tails]
+        for kind, name in candidates:
+            found = self._lookup(kind, name, exact=True)
+            if isinstance(found, Place):
+                unit = found.unit
+                said = f"xã lấy từ tên chủ thể {producer!r}: {unit.full_name} ({unit.code})"
+                return Place(unit, f"{said}; {found.note}" if found.note else said)
+        return None
 
 
 def _of_kind(hits: list[_T], kind: UnitType | None, unit_of: Callable[[_T], AdminUnit]) -> list[_T]:
