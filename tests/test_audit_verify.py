@@ -834,3 +834,20 @@ def test_a_notice_deleted_edited_or_planted_in_the_outbox_is_reported(
     status, out = verify_cli(db_url, capsys)
     assert status == 1
     assert "notice_altered: message_vi" in out
+
+
+def test_chains_only_leaves_the_queue_and_outbox_out(
+    engine: Engine, store: list[Dossier], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`audit verify --chains-only` (``derived=False``) checks chains, projections and
+    checkpoints only: a deleted expiry and outbox row are not its to find; the default is."""
+    certified = store[0]
+    tamper(
+        engine,
+        delete(deadlines).where(deadlines.c.dossier_id == certified.id),
+        delete(outbox).where(outbox.c.dossier_id == certified.id),
+    )
+    assert Auditor(engine).verify(derived=False).intact
+    assert verify_cli(db_url, capsys, "--chains-only")[0] == 0
+    assert {"deadline_missing", "notice_missing"} <= set(problems(Auditor(engine).verify()))
+    assert verify_cli(db_url, capsys)[0] == 1

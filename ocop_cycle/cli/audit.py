@@ -53,6 +53,12 @@ def add_parser(sub: Any) -> None:
         "its end line (nothing cut off, dropped or added)",
     )
     verify.add_argument(
+        "--chains-only",
+        action="store_true",
+        help="check the chains, projections and checkpoints only, not the deadline queue and "
+        "the outbox against the events (about a third faster on a large store)",
+    )
+    verify.add_argument(
         "--published-root",
         type=_published_root,
         help="a checkpoint root as published outside the database (64 hex digits; case and "
@@ -151,7 +157,9 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
 
 
 def _verify(auditor: Auditor, args: argparse.Namespace) -> int:
-    report = auditor.verify(args.dossier, published_root=args.published_root)
+    report = auditor.verify(
+        args.dossier, published_root=args.published_root, derived=not args.chains_only
+    )
     return _print_report(report, "database")
 
 
