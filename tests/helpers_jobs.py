@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from ocop_cycle import Engine, Role
+from ocop_cycle import Dossier, Engine, Role
 from ocop_cycle.rules.units import REFORM_DATE
 from tests.scenario import LANG_GIANG, PROVINCE_ONLY
 
@@ -56,3 +56,24 @@ def decision_with_only_first_notice_due(today: date, profile_days: int = 36) -> 
     """A decision date whose certificate's 90-day notice is due today but not the 60-day one."""
     valid_until = today + timedelta(days=75)
     return valid_until - relativedelta(months=profile_days)  # the Civil Code's counting
+
+
+def district_certificate(
+    engine: Engine, decision: date, producer_name: str, producer_kind: str = "cooperative"
+) -> Dossier:
+    """One 3★ honey certificate issued by huyện Lạng Giang on ``decision`` under Decision
+    148, imported by the district office (the clock must be before the 2025 reform)."""
+    return engine.import_certificate(
+        actor=LANG_GIANG.actor(Role.DISTRICT_OFFICE),
+        profile_id="qd148-2023",
+        producer={"name": producer_name, "kind": producer_kind},
+        product={"name": f"Mật ong của {producer_name}", "group": "food", "product_set": "honey"},
+        commune_code=LANG_GIANG.commune,
+        district_code=LANG_GIANG.district,
+        province_code=LANG_GIANG.province,
+        stars=3,
+        level="district",
+        decision_number=f"{decision:%d%m}/QĐ-UBND",
+        decision_date=decision,
+        issuing_body="UBND huyện Lạng Giang",
+    )

@@ -10,7 +10,8 @@ from typing import Any
 from ocop_cycle import Engine, Role, SettableClock, Sweeper
 from ocop_cycle.clock import to_vn
 from ocop_cycle.rules.authority import Level
-from tests.scenario import LANG_GIANG, PROVINCE_ONLY, at
+from tests.helpers_jobs import district_certificate
+from tests.scenario import PROVINCE_ONLY, at
 
 OFFICE = PROVINCE_ONLY.actor(Role.PROVINCE_OFFICE)
 
@@ -115,20 +116,7 @@ def test_an_older_certificates_call_to_file_stops_once_its_decision_26_window_cl
     producer to file, would ask for what the engine then refuses: it is skipped, saying why,
     and the certificate stays certified until it expires on its day."""
     clock.set(at(2024, 3, 2))
-    d = engine.import_certificate(
-        actor=LANG_GIANG.actor(Role.DISTRICT_OFFICE),
-        profile_id="qd148-2023",
-        producer={"name": "Hợp tác xã Mật ong", "kind": "cooperative"},
-        product={"name": "Mật ong rừng", "group": "food", "product_set": "honey"},
-        commune_code=LANG_GIANG.commune,
-        district_code=LANG_GIANG.district,
-        province_code=LANG_GIANG.province,
-        stars=3,
-        level=Level.DISTRICT,
-        decision_number="12/QĐ-UBND",
-        decision_date=date(2024, 3, 1),
-        issuing_body="UBND huyện Lạng Giang",
-    )
+    d = district_certificate(engine, date(2024, 3, 1), "Hợp tác xã Mật ong")
     assert d.valid_until == date(2027, 3, 1)
     report = Sweeper(engine).sweep(now=at(2027, 2, 20, 12))
     notices = {to_vn(a.due_at).date(): a for a in report.applied if a.kind == "renewal_notice"}

@@ -18,7 +18,7 @@ from ocop_cycle import (
     Sweeper,
 )
 from ocop_cycle.rules.book import default_rule_book
-from tests.helpers_jobs import import_certificates
+from tests.helpers_jobs import district_certificate, import_certificates
 from tests.scenario import LANG_GIANG, PROVINCE_ONLY, Walk, at, snapshot
 
 S = DossierState
@@ -266,19 +266,8 @@ def test_a_producer_the_decision_does_not_list_cannot_be_reevaluated_under_it(
     association's honey certified under Decision 148 is neither re-evaluated nor upgraded
     under Decision 26 (associations are OCOP producers for tourism only); nothing written."""
     clock.set(at(2024, 9, 2))
-    found = engine.import_certificate(
-        actor=LANG_GIANG.actor(Role.DISTRICT_OFFICE),
-        profile_id="qd148-2023",
-        producer={"name": "Hội Nuôi ong Lục Ngạn", "kind": "association"},
-        product={"name": "Mật ong hoa vải", "group": "food", "product_set": "honey"},
-        commune_code=LANG_GIANG.commune,
-        district_code=LANG_GIANG.district,
-        province_code=LANG_GIANG.province,
-        stars=3,
-        level=Level.DISTRICT,
-        decision_number="9/QĐ-UBND",
-        decision_date=date(2024, 1, 10),
-        issuing_body="UBND huyện Lạng Giang",
+    found = district_certificate(
+        engine, date(2024, 1, 10), "Hội Nuôi ong Lục Ngạn", "association"
     ).id
     clock.set(datetime(2026, 8, 1, 9, tzinfo=clock.now().tzinfo))  # inside its window
     officer = Actor(role=Role.COMMUNE_OFFICER, jurisdiction="07375")

@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import count, groupby
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -46,6 +47,7 @@ __all__ = [
     "Rows",
     "SeenHead",
     "Unreadable",
+    "by_dossier",
     "has_unreadable",
     "unreadable_values",
 ]
@@ -63,6 +65,9 @@ PROJECTION_COLUMNS: tuple[str, ...] = tuple(c.name for c in dossiers.columns)
 ChainHead = tuple[UUID, int, str]
 #: (dossier, seq, hash a checkpoint saw, hash stored now or None when the event is gone).
 SeenHead = tuple[UUID, int, str, str | None]
+
+#: A row's dossier (streams come in dossier order).
+by_dossier = itemgetter("dossier_id")
 
 #: A stream of rows (column name -> value); close it to release its connection early.
 Rows = Generator[dict[str, Any], None, None]
@@ -224,11 +229,15 @@ class AuditLog:
                 raw.rollback()
             raw.close()
 
+    def _scoped(self, every: Prepared, one: Prepared, dossier_id: UUID | None) -> Rows:
+        """The stream of ``every`` row, or of ``one`` dossier's."""
+        if dossier_id is None:
+            return self._stream(every, {})
+        return self._stream(one, {"id": dossier_id})
+
     def event_rows(self, dossier_id: UUID | None = None) -> Rows:
         """Stored event rows (every column, as hashed), in (dossier, seq) order."""
-        if dossier_id is None:
-            return self._stream(self._all_events, {})
-        return self._stream(self._one_events, {"id": dossier_id})
+        return self._scoped(self._all_events, self._one_events, dossier_id)
 
     def projection_heads(self, dossier_id: UUID | None = None) -> Iterator[ChainHead]:
         """(id, version, last_hash) of each projection, in dossier order."""
@@ -240,40 +249,26 @@ class AuditLog:
 
     def projections(self, dossier_id: UUID | None = None) -> Rows:
         """Full projection rows (column name -> value), in dossier order."""
-        if dossier_id is None:
-            return self._stream(self._all_projections, {})
-        return self._stream(self._one_projection, {"id": dossier_id})
+        return self._scoped(self._all_projections, self._one_projection, dossier_id)
 
     def deadline_keys(self, dossier_id: UUID | None = None) -> Iterator[tuple[UUID, set[str]]]:
         """Each dossier's planned deadlines (their natural keys, whatever their status), in
         dossier order."""
-        prepared, params = (
-            (self._all_deadlines, {})
-            if dossier_id is None
-            else (self._one_deadlines, {"id": dossier_id})
-        )
-        rows = self._stream(prepared, params)
-        for found, group in groupby(rows, key=lambda row: row["dossier_id"]):
+        rows = self._scoped(self._all_deadlines, self._one_deadlines, dossier_id)
+        for found, group in groupby(rows, key=by_dossier):
             yield found, {row["key"] for row in group}
 
     def deadlines_settled_early(self, dossier_id: UUID | None = None) -> Rows:
         """Deadlines settled (done, skipped, failed) without a time, or before they were due
         (key, status, due and settled times): the sweep settles only what is due."""
-        if dossier_id is None:
-            return self._stream(self._all_early, {})
-        return self._stream(self._one_early, {"id": dossier_id})
+        return self._scoped(self._all_early, self._one_early, dossier_id)
 
     def notice_rows(
         self, dossier_id: UUID | None = None
     ) -> Iterator[tuple[UUID, dict[Any, dict[str, Any]]]]:
         """Each dossier's outbox rows by notification id, in dossier order."""
-        prepared, params = (
-            (self._all_notices, {})
-            if dossier_id is None
-            else (self._one_notices, {"id": dossier_id})
-        )
-        rows = self._stream(prepared, params)
-        for found, group in groupby(rows, key=lambda row: row["dossier_id"]):
+        rows = self._scoped(self._all_notices, self._one_notices, dossier_id)
+        for found, group in groupby(rows, key=by_dossier):
             yield found, {row["notification_id"]: row for row in group}
 
     def checkpoint_seen(

@@ -12,13 +12,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
-from operator import itemgetter
 from typing import Any, TypeVar
 from uuid import UUID
 
 from pydantic import ValidationError
 
-from ocop_cycle._storage.auditlog import PROJECTION_COLUMNS, unreadable_values
+from ocop_cycle._storage.auditlog import PROJECTION_COLUMNS, by_dossier, unreadable_values
 from ocop_cycle._storage.store import event_from_row
 from ocop_cycle.audit.verify import Break, ChainWalker, Head, VerifyReport, stored_id
 from ocop_cycle.clock import to_vn
@@ -47,8 +46,6 @@ __all__ = [
 
 A = TypeVar("A")
 B = TypeVar("B")
-
-by_dossier = itemgetter("dossier_id")
 
 
 #: The deadlines an event plans, given the dossier it gives (``deadlines_for`` with the rules).
@@ -101,30 +98,30 @@ class Fold:
             )
             return None
         if self.planner is not None:
-            self._plan(event, self.dossier)
+            self._plan(self.planner, event, self.dossier)
         if self.notifier is not None:
-            self._owe(event, self.dossier)
+            self._owe(self.notifier, event, self.dossier)
         return event
 
-    def _owe(self, event: Event, dossier: Dossier) -> None:
+    # An event whose fields no rule knows (an altered profile id) plans and owes nothing here:
+    # its hash reports it.
+    def _plan(self, planner: Planner, event: Event, dossier: Dossier) -> None:
         try:
-            notices = list(self.notifier(event, dossier)) if self.notifier is not None else []
-        except Exception:  # an altered event owes nothing here: its hash reports it
-            return
-        for notice in notices:
-            self.owed[notice.id] = (notice, event.seq, event.type)
-
-    def _plan(self, event: Event, dossier: Dossier) -> None:
-        try:
-            specs = list(self.planner(event, dossier)) if self.planner is not None else []
-        # An event whose fields no rule knows (an altered profile id) plans nothing here: its
-        # hash reports it.
+            specs = list(planner(event, dossier))
         except Exception:
             return
         for spec in specs:
             self.planned.setdefault(
                 spec.key, Planned(spec.kind, spec.due_at, event.seq, event.type)
             )
+
+    def _owe(self, notifier: Notifier, event: Event, dossier: Dossier) -> None:
+        try:
+            notices = list(notifier(event, dossier))
+        except Exception:
+            return
+        for notice in notices:
+            self.owed[notice.id] = (notice, event.seq, event.type)
 
     def through(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Pass ``rows`` on unchanged, folding each on the way."""
