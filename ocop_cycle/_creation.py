@@ -19,8 +19,6 @@ from ocop_cycle.errors import (
     FieldProblem,
     GuardRefused,
     InvalidCommand,
-    PermissionDenied,
-    Reason,
 )
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.workflows.commands import (
@@ -33,7 +31,7 @@ from ocop_cycle.workflows.decide import decide, reevaluation_place
 from ocop_cycle.workflows.derive import producer_id, product_id
 from ocop_cycle.workflows.guards import ALREADY_OPEN, PRODUCT_ALREADY_OPEN
 from ocop_cycle.workflows.model import Dossier, Round
-from ocop_cycle.workflows.permissions import authorize, authorize_creation
+from ocop_cycle.workflows.permissions import authorize, authorize_creation, authorize_round
 
 __all__ = ["Creations"]
 
@@ -56,29 +54,9 @@ class Creations:
         Who may open one is profile data (``permissions.create_round``, under the profile in
         force today), and only for the actor's own jurisdiction (the ministry's is ``VN``).
         """
-        profile = self.rules.profile_in_force(to_vn(self.clock.now()).date())
-        if actor.role not in profile.permissions.get("create_round", ()):
-            raise PermissionDenied(
-                "create_round",
-                actor.role.value,
-                actor.jurisdiction,
-                Reason(
-                    "permission.role",
-                    "Chỉ cơ quan thường trực OCOP của địa bàn được mở đợt đánh giá",
-                    f"role {actor.role.value} may not open a round under {profile.id}",
-                ),
-            )
-        if actor.jurisdiction != command.jurisdiction_code:
-            raise PermissionDenied(
-                "create_round",
-                actor.role.value,
-                actor.jurisdiction,
-                Reason(
-                    "permission.jurisdiction",
-                    "Đợt đánh giá không thuộc địa bàn quản lý của người thực hiện",
-                    f"the round's jurisdiction {command.jurisdiction_code} is not the actor's",
-                ),
-            )
+        on = to_vn(self.clock.now()).date()
+        profile = self.rules.profile_in_force(on)
+        authorize_round(profile, actor, command.jurisdiction_code, units=self.rules.units, on=on)
         row = {"id": self.ids(), **command.model_dump(), "created_at": self.clock.now()}
         try:
             with self.store.write() as tx:

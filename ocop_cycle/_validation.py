@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ocop_cycle.errors import FieldProblem, InvalidCommand
 
-__all__ = ["InputModel", "problems_from"]
+__all__ = ["InputModel", "problems_from", "uuid_argument"]
 
 # Nested models re-raise pydantic's error so the outermost one reports full dotted paths.
 _depth: ContextVar[int] = ContextVar("ocop_input_depth", default=0)
@@ -39,3 +40,16 @@ class InputModel(BaseModel):
             raise InvalidCommand(type(self).__name__, problems_from(exc)) from None
         finally:
             _depth.reset(token)
+
+
+def uuid_argument(value: object, field: str, what: str) -> UUID:
+    """An id given to a call as a UUID or its text (any case, braces or not); ``InvalidCommand``
+    naming ``field`` for anything else."""
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            pass
+    raise InvalidCommand(field, [FieldProblem(field, f"not a {what}: {value!r}")])

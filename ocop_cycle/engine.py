@@ -31,6 +31,7 @@ from ocop_cycle._storage.migrating import MigrationQueries
 from ocop_cycle._storage.outbox import Notification, Outbox
 from ocop_cycle._storage.settings import StoreSettings
 from ocop_cycle._storage.store import Store
+from ocop_cycle._validation import uuid_argument
 from ocop_cycle.clock import Clock, SystemClock, in_vietnam, to_vn
 from ocop_cycle.errors import (
     DossierNotFound,
@@ -39,7 +40,7 @@ from ocop_cycle.errors import (
     RoundNotFound,
     UnsuitableConnection,
 )
-from ocop_cycle.limits import A_DAY, MAX_NAME, count_problems
+from ocop_cycle.limits import A_DAY, MAX_NAME, count_problems, instant_problems
 from ocop_cycle.rules.authority import Actor, Level
 from ocop_cycle.rules.book import RuleBook, default_rule_book
 from ocop_cycle.rules.scoring import CouncilSession
@@ -93,25 +94,15 @@ def _actor(actor: object) -> Actor:
     if isinstance(actor, Actor):
         return actor
     if isinstance(actor, Mapping):
+        if not all(isinstance(name, str) for name in actor):
+            raise InvalidCommand("actor", [FieldProblem("actor", "field names must be text")])
         return Actor(**actor)  # InvalidCommand naming each bad field
     raise InvalidCommand("actor", [FieldProblem("actor", f"not an Actor: {type(actor).__name__}")])
 
 
-def _uuid(value: object, field: str, what: str) -> UUID:
-    """An id given as a UUID or its text."""
-    if isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            pass
-    raise InvalidCommand(field, [FieldProblem(field, f"not a {what}: {value!r}")])
-
-
 def _dossier_id(value: object) -> UUID:
     """A dossier id given as a UUID or its text."""
-    return _uuid(value, "dossier_id", "dossier id")
+    return uuid_argument(value, "dossier_id", "dossier id")
 
 
 def _refuse(call: str, problems: list[FieldProblem]) -> None:
@@ -385,7 +376,7 @@ class Engine:
                 "ack_notifications",
                 [FieldProblem("notification_ids", "must be a collection of notification ids")],
             )
-        ids = [_uuid(n, "notification_ids", "notification id") for n in notification_ids]
+        ids = [uuid_argument(n, "notification_ids", "notification id") for n in notification_ids]
         return self._outbox.ack(consumer, ids, self.clock.now())
 
     def notifications(
@@ -407,15 +398,12 @@ class Engine:
 
     def record_simulated_until(self, at: datetime) -> None:
         """Record that a simulated clock drove this store to ``at`` (kept when later)."""
-        if not isinstance(at, datetime) or at.tzinfo is None:
-            raise InvalidCommand(
-                "record_simulated_until", [FieldProblem("at", "must be a timezone-aware datetime")]
-            )
+        _refuse("record_simulated_until", instant_problems("at", at))
         self._settings.record_simulated_until(to_vn(at))
 
     def get_round(self, round_id: UUID) -> Round:
         """An evaluation round."""
-        round_id = _uuid(round_id, "round_id", "round id")
+        round_id = uuid_argument(round_id, "round_id", "round id")
         with self._store.read() as conn:
             found = self._store.round(conn, round_id)
         if found is None:
@@ -444,7 +432,8 @@ class Engine:
             return creations.register_reevaluation(command, actor)
         if isinstance(command, ImportCertificate):
             return creations.import_certificate(command, actor)
-        if isinstance(command, DossierCommand):
+        # A subclass of its own that names no trigger is no command the engine knows.
+        if isinstance(command, DossierCommand) and hasattr(command, "trigger"):
             return self._handlers.transition(command, actor)
         raise InvalidCommand(
             "execute", [FieldProblem("command", f"not a command: {type(command).__name__}")]

@@ -22,6 +22,7 @@ __all__ = [
     "format_date_vi",
     "format_vnd",
     "nfc",
+    "nfc_trimmed",
     "refuse_control_characters",
 ]
 
@@ -44,13 +45,30 @@ def refuse_control_characters(value: str) -> str:
     return value
 
 
+def _visible(value: str) -> str:
+    """``value`` without Unicode format characters (category Cf: zero-width spaces and joiners,
+    byte-order marks, soft hyphens, bidirectional controls). Why: text pasted from spreadsheets
+    and word processors carries them unseen, and "Trứng gà" with a zero-width space is another
+    product's name to a computer and the same one to every reader."""
+    if value.isprintable():  # the common case, checked in C; tabs and line breaks fall through
+        return value
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+
+
 def nfc(value: str) -> str:
-    """``value`` in Unicode NFC with surrounding whitespace removed and inner runs collapsed."""
-    return " ".join(unicodedata.normalize("NFC", value).split())
+    """``value`` in Unicode NFC, without format characters (``_visible``), with surrounding
+    whitespace removed and inner runs collapsed."""
+    return " ".join(_visible(unicodedata.normalize("NFC", value)).split())
+
+
+def nfc_trimmed(value: str) -> str:
+    """``value`` in Unicode NFC with surrounding whitespace removed (inner text kept as typed):
+    for keys and ids, which must compare equal however the same text was typed."""
+    return unicodedata.normalize("NFC", value).strip()
 
 
 def _nfc_loose(value: str) -> str:
-    return unicodedata.normalize("NFC", value).strip()
+    return _visible(unicodedata.normalize("NFC", value)).strip()
 
 
 #: A required human-readable name: NFC, trimmed, never empty, on one line (tabs and line breaks

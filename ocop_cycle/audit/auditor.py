@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
 from ocop_cycle._storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
+from ocop_cycle._validation import uuid_argument
 from ocop_cycle.audit.projection import (
     Fold,
     Planner,
@@ -47,6 +48,7 @@ from ocop_cycle.errors import (
     RoundNotFound,
     StorageError,
 )
+from ocop_cycle.limits import count_problems, instant_problems
 from ocop_cycle.rules.scoring import evaluate_session
 from ocop_cycle.workflows.chain import iso, key_fingerprint
 from ocop_cycle.workflows.deadlines import DeadlineSpec, deadlines_for
@@ -88,6 +90,11 @@ class ReplayReport:
         return not self.mismatches
 
 
+def _optional_id(value: object) -> UUID | None:
+    """A dossier id given to the auditor (a UUID or its text), or None for every dossier."""
+    return None if value is None else uuid_argument(value, "dossier_id", "dossier id")
+
+
 class Auditor:
     """Audit one engine's database, optionally with the HMAC key its chain is keyed with."""
 
@@ -108,7 +115,7 @@ class Auditor:
 
     def event_rows(self, dossier_id: UUID | None = None) -> Rows:
         """Stored event rows (as hashed), in (dossier, seq) order."""
-        return self.log.event_rows(dossier_id)
+        return self.log.event_rows(_optional_id(dossier_id))
 
     def _rows(self, dossier_id: UUID | None) -> Rows:
         """``event_rows``, counted out to ``progress`` on a whole-store walk."""
@@ -147,7 +154,12 @@ class Auditor:
         published checkpoint is still checked in full. The root is taken as ``normalise_root``
         gives it (trimmed, lower case); a malformed one raises ``InvalidCommand``.
         """
+        dossier_id = _optional_id(dossier_id)
         if published_root is not None:
+            if not isinstance(published_root, str):
+                raise InvalidCommand(
+                    "published_root", [FieldProblem("published_root", "must be text")]
+                )
             published_root = normalise_root(published_root)
         report = VerifyReport()
         walker = ChainWalker(self.key, report)
@@ -292,6 +304,14 @@ class Auditor:
 
         ``StorageError`` naming the event when one of those events cannot be read or applied
         (the record was tampered with)."""
+        dossier_id = uuid_argument(dossier_id, "dossier_id", "dossier id")
+        problems = [
+            *(instant_problems("as_of", as_of) if as_of is not None else []),
+            *(instant_problems("known_at", known_at) if known_at is not None else []),
+            *(count_problems("upto_seq", upto_seq) if upto_seq is not None else []),
+        ]
+        if problems:
+            raise InvalidCommand("history", problems)
         chosen: list[Event] = []
         fold = Fold()
         with closing(self.event_rows(dossier_id)) as rows:
@@ -348,6 +368,7 @@ class Auditor:
         A tampered event never stops the replay: an event that cannot be read or applied, or a
         ``scored`` event whose score cannot be recomputed from what it stores, is reported as
         ``fold_failed`` at that event, and the replay goes on with the next dossier."""
+        dossier_id = _optional_id(dossier_id)
         report = ReplayReport()
         with self.log.snapshot():  # the engine may go on writing meanwhile
             merged = merge_by_dossier(
@@ -435,6 +456,8 @@ class Auditor:
         """Write every stored event (and, in JSON Lines, the checkpoints with their heads and an
         end line); returns how many events. Everything is read from one snapshot: a checkpoint
         in the export never names an event the export lacks."""
+        if fmt not in ("jsonl", "csv"):
+            raise InvalidCommand("export", [FieldProblem("fmt", f"jsonl or csv, not {fmt!r}")])
         with self.log.snapshot():
             if fmt == "csv":
                 return self._export_csv(out)

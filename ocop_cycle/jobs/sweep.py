@@ -156,8 +156,9 @@ def _vn_now(now: datetime, where: str) -> datetime:
     """``now`` in Vietnam's zone. Why: deadlines fall due on Vietnam's days; given in UTC
     between 00:00 and 07:00 Vietnam time, an expiry due that night would be judged a day early
     by its guard and settled as moot for good."""
-    if not isinstance(now, datetime) or now.tzinfo is None:
-        raise InvalidCommand(where, [FieldProblem("now", "must be a timezone-aware datetime")])
+    problems = instant_problems("now", now)  # a year 1 cannot even be moved to Vietnam's zone
+    if problems:
+        raise InvalidCommand(where, problems)
     return to_vn(now)
 
 
@@ -235,6 +236,8 @@ class Sweeper:
         now = _vn_now(now, "sweep") if now is not None else self.engine.clock.now()
         if limit is not None and (problems := count_problems("limit", limit)):
             raise InvalidCommand("sweep", problems)
+        if stop is not None and not callable(stop):
+            raise InvalidCommand("sweep", [FieldProblem("stop", "must be callable")])
         report = SweepReport()
         while (limit is None or report.count < limit) and not (stop is not None and stop()):
             try:

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, StringConstraints, model_validator
 
 from ocop_cycle._validation import InputModel
-from ocop_cycle.text import refuse_control_characters
+from ocop_cycle.text import nfc_trimmed, refuse_control_characters
 
 __all__ = ["CENTRAL", "Actor", "Level", "Role", "role_level"]
 
@@ -112,11 +112,12 @@ JurisdictionCode = Annotated[
 ]
 
 
-#: The actor's id: trimmed, never empty, at most what the event log's column holds.
+#: The actor's id: NFC (one id however it was typed), trimmed, never empty, at most what the
+#: event log's column holds.
 ActorId = Annotated[
     str,
     AfterValidator(refuse_control_characters),
-    AfterValidator(str.strip),
+    AfterValidator(nfc_trimmed),
     StringConstraints(min_length=1, max_length=200),
 ]
 

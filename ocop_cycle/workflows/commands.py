@@ -24,7 +24,13 @@ from ocop_cycle.limits import PLAUSIBLE_YEARS
 from ocop_cycle.rules.authority import JurisdictionCode, Level, Role
 from ocop_cycle.rules.revocation import GroundCode
 from ocop_cycle.rules.scoring import CouncilSession
-from ocop_cycle.text import DocumentNumber, Name, OptionalText, refuse_control_characters
+from ocop_cycle.text import (
+    DocumentNumber,
+    Name,
+    OptionalText,
+    nfc_trimmed,
+    refuse_control_characters,
+)
 from ocop_cycle.workflows.model import ProducerKind
 
 __all__ = [
@@ -65,12 +71,13 @@ __all__ = [
     "Withdraw",
 ]
 
-#: A key's text, without control characters: PostgreSQL cannot store a NUL, and a key must
-#: be refused alike on both databases.
+#: A key's text, without control characters (PostgreSQL cannot store a NUL, and a key must
+#: be refused alike on both databases), in NFC: a retry that types the key another way is the
+#: same key.
 IdempotencyKey = Annotated[
     str,
     AfterValidator(refuse_control_characters),
-    AfterValidator(str.strip),  # before the length check: a blank key is no key
+    AfterValidator(nfc_trimmed),  # before the length check: a blank key is no key
     StringConstraints(min_length=1, max_length=200),
 ]
 
@@ -85,6 +92,19 @@ def _plausible_instant(value: datetime) -> datetime:
 
 #: When a command happened: timezone-aware, in a plausible year.
 Instant = Annotated[AwareDatetime, AfterValidator(_plausible_instant)]
+
+
+def _plausible_day(value: date) -> date:
+    """A day of the programme's time (``PLAUSIBLE_YEARS``): a year 1 or 9999 is a typo, and at
+    the calendar's edges a deadline planned from it cannot even be computed."""
+    first, last = PLAUSIBLE_YEARS
+    if not first <= value.year <= last:
+        raise ValueError(f"must fall in the years {first}-{last}")
+    return value
+
+
+#: A day a command names (a decision's, an inspection's, a due date): in a plausible year.
+Day = Annotated[date, AfterValidator(_plausible_day)]
 
 SetCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Share = Annotated[Decimal, Field(ge=0, le=1)]
@@ -159,7 +179,7 @@ class ImportCertificate(Command):
     level: Level
     score: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
     decision_number: DocumentNumber
-    decision_date: date
+    decision_date: Day
     issuing_body: Name
     certificate_number: DocumentNumber | None = None
 
@@ -188,7 +208,7 @@ class ReturnForSupplement(DossierCommand):
     trigger: ClassVar[str] = "return_for_supplement"
     guidance: Name
     #: Defaults to the profile's supplement period from ``occurred_at``.
-    due_on: date | None = None
+    due_on: Day | None = None
 
 
 class Resubmit(DossierCommand):
@@ -242,7 +262,7 @@ class Certify(DossierCommand):
 
     trigger: ClassVar[str] = "certify"
     decision_number: DocumentNumber
-    decision_date: date
+    decision_date: Day
     issuing_body: Name
     certificate_number: DocumentNumber | None = None
 
@@ -298,7 +318,7 @@ class RecordInspection(DossierCommand):
     """An inspection's result (quality, labels and stamps, food safety, environment)."""
 
     trigger: ClassVar[str] = "record_inspection"
-    inspected_on: date
+    inspected_on: Day
     passed: bool
     findings: OptionalText = ""
 
@@ -317,11 +337,11 @@ class Revoke(DossierCommand):
     trigger: ClassVar[str] = "revoke"
     grounds: RevocationGrounds
     decision_number: DocumentNumber
-    decision_date: date
+    decision_date: Day
     issuing_body: Name
     #: The competent authority's conclusion (or the commune's confirmation that production
     #: stopped) the revocation acts on; required where the profile limits the days after it.
-    conclusion_date: date | None = None
+    conclusion_date: Day | None = None
 
 
 class Withdraw(DossierCommand):
@@ -343,7 +363,7 @@ class EscalateInspection(DossierCommand):
     """A monitored product was not inspected in time (system)."""
 
     trigger: ClassVar[str] = "escalate_inspection"
-    since: date
+    since: Day
 
 
 class FlagRoundMissed(DossierCommand):
@@ -375,7 +395,7 @@ class EscalateOverdue(DossierCommand):
 
     trigger: ClassVar[str] = "escalate_overdue"
     rule: Literal["commune_check", "reevaluation_decision", "transition_finish"]
-    due_on: date
+    due_on: Day
 
 
 class NotifyReevaluationWindow(DossierCommand):
@@ -384,16 +404,16 @@ class NotifyReevaluationWindow(DossierCommand):
 
     trigger: ClassVar[str] = "notify_reevaluation_window"
     stage: Literal["opens", "closes"]
-    opens_on: date
-    closes_on: date
+    opens_on: Day
+    closes_on: Day
 
 
 class FlagReevaluationWindowMissed(DossierCommand):
     """The re-evaluation filing window closed with no re-evaluation filed (system)."""
 
     trigger: ClassVar[str] = "flag_reevaluation_window_missed"
-    opens_on: date
-    closes_on: date
+    opens_on: Day
+    closes_on: Day
 
 
 class CreateRound(_Frozen):
@@ -403,9 +423,9 @@ class CreateRound(_Frozen):
     number: int = Field(ge=1, le=20)
     jurisdiction_code: JurisdictionCode
     name: Name
-    registration_deadline: date
-    council_meeting_on: date
-    scoring_deadline: date
+    registration_deadline: Day
+    council_meeting_on: Day
+    scoring_deadline: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> CreateRound:

@@ -89,6 +89,11 @@ class CreationContext:
     #: A dossier of the registered product still in evaluation, if one exists already.
     open_product: UUID | None = None
 
+    @property
+    def today(self) -> date:
+        """The clock's date in Vietnam."""
+        return self.now.date()
+
 
 Guard = Callable[[Any], Reason | None]
 
@@ -636,6 +641,24 @@ def inspection_not_in_future(ctx: GuardContext) -> Reason | None:
     return None
 
 
+def not_before_certificate(ctx: GuardContext) -> Reason | None:
+    """A revocation's decision, or an inspection, of a certificate cannot predate the
+    certificate: such a date is a typo (a year 2023 for 2025), and an inspection dated so
+    would plan the next one in the past."""
+    command = ctx.command
+    field = "inspected_on" if isinstance(command, RecordInspection) else "decision_date"
+    day = getattr(command, field, None)
+    issued = ctx.dossier.certified_on
+    if issued is not None and day is not None and day < issued:
+        return Reason(
+            "date.before_certificate",
+            f"Ngày {day:%d/%m/%Y} trước ngày cấp giấy chứng nhận ({issued:%d/%m/%Y})",
+            f"{field} {day.isoformat()} is before the certificate was issued "
+            f"({issued.isoformat()})",
+        )
+    return None
+
+
 def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
     """A supplement deadline must leave the producer some time."""
     assert isinstance(ctx.command, ReturnForSupplement)
@@ -650,6 +673,7 @@ def supplement_due_in_future(ctx: GuardContext) -> Reason | None:
 
 #: The guards of each trigger, run together so that a refusal lists every reason.
 GUARDS: dict[str, tuple[Guard, ...]] = {
+    "import_certificate": (decision_not_in_future,),
     "register": (product_not_in_evaluation, profile_still_applies, producer_may_register),
     "register_reevaluation": (
         profile_still_applies,
@@ -681,7 +705,7 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
     "keep_certificate": (keeps_a_certificate_it_does_not_raise,),
     "mark_renewal_due": (statutory_notice_window,),
     "expire": (certificate_lapsed,),
-    "record_inspection": (inspection_not_in_future,),
+    "record_inspection": (inspection_not_in_future, not_before_certificate),
     "return_for_supplement": (supplement_due_in_future,),
     "certify_on_upper_result": (
         outcome_is_lower_tier,
@@ -693,5 +717,5 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
     ),
     "return_to_lower_tier": (outcome_is_lower_tier, holds_no_certificate),
     "exclude": (holds_no_certificate,),
-    "revoke": (decision_not_in_future, revoked_in_time),
+    "revoke": (decision_not_in_future, not_before_certificate, revoked_in_time),
 }

@@ -9,6 +9,7 @@ and acts for the dossier's unit or the unit that succeeded it (``workflows.juris
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 from ocop_cycle.errors import PermissionDenied, PlaceRefused, Reason
 from ocop_cycle.rules.authority import CENTRAL, Actor, Level, Role, role_level
@@ -19,7 +20,7 @@ from ocop_cycle.workflows.derive import scoring_level
 from ocop_cycle.workflows.jurisdiction import acts_for, place_problems, recorded_on, unit_refusal
 from ocop_cycle.workflows.model import Dossier
 
-__all__ = ["allowed_roles", "authorize", "authorize_creation"]
+__all__ = ["allowed_roles", "authorize", "authorize_creation", "authorize_round"]
 
 _TIER_COMMANDS = {"score", "forward", "certify", "not_recognize"}
 _LOWER_TIER_COMMANDS = {"certify_on_upper_result", "return_to_lower_tier"}
@@ -85,6 +86,16 @@ def _granted(
         if level is not None:
             return tuple(r for r in granted if role_level(r) in (level, None))
     return granted
+
+
+def _same_id(text: str | None, value: UUID) -> bool:
+    """Whether an actor's id names ``value`` (a UUID however written: upper case, braces)."""
+    if text is None:
+        return False
+    try:
+        return UUID(text) == value
+    except ValueError:
+        return False
 
 
 def _denied(trigger: str, actor: Actor, code: str, vi: str, en: str) -> PermissionDenied:
@@ -228,7 +239,7 @@ def authorize(
             f"Vai trò {actor.role.label_vi} không được thực hiện thao tác này",
             f"role {actor.role.value} may not {trigger} here",
         )
-    if actor.role is Role.PRODUCER and actor.id != str(dossier.producer_id):
+    if actor.role is Role.PRODUCER and not _same_id(actor.id, dossier.producer_id):
         raise _denied(
             trigger,
             actor,
@@ -276,3 +287,29 @@ def authorize_creation(
         raise PlaceRefused(trigger, problems)
     place = (commune, district, province)
     _check_scope(trigger, actor, place, units=units, on=on, recorded_on=place_on)
+
+
+def authorize_round(
+    profile: RuleProfile, actor: Actor, jurisdiction: str, *, units: UnitRegistry, on: date
+) -> None:
+    """Raise ``PermissionDenied`` unless ``actor`` may open a round of ``jurisdiction`` on
+    ``on``: a unit that exists that day, of its role's tier; a role the profile's
+    ``create_round`` grants (after any handover); and only for its own unit (the ministry's is
+    ``VN``)."""
+    _check_actor_unit("create_round", actor, units, on)
+    if actor.role not in profile.acting_roles(profile.permissions.get("create_round", ()), on):
+        raise _denied(
+            "create_round",
+            actor,
+            "permission.role",
+            "Chỉ cơ quan thường trực OCOP của địa bàn được mở đợt đánh giá",
+            f"role {actor.role.value} may not open a round under {profile.id}",
+        )
+    if actor.jurisdiction != jurisdiction:
+        raise _denied(
+            "create_round",
+            actor,
+            "permission.jurisdiction",
+            "Đợt đánh giá không thuộc địa bàn quản lý của người thực hiện",
+            f"the round's jurisdiction {jurisdiction} is not the actor's",
+        )
