@@ -77,8 +77,8 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(
 
 
 def test_wrong_encoding_is_refused(tmp_path: Path) -> None:
-    """A file saved in a legacy code page (Windows-1258) is refused before any row is read,
-    naming the first line that is not UTF-8."""
+    """A UTF-8 file with a line in a legacy code page (Windows-1258) pasted in is refused
+    before any row is read, naming the first line that is not UTF-8."""
     lines = SHIPPED.read_text(encoding="utf-8").splitlines()
     legacy = unicodedata.normalize("NFD", lines[2]).encode("cp1258", errors="replace")
     path = tmp_path / "cp1258.csv"

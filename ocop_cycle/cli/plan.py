@@ -22,7 +22,8 @@ def add_parser(sub: Any) -> None:
     """Add ``import-plan`` to the top-level subparsers."""
     p = sub.add_parser(
         "import-plan",
-        help="import a plan's Biểu 1 as the office publishes it (CSV in UTF-8, or .xlsx), for "
+        help="import a plan's Biểu 1 as the office publishes it (.xlsx, or CSV in UTF-8, "
+        "UTF-16 or Windows-1258), for "
         "any district or province: every row checked first; re-importing is a no-op",
     )
     p.add_argument("file", type=Path)

@@ -1,13 +1,13 @@
-"""A plan file read into a grid of text cells with their lines: a CSV (UTF-8, or UTF-16 with
-its byte-order mark; separated by commas, semicolons -- Excel under Vietnamese regional
-settings, with or without its "sep=;" line -- or tabs) or an .xlsx/.xlsm workbook's sheet,
+"""A plan file read into a grid of text cells with their lines: a CSV (UTF-8, UTF-16 with its
+byte-order mark, or Windows-1258 -- see :mod:`ocop_cycle.plan.encoding`; separated by commas,
+semicolons -- Excel under Vietnamese regional settings, with or without its "sep=;" line -- or
+tabs) or an .xlsx/.xlsm workbook's sheet,
 told apart by their content, whatever the file's name. A legacy .xls, an encrypted workbook and
 an .ods are refused saying how to save them.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 
+from ocop_cycle.plan.encoding import decode_csv
 from ocop_cycle.plan.layout import Grid, LayoutProblem, is_bieu1_header, is_bieu2_title
 from ocop_cycle.plan.places import fold
 
@@ -32,10 +33,12 @@ class PlanFile:
     sheet: str = ""
     #: The sheet Biểu 2 was read from, when another one.
     bieu2_sheet: str = ""
+    #: The encoding a CSV was read in when not a Unicode one (``encoding.WINDOWS_1258``).
+    legacy_encoding: str = ""
 
 
 def read_grid(path: Path) -> Grid | LayoutProblem:
-    """Every row of a CSV (UTF-8) or of a workbook's Biểu 1 sheet, as text cells with its
+    """Every row of a CSV or of a workbook's Biểu 1 sheet, as text cells with its
     line."""
     read = read_file(path)
     return read if isinstance(read, LayoutProblem) else read.grid
@@ -59,8 +62,13 @@ def read_file(path: Path, sheet: str | None = None) -> PlanFile | LayoutProblem:
         return LayoutProblem(
             0, f"--sheet {sheet!r}: a CSV file has no sheets (tệp CSV không có trang tính)"
         )
-    grid = _csv(raw)
-    return grid if isinstance(grid, LayoutProblem) else PlanFile(grid)
+    decoded = decode_csv(raw)
+    if isinstance(decoded, LayoutProblem):
+        return decoded
+    grid = _csv(decoded.text)
+    return (
+        grid if isinstance(grid, LayoutProblem) else PlanFile(grid, legacy_encoding=decoded.legacy)
+    )
 
 
 #: How a zip archive starts: an .xlsx or .xlsm (or an .ods, which names itself near its start).
@@ -79,18 +87,8 @@ _ODS_SAYS = (
 )
 
 
-def _csv(raw: bytes) -> Grid | LayoutProblem:
+def _csv(text: str) -> Grid | LayoutProblem:
     """A CSV's rows, each with the line its record starts on."""
-    try:
-        # UTF-16 with its byte-order mark is Excel's "Unicode Text" (tab-separated).
-        utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return LayoutProblem(
-            raw[: exc.start].count(b"\n") + 1,
-            f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); save it as "
-            "'CSV UTF-8' (Excel) or import the .xlsx",
-        )
     delimiter, skipped = _delimiter(text)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     grid: Grid = []
@@ -106,7 +104,7 @@ def _csv(raw: bytes) -> Grid | LayoutProblem:
                     f"a quoted cell opened on this line runs on to line {reader.line_num} over "
                     'what look like rows of the table: close its quote (")',
                 )
-            grid.append((reader.line_num, [unicodedata.normalize("NFC", c) for c in cells]))
+            grid.append((reader.line_num, cells))
             start = reader.line_num + 1
     except csv.Error as exc:  # a cell beyond the reader's size limit, a NUL byte
         return LayoutProblem(start, f"not a readable CSV file here: {exc}")

@@ -1,4 +1,4 @@
-"""``import-plan``: a plan's Biểu 1 (CSV, UTF-8, or .xlsx) into a stored plan and dossiers,
+"""``import-plan``: a plan's Biểu 1 (a CSV or an .xlsx workbook) into a stored plan and dossiers,
 all rows or none.
 
 Two layouts are read: Biểu 1 as offices publish it (title rows, a two-row header, sections,
@@ -291,13 +291,21 @@ def read_plan(
     if isinstance(file, LayoutProblem):
         return PlanRead(problems=[file])
     read = _read_grid(file.grid, unit, year, on, rules, bieu2)
-    read.notices[:0] = _sheets_read(file)
+    read.notices[:0] = _file_notices(file)
     return read
 
 
-def _sheets_read(file: PlanFile) -> list[tuple[int, str]]:
-    """The notice naming the sheets a workbook was read from (an office's workbook may hold
-    drafts and last year's plan beside this one)."""
+def _file_notices(file: PlanFile) -> list[tuple[int, str]]:
+    """What the file as a whole was read as: the sheets of a workbook (an office's workbook may
+    hold drafts and last year's plan beside this one), a CSV's legacy encoding."""
+    if file.legacy_encoding:
+        return [
+            (
+                0,
+                f"đọc theo bảng mã {file.legacy_encoding} (read as {file.legacy_encoding}: "
+                "next time save it as 'CSV UTF-8')",
+            )
+        ]
     if not file.sheet:
         return []
     text = f"Biểu 1 đọc từ trang tính {file.sheet!r} (read from sheet {file.sheet!r})"
