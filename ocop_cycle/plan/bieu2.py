@@ -12,7 +12,8 @@ from __future__ import annotations
 from ocop_cycle.plan.build import producer_key
 from ocop_cycle.plan.entries import PlanEntry, SupportRequest
 from ocop_cycle.plan.furniture import is_signature
-from ocop_cycle.plan.layout import Grid, LayoutProblem, is_bieu2_title
+from ocop_cycle.plan.grid import Grid, LayoutProblem
+from ocop_cycle.plan.layout import is_bieu2_title
 from ocop_cycle.plan.places import fold
 
 __all__ = ["is_bieu2_title", "read_bieu2"]

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ocop_cycle.plan.entries import PlanEntry
-from ocop_cycle.plan.layout import Bieu1, LayoutProblem, SheetRow
+from ocop_cycle.plan.grid import LayoutProblem
+from ocop_cycle.plan.layout import Bieu1
 from ocop_cycle.plan.model import Plan, PlanCommune, PlanRound
 from ocop_cycle.plan.places import CommuneFinder, fold
+from ocop_cycle.plan.rows import SheetRow
 from ocop_cycle.plan.targets import PlanTarget
 from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.units import AdminUnit, UnitLevel

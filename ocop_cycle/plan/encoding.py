@@ -16,7 +16,7 @@ import codecs
 import unicodedata
 from dataclasses import dataclass
 
-from ocop_cycle.plan.layout import LayoutProblem
+from ocop_cycle.plan.grid import LayoutProblem
 
 __all__ = ["WINDOWS_1258", "Decoded", "decode_csv"]
 

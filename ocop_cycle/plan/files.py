@@ -18,7 +18,8 @@ from datetime import datetime, time
 from pathlib import Path
 
 from ocop_cycle.plan.encoding import decode_csv
-from ocop_cycle.plan.layout import Grid, LayoutProblem, is_bieu1_header, is_bieu2_title
+from ocop_cycle.plan.grid import Grid, LayoutProblem
+from ocop_cycle.plan.layout import is_bieu1_header, is_bieu2_title
 from ocop_cycle.plan.places import fold
 
 __all__ = ["PlanFile", "read_file", "read_grid"]

@@ -33,7 +33,8 @@ from ocop_cycle.plan.bieu2 import is_bieu2_title, read_bieu2
 from ocop_cycle.plan.build import build_plan, producer_kind_of
 from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes, with_codes
 from ocop_cycle.plan.files import PlanFile, read_file, read_grid
-from ocop_cycle.plan.layout import Grid, LayoutProblem, read_bieu1
+from ocop_cycle.plan.grid import Grid, LayoutProblem
+from ocop_cycle.plan.layout import read_bieu1
 from ocop_cycle.plan.model import Plan, shipped_plan_with
 from ocop_cycle.plan.places import fold
 from ocop_cycle.rules.authority import Actor, Level, Role

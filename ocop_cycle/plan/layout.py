@@ -9,7 +9,9 @@ tolerantly (case, NFC/NFD, spacing, diacritics), columns in any order; sections 
 III or A, B, C, or written in one cell ("I. Sản phẩm …", "I - …", "1. Sản phẩm đăng ký mới");
 a totals row ("Tổng", "Tổng cộng", "Cộng"), notes, the column-number row and the signature
 block under the table (where reading stops) are skipped (:mod:`ocop_cycle.plan.furniture`).
-Files are read into a grid by :mod:`ocop_cycle.plan.files`.
+Files are read into a grid by :mod:`ocop_cycle.plan.files`; sections by
+:mod:`ocop_cycle.plan.headings`, rounds by :mod:`ocop_cycle.plan.rounds`, a product row by
+:mod:`ocop_cycle.plan.rows`.
 """
 
 from __future__ import annotations
@@ -18,57 +20,13 @@ import re
 from dataclasses import dataclass, field
 
 from ocop_cycle.plan.furniture import is_column_numbers, is_note, is_signature
+from ocop_cycle.plan.grid import Grid, LayoutProblem
+from ocop_cycle.plan.headings import section_of, section_row
 from ocop_cycle.plan.places import fold
+from ocop_cycle.plan.rounds import column_letter, round_heading
+from ocop_cycle.plan.rows import MARKS, Above, SheetRow, read_row
 
-__all__ = [
-    "Grid",
-    "LayoutProblem",
-    "SheetRow",
-    "is_bieu1_header",
-    "is_bieu2_title",
-    "read_bieu1",
-]
-
-#: (line, cells) for every row of the file or sheet, blank rows included.
-Grid = list[tuple[int, list[str]]]
-
-_ROMAN = re.compile(r"^(?=[ivxl]+\.?$)(l?x{0,3})(ix|iv|v?i{0,3})\.?$")
-_MONTH = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{4})")
-#: A heading cell Excel turned into a date (the grid has it ISO): 2024-06-01.
-_EXCEL_DATE = re.compile(r"^(\d{4})-(\d{2})-\d{2}$")
-_MARKS = {"x", "✓", "✔", "v"}
-
-
-@dataclass(frozen=True, slots=True)
-class LayoutProblem:
-    """Something wrong at a line of the file (0: the file as a whole)."""
-
-    line: int
-    message: str
-    #: Which table or file, when the plan came in more than one ("Biểu 2").
-    where: str = ""
-
-    def __str__(self) -> str:
-        at = f"{self.where} line {self.line}" if self.where else f"line {self.line}"
-        return f"{at}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class SheetRow:
-    """One product row of Biểu 1, producer and address carried down to continuation rows."""
-
-    line: int
-    section: str
-    section_title: str
-    tt: str
-    producer: str
-    address: str
-    product: str
-    rounds: tuple[str, ...]  # the round keys marked X
-    note: str
-    #: The optional "Nhóm sản phẩm" / "Bộ sản phẩm" columns an office may add, as written.
-    group: str = ""
-    product_set: str = ""
+__all__ = ["Bieu1", "is_bieu1_header", "is_bieu2_title", "read_bieu1"]
 
 
 @dataclass
@@ -157,53 +115,9 @@ def is_bieu1_header(cells: list[str], *, full: bool = False) -> bool:
     return _is_full_header(cells) if full else _is_header(cells)
 
 
-def _section(text: str) -> str | None:
-    """Which section a heading opens: its wording as offices and the decisions write it ("đánh
-    giá mới", "đăng ký", "lần đầu"; "nâng hạng"; "đánh giá lại", "đánh giá, phân hạng lại",
-    "tái đánh giá", "công nhận lại")."""
-    words = re.sub(r"[^\w]+", " ", fold(text)).split()
-    t = f" {' '.join(words)} "  # matched as whole words
-    if " nang hang " in t:
-        return "upgrade"
-    if any(f" {w} " in t for w in _AGAIN):
-        return "re_evaluation"
-    if any(f" {w} " in t for w in _FIRST):
-        return "new"
-    return None
-
-
-#: How headings say "again" (re-evaluation) and "first" (a new product).
-_AGAIN = ("danh gia lai", "phan hang lai", "tai danh gia", "cong nhan lai")
-_FIRST = ("moi", "dang ky", "lan dau")
-
-
-#: A section's number: Roman (I, II, III) or a capital letter (A, B, C), maybe with its dot.
-_SECTION_MARK = re.compile(r"^(?:[IVXL]+|[A-E])\s*[.)\-–:]?$")
-#: A section heading written in one cell with its number: "I. Sản phẩm đánh giá mới", "I - …".
-_SECTION_CELL = re.compile(r"^((?:[IVXL]+|[A-E]))\s*[.):\-–]\s*(\S.*)$")
-#: The same numbered 1, 2, 3 ("1. Sản phẩm đăng ký mới"): a section only when its words say
-#: which, since "1. Mật ong …" may be a product numbered in its cell.
-_SECTION_CELL_ARABIC = re.compile(r"^(\d{1,2})\s*[.):\-–]\s*(\S.*)$")
 #: A row that counts the table ("Tổng", "Tổng cộng", "Cộng:", "Tổng số sản phẩm: 4"), not a
 #: product; "Tổng công ty …" is a producer.
 _TOTALS = re.compile(r"^(?:tong cong\b(?!\s*ty)|tong so\b|(?:tong|cong)\s*(?:[:(]|$))")
-
-
-def _section_row(tt: str, cells: list[str], tt_column: int) -> tuple[str, str] | None:
-    """(number, heading text) when a row opens a section: a section number in TT and the rest
-    text; or one cell holding both ("I. Sản phẩm …", merged across the row)."""
-    texts = [c for c in cells if c]
-    if len(texts) == 1:
-        found = _SECTION_CELL.match(texts[0])
-        if found is not None:
-            return found.group(1), found.group(2)
-        found = _SECTION_CELL_ARABIC.match(texts[0])
-        if found is not None and _section(found.group(2)) is not None:
-            return found.group(1), found.group(2)
-    if _SECTION_MARK.match(tt) or _ROMAN.match(tt.casefold()):
-        number = tt.rstrip(".)-–: ")
-        return number, " ".join(c for i, c in enumerate(cells) if i != tt_column and c)
-    return None
 
 
 def _cells(cells: list[str], width: int) -> list[str]:
@@ -245,7 +159,7 @@ def read_bieu1(grid: Grid) -> Bieu1:
     for col in range(first, last):
         if not sub[col]:
             continue
-        found = _round(sub[col], f"{_column_letter(col)}{sub_line}")
+        found = round_heading(sub[col], f"{column_letter(col)}{sub_line}")
         if isinstance(found, str):
             out.problems.append(LayoutProblem(sub_line, found))
             continue
@@ -272,7 +186,7 @@ def read_bieu1(grid: Grid) -> Bieu1:
         if [cells[c] for c, _ in round_cols] == sub_signature and not cells[columns["product"]]:
             continue  # its second row
         # A product is marked X under its round; a heading or a totals row may hold counts.
-        marked = any(fold(cells[c]) in _MARKS for c, _ in round_cols)
+        marked = any(fold(cells[c]) in MARKS for c, _ in round_cols)
         if signed:
             if marked:  # a product below the signature is not dropped in silence
                 out.problems.append(
@@ -283,10 +197,10 @@ def read_bieu1(grid: Grid) -> Bieu1:
             signed = line if _signs(cells, columns) else 0
             continue
         tt = cells[columns["tt"]]
-        opened = None if marked else _section_row(tt, cells, columns["tt"])
+        opened = None if marked else section_row(tt, cells, columns["tt"])
         if opened is not None:
             tt, text = opened
-            kind = _section(text)
+            kind = section_of(text)
             if kind is None:
                 out.problems.append(
                     LayoutProblem(
@@ -297,42 +211,14 @@ def read_bieu1(grid: Grid) -> Bieu1:
             else:
                 section, title = kind, text
             continue
-        _row(out, line, cells, columns, round_cols, section, title, (producer, address))
+        read = read_row(line, cells, columns, round_cols, Above(section, title, producer, address))
+        if isinstance(read, SheetRow):
+            out.rows.append(read)
+        else:
+            out.problems.extend(LayoutProblem(line, p) for p in read)
         if cells[columns["producer"]]:
             producer, address = cells[columns["producer"]], cells[columns["address"]]
     return out
-
-
-#: A quarter ("Quý 2/2026", "Quý II/2026") where a round's month is expected.
-_QUARTER = re.compile(r"\bquy\b")
-
-
-def _round(label: str, cell: str) -> tuple[str, str] | str:
-    """(key, label) of a round's heading ("Tháng 6/2024" → 2024-06), or why it is none. A
-    quarter is refused: a round is held in a month, and "Quý 2/2026" would read as February."""
-    dated = _EXCEL_DATE.match(label)
-    if dated is not None:  # "6/2024" typed in Excel becomes a date: its month is meant
-        label = f"Tháng {int(dated.group(2))}/{dated.group(1)}"
-    folded = fold(label)
-    if _QUARTER.search(folded) and "thang" not in folded:
-        return (
-            f"round heading {label!r} (cell {cell}) is a quarter: write the month the round is "
-            f"held, e.g. 'Tháng 6/2026' (tiêu đề đợt ghi theo quý: hãy ghi tháng tổ chức đợt)"
-        )
-    month = _MONTH.search(label)
-    if month is None or not 1 <= int(month.group(1)) <= 12:
-        return f"round heading {label!r} has no month/year (Tháng 6/2024)"
-    return f"{month.group(2)}-{int(month.group(1)):02d}", label
-
-
-def _column_letter(index: int) -> str:
-    """A column's letters as Excel shows them, from its 0-based index (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _signs(cells: list[str], columns: dict[str, int]) -> bool:
@@ -354,72 +240,4 @@ def _is_furniture(cells: list[str], columns: dict[str, int]) -> bool:
         or _TOTALS.match(fold(next(c for c in cells if c))) is not None
         or is_note(cells)
         or is_column_numbers(cells)
-    )
-
-
-def _row(
-    out: Bieu1,
-    line: int,
-    cells: list[str],
-    columns: dict[str, int],
-    round_cols: list[tuple[int, str]],
-    section: str,
-    title: str,
-    above: tuple[str, str],
-) -> None:
-    """One product row (or continuation row): every problem of it, else the row."""
-    problems: list[str] = []
-    tt, name = cells[columns["tt"]], cells[columns["producer"]]
-    address, product = cells[columns["address"]], cells[columns["product"]]
-    if not section:
-        problems.append("product row outside a section (I new, II upgrade, III re-evaluation)")
-    if not name:
-        if tt:
-            problems.append("empty producer (Tên DN, HTX, chủ thể)")
-        elif not above[0]:
-            problems.append("continuation row with no producer above it")
-        else:
-            name, address = above[0], address or above[1]
-    elif not address:
-        problems.append("empty address (Địa chỉ)")
-    if not product:
-        problems.append("empty product (Tên sản phẩm tham gia)")
-    if "total" in columns:
-        total = cells[columns["total"]]
-        if total and not (total.isdigit() and int(total) >= 1):
-            problems.append(f"Tổng số {total!r} is not a count")
-    marked: list[str] = []
-    for col, key in round_cols:
-        mark = cells[col]
-        if not mark:
-            continue
-        if fold(mark) in _MARKS:
-            marked.append(key)
-        else:
-            problems.append(f"round cell {mark!r} is not X")
-    if not marked and not any(fold(cells[c]) not in _MARKS | {""} for c, _ in round_cols):
-        problems.append("no round marked X")
-    if len(marked) > 1:
-        problems.append(f"several rounds marked X ({', '.join(marked)})")
-    if problems:
-        out.problems.extend(LayoutProblem(line, p) for p in problems)
-        return
-
-    def optional(column: str) -> str:
-        return cells[columns[column]] if column in columns else ""
-
-    out.rows.append(
-        SheetRow(
-            line,
-            section,
-            title,
-            tt,
-            name,
-            address,
-            product,
-            tuple(marked),
-            optional("note"),
-            optional("group"),
-            optional("set"),
-        )
     )

@@ -1,0 +1,103 @@
+"""One product row of Biểu 1 checked: every problem of it, else what it says; a continuation
+row (TT and producer blank) takes the producer and address of the row above."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ocop_cycle.plan.places import fold
+
+__all__ = ["MARKS", "Above", "SheetRow", "read_row"]
+
+#: How a round or a support is marked on a row.
+MARKS = frozenset({"x", "✓", "✔", "v"})
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    """One product row of Biểu 1, producer and address carried down to continuation rows."""
+
+    line: int
+    section: str
+    section_title: str
+    tt: str
+    producer: str
+    address: str
+    product: str
+    rounds: tuple[str, ...]  # the round keys marked X
+    note: str
+    #: The optional "Nhóm sản phẩm" / "Bộ sản phẩm" columns an office may add, as written.
+    group: str = ""
+    product_set: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Above:
+    """What the rows above a product row say of it: its section, and the last producer named."""
+
+    section: str
+    section_title: str
+    producer: str
+    address: str
+
+
+def read_row(
+    line: int,
+    cells: list[str],
+    columns: dict[str, int],
+    round_cols: list[tuple[int, str]],
+    above: Above,
+) -> SheetRow | list[str]:
+    """One product row (or continuation row): every problem of it, else the row."""
+    problems: list[str] = []
+    tt, name = cells[columns["tt"]], cells[columns["producer"]]
+    address, product = cells[columns["address"]], cells[columns["product"]]
+    if not above.section:
+        problems.append("product row outside a section (I new, II upgrade, III re-evaluation)")
+    if not name:
+        if tt:
+            problems.append("empty producer (Tên DN, HTX, chủ thể)")
+        elif not above.producer:
+            problems.append("continuation row with no producer above it")
+        else:
+            name, address = above.producer, address or above.address
+    elif not address:
+        problems.append("empty address (Địa chỉ)")
+    if not product:
+        problems.append("empty product (Tên sản phẩm tham gia)")
+    if "total" in columns:
+        total = cells[columns["total"]]
+        if total and not (total.isdigit() and int(total) >= 1):
+            problems.append(f"Tổng số {total!r} is not a count")
+    marked: list[str] = []
+    for col, key in round_cols:
+        mark = cells[col]
+        if not mark:
+            continue
+        if fold(mark) in MARKS:
+            marked.append(key)
+        else:
+            problems.append(f"round cell {mark!r} is not X")
+    if not marked and not any(fold(cells[c]) not in MARKS | {""} for c, _ in round_cols):
+        problems.append("no round marked X")
+    if len(marked) > 1:
+        problems.append(f"several rounds marked X ({', '.join(marked)})")
+    if problems:
+        return problems
+
+    def optional(column: str) -> str:
+        return cells[columns[column]] if column in columns else ""
+
+    return SheetRow(
+        line,
+        above.section,
+        above.section_title,
+        tt,
+        name,
+        address,
+        product,
+        tuple(marked),
+        optional("note"),
+        optional("group"),
+        optional("set"),
+    )
