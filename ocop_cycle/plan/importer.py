@@ -32,8 +32,8 @@ from ocop_cycle.errors import OcopCycleError, ProfileNotFound, StorageError
 from ocop_cycle.plan.bieu2 import is_bieu2_title, read_bieu2
 from ocop_cycle.plan.build import build_plan, producer_kind_of
 from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes, with_codes
-from ocop_cycle.plan.files import PlanFile, read_file, read_grid
-from ocop_cycle.plan.grid import Grid, LayoutProblem
+from ocop_cycle.plan.files import read_file, read_grid
+from ocop_cycle.plan.grid import CellMarks, Grid, LayoutProblem, PlanFile
 from ocop_cycle.plan.layout import read_bieu1
 from ocop_cycle.plan.model import Plan, shipped_plan_with
 from ocop_cycle.plan.places import fold
@@ -291,7 +291,7 @@ def read_plan(
     file = read_file(Path(path), sheet)
     if isinstance(file, LayoutProblem):
         return PlanRead(problems=[file])
-    read = _read_grid(file.grid, unit, year, on, rules, bieu2)
+    read = _read_grid(file, unit, year, on, rules, bieu2)
     read.notices[:0] = _file_notices(file)
     return read
 
@@ -316,7 +316,7 @@ def _file_notices(file: PlanFile) -> list[tuple[int, str]]:
 
 
 def _read_grid(
-    grid: Grid,
+    file: PlanFile,
     unit: str | None,
     year: int | None,
     on: date | None,
@@ -324,6 +324,7 @@ def _read_grid(
     bieu2: Path | str | None,
 ) -> PlanRead:
     """``read_plan`` once the file is read."""
+    grid = file.grid
     if not grid:
         return PlanRead(problems=[LayoutProblem(1, "the file is empty")])
     if _is_legacy(grid):
@@ -339,7 +340,7 @@ def _read_grid(
         if isinstance(other, LayoutProblem):
             return PlanRead(problems=[LayoutProblem(other.line, other.message, "Biểu 2")])
         second = other
-    read = _read_bieu1(grid, unit, year, on, rules)
+    read = _read_bieu1(grid, file.marks, unit, year, on, rules)
     if read.plan is not None and not read.plan.entries:
         return PlanRead(problems=[_NO_ROWS], notices=read.notices)
     if read.plan is None or not second:
@@ -356,9 +357,14 @@ _NO_ROWS = LayoutProblem(0, "no product rows under the header: nothing to import
 
 
 def _read_bieu1(
-    grid: Grid, unit: str | None, year: int | None, on: date | None, rules: RuleBook
+    grid: Grid,
+    marks: CellMarks,
+    unit: str | None,
+    year: int | None,
+    on: date | None,
+    rules: RuleBook,
 ) -> PlanRead:
-    table = read_bieu1(grid)
+    table = read_bieu1(grid, marks)
     if not table.rounds:  # no usable header: nothing else can be read
         return PlanRead(problems=table.problems)
     if year is None:

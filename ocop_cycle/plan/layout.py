@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from ocop_cycle.plan.furniture import is_column_numbers, is_note, is_signature
-from ocop_cycle.plan.grid import Grid, LayoutProblem
+from ocop_cycle.plan.grid import CellMarks, Grid, LayoutProblem
 from ocop_cycle.plan.headings import section_of, section_row
 from ocop_cycle.plan.places import fold
 from ocop_cycle.plan.rounds import column_letter, round_heading
@@ -124,8 +124,10 @@ def _cells(cells: list[str], width: int) -> list[str]:
     return [" ".join(c.split()) for c in cells] + [""] * max(0, width - len(cells))
 
 
-def read_bieu1(grid: Grid) -> Bieu1:
-    """The table's rows and every problem found, each with its line."""
+def read_bieu1(grid: Grid, marks: CellMarks | None = None) -> Bieu1:
+    """The table's rows and every problem found, each with its line; ``marks``, what the
+    workbook says of its cells beyond their text."""
+    marks = marks or CellMarks()
     out = Bieu1()
     start = next((i for i, (_, cells) in enumerate(grid) if _is_header(cells)), None)
     if start is None:
@@ -154,7 +156,8 @@ def read_bieu1(grid: Grid) -> Bieu1:
     after = [i for i in columns.values() if i > first]
     last = min(after) if after else width
     sub_line, sub = grid[start + 1] if start + 1 < len(grid) else (header_line + 1, [])
-    sub = _cells(sub, width)
+    # A header cell merged down over both rows ("Ghi chú") heads no round.
+    sub = [c if (sub_line, i) not in marks.merged else "" for i, c in enumerate(_cells(sub, width))]
     round_cols: list[tuple[int, str]] = []
     for col in range(first, last):
         if not sub[col]:
@@ -196,6 +199,8 @@ def read_bieu1(grid: Grid) -> Bieu1:
         if not marked and _is_furniture(cells, columns):
             signed = line if _signs(cells, columns) else 0
             continue
+        if (line, columns["tt"]) in marks.merged:
+            cells[columns["tt"]] = ""  # one number merged over a producer's rows: it continues
         tt = cells[columns["tt"]]
         opened = None if marked else section_row(tt, cells, columns["tt"])
         if opened is not None:
