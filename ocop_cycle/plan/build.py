@@ -15,7 +15,7 @@ from ocop_cycle.plan.entries import PlanEntry
 from ocop_cycle.plan.grid import LayoutProblem
 from ocop_cycle.plan.layout import Bieu1
 from ocop_cycle.plan.model import Plan, PlanCommune, PlanRound
-from ocop_cycle.plan.places import CommuneFinder, fold
+from ocop_cycle.plan.places import CommuneFinder, Place, fold
 from ocop_cycle.plan.rows import SheetRow
 from ocop_cycle.plan.targets import PlanTarget
 from ocop_cycle.rules.book import RuleBook
@@ -190,7 +190,7 @@ def build_plan(
     rules: RuleBook,
 ) -> BuiltPlan:
     """Check every row of ``table`` and make the plan (all rows, or none with the problems)."""
-    out = BuiltPlan(problems=list(table.problems))
+    out = BuiltPlan(problems=list(table.problems), notices=list(table.notices))
     finder = CommuneFinder(rules.units, unit, dated)
     profile = rules.profile_in_force(dated)
     entries: list[PlanEntry] = []
@@ -235,15 +235,15 @@ def build_plan(
 def _entry(
     row: SheetRow, finder: CommuneFinder, rules: RuleBook, profile_id: str, out: BuiltPlan
 ) -> PlanEntry | None:
-    # Only an organisation's name may name its commune: a household's is a person's.
-    kind = producer_kind_of(row.producer)
-    organisation = kind is not None and kind not in _PEOPLE
-    place = finder.resolve(row.address, fallback=row.producer if organisation else "")
+    place, said = _place(row, finder, out)
     if isinstance(place, str):
         out.problems.append(LayoutProblem(row.line, place))
         return None
     if place.note:
         out.notices.append((row.line, place.note))
+    address = row.address
+    if said and fold(said) not in fold(address):  # the address with the commune it is in
+        address = f"{address}, {said}" if address else said
     given = _given_set(rules, profile_id, row)
     if isinstance(given, str):
         out.problems.append(LayoutProblem(row.line, given))
@@ -262,13 +262,13 @@ def _entry(
         ),
         "",
     )
-    village = row.address.split(",")[0].strip() if "," in row.address else ""
+    village = address.split(",")[0].strip() if "," in address else ""
     return PlanEntry(
         section=row.section,
         tt=row.tt,
         producer=row.producer,
         producer_kind=producer_kind_of(row.producer),
-        address=row.address,
+        address=address,
         village=village,
         commune=_lower_kind(place.unit),
         product=row.product,
@@ -279,3 +279,29 @@ def _entry(
         commune_code=place.unit.code,
         district_code=district,
     )
+
+
+def _place(row: SheetRow, finder: CommuneFinder, out: BuiltPlan) -> tuple[Place | str, str]:
+    """A row's commune, and the commune column's or heading's text when it came from one: the
+    commune column's; else the address's; else the commune heading's it stands under; else,
+    only an organisation's (a household's is a person's), its name's. An address naming another
+    commune than its heading is said."""
+    if row.commune:
+        return finder.named(row.commune), row.commune
+    kind = producer_kind_of(row.producer)
+    fallback = row.producer if kind is not None and kind not in _PEOPLE else ""
+    if not row.place:
+        return finder.resolve(row.address, fallback=fallback), ""
+    heading = finder.named(row.place)
+    found = finder.resolve(row.address) if row.address else None
+    if not isinstance(found, Place):
+        return heading, row.place
+    if isinstance(heading, Place) and heading.unit.code != found.unit.code:
+        out.notices.append(
+            (
+                row.line,
+                f"địa chỉ ghi {found.unit.full_name}, dòng tiêu đề ghi {row.place!r}: theo địa "
+                "chỉ (the address names another commune than its heading: the address's)",
+            )
+        )
+    return found, ""

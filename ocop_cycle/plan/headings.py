@@ -1,6 +1,16 @@
-"""Rows of Biểu 1 that head the rows below them: a section -- products evaluated new, upgraded
-or re-evaluated -- numbered I, II, III or A, B, C, or written in one cell ("I. Sản phẩm …",
-"1. Sản phẩm đăng ký mới"), in the wordings offices and the decisions use."""
+"""Rows of Biểu 1 that head the rows below them.
+
+A section -- products evaluated new, upgraded or re-evaluated -- numbered I, II, III or A, B, C,
+or written in one cell ("I. Sản phẩm …", "1. Sản phẩm đăng ký mới"), in the wordings offices
+and the decisions use.
+
+A place: offices may list products commune by commune, each commune's products under a row
+naming it ("Xã Tân Lang", "2. Thị trấn Quang Huy"), their addresses then giving only the village
+or nothing; such a heading is the commune of the rows below it, until the next place heading
+(or, when the communes are listed within each section, the next section). A heading naming a
+larger or looser area ("Khu vực I", "Cụm xã phía Bắc", "Huyện Phù Yên" in a province's plan)
+is skipped, and ends the commune above it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +18,7 @@ import re
 
 from ocop_cycle.plan.places import fold
 
-__all__ = ["section_of", "section_row"]
+__all__ = ["place_heading", "section_of", "section_row"]
 
 _ROMAN = re.compile(r"^(?=[ivxl]+\.?$)(l?x{0,3})(ix|iv|v?i{0,3})\.?$")
 
@@ -56,4 +66,31 @@ def section_row(tt: str, cells: list[str], tt_column: int) -> tuple[str, str] | 
     if _SECTION_MARK.match(tt) or _ROMAN.match(tt.casefold()):
         number = tt.rstrip(".)-–: ")
         return number, " ".join(c for i, c in enumerate(cells) if i != tt_column and c)
+    return None
+
+
+#: How a place heading starts (folded): a commune-level unit's kind, then a larger area's.
+_COMMUNE_KINDS = re.compile(r"^(?:xa|phuong|thi tran|dac khu)\s+\S")
+_AREA_KINDS = re.compile(
+    r"^(?:huyen|quan|thi xa|thanh pho|tinh|khu vuc|cum|lien xa|vung|tieu vung|dia ban)\b"
+)
+#: A heading's number in its own cell or before its text: "1", "a)", "II.", "2 -".
+_NUMBERING = re.compile(r"^(?:[IVXL]+|\d{1,2}|[a-zA-Z])\s*[.):\-–]?\s*$")
+_NUMBERED = re.compile(r"^(?:[IVXL]+|\d{1,2}|[a-zA-Z])\s*[.):\-–]\s*(\S.*)$")
+
+
+def place_heading(cells: list[str], tt_column: int) -> tuple[str, bool] | None:
+    """(heading, whether it names a commune) when a row's only text, besides its number, names
+    a place: "Xã Tân Lang", "2. Thị trấn Quang Huy", "Khu vực I", "Cụm xã phía Bắc"."""
+    texts = [c for i, c in enumerate(cells) if c and not (i == tt_column and _NUMBERING.match(c))]
+    if len(texts) != 1:
+        return None
+    numbered = _NUMBERED.match(texts[0])
+    text = numbered.group(1) if numbered is not None else texts[0]
+    text = text.rstrip(" :")
+    folded = fold(text)
+    if _COMMUNE_KINDS.match(folded):
+        return text, True
+    if _AREA_KINDS.match(folded):
+        return text, False
     return None

@@ -2,8 +2,10 @@
 
 The seed's table is the model: title rows; a two-row header — TT, Tên DN/HTX/chủ thể, Địa chỉ,
 Tên sản phẩm tham gia, Tổng số, Lộ trình (one column per round, headed "Tháng 6/2024", marked X
-on the row), Ghi chú, and optionally Nhóm sản phẩm and Bộ sản phẩm; section rows (I new, II
-upgrade, III re-evaluation); continuation rows for a producer's further products (TT and
+on the row), Ghi chú, and optionally Nhóm sản phẩm, Bộ sản phẩm and a commune column ("Xã, thị
+trấn", beside or instead of Địa chỉ); section rows (I new, II upgrade, III re-evaluation);
+commune heading rows ("1. Xã Gia Phù") over the products of that commune, and other place
+headings ("Khu vực I"), skipped; continuation rows for a producer's further products (TT and
 producer blank); the header repeated at page breaks; blank rows. Headings are matched
 tolerantly (case, NFC/NFD, spacing, diacritics), columns in any order; sections numbered I, II,
 III or A, B, C, or written in one cell ("I. Sản phẩm …", "I - …", "1. Sản phẩm đăng ký mới");
@@ -17,11 +19,11 @@ Files are read into a grid by :mod:`ocop_cycle.plan.files`; sections by
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ocop_cycle.plan.furniture import is_column_numbers, is_note, is_signature
 from ocop_cycle.plan.grid import CellMarks, Grid, LayoutProblem
-from ocop_cycle.plan.headings import section_of, section_row
+from ocop_cycle.plan.headings import place_heading, section_of, section_row
 from ocop_cycle.plan.places import fold
 from ocop_cycle.plan.rounds import column_letter, round_heading
 from ocop_cycle.plan.rows import MARKS, Above, SheetRow, read_row
@@ -38,6 +40,8 @@ class Bieu1:
     rounds: list[tuple[str, str]] = field(default_factory=list)
     rows: list[SheetRow] = field(default_factory=list)
     problems: list[LayoutProblem] = field(default_factory=list)
+    #: (line, text): rows skipped that a reader may want to know of (a heading of no commune).
+    notices: list[tuple[int, str]] = field(default_factory=list)
 
 
 #: Biểu 2's title starts a line of its cell ("BIỂU 2: Danh sách …", "Biểu số 02 - …"; the
@@ -66,6 +70,8 @@ def _heading(cell: str) -> str | None:
         return "producer"
     if h.startswith("dia chi"):
         return "address"
+    if _COMMUNE_HEADING.match(h):
+        return "commune"  # "Xã", "Xã, thị trấn", "Xã/Phường/Thị trấn", "Địa bàn"
     if h.startswith("san pham") or ("san pham" in h and h.startswith("ten")):
         return "product"  # "Tên sản phẩm tham gia", "Sản phẩm"
     if h.startswith("tong so"):
@@ -82,6 +88,10 @@ _PRODUCER_HEADINGS = tuple(
     f"ten {w}" for w in ("dn", "doanh nghiep", "co so", "htx", "hop tac xa", "to chuc", "don vi")
 )
 
+#: A commune's column: its address's commune alone, beside or instead of "Địa chỉ".
+_COMMUNE_HEADING = re.compile(r"^(?:xa|phuong|thi tran|dac khu|dia ban|don vi cap xa)(?: |$)")
+
+#: Required: "address" is met by a commune's column as well.
 _REQUIRED = ("tt", "producer", "address", "product", "rounds")
 _LABELS = {
     "tt": "TT",
@@ -101,12 +111,17 @@ def _header_columns(cells: list[str]) -> dict[str, int]:
     return found
 
 
+def _required_found(columns: dict[str, int]) -> set[str]:
+    found = {name for name in columns if name in _REQUIRED}
+    return found | {"address"} if "commune" in columns else found
+
+
 def _is_header(cells: list[str]) -> bool:
-    return sum(1 for name in _header_columns(cells) if name in _REQUIRED) >= 3
+    return len(_required_found(_header_columns(cells))) >= 3
 
 
 def _is_full_header(cells: list[str]) -> bool:
-    return all(name in _header_columns(cells) for name in _REQUIRED)
+    return len(_required_found(_header_columns(cells))) == len(_REQUIRED)
 
 
 def is_bieu1_header(cells: list[str], *, full: bool = False) -> bool:
@@ -147,7 +162,7 @@ def read_bieu1(grid: Grid, marks: CellMarks | None = None) -> Bieu1:
     ]
     header_line, header = grid[start]
     columns = _header_columns(header)
-    missing = [_LABELS[c] for c in _REQUIRED if c not in columns]
+    missing = [_LABELS[c] for c in _REQUIRED if c not in _required_found(columns)]
     if missing:
         out.problems.append(LayoutProblem(header_line, f"header lacks: {', '.join(missing)}"))
         return out
@@ -177,8 +192,8 @@ def read_bieu1(grid: Grid, marks: CellMarks | None = None) -> Bieu1:
         return out
     sub_signature = [sub[c] for c, _ in round_cols]
 
-    section, title = "", ""
-    producer, address = "", ""
+    above = Above("", "")
+    places_outer: bool | None = None  # commune headings above the sections, or within them
     signed = 0  # the line the signature block starts on: the table ended above it
     for line, raw in grid[start + 2 :]:
         cells = _cells(raw, width)
@@ -201,28 +216,45 @@ def read_bieu1(grid: Grid, marks: CellMarks | None = None) -> Bieu1:
             continue
         if (line, columns["tt"]) in marks.merged:
             cells[columns["tt"]] = ""  # one number merged over a producer's rows: it continues
-        tt = cells[columns["tt"]]
-        opened = None if marked else section_row(tt, cells, columns["tt"])
+        place = None if marked else place_heading(cells, columns["tt"])
+        if place is not None:
+            text, names_commune = place
+            places_outer = not above.section if places_outer is None else places_outer
+            # A new place: the producer above is another place's.
+            above = replace(
+                above, producer="", address="", commune="", place=text if names_commune else ""
+            )
+            if not names_commune:
+                out.notices.append((line, f"dòng tiêu đề {text!r} bỏ qua (heading skipped)"))
+            continue
+        opened = None if marked else section_row(cells[columns["tt"]], cells, columns["tt"])
         if opened is not None:
-            tt, text = opened
+            number, text = opened
             kind = section_of(text)
             if kind is None:
                 out.problems.append(
                     LayoutProblem(
-                        line, f"section {tt} {text!r} is not new, upgrade or re-evaluation"
+                        line, f"section {number} {text!r} is not new, upgrade or re-evaluation"
                     )
                 )
-                section, title = "", ""
-            else:
-                section, title = kind, text
+            above = replace(
+                above,
+                section=kind or "",
+                section_title=text if kind else "",
+                place=above.place if places_outer else "",
+            )
             continue
-        read = read_row(line, cells, columns, round_cols, Above(section, title, producer, address))
+        read = read_row(line, cells, columns, round_cols, above)
         if isinstance(read, SheetRow):
             out.rows.append(read)
         else:
             out.problems.extend(LayoutProblem(line, p) for p in read)
         if cells[columns["producer"]]:
-            producer, address = cells[columns["producer"]], cells[columns["address"]]
+            address = cells[columns["address"]] if "address" in columns else ""
+            commune = cells[columns["commune"]] if "commune" in columns else ""
+            above = replace(
+                above, producer=cells[columns["producer"]], address=address, commune=commune
+            )
     return out
 
 

@@ -252,6 +252,19 @@ class CommuneFinder:
                 return named
         return f"no commune of {where} in the address {address!r}"
 
+    def named(self, name: str) -> Place | str:
+        """The commune a commune column or a heading names, announced or not ("Xã Tân Lang",
+        "TT. Quang Huy", "Tân Lang"); a message when none or several."""
+        text = _ASIDE.sub(" ", nfc(name)).strip()
+        candidates: list[tuple[UnitType | None, str]] = [*_announced(text)] or [(None, _bare(text))]
+        for kind, bare in candidates:
+            found = self._lookup(kind, bare)
+            if found is not None:
+                return found
+        return f"commune {name!r} not found in {self.unit.full_name} ({self.unit.code}) on " + (
+            f"{self.on:%d/%m/%Y}"
+        )
+
     def _first(
         self, candidates: Sequence[tuple[UnitType | None, str]], *, exact: bool = False
     ) -> tuple[Place | None, str]:

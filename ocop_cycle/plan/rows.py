@@ -29,16 +29,23 @@ class SheetRow:
     #: The optional "Nhóm sản phẩm" / "Bộ sản phẩm" columns an office may add, as written.
     group: str = ""
     product_set: str = ""
+    #: The optional commune column ("Xã", "Xã, thị trấn"), as written.
+    commune: str = ""
+    #: The commune heading the row stands under ("Xã Tân Lang"), if any.
+    place: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Above:
-    """What the rows above a product row say of it: its section, and the last producer named."""
+    """What the rows above a product row say of it: its section, the last producer named and
+    its address and commune, the commune heading it stands under."""
 
     section: str
     section_title: str
-    producer: str
-    address: str
+    producer: str = ""
+    address: str = ""
+    commune: str = ""
+    place: str = ""
 
 
 def read_row(
@@ -49,9 +56,13 @@ def read_row(
     above: Above,
 ) -> SheetRow | list[str]:
     """One product row (or continuation row): every problem of it, else the row."""
+
+    def optional(column: str) -> str:
+        return cells[columns[column]] if column in columns else ""
+
     problems: list[str] = []
-    tt, name = cells[columns["tt"]], cells[columns["producer"]]
-    address, product = cells[columns["address"]], cells[columns["product"]]
+    tt, name, product = cells[columns["tt"]], cells[columns["producer"]], cells[columns["product"]]
+    address, commune = optional("address"), optional("commune")
     if not above.section:
         problems.append("product row outside a section (I new, II upgrade, III re-evaluation)")
     if not name:
@@ -61,7 +72,8 @@ def read_row(
             problems.append("continuation row with no producer above it")
         else:
             name, address = above.producer, address or above.address
-    elif not address:
+            commune = commune or above.commune
+    elif not (address or commune or above.place):
         problems.append("empty address (Địa chỉ)")
     if not product:
         problems.append("empty product (Tên sản phẩm tham gia)")
@@ -84,10 +96,6 @@ def read_row(
         problems.append(f"several rounds marked X ({', '.join(marked)})")
     if problems:
         return problems
-
-    def optional(column: str) -> str:
-        return cells[columns[column]] if column in columns else ""
-
     return SheetRow(
         line,
         above.section,
@@ -100,4 +108,6 @@ def read_row(
         optional("note"),
         optional("group"),
         optional("set"),
+        commune,
+        above.place,
     )
