@@ -26,7 +26,7 @@ from ocop_cycle.plan.grid import CellMarks, Grid, LayoutProblem
 from ocop_cycle.plan.headings import place_heading, section_of, section_row
 from ocop_cycle.plan.places import fold
 from ocop_cycle.plan.rounds import column_letter, round_heading
-from ocop_cycle.plan.rows import MARKS, Above, SheetRow, read_row
+from ocop_cycle.plan.rows import MARKS, Above, RowRead, SheetRow, read_row
 
 __all__ = ["Bieu1", "is_bieu1_header", "is_bieu2_title", "read_bieu1"]
 
@@ -40,7 +40,7 @@ class Bieu1:
     rounds: list[tuple[str, str]] = field(default_factory=list)
     rows: list[SheetRow] = field(default_factory=list)
     problems: list[LayoutProblem] = field(default_factory=list)
-    #: (line, text): rows skipped that a reader may want to know of (a heading of no commune).
+    #: (line, text): how rows were read that a reader may want to know (a heading skipped).
     notices: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -244,9 +244,12 @@ def read_bieu1(grid: Grid, marks: CellMarks | None = None) -> Bieu1:
                 place=above.place if places_outer else "",
             )
             continue
-        read = read_row(line, cells, columns, round_cols, above)
-        if isinstance(read, SheetRow):
-            out.rows.append(read)
+        product_cell = raw[columns["product"]] if columns["product"] < len(raw) else ""
+        read = read_row(line, cells, columns, round_cols, above, product_cell)
+        if isinstance(read, RowRead):
+            out.rows.extend(read.rows)
+            if read.notice:
+                out.notices.append((line, read.notice))
         else:
             out.problems.extend(LayoutProblem(line, p) for p in read)
         if cells[columns["producer"]]:

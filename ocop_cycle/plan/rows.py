@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ocop_cycle.plan.places import fold
+from ocop_cycle.plan.products import products_in
 
-__all__ = ["MARKS", "Above", "SheetRow", "read_row"]
+__all__ = ["MARKS", "Above", "RowRead", "SheetRow", "read_row"]
 
 #: How a round or a support is marked on a row.
 MARKS = frozenset({"x", "✓", "✔", "v"})
@@ -48,14 +49,25 @@ class Above:
     place: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RowRead:
+    """What a row of the table gave: a product, or several written in its one cell
+    (:mod:`ocop_cycle.plan.products`), and a notice of how it was read ("" when plainly)."""
+
+    rows: tuple[SheetRow, ...]
+    notice: str = ""
+
+
 def read_row(
     line: int,
     cells: list[str],
     columns: dict[str, int],
     round_cols: list[tuple[int, str]],
     above: Above,
-) -> SheetRow | list[str]:
-    """One product row (or continuation row): every problem of it, else the row."""
+    product_cell: str = "",
+) -> RowRead | list[str]:
+    """One product row (or continuation row): every problem of it, else what it gives;
+    ``product_cell``, its product's cell as written (its line breaks kept)."""
 
     def optional(column: str) -> str:
         return cells[columns[column]] if column in columns else ""
@@ -77,10 +89,12 @@ def read_row(
         problems.append("empty address (Địa chỉ)")
     if not product:
         problems.append("empty product (Tên sản phẩm tham gia)")
-    if "total" in columns:
-        total = cells[columns["total"]]
-        if total and not (total.isdigit() and int(total) >= 1):
-            problems.append(f"Tổng số {total!r} is not a count")
+    total = optional("total")
+    if total and not (total.isdigit() and int(total) >= 1):
+        problems.append(f"Tổng số {total!r} is not a count")
+    products = products_in(product_cell or product, total) if product else ([], "")
+    if isinstance(products, str):
+        problems.append(products)
     marked: list[str] = []
     for col, key in round_cols:
         mark = cells[col]
@@ -94,20 +108,25 @@ def read_row(
         problems.append("no round marked X")
     if len(marked) > 1:
         problems.append(f"several rounds marked X ({', '.join(marked)})")
-    if problems:
+    if problems or isinstance(products, str):
         return problems
-    return SheetRow(
-        line,
-        above.section,
-        above.section_title,
-        tt,
-        name,
-        address,
-        product,
-        tuple(marked),
-        optional("note"),
-        optional("group"),
-        optional("set"),
-        commune,
-        above.place,
+    names, notice = products
+    rows = tuple(
+        SheetRow(
+            line,
+            above.section,
+            above.section_title,
+            tt if i == 0 else "",  # the others numbered as continuation rows are
+            name,
+            address,
+            each,
+            tuple(marked),
+            optional("note"),
+            optional("group"),
+            optional("set"),
+            commune,
+            above.place,
+        )
+        for i, each in enumerate(names)
     )
+    return RowRead(rows, notice)
