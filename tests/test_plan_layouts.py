@@ -1,7 +1,7 @@
 """Biểu 1 as other offices save it reads as the same plan: a semicolon CSV (Excel under
 Vietnamese regional settings, with or without its "sep=;" line), columns in another order,
 section headings in one cell, lettered or in the decisions' wording, a totals row, a workbook
-whose Biểu 2 sheet comes first."""
+whose Biểu 2 sheet comes first, a Biểu 2 without its title."""
 
 from __future__ import annotations
 
@@ -206,3 +206,43 @@ def test_a_quote_left_open_in_a_semicolon_csv_is_refused(tmp_path: Path) -> None
     read = read_plan(path)
     assert read.plan is None
     assert any("quoted cell" in p.message for p in read.problems)
+
+
+#: Biểu 2 as some offices leave it: no title row, its header first.
+UNTITLED_BIEU2 = [row for row in BIEU2 if row and not str(row[0]).startswith("BIỂU 2")]
+
+
+def test_bieu2_without_its_title_on_its_own_sheet_is_read(
+    tmp_path: Path, expected: list[tuple[str, ...]]
+) -> None:
+    """A "Biểu 2" sheet that starts with its header: recognised by the header, not dropped."""
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Biểu 1"
+    for row in rows():
+        first.append(row)
+    second = book.create_sheet("Hỗ trợ")
+    for row in UNTITLED_BIEU2:
+        second.append(row)
+    book.save(tmp_path / "untitled.xlsx")
+    read = read_plan(tmp_path / "untitled.xlsx")
+    assert read.plan is not None, read.problems
+    assert _entries(read.plan) == expected
+    assert [(r.tt, r.plan_ref) for r in read.plan.support] == [
+        ("1", "new/1"),
+        ("2", "re_evaluation/Mật ong bạc hà Huy Hạ"),
+        ("3", ""),
+    ]
+    assert "Biểu 2 từ 'Hỗ trợ'" in read.notices[0][1]
+
+
+def test_bieu2_without_its_title_under_bieu1_is_not_read_as_bieu1(
+    tmp_path: Path, expected: list[tuple[str, ...]]
+) -> None:
+    """Biểu 2's header straight under Biểu 1 (a CSV of both): its rows, marked X under
+    columns Biểu 1 has rounds in, are Biểu 2's requests, not Biểu 1's products."""
+    read = read_plan(_write(tmp_path / "both.csv", [*rows(), [], *UNTITLED_BIEU2]))
+    assert read.plan is not None, read.problems
+    assert _entries(read.plan) == expected
+    assert len(read.plan.support) == 3

@@ -16,7 +16,7 @@ from ocop_cycle.plan.grid import Grid, LayoutProblem
 from ocop_cycle.plan.layout import is_bieu2_title
 from ocop_cycle.plan.places import fold
 
-__all__ = ["is_bieu2_title", "read_bieu2"]
+__all__ = ["is_bieu2_start", "is_bieu2_title", "read_bieu2"]
 
 _MARKS = {"x", "✓", "✔", "v"}
 
@@ -48,6 +48,23 @@ def _columns(cells: list[str]) -> dict[str, int]:
         if name is not None and name not in found:
             found[name] = i
     return found
+
+
+def is_bieu2_start(cells: list[str]) -> bool:
+    """Whether a row opens Biểu 2: its title; or, the title left off, its header -- TT, the
+    producer, the product and the support asked for ("Nội dung đề xuất", "Quản lý nhãn hiệu",
+    "Bao bì, tem …", "Sản phẩm hỗ trợ"), and no rounds (Biểu 1's "Lộ trình")."""
+    if is_bieu2_title(cells):
+        return True
+    found = _columns(cells)
+    if not {"tt", "producer", "product"} <= set(found):
+        return False
+    headings = [" ".join(fold(c).split()) for c in cells]
+    return not any(h.startswith("lo trinh") for h in headings) and (
+        "trademark" in found
+        or "packaging" in found
+        or any(h.startswith("noi dung de xuat") or "ho tro" in h for h in headings)
+    )
 
 
 def _signs(cells: list[str], columns: dict[str, int]) -> bool:

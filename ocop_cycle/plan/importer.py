@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from ocop_cycle._storage.plans import PlanStore
 from ocop_cycle.clock import VN_TZ, to_vn
 from ocop_cycle.errors import OcopCycleError, ProfileNotFound, StorageError
-from ocop_cycle.plan.bieu2 import is_bieu2_title, read_bieu2
+from ocop_cycle.plan.bieu2 import is_bieu2_start, read_bieu2
 from ocop_cycle.plan.build import build_plan, producer_kind_of
 from ocop_cycle.plan.entries import PlanEntry, lang_giang_communes, with_codes
 from ocop_cycle.plan.files import read_file, read_grid
@@ -333,7 +333,7 @@ def _read_grid(
             problems = [_NO_ROWS]
         return PlanRead(None if problems else shipped_plan_with(entries), problems)
     # Biểu 2 may follow Biểu 1 on the same sheet (as in the seed), or come as its own file.
-    split = next((i for i, (_, cells) in enumerate(grid) if is_bieu2_title(cells)), len(grid))
+    split = next((i for i, (_, cells) in enumerate(grid) if is_bieu2_start(cells)), len(grid))
     grid, second = grid[:split], grid[split:]
     if bieu2 is not None:
         other = read_grid(Path(bieu2))

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
+from ocop_cycle.plan.bieu2 import is_bieu2_start
 from ocop_cycle.plan.grid import CellMarks, Grid, LayoutProblem, PlanFile
-from ocop_cycle.plan.layout import is_bieu1_header, is_bieu2_title
+from ocop_cycle.plan.layout import is_bieu1_header
 from ocop_cycle.plan.places import fold
 
 __all__ = ["read_workbook"]
@@ -56,12 +57,12 @@ def read_workbook(raw: bytes, wanted: str | None) -> PlanFile | LayoutProblem:
     first = _named(sheets, wanted) if wanted is not None else _bieu1_sheet(visible)
     if isinstance(first, LayoutProblem):
         return first
-    if first.holds(is_bieu2_title):  # Biểu 2 below Biểu 1 on the same sheet
+    if first.holds(is_bieu2_start):  # Biểu 2 below Biểu 1 on the same sheet
         return PlanFile(first.grid, first.name, marks=first.marks)
     for other in visible:
-        at = next((i for i, (_, c) in enumerate(other.grid[:12]) if is_bieu2_title(c)), None)
+        at = next((i for i, (_, c) in enumerate(other.grid[:12]) if is_bieu2_start(c)), None)
         if other is not first and at is not None:
-            # From its title: the unit's name above it is no row.
+            # From its title (or header): the unit's name above it is no row.
             return PlanFile(first.grid + other.grid[at:], first.name, other.name, marks=first.marks)
     return PlanFile(first.grid, first.name, marks=first.marks)
 
