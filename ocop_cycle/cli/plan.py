@@ -115,12 +115,23 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
         engine.check_schema()
         settings = ImportSettings(registered_on=args.registered_on)
         with progress("import-plan", "dòng") as shown:
-            report = import_plan(engine, plan, settings, progress=shown, lines=read.lines)
+            report = import_plan(
+                engine,
+                plan,
+                settings,
+                progress=shown,
+                lines=read.lines,
+                withdrawn=read.withdrawn,
+            )
     if report.problems:
         for problem in report.problems:
             print(f"{args.file}: {problem if problem.line else problem.message}")
         print(f"{len(report.problems)} problem(s): nothing imported")
         return 1
+    for line, renamed in report.renamed:
+        print(f"{args.file}: line {line}: {renamed}" if line else f"{args.file}: {renamed}")
+    for left in report.left:
+        print(f"{args.file}: line {left.line}: {left}" if left.line else f"{args.file}: {left}")
     for entry, missing in report.to_complete:
         print(
             f"cần bổ sung trước khi chấm điểm (to be completed before scoring): "
@@ -134,5 +145,10 @@ def run(args: argparse.Namespace, key: bytes | None) -> int:
         f"{where}: plan {report.plan}; {len(plan.entries)} rows: {report.registered} dossiers, "
         f"{report.histories} earlier certificates, {len(report.to_complete)} to complete, "
         f"{len(plan.support)} support requests (Biểu 2); {report.written} new writes"
+        + (
+            f"; {len(report.left)} dossier(s) no longer in the plan, untouched"
+            if report.left
+            else ""
+        )
     )
     return 0

@@ -16,7 +16,7 @@ from ocop_cycle.plan.grid import LayoutProblem
 from ocop_cycle.plan.layout import Bieu1
 from ocop_cycle.plan.model import Plan, PlanCommune, PlanRound
 from ocop_cycle.plan.places import CommuneFinder, Place, fold
-from ocop_cycle.plan.rows import SheetRow
+from ocop_cycle.plan.rows import SheetRow, Withdrawn
 from ocop_cycle.plan.targets import PlanTarget
 from ocop_cycle.rules.book import RuleBook
 from ocop_cycle.rules.units import AdminUnit, UnitLevel
@@ -88,6 +88,8 @@ class BuiltPlan:
     notices: list[tuple[int, str]] = field(default_factory=list)
     #: The line of the file each entry was read from, by ``PlanEntry.ref``.
     lines: dict[str, int] = field(default_factory=dict)
+    #: Product rows the table marks withdrawn: not rows of the plan.
+    withdrawn: list[Withdrawn] = field(default_factory=list)
 
 
 def _phrases(name_vi: str) -> list[str]:
@@ -190,7 +192,11 @@ def build_plan(
     rules: RuleBook,
 ) -> BuiltPlan:
     """Check every row of ``table`` and make the plan (all rows, or none with the problems)."""
-    out = BuiltPlan(problems=list(table.problems), notices=list(table.notices))
+    out = BuiltPlan(
+        problems=list(table.problems),
+        notices=list(table.notices),
+        withdrawn=list(table.withdrawn),
+    )
     finder = CommuneFinder(rules.units, unit, dated)
     profile = rules.profile_in_force(dated)
     entries: list[PlanEntry] = []

@@ -17,7 +17,7 @@ listed as to be completed before scoring; its dossier waits for it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -37,6 +37,8 @@ from ocop_cycle.plan.grid import CellMarks, Grid, LayoutProblem, PlanFile
 from ocop_cycle.plan.layout import read_bieu1
 from ocop_cycle.plan.model import Plan, shipped_plan_with
 from ocop_cycle.plan.places import fold
+from ocop_cycle.plan.reimport import LeftDossier, align, changed_rows, left_dossiers
+from ocop_cycle.plan.rows import Withdrawn
 from ocop_cycle.rules.authority import Actor, Level, Role
 from ocop_cycle.rules.book import RuleBook, default_rule_book
 from ocop_cycle.rules.profiles import RuleProfile
@@ -128,6 +130,9 @@ class PlanRead:
     #: The line of the file each entry was read from, by ``PlanEntry.ref`` (for ``import_plan``
     #: to name the line of a row the engine refuses).
     lines: dict[str, int] = field(default_factory=dict)
+    #: Product rows the table marks withdrawn (for ``import_plan`` to say what becomes of
+    #: their dossiers).
+    withdrawn: list[Withdrawn] = field(default_factory=list)
 
 
 @dataclass
@@ -145,6 +150,10 @@ class PlanReport:
     written: int = 0
     #: Rows kept in the plan without a dossier, and what they lack (Vietnamese labels).
     to_complete: list[tuple[PlanEntry, tuple[str, ...]]] = field(default_factory=list)
+    #: (line, text): rows that are stored rows spelled otherwise, given the stored spelling.
+    renamed: list[tuple[int, str]] = field(default_factory=list)
+    #: Dossiers of the stored plan's rows that this plan no longer has (left untouched).
+    left: list[LeftDossier] = field(default_factory=list)
 
     @property
     def nothing_new(self) -> bool:
@@ -390,7 +399,7 @@ def _read_bieu1(
     if isinstance(issuing, LayoutProblem):
         return PlanRead(problems=[issuing, *table.problems])
     built = build_plan(table, unit=issuing, year=year, dated=on, rules=rules)
-    return PlanRead(built.plan, built.problems, built.notices, built.lines)
+    return PlanRead(built.plan, built.problems, built.notices, built.lines, built.withdrawn)
 
 
 def _at(day: date) -> datetime:
@@ -405,57 +414,13 @@ def _issuing_body(engine: Engine, level: str, plan: Plan, entry: PlanEntry, on: 
     return f"UBND {unit.full_name.lower()}" if unit is not None else f"UBND {Level(level).label_vi}"
 
 
-#: What a row's commands carry: changing one after its dossier exists would reuse its key.
-_WRITTEN_FIELDS = (
-    "producer_kind",
-    "address",
-    "product_group",
-    "product_set",
-    "round",
-    "commune_code",
-    "district_code",
-)
-
-
-def _changed_rows(
-    store: PlanStore, plan: Plan, ready: list[PlanEntry], written: set[str]
-) -> list[LayoutProblem]:
-    """Rows whose dossier the stored plan already wrote, changed since: refused (the dossier
-    is the record now), before anything is written."""
-    found = store.get(plan.year, plan.unit_code)
-    if found is None or not written:
-        return []
-    before = {
-        (e.section, e.producer, e.product): e for e in Plan.model_validate(found.document).entries
-    }
-    problems = []
-    for e in ready:
-        old = before.get((e.section, e.producer, e.product))
-        key = f"{plan.key_prefix}:{e.section}:{e.producer}:{e.product}"
-        if old is None or key not in written:
-            continue
-        changes = [
-            f"{name} {getattr(old, name)!s} → {getattr(e, name)!s}"
-            for name in _WRITTEN_FIELDS
-            if getattr(old, name) != getattr(e, name)
-        ]
-        if changes:
-            problems.append(
-                LayoutProblem(
-                    0,
-                    f"{e.producer} — {e.product}: changed since its dossier was registered "
-                    f"({'; '.join(changes)}); change the dossier, not the plan",
-                )
-            )
-    return problems
-
-
 def import_plan(
     engine: Engine,
     plan: Plan | list[PlanEntry],
     settings: ImportSettings | None = None,
     progress: Callable[[int, int], None] | None = None,
     lines: Mapping[str, int] | None = None,
+    withdrawn: Sequence[Withdrawn] = (),
 ) -> PlanReport:
     """Write a validated plan's dossiers, then store the plan, in one transaction: all rows or
     none. Idempotent: each command's key comes from its row and the plan is stored once per
@@ -464,7 +429,12 @@ def import_plan(
     place the rules refuse), is reported in the report's problems, naming the row, with nothing
     written. A list of entries is the shipped Lạng Giang plan's rows.
     ``progress(done, total)``, if given, is told before each row is written and at the end;
-    ``lines`` (``PlanRead.lines``) gives a refused row's line in the file."""
+    ``lines`` (``PlanRead.lines``) gives a refused row's line in the file.
+
+    Over a stored plan (:mod:`ocop_cycle.plan.reimport`): a row that is a stored row spelled
+    otherwise ("Hợp tác xã" for "HTX") keeps the stored spelling, said in ``renamed``; a stored
+    row's dossier that the plan no longer has (left out, or marked withdrawn: ``withdrawn``,
+    ``PlanRead.withdrawn``) is listed in ``left``, the dossier untouched."""
     if not isinstance(plan, Plan):
         plan = shipped_plan_with(plan)
     settings = settings or ImportSettings()
@@ -488,14 +458,32 @@ def import_plan(
     try:
         with engine.unit_of_work() as unit:
             store = PlanStore(unit.connection if unit.connection is not None else unit.sa_engine)
-            keys = {e.ref: f"{plan.key_prefix}:{e.section}:{e.producer}:{e.product}" for e in ready}
+            found = store.get(plan.year, plan.unit_code)
+            stored = Plan.model_validate(found.document) if found is not None else None
+            as_read = plan
+            plan, renamed = align(plan, stored)
+            # A row's line by its reference as read (a renamed product may rename it).
+            line_of = {
+                new.ref: (lines or {}).get(old.ref, 0)
+                for old, new in zip(as_read.entries, plan.entries, strict=True)
+            }
+            report.renamed = [((lines or {}).get(ref, 0), text) for ref, text in renamed]
+            ready = [e for e in plan.entries if not e.missing]
+            report.to_complete = [(e, e.missing) for e in plan.entries if e.missing]
+            keys = {e.ref: _row_key(plan, e) for e in ready}
             done = store.recorded_keys(
                 [*keys.values(), *(f"{k}:certificate" for k in keys.values())]
             )
-            written = {keys[e.ref] for e in ready} & done.keys()
-            report.problems = _changed_rows(store, plan, ready, written)
+            report.problems = changed_rows(stored, ready, lambda e: keys[e.ref] in done)
             if report.problems:
                 return report
+            if stored is not None:
+                before = {e: _row_key(plan, e) for e in stored.entries}
+                registered = store.recorded_keys(before.values())
+                dossiers = {e: registered[k] for e, k in before.items() if k in registered}
+                report.left = left_dossiers(
+                    stored, plan, dossiers, lambda d: unit.get(d).state.value, withdrawn
+                )
             refused: list[LayoutProblem] = []
             for done_rows, e in enumerate(ready):
                 if progress is not None:
@@ -507,9 +495,8 @@ def import_plan(
                 except OcopCycleError as exc:
                     # The refused command wrote nothing (a savepoint of its own): go on, so that
                     # every refused row is reported, then roll the whole import back.
-                    line = (lines or {}).get(e.ref, 0)
                     text = f"{e.producer} — {e.product}: refused: {exc}"
-                    refused.append(LayoutProblem(line, text))
+                    refused.append(LayoutProblem(line_of.get(e.ref, 0), text))
             if refused:
                 raise _RowsRefused(refused)
             if progress is not None:
@@ -525,6 +512,11 @@ def import_plan(
     except _RowsRefused as refused:  # everything the import wrote was rolled back
         return PlanReport(problems=refused.problems, to_complete=report.to_complete)
     return report
+
+
+def _row_key(plan: Plan, e: PlanEntry) -> str:
+    """The idempotency key of a row's dossier (its earlier certificate's adds ":certificate")."""
+    return f"{plan.key_prefix}:{e.section}:{e.producer}:{e.product}"
 
 
 class _RowsRefused(Exception):

@@ -26,7 +26,7 @@ from ocop_cycle.plan.grid import CellMarks, Grid, LayoutProblem
 from ocop_cycle.plan.headings import place_heading, section_of, section_row
 from ocop_cycle.plan.places import fold
 from ocop_cycle.plan.rounds import column_letter, round_heading
-from ocop_cycle.plan.rows import MARKS, Above, RowRead, SheetRow, read_row
+from ocop_cycle.plan.rows import MARKS, Above, RowRead, SheetRow, Withdrawn, read_row
 
 __all__ = ["Bieu1", "is_bieu1_header", "is_bieu2_title", "read_bieu1"]
 
@@ -42,6 +42,8 @@ class Bieu1:
     problems: list[LayoutProblem] = field(default_factory=list)
     #: (line, text): how rows were read that a reader may want to know (a heading skipped).
     notices: list[tuple[int, str]] = field(default_factory=list)
+    #: Product rows marked withdrawn: not rows of the plan.
+    withdrawn: list[Withdrawn] = field(default_factory=list)
 
 
 #: Biểu 2's title starts a line of its cell ("BIỂU 2: Danh sách …", "Biểu số 02 - …"; the
@@ -245,9 +247,11 @@ def read_bieu1(grid: Grid, marks: CellMarks | None = None) -> Bieu1:
             )
             continue
         product_cell = raw[columns["product"]] if columns["product"] < len(raw) else ""
-        read = read_row(line, cells, columns, round_cols, above, product_cell)
+        struck = (line, columns["product"]) in marks.struck
+        read = read_row(line, cells, columns, round_cols, above, product_cell, struck)
         if isinstance(read, RowRead):
             out.rows.extend(read.rows)
+            out.withdrawn.extend(read.withdrawn)
             if read.notice:
                 out.notices.append((line, read.notice))
         else:

@@ -3,12 +3,13 @@ row (TT and producer blank) takes the producer and address of the row above."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ocop_cycle.plan.places import fold
 from ocop_cycle.plan.products import products_in
 
-__all__ = ["MARKS", "Above", "RowRead", "SheetRow", "read_row"]
+__all__ = ["MARKS", "Above", "RowRead", "SheetRow", "Withdrawn", "read_row"]
 
 #: How a round or a support is marked on a row.
 MARKS = frozenset({"x", "✓", "✔", "v"})
@@ -50,12 +51,48 @@ class Above:
 
 
 @dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """A product row the table marks withdrawn ("Xin rút" in Ghi chú or under its round, "không
+    tham gia", its product struck through): not imported, whatever else it says."""
+
+    line: int
+    section: str
+    producer: str
+    product: str
+    #: How the table says it: "Ghi chú 'Xin rút'", "struck through".
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class RowRead:
     """What a row of the table gave: a product, or several written in its one cell
-    (:mod:`ocop_cycle.plan.products`), and a notice of how it was read ("" when plainly)."""
+    (:mod:`ocop_cycle.plan.products`), or the products it marks withdrawn; and a notice of how
+    it was read ("" when plainly)."""
 
     rows: tuple[SheetRow, ...]
     notice: str = ""
+    withdrawn: tuple[Withdrawn, ...] = ()
+
+
+#: What a note or a round's cell says of a product taken out of the plan (folded): "rút",
+#: "xin rút", "đã rút hồ sơ", "không tham gia", "dừng/tạm dừng tham gia", "không đăng ký",
+#: "loại khỏi kế hoạch".
+_WITHDRAWN = re.compile(
+    r"\b(?:rut|khong tham gia|dung tham gia|tam dung|khong dang ky|loai khoi|dua ra khoi)\b"
+)
+
+
+def _withdrawal(
+    cells: list[str], columns: dict[str, int], round_cols: list[tuple[int, str]], struck: bool
+) -> str:
+    """How a row is marked withdrawn; "" when it is not."""
+    if struck:
+        return "gạch ngang (struck through)"
+    marked = [(columns.get("note"), "Ghi chú"), *((c, "Lộ trình") for c, _ in round_cols)]
+    for col, heading in marked:
+        if col is not None and _WITHDRAWN.search(fold(cells[col])):
+            return f"{heading} {cells[col]!r}"
+    return ""
 
 
 def read_row(
@@ -65,9 +102,11 @@ def read_row(
     round_cols: list[tuple[int, str]],
     above: Above,
     product_cell: str = "",
+    struck: bool = False,
 ) -> RowRead | list[str]:
     """One product row (or continuation row): every problem of it, else what it gives;
-    ``product_cell``, its product's cell as written (its line breaks kept)."""
+    ``product_cell``, its product's cell as written (its line breaks kept); ``struck``, whether
+    that cell is struck through."""
 
     def optional(column: str) -> str:
         return cells[columns[column]] if column in columns else ""
@@ -75,6 +114,9 @@ def read_row(
     problems: list[str] = []
     tt, name, product = cells[columns["tt"]], cells[columns["producer"]], cells[columns["product"]]
     address, commune = optional("address"), optional("commune")
+    why = _withdrawal(cells, columns, round_cols, struck)
+    if why:
+        return _withdrawn(line, above, name or above.producer, product_cell or product, why)
     if not above.section:
         problems.append("product row outside a section (I new, II upgrade, III re-evaluation)")
     if not name:
@@ -130,3 +172,15 @@ def read_row(
         for i, each in enumerate(names)
     )
     return RowRead(rows, notice)
+
+
+def _withdrawn(line: int, above: Above, producer: str, cell: str, why: str) -> RowRead:
+    """A row marked withdrawn: its products, for the import to say what becomes of theirs."""
+    read = products_in(cell, "")
+    names = read[0] if not isinstance(read, str) else [" ".join(cell.split())]
+    shown = "; ".join(names)
+    return RowRead(
+        (),
+        f"{producer} — {shown}: {why}: không nhập (marked withdrawn: not imported)",
+        tuple(Withdrawn(line, above.section, producer, name, why) for name in names),
+    )
