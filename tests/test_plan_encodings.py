@@ -5,11 +5,15 @@ UTF-8 mixed with another) is refused naming its line, never imported as mojibake
 
 from __future__ import annotations
 
+import string
 import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from ocop_cycle.plan.encoding import WINDOWS_1258, Decoded, decode_csv
 from ocop_cycle.plan.importer import read_plan
 from ocop_cycle.plan.model import Plan
 from tests.plan_sheets import write_csv
@@ -114,3 +118,31 @@ def test_utf8_with_a_windows_1258_line_pasted_in_is_refused(utf8: Path, tmp_path
     [problem] = read.problems
     assert problem.line == len(lines)  # where UTF-8 stops
     assert "two encodings pasted together?" in problem.message
+
+
+#: Text an office's CSV holds: ASCII letters, digits and punctuation, and every Vietnamese
+#: letter with and without its tone, in both cases.
+_VIETNAMESE = "".join(
+    sorted(
+        {
+            unicodedata.normalize("NFC", base + tone)
+            for vowel in "aăâeêioôơuưy"
+            for base in (vowel, vowel.upper())
+            for tone in ("", *_TONES)
+        }
+        | set("đĐ")
+    )
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=_VIETNAMESE + string.ascii_letters + string.digits + " ,.-/()", max_size=60)
+)
+def test_any_vietnamese_text_saved_as_windows_1258_decodes_to_itself(text: str) -> None:
+    """Whatever Vietnamese a cell holds, Windows-1258 (as Windows writes it) reads back as the
+    same NFC text -- and pure ASCII, being UTF-8 too, reads as UTF-8."""
+    decoded = decode_csv(windows_1258(text))
+    assert isinstance(decoded, Decoded)
+    assert decoded.text == unicodedata.normalize("NFC", text)
+    assert decoded.legacy == ("" if text.isascii() else WINDOWS_1258)
