@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from ocop_cycle.plan.importer import read_plan
 from tests import plan_sheets
@@ -112,3 +112,23 @@ def test_a_count_of_the_producers_rows_leaves_the_cell_one_product(tmp_path: Pat
         "new/1",
         "Mật ong Tường Phù",
     )
+
+
+def test_a_count_merged_over_the_producers_rows_splits_no_cell(tmp_path: Path) -> None:
+    """Tổng số 2 merged down over a producer's two rows counts its rows: the first row's name
+    with a comma in it stays one product."""
+    path = _workbook(tmp_path / "merged.xlsx", "Chè xanh, chè đen Tường Phù", 2)
+    book = load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    sheet.insert_rows(9)
+    sheet["D9"] = "Mật ong Tường Phù"
+    sheet["F9"] = "X"
+    for area in ("B8:B9", "C8:C9", "E8:E9"):
+        sheet.merge_cells(area)
+    book.save(path)
+    assert [p for _, _, p in _products(path)] == [
+        "Chè xanh, chè đen Tường Phù",
+        "Mật ong Tường Phù",
+        "Gạo nếp Gia Phù",
+    ]

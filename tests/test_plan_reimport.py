@@ -116,10 +116,13 @@ def test_a_row_marked_withdrawn_in_a_first_import_is_not_imported(tmp_path: Path
     row of the plan, and said at its line."""
     body = _body()
     body[2] = _noted(body[2][:5], "Không tham gia năm 2024")
+    body[3] = _noted(body[3], "Không đăng ký nhãn hiệu")  # a note, not a withdrawal
     read = read_plan(write_xlsx(tmp_path / "first.xlsx", body))
     assert read.problems == []
     assert read.plan is not None
-    assert "Mật ong hoa rừng Quang Huy" not in {e.product for e in read.plan.entries}
+    products = {e.product for e in read.plan.entries}
+    assert "Mật ong hoa rừng Quang Huy" not in products
+    assert "Gạo nếp Gia Phù" in products
     assert (
         9,
         "Hộ KD Lò Văn Minh — Mật ong hoa rừng Quang Huy: Ghi chú 'Không tham gia năm 2024': "

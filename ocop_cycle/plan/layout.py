@@ -248,7 +248,9 @@ def read_bieu1(grid: Grid, marks: CellMarks | None = None) -> Bieu1:
             continue
         product_cell = raw[columns["product"]] if columns["product"] < len(raw) else ""
         struck = (line, columns["product"]) in marks.struck
-        read = read_row(line, cells, columns, round_cols, above, product_cell, struck)
+        total = columns.get("total", -1)
+        shared = (line, total) in marks.merged or (line + 1, total) in marks.merged
+        read = read_row(line, cells, columns, round_cols, above, product_cell, struck, shared)
         if isinstance(read, RowRead):
             out.rows.extend(read.rows)
             out.withdrawn.extend(read.withdrawn)

@@ -75,10 +75,11 @@ class RowRead:
 
 
 #: What a note or a round's cell says of a product taken out of the plan (folded): "rút",
-#: "xin rút", "đã rút hồ sơ", "không tham gia", "dừng/tạm dừng tham gia", "không đăng ký",
-#: "loại khỏi kế hoạch".
+#: "xin rút", "đã rút hồ sơ", "không tham gia", "dừng/tạm dừng tham gia", "loại khỏi kế
+#: hoạch". Not "không đăng ký" (a note may say "không đăng ký nhãn hiệu") nor "rút gọn",
+#: "rút kinh nghiệm".
 _WITHDRAWN = re.compile(
-    r"\b(?:rut|khong tham gia|dung tham gia|tam dung|khong dang ky|loai khoi|dua ra khoi)\b"
+    r"\b(?:rut(?! (?:gon|ngan|kinh nghiem))|khong tham gia|dung tham gia|loai khoi|dua ra khoi)\b"
 )
 
 
@@ -103,10 +104,12 @@ def read_row(
     above: Above,
     product_cell: str = "",
     struck: bool = False,
+    shared_count: bool = False,
 ) -> RowRead | list[str]:
     """One product row (or continuation row): every problem of it, else what it gives;
     ``product_cell``, its product's cell as written (its line breaks kept); ``struck``, whether
-    that cell is struck through."""
+    that cell is struck through; ``shared_count``, whether its Tổng số is merged over several
+    rows (the producer's count, not the cell's)."""
 
     def optional(column: str) -> str:
         return cells[columns[column]] if column in columns else ""
@@ -134,7 +137,8 @@ def read_row(
     total = optional("total")
     if total and not (total.isdigit() and int(total) >= 1):
         problems.append(f"Tổng số {total!r} is not a count")
-    products = products_in(product_cell or product, total) if product else ([], "")
+    count = "" if shared_count else total
+    products = products_in(product_cell or product, count) if product else ([], "")
     if isinstance(products, str):
         problems.append(products)
     marked: list[str] = []
