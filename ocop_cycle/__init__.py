@@ -42,6 +42,7 @@ from ocop_cycle.errors import (
     SchemaNotReady,
     SheetNotFound,
     StorageError,
+    TransactionConflict,
     UnitNotFound,
     UnsuitableConnection,
 )
@@ -190,6 +191,7 @@ __all__ = [
     "SweepReport",
     "Sweeper",
     "SystemClock",
+    "TransactionConflict",
     "UnitNotFound",
     "UnsuitableConnection",
     "VerifyCommune",

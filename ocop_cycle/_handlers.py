@@ -34,6 +34,7 @@ from ocop_cycle.errors import (
     OcopCycleError,
     RoundNotFound,
     StorageError,
+    TransactionConflict,
 )
 from ocop_cycle.rules.authority import Actor
 from ocop_cycle.rules.book import RuleBook
@@ -223,7 +224,7 @@ class Handlers:
                         self.clock.now(),
                     )
                 return result
-        except (KeyCollision, ConcurrencyConflict, CommandRefused, NotFound):
+        except (KeyCollision, ConcurrencyConflict, TransactionConflict, CommandRefused, NotFound):
             if key is None:
                 raise
             with self.store.read() as tx:

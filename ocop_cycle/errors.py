@@ -57,6 +57,7 @@ __all__ = [
     "SchemaNotReady",
     "SheetNotFound",
     "StorageError",
+    "TransactionConflict",
     "UnitNotFound",
     "UnsuitableConnection",
 ]
@@ -271,6 +272,13 @@ class StorageError(OcopCycleError):
     def __init__(self, message: str, **context: Any) -> None:
         self.context = context
         super().__init__(message)
+
+
+class TransactionConflict(StorageError):
+    """The database ended the transaction to keep concurrent ones apart (PostgreSQL: a
+    serialization failure at REPEATABLE READ or SERIALIZABLE, a deadlock, a lock not granted
+    within ``lock_timeout``); nothing of it was written and it may be retried (on a host's
+    connection, the host's whole transaction)."""
 
 
 class SchemaNotReady(StorageError):

@@ -11,7 +11,11 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Engine as SaEngine
+from sqlalchemy import create_engine
+
 from ocop_cycle import Engine, OcopCycleError, Role, RuleBook, SettableClock, default_rule_book
+from ocop_cycle._storage.database import normalise_url
 from ocop_cycle.jobs.sweep import Sweeper
 from ocop_cycle.testing import Place
 
@@ -31,7 +35,14 @@ def rules_with_product_codes() -> RuleBook:
 def command(url: str, now: str, spec: dict[str, Any], barrier: Barrier, out: Any) -> None:
     """Run one command described by ``spec`` when every racer is ready; put the outcome."""
     rules = rules_with_product_codes() if spec.get("product_codes") else None
-    engine = Engine.open(url, clock=SettableClock(datetime.fromisoformat(now)), rules=rules)
+    clock = SettableClock(datetime.fromisoformat(now))
+    host = spec.get("host_isolation")  # a host's own engine, at the isolation level it chose
+    sa_engine = create_engine(normalise_url(url), isolation_level=host) if host else None
+    engine = (
+        Engine(sa_engine, clock=clock, rules=rules)
+        if sa_engine
+        else Engine.open(url, clock=clock, rules=rules)
+    )
     try:
         place = Place(**spec["place"])
         actor = place.actor(Role(spec["role"]))
@@ -65,13 +76,30 @@ def command(url: str, now: str, spec: dict[str, Any], barrier: Barrier, out: Any
                     idempotency_key=key,
                 )
             result: Outcome = ("ok", str(d.id), d.version)
+            if sa_engine is not None and _level(sa_engine) != host:
+                result = ("crashed", f"the host's connection left at {_level(sa_engine)}", 0)
         except OcopCycleError as exc:
             result = ("refused", type(exc).__name__, 0)
         except Exception as exc:  # reported to the parent, which fails the test
             result = ("crashed", f"{type(exc).__name__}: {exc}", 0)
     finally:
         engine.close()
+        if sa_engine is not None:
+            sa_engine.dispose()
     out.put(result)
+
+
+def _level(sa_engine: SaEngine) -> str:
+    """How the host's pooled connection stands now: AUTOCOMMIT, or its isolation level."""
+    raw = sa_engine.raw_connection()
+    try:
+        driver = raw.dbapi_connection
+        assert driver is not None
+        if driver.autocommit:
+            return "AUTOCOMMIT"
+        return str(driver.isolation_level.name).replace("_", " ")
+    finally:
+        raw.close()
 
 
 def sweep(url: str, now: str, barrier: Barrier, out: Any) -> None:

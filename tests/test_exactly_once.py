@@ -14,16 +14,18 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 from ocop_cycle import Engine, InvalidTransition, PermissionDenied, Role, SettableClock
+from ocop_cycle._storage.database import create_database_engine
 from ocop_cycle._storage.schema import deadlines, dossiers, events
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.clock import VN_TZ
 from ocop_cycle.testing import Place
 from tests import race_workers
+from tests.conftest import truncate_postgres
 from tests.helpers_jobs import import_certificates
-from tests.scenario import LANG_GIANG, Walk, snapshot
+from tests.scenario import LANG_GIANG, Walk, at, snapshot
 
 RACERS = 8
 OTHER_COMMUNE = Place(commune="07375", district="217", province="24")
@@ -364,3 +366,54 @@ def test_three_sweepers_apply_decision_26_deadlines_once_after_a_long_gap(
     }
     assert {tuple(timeline[i]) for i in reevaluations} == {("registered", "overdue_escalated")}
     assert Auditor(engine).verify().intact
+
+
+@pytest.mark.parametrize("isolation", ["AUTOCOMMIT", "REPEATABLE READ", "SERIALIZABLE"])
+def test_a_hosts_engine_at_another_isolation_level_is_exactly_once_too(
+    postgres_ready: str, isolation: str
+) -> None:
+    """8 processes, each with the engine on a host's PostgreSQL engine in autocommit or at a
+    stricter isolation level, register one product with one key: every racer gets the first
+    result and one dossier is written (in autocommit each loser's first writes stayed; at
+    REPEATABLE READ the losers got serialization failures); each host's connection is left at
+    its own level."""
+    truncate_postgres(postgres_ready)
+    with Engine.open(postgres_ready, clock=SettableClock(at(2024, 3, 1))) as engine:
+        before = snapshot(engine)
+        racers = [
+            spec(
+                "register", Role.COMMUNE_OFFICER, name="Mật ong", key="k", host_isolation=isolation
+            )
+            for _ in range(RACERS)
+        ]
+        results = race(postgres_ready, engine.clock.now(), racers)
+        assert {r[0] for r in results} == {"ok"}, results
+        assert len({(r[1], r[2]) for r in results}) == 1
+        assert snapshot(engine)[2] - before[2] == 1  # one dossier
+
+
+def test_a_database_whose_default_is_repeatable_read(postgres_ready: str) -> None:
+    """A database whose default isolation is REPEATABLE READ: the engine's own transactions
+    still run at READ COMMITTED, so 8 racers with one key all get the first result."""
+    truncate_postgres(postgres_ready)
+    name = make_url(postgres_ready).database
+    admin = create_database_engine(postgres_ready, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(
+                f"ALTER DATABASE \"{name}\" SET default_transaction_isolation = 'repeatable read'"
+            )
+        clock = SettableClock(at(2024, 3, 1))
+        with Engine.open(postgres_ready, clock=clock) as engine:
+            d = Walk(engine, clock).register()
+            racers = [
+                spec("return", Role.COMMUNE_OFFICER, dossier=str(d.id), guidance="Bổ sung", key="r")
+                for _ in range(RACERS)
+            ]
+            results = race(postgres_ready, clock.now(), racers)
+            assert {r[0] for r in results} == {"ok"}, results
+            assert {(r[1], r[2]) for r in results} == {(str(d.id), 2)}
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" RESET default_transaction_isolation')
+        admin.dispose()

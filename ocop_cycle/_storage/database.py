@@ -96,6 +96,11 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
     os.register_at_fork(after_in_child=_leave_parents_connections)
 
 
+#: How long a PostgreSQL statement of an engine ocop-cycle opens waits for a row lock another
+#: transaction holds (SQLite's ``busy_timeout_ms`` default, for the same reason).
+LOCK_TIMEOUT_MS = 30_000
+
+
 def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwargs: Any) -> Engine:
     """An Engine for ``url`` with ocop-cycle's settings; the caller owns (and disposes) it.
 
@@ -104,6 +109,16 @@ def create_database_engine(url: str, sqlite: SqliteSettings | None = None, **kwa
     """
     url = normalise_url(url)
     kwargs.setdefault("json_serializer", json_text)
+    if url.startswith("postgresql"):
+        # The write path's exactly-once rests on READ COMMITTED (``fastpath.read_committed``),
+        # whatever the database's default; and a lock another transaction holds is waited for
+        # as long as SQLite's busy timeout, not for ever: a command behind it, or a sweep
+        # asked to stop, then ends with ``TransactionConflict``.
+        kwargs.setdefault("isolation_level", "READ COMMITTED")
+        connect_args = kwargs.setdefault("connect_args", {})
+        given = connect_args.get("options") or parse_url(url).query.get("options") or ""
+        if isinstance(given, str) and "lock_timeout" not in given:  # else the URL's own stands
+            connect_args["options"] = f"{given} -c lock_timeout={LOCK_TIMEOUT_MS}".strip()
     try:
         engine = create_engine(url, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:

@@ -12,7 +12,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ocop_cycle.errors import OcopCycleError, SchemaNotReady, StorageError
+from ocop_cycle.errors import OcopCycleError, SchemaNotReady, StorageError, TransactionConflict
 
 __all__ = ["translate", "translated"]
 
@@ -23,8 +23,26 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(found).split())
 
 
+#: PostgreSQL's SQLSTATEs for a transaction the server ended to keep concurrent ones apart:
+#: serialization_failure, deadlock_detected, lock_not_available (``lock_timeout``).
+_CONFLICTS = {"40001": "serialization failure", "40P01": "deadlock", "55P03": "lock not granted"}
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    found = getattr(exc, "orig", None) or exc
+    state = getattr(found, "sqlstate", None) or getattr(found, "pgcode", None)
+    return state if isinstance(state, str) else None
+
+
 def translate(exc: BaseException) -> StorageError:
     """The ocop-cycle error a database failure means."""
+    state = _sqlstate(exc)
+    if state in _CONFLICTS:
+        return TransactionConflict(
+            f"{_CONFLICTS[state]}: {_one_line(exc)}; nothing was written, retry",
+            detail=str(exc),
+            sqlstate=state,
+        )
     text = str(exc).lower()
     if "no such table" in text or ("relation" in text and "does not exist" in text):
         return SchemaNotReady(

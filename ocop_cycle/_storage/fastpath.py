@@ -10,6 +10,7 @@ Only the hot write path uses this; everything else uses SQLAlchemy Core normally
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import datetime
@@ -23,8 +24,9 @@ from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ocop_cycle._storage.types import fused_bind_processor
+from ocop_cycle.errors import UnsuitableConnection
 
-__all__ = ["Prepared", "Slot", "Tx", "rollback_or_drop"]
+__all__ = ["Prepared", "Slot", "Tx", "read_committed", "restore_level", "rollback_or_drop"]
 
 Processor = Callable[[Any], Any] | None
 _NO_VALUE = object()
@@ -258,19 +260,23 @@ class Slot(Protocol):
 @contextmanager
 def transaction(engine: Engine, slot: Slot | None = None) -> Iterator[Tx]:
     """A write transaction: SQLite takes its write lock at BEGIN (IMMEDIATE) so two processes
-    never both read a dossier and then race to write it; PostgreSQL begins implicitly and relies
-    on the version check and the unique ``(dossier_id, seq)``. Commits on success, rolls back on
-    any exception. The connection comes from ``slot`` when one waits there, else from the pool;
-    after a commit it goes back to ``slot`` if that takes it, else (and always after a failure)
-    to the pool."""
+    never both read a dossier and then race to write it; PostgreSQL begins implicitly, at READ
+    COMMITTED (``read_committed``), and relies on the version check and the unique
+    ``(dossier_id, seq)``. Commits on success, rolls back on any exception. The connection
+    comes from ``slot`` when one waits there, else from the pool; after a commit it goes back
+    to ``slot`` if that takes it, else (and always after a failure) to the pool."""
     connection = slot.take() if slot is not None else None
     if connection is None:
         connection = engine.raw_connection()
     committed = False
+    saved = None
     try:
-        cursor = connection.cursor()
         if engine.dialect.name == "sqlite":
+            cursor = connection.cursor()
             cursor.execute("BEGIN IMMEDIATE")
+        else:
+            saved = read_committed(connection.dbapi_connection)
+            cursor = connection.cursor()
         try:
             yield Tx(cursor, pipeline=_pipelines(engine))
         except BaseException:
@@ -283,8 +289,57 @@ def transaction(engine: Engine, slot: Slot | None = None) -> Iterator[Tx]:
             raise
         committed = True
     finally:
+        if saved is not None:
+            restore_level(connection, saved)
         if not (committed and slot is not None and slot.give(connection)):
             connection.close()
+
+
+#: How a PostgreSQL connection stood before ``read_committed``: autocommit, isolation level.
+Saved = tuple[bool, Any]
+
+
+def read_committed(dbapi_connection: Any) -> Saved | None:
+    """Make a PostgreSQL driver connection begin its next transaction at READ COMMITTED, outside
+    autocommit; returns how it stood when that changed anything (for ``restore_level``).
+
+    Why: the write path's exactly-once rests on READ COMMITTED -- a version-checked UPDATE that
+    waits for a racing commit and then sees it, ``ON CONFLICT`` waits, ``SKIP LOCKED`` claims,
+    a key settled again on a fresh snapshot. A database or engine whose default is REPEATABLE
+    READ or SERIALIZABLE turns those into serialization failures; one in autocommit commits
+    each statement alone, so a command that fails half way leaves its first writes behind. The
+    engines ocop-cycle opens are at READ COMMITTED already (nothing changes); a host's engine
+    is set for the transaction and given back as it was. psycopg (3) sets both as attributes,
+    sent with the BEGIN: no round trip. Another driver in autocommit is refused."""
+    if type(dbapi_connection).__module__.partition(".")[0] != "psycopg":
+        if getattr(dbapi_connection, "autocommit", False) is True:
+            raise UnsuitableConnection(
+                "the engine's connections are in autocommit mode: ocop-cycle's commands need "
+                "a transaction each; hand over an engine without isolation_level='AUTOCOMMIT'"
+            )
+        return None
+    level = dbapi_connection.isolation_level
+    autocommit = dbapi_connection.autocommit
+    wanted = sys.modules["psycopg"].IsolationLevel.READ_COMMITTED
+    if level == wanted and autocommit is False:
+        return None
+    dbapi_connection.autocommit = False
+    dbapi_connection.isolation_level = wanted
+    return autocommit, level
+
+
+def restore_level(connection: Any, saved: Saved) -> None:
+    """Give a host's connection back as ``read_committed`` found it; one that cannot take it
+    (broken, or left in a transaction by a failure) is invalidated, never pooled changed."""
+    autocommit, level = saved
+    raw = connection.dbapi_connection
+    if raw is None:  # invalidated after a failure: never pooled again
+        return
+    try:
+        raw.isolation_level = level
+        raw.autocommit = autocommit
+    except Exception:
+        connection.invalidate()
 
 
 def rollback_or_drop(connection: Any) -> None:
