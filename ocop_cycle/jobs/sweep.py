@@ -282,17 +282,17 @@ class Sweeper:
             if row is None:
                 return None
             try:
-                outcome = self._apply(tx, row, now)
+                outcome, at = self._apply(tx, row, now)
             except (ConcurrencyConflict, StorageError):
                 raise
             except Exception as exc:
                 raise _ApplyFailed(row, exc) from exc
-            lateness = now - row["due_at"]
+            lateness = at - row["due_at"]
             settled = self._queue.settle(
                 tx,
                 row["id"],
                 status="done" if not outcome.startswith("skipped") else "skipped",
-                applied_at=now,
+                applied_at=at,
                 lateness_seconds=int(lateness.total_seconds()),
                 outcome=outcome,
             )
@@ -333,16 +333,23 @@ class Sweeper:
         )
         return Applied(row["id"], row["kind"], row["dossier_id"], row["due_at"], outcome, lateness)
 
-    def _apply(self, tx: Tx, row: dict[str, Any], now: datetime) -> str:
+    def _apply(self, tx: Tx, row: dict[str, Any], now: datetime) -> tuple[str, datetime]:
+        """What applying the claimed ``row`` did, and when it was applied: ``now``, or the
+        time of the dossier's last event when that is later. Why: another clock may have
+        written the dossier ahead of this one (a simulation ahead of this one on the same
+        store, a live store simulated into the future); an event recorded before the one
+        already last in its log would give the log a history that runs backwards ("known at"
+        queries would hide it). The sweep's clock moves on to the log's for this dossier."""
         dossier = self._store.load(tx, row["dossier_id"])
         if dossier is None:
-            return "skipped: dossier not found"
+            return "skipped: dossier not found", now
+        now = max(now, to_vn(dossier.updated_at))
         try:
             command = self._command_for(tx, row, dossier, now)
         except NotFound as exc:
-            return f"skipped: {exc}"
+            return f"skipped: {exc}", now
         if isinstance(command, str):
-            return f"skipped: {command}"
+            return f"skipped: {command}", now
         handlers = self._handlers
         try:
             before = handlers.authorise(tx, command, self.actor, on_deadline=True, loaded=dossier)
@@ -350,8 +357,8 @@ class Sweeper:
                 tx, command, self.actor, row["due_at"], now, before=before
             )
         except CommandRefused as exc:
-            return f"skipped: {exc}"
-        return f"{type(command).trigger} -> {after.state.value}"
+            return f"skipped: {exc}", now
+        return f"{type(command).trigger} -> {after.state.value}", now
 
     def _command_for(
         self, tx: Tx, row: dict[str, Any], d: Dossier, now: datetime
