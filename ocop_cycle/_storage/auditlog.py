@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import count, groupby
@@ -25,7 +25,7 @@ from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, Uuid, and_, bindparam, func, insert, or_, select
+from sqlalchemy import Engine, String, Uuid, and_, bindparam, func, insert, select, type_coerce
 
 from ocop_cycle._storage.failures import translated
 from ocop_cycle._storage.fastpath import Prepared
@@ -135,26 +135,32 @@ class AuditLog:
         self._one_projection = Prepared(
             rows.where(D.id == bindparam("id")), dialect, result_columns=full
         )
-        keys = [deadlines.c.dossier_id, deadlines.c.key]
-        planned = select(*keys).order_by(deadlines.c.dossier_id, deadlines.c.key)
-        self._all_deadlines = Prepared(planned, dialect, result_columns=keys)
+        # Every column the events plan, and the settlement: the audit compares them with what
+        # the events planned, and the times in Python (SQLite would compare them as text).
+        queue = deadlines.c
+        deadline_cols = [
+            queue.dossier_id,
+            queue.key,
+            queue.kind,
+            queue.round_id,
+            queue.due_at,
+            queue.detail,
+            queue.status,
+            queue.applied_at,
+        ]
+        planned = select(*deadline_cols).order_by(queue.dossier_id, queue.key)
+        self._all_deadlines = Prepared(planned, dialect, result_columns=deadline_cols)
         self._one_deadlines = Prepared(
-            planned.where(deadlines.c.dossier_id == bindparam("id")), dialect, result_columns=keys
-        )
-        # Settled before due: asked of the database, which returns only such rows (none, in a
-        # store nobody altered) -- cheaper than reading every row's times into Python.
-        early_cols = [*keys, deadlines.c.status, deadlines.c.due_at, deadlines.c.applied_at]
-        early = select(*early_cols).where(
-            deadlines.c.status != "pending",
-            or_(deadlines.c.applied_at.is_(None), deadlines.c.applied_at < deadlines.c.due_at),
-        )
-        self._all_early = Prepared(
-            early.order_by(deadlines.c.dossier_id), dialect, result_columns=early_cols
-        )
-        self._one_early = Prepared(
-            early.where(deadlines.c.dossier_id == bindparam("id")),
+            planned.where(queue.dossier_id == bindparam("id")),
             dialect,
-            result_columns=early_cols,
+            result_columns=deadline_cols,
+        )
+        latest = func.max(E.recorded_at).label("recorded_at")
+        self._last_recorded = Prepared(select(latest), dialect, result_columns=[latest])
+        self._last_recorded_below = Prepared(
+            select(latest).where(type_coerce(E.recorded_at, String) < bindparam("below", "")),
+            dialect,
+            result_columns=[latest],
         )
         notice_cols = [
             outbox.c.dossier_id,
@@ -251,17 +257,35 @@ class AuditLog:
         """Full projection rows (column name -> value), in dossier order."""
         return self._scoped(self._all_projections, self._one_projection, dossier_id)
 
-    def deadline_keys(self, dossier_id: UUID | None = None) -> Iterator[tuple[UUID, set[str]]]:
-        """Each dossier's planned deadlines (their natural keys, whatever their status), in
-        dossier order."""
+    def deadline_rows(
+        self, dossier_id: UUID | None = None
+    ) -> Iterator[tuple[UUID, dict[Any, dict[str, Any]]]]:
+        """Each dossier's deadline rows (whatever their status) by natural key, in dossier
+        order: what was planned (kind, round, due time, detail) and how it was settled
+        (status, applied_at)."""
         rows = self._scoped(self._all_deadlines, self._one_deadlines, dossier_id)
         for found, group in groupby(rows, key=by_dossier):
-            yield found, {row["key"] for row in group}
+            yield found, {row["key"]: row for row in group}
 
-    def deadlines_settled_early(self, dossier_id: UUID | None = None) -> Rows:
-        """Deadlines settled (done, skipped, failed) without a time, or before they were due
-        (key, status, due and settled times): the sweep settles only what is due."""
-        return self._scoped(self._all_early, self._one_early, dossier_id)
+    def last_recorded_at(self) -> datetime | None:
+        """When the store recorded its latest event, or None for an empty store. A value that
+        cannot be read as a time is passed over (on SQLite any text sorts after every time):
+        the walk reports it where it is, and it must not hide the others."""
+        with closing(self._stream(self._last_recorded, {})) as rows:
+            found = next(rows)["recorded_at"]
+        while isinstance(found, Unreadable) and isinstance(found.stored, str):
+            with closing(self._stream(self._last_recorded_below, {"below": found.stored})) as rows:
+                found = next(rows)["recorded_at"]
+        return found if isinstance(found, datetime) else None
+
+    def simulated_until(self) -> datetime | None:
+        """Where a simulated clock left the store (``StoreSettings``), or None; a recorded value
+        that is not an instant with its offset counts as none."""
+        try:
+            found = StoreSettings(self.engine).simulated_until()
+        except ValueError:
+            return None
+        return found if found is None or found.tzinfo is not None else None
 
     def notice_rows(
         self, dossier_id: UUID | None = None

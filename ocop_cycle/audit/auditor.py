@@ -18,14 +18,12 @@ from uuid import UUID
 
 from ocop_cycle._storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
 from ocop_cycle._validation import uuid_argument
+from ocop_cycle.audit.derived import check_deadlines, check_notices
 from ocop_cycle.audit.projection import (
     Fold,
     Planner,
     by_dossier,
-    check_deadlines,
-    check_notices,
     check_projections,
-    check_settled_early,
     describe,
     differing_fields,
     fold_chains,
@@ -139,7 +137,8 @@ class Auditor:
         With ``derived`` (the default), the deadline queue and the outbox are checked against
         the events too: what each event planned and owed, replanned and rebuilt by the write
         path's own pure functions, must be there as written (``deadline_missing``,
-        ``deadline_settled_early``, ``notice_missing``, ``notice_altered``, ``notice_unowed``).
+        ``deadline_altered``, ``deadline_settled_early``, ``notice_missing``,
+        ``notice_altered``, ``notice_unowed``).
         ``derived=False`` leaves them out: about a third faster on a large store.
 
         ``published_root`` is a checkpoint root published outside the database. Some stored
@@ -173,13 +172,13 @@ class Auditor:
                 (lambda event, dossier: notices_for(event, dossier, units)) if derived else None,
             )
             if derived:
-                chains = check_deadlines(report, chains, self.log.deadline_keys(dossier_id))
+                chains = check_deadlines(
+                    report, chains, self.log.deadline_rows(dossier_id), self._settled_by()
+                )
                 chains = check_notices(report, chains, self.log.notice_rows(dossier_id))
             projections = check_projections(
                 report, chains, projections_by_id(self.log.projections(dossier_id))
             )
-            if derived:
-                check_settled_early(report, self.log.deadlines_settled_early(dossier_id))
             if dossier_id is not None and report.dossiers == 0 and projections == 0:
                 report.breaks.append(
                     Break(dossier_id, None, "dossier_unknown", "no events and no projection")
@@ -200,6 +199,14 @@ class Auditor:
             roots = [(cp.id, cp.root) for cp in stored]
             check_published_root(report, published_root, roots, verified)
         return self._with_key_check(report, whole=dossier_id is None)
+
+    def _settled_by(self) -> datetime:
+        """The latest time the store has seen: its latest event, where a simulated clock left
+        it (``simulated_until``), or this auditor's clock. No sweep settles a deadline later,
+        so none is settled at, or for, a later time. Read in the audit's snapshot, the clock
+        last: whatever the snapshot holds was settled before the clock is read."""
+        seen = [self.log.last_recorded_at(), self.log.simulated_until(), self.engine.clock.now()]
+        return max(at for at in seen if at is not None)
 
     def _planner(self) -> Planner:
         """What each event plans, as the engine planned it when it wrote the event: the pure
