@@ -4,15 +4,15 @@ replans what the events planned and owed and reports every difference where it i
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 
-from ocop_cycle import Dossier, Engine, SettableClock
-from ocop_cycle._storage.schema import deadlines
+from ocop_cycle import VN_TZ, Dossier, Engine, SettableClock, Sweeper
+from ocop_cycle._storage.schema import deadlines, dossiers, events, outbox
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.verify import VerifyReport
 from tests.scenario import Walk
@@ -34,6 +34,10 @@ def tamper(engine: Engine, *statements: Any) -> None:
     with engine.sa_engine.begin() as conn:
         for stmt in statements:
             conn.execute(stmt)
+
+
+def problems(report: VerifyReport) -> list[str]:
+    return [b.problem for b in report.breaks]
 
 
 def where(report: VerifyReport) -> list[tuple[Any, int | None, str]]:
@@ -158,3 +162,75 @@ def test_settled_times_are_compared_as_instants_not_as_sqlite_text(
     report = Auditor(engine).verify()
     assert where(report) == [(certified.id, certified.version, "deadline_settled_early")]
     assert "only once it is due" in report.breaks[0].detail
+
+
+# -- rows no event planned or owed ------------------------------------------------------------
+
+
+def test_a_deadline_planted_in_the_queue_is_reported(
+    engine: Engine, clock: SettableClock, certified: Dossier
+) -> None:
+    """A row no event planned (an inspection due next month, for a certificate) would make the
+    sweep write a genuine event when it falls due: it is reported before it does, and after."""
+    row = stored_expiry(engine, certified)
+    due = clock.now() + timedelta(days=30)
+    planted = {
+        **{k: v for k, v in row.items() if k != "id"},
+        "key": f"inspection_due|{certified.id}|{due.isoformat()}|",
+        "kind": "inspection_due",
+        "due_at": due,
+        "detail": {"since": clock.now().date().isoformat()},
+    }
+    tamper(engine, insert(deadlines).values(planted))
+    report = Auditor(engine).verify()
+    assert where(report) == [(certified.id, None, "deadline_unplanned")]
+    assert "inspection_due due" in report.breaks[0].detail
+    Sweeper(engine).sweep(now=due + timedelta(days=1))
+    assert where(Auditor(engine).verify()) == [(certified.id, None, "deadline_unplanned")]
+
+
+def test_deadlines_and_notices_of_a_dossier_with_no_events_are_reported(
+    engine: Engine, certified: Dossier
+) -> None:
+    """A dossier's events and projection deleted, its queue and outbox rows left: nothing else
+    names it, and its expiry would still be swept, its notices still delivered."""
+    with engine.sa_engine.connect() as conn:
+        queued = conn.execute(
+            select(func.count()).where(deadlines.c.dossier_id == certified.id)
+        ).scalar_one()
+        owed = conn.execute(
+            select(func.count()).where(outbox.c.dossier_id == certified.id)
+        ).scalar_one()
+    assert queued > 0
+    assert owed > 0
+    tamper(
+        engine,
+        delete(events).where(events.c.dossier_id == certified.id),
+        delete(dossiers).where(dossiers.c.id == certified.id),
+    )
+    report = Auditor(engine).verify()
+    assert sorted(problems(report)) == ["deadline_unplanned"] * queued + ["notice_unowed"] * owed
+    assert {b.dossier_id for b in report.breaks} == {certified.id}
+    alone = Auditor(engine).verify(certified.id)  # asked by its id, it is unknown as well
+    assert where(alone) == [*where(report), (certified.id, None, "dossier_unknown")]
+
+
+def test_a_notice_planted_for_a_dossier_that_never_existed_is_reported(
+    engine: Engine, certified: Dossier
+) -> None:
+    unknown = uuid4()
+    tamper(
+        engine,
+        insert(outbox).values(
+            notification_id=uuid4(),
+            dossier_id=unknown,
+            seq=1,
+            kind="certified",
+            recipient_role="producer",
+            recipient_jurisdiction=certified.commune_code,
+            message_vi="Sản phẩm được công nhận 5 sao.",
+            data={},
+            created_at=datetime(2024, 4, 1, 9, tzinfo=VN_TZ),
+        ),
+    )
+    assert where(Auditor(engine).verify()) == [(unknown, 1, "notice_unowed")]

@@ -46,24 +46,33 @@ def check_deadlines(
     stored: Iterator[tuple[UUID, dict[Any, dict[str, Any]]]],
     settled_by: datetime,
 ) -> Chains:
-    """``chains`` passed on, the deadline queue checked against them on the way: each deadline
-    a chain's events planned must be in the queue (``deadline_missing``: an expiry deleted would
-    never happen), in whatever status, as the event planned it -- kind, round, due time and
-    detail, which the sweep acts on (``deadline_altered``: an expiry moved later, or its detail
-    changed so that the sweep finds it moot). A settled row must have been settled when it was
-    due (``deadline_settled_early``, see ``settled_early``; ``settled_by`` is the latest time
-    the store has seen). The planned checks are left out where the fold stopped: what it
-    planned is partial."""
+    """``chains`` passed on, the deadline queue checked against them on the way. The queue is
+    derived data the sweep acts on, so it must be just what the events planned:
+
+    - each deadline a chain's events planned is in the queue (``deadline_missing``: an expiry
+      deleted would never happen), in whatever status, as the event planned it -- kind, round,
+      due time and detail (``deadline_altered``: an expiry moved later, or its detail changed
+      so that the sweep finds it moot);
+    - each row was planned by an event of its dossier (``deadline_unplanned``: a planted row
+      makes the sweep write a genuine event when it falls due), a dossier with no events at
+      all included;
+    - a row settled was settled when it was due (``deadline_settled_early``, see
+      ``settled_early``; ``settled_by`` is the latest time the store has seen).
+
+    Where the fold stopped, what it planned is partial: only the settling is checked."""
     for dossier_id, chain, found in merge_by_dossier(chains, stored):
-        if chain is None:
-            continue  # deadlines of a dossier with no events: its projection check reports it
-        yield dossier_id, chain
         rows = found or {}
+        if chain is None:
+            for row in rows.values():
+                report.breaks.append(_unplanned(dossier_id, row, "the dossier has no events"))
+            continue
+        yield dossier_id, chain
         _, fold = chain
-        planned_by: dict[Any, Planned] = {} if fold.failure is not None else fold.planned
+        whole = fold.failure is None
+        planned_by: dict[Any, Planned] = fold.planned if whole else {}
         for key, planned in planned_by.items():
-            row = rows.get(key)
-            if row is None:
+            match = rows.get(key)
+            if match is None:
                 report.breaks.append(
                     Break(
                         dossier_id,
@@ -73,7 +82,7 @@ def check_deadlines(
                         f"{planned.event_type}, is not in the deadline queue",
                     )
                 )
-            elif altered := _altered(planned, row):
+            elif altered := _altered(planned, match):
                 report.breaks.append(
                     Break(
                         dossier_id,
@@ -85,12 +94,30 @@ def check_deadlines(
                 )
         for key, row in rows.items():
             planned_row = planned_by.get(key)
+            if planned_row is None and whole:
+                report.breaks.append(
+                    _unplanned(dossier_id, row, "no event of the dossier planned it")
+                )
+                continue  # one break for a planted row, however it was settled
             early = settled_early(row, settled_by)
             if early is not None:
                 seq = None if planned_row is None else planned_row.seq
                 report.breaks.append(
                     Break(stored_id(dossier_id), seq, "deadline_settled_early", early)
                 )
+
+
+def _unplanned(dossier_id: object, row: dict[str, Any], why: str) -> Break:
+    """A deadline row no event planned, for a dossier (or an id that cannot be read: the
+    detail says what is stored)."""
+    whose = "" if isinstance(dossier_id, UUID) else f"dossier id {dossier_id}: "
+    return Break(
+        stored_id(dossier_id),
+        None,
+        "deadline_unplanned",
+        f"{whose}{row['kind']} due {_when(row['due_at'])} ({row['status']}) is in the deadline "
+        f"queue, and {why}",
+    )
 
 
 def _altered(planned: Planned, row: dict[str, Any]) -> list[str]:
@@ -149,11 +176,16 @@ def check_notices(
     """``chains`` passed on, the outbox checked against them on the way: each notice an event
     owed (``notices_for``, as written with it) must be there, saying what it was written to say
     to whom it was written for (a notice deleted or edited never reaches, or misleads, its
-    recipient). Rows no event owes are reported too (a notice planted in the outbox)."""
+    recipient). Rows no event owes are reported too (a notice planted in the outbox, or left
+    by a dossier whose events are gone)."""
     for dossier_id, chain, rows in merge_by_dossier(chains, stored):
         found = rows or {}
-        if chain is None:
-            continue  # notices of a dossier with no events: its projection check reports it
+        if chain is None:  # a dossier with no events owes nothing: each of its rows is planted
+            for notice_id, orphan in found.items():
+                report.breaks.append(
+                    _unowed(dossier_id, notice_id, orphan, "the dossier has no events")
+                )
+            continue
         yield dossier_id, chain
         _, fold = chain
         if fold.failure is not None:
@@ -185,11 +217,15 @@ def check_notices(
                 report.breaks.append(Break(dossier_id, seq, "notice_altered", ", ".join(differing)))
         for notice_id, row in found.items():
             if notice_id not in fold.owed:
-                report.breaks.append(
-                    Break(
-                        dossier_id,
-                        row["seq"] if type(row["seq"]) is int else None,
-                        "notice_unowed",
-                        f"outbox row {notice_id} ({row['kind']}) was owed by no event",
-                    )
-                )
+                report.breaks.append(_unowed(dossier_id, notice_id, row, "no event owed it"))
+
+
+def _unowed(dossier_id: object, notice_id: object, row: dict[str, Any], why: str) -> Break:
+    """An outbox row no event owed (the detail names an id that cannot be read)."""
+    whose = "" if isinstance(dossier_id, UUID) else f"dossier id {dossier_id}: "
+    return Break(
+        stored_id(dossier_id),
+        row["seq"] if type(row["seq"]) is int else None,
+        "notice_unowed",
+        f"{whose}outbox row {notice_id} ({row['kind']}) is in the outbox, and {why}",
+    )
