@@ -38,6 +38,7 @@ from ocop_cycle._storage.schema import (
     outbox,
 )
 from ocop_cycle._storage.settings import StoreSettings
+from ocop_cycle.errors import StorageError
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -362,7 +363,13 @@ class AuditLog:
     ) -> dict[str, Any]:
         """Record every chain's head as of the newest event, with ``root(heads)``; returns the
         stored checkpoint row. Everything is read from one snapshot and written in one
-        transaction."""
+        transaction.
+
+        ``StorageError`` naming the chain, and nothing written, when a head cannot be read as
+        the engine writes one (an id that is not one, a seq that is not an integer: an edit
+        behind the engine's back). A checkpoint vouches for the chains it records; one over a
+        head that is not there as written could never verify, and recording only the readable
+        heads would vouch for a store with a chain left out."""
         with self._translated(), self.engine.connect() as conn:
             if self._pg:
                 # Several statements must see the same store: one snapshot for all of them.
@@ -375,12 +382,15 @@ class AuditLog:
                     .group_by(E.dossier_id)
                     .subquery()
                 )
+                # The ids as stored (SQLite keeps text): one altered id must be named, not
+                # fail the read.
+                stored_id = E.dossier_id if self._pg else type_coerce(E.dossier_id, String)
                 found = conn.execute(
-                    select(E.dossier_id, E.seq, E.hash)
+                    select(stored_id, E.seq, E.hash)
                     .join(last, and_(E.dossier_id == last.c.dossier_id, E.seq == last.c.seq))
                     .order_by(E.dossier_id)
                 ).all()
-                heads: list[ChainHead] = [(r[0], r[1], r[2]) for r in found]
+                heads = [_chain_head(*r) for r in found]
                 count = conn.execute(select(func.count()).where(E.id <= max_id)).scalar() or 0
                 row: dict[str, Any] = {
                     "created_at": created_at,
@@ -415,6 +425,21 @@ class AuditLog:
 
     def _translated(self) -> AbstractContextManager[None]:
         return translated(self.engine)
+
+
+def _chain_head(dossier_id: Any, seq: Any, head_hash: Any) -> ChainHead:
+    """A chain head read for a checkpoint, as the engine writes one, or ``StorageError``."""
+    if isinstance(dossier_id, str) and _HEX32.fullmatch(dossier_id):
+        dossier_id = UUID(dossier_id)
+    if isinstance(dossier_id, UUID) and type(seq) is int and type(head_hash) is str:
+        return dossier_id, seq, head_hash
+    raise StorageError(
+        f"no checkpoint made: the last event of chain {dossier_id!s} (seq {seq!r}, hash "
+        f"{head_hash!r}) cannot be read as the engine writes it; `ocop-cycle audit verify` "
+        "lists what is broken",
+        dossier_id=str(dossier_id),
+        seq=seq,
+    )
 
 
 def _readable(prepared: Prepared, values: Sequence[Any], cursor: Any) -> dict[str, Any]:

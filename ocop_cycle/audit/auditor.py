@@ -268,18 +268,7 @@ class Auditor:
 
     def _check_one_head(self, walker: ChainWalker, checkpoint_id: int, dossier_id: UUID) -> None:
         walker.report.checkpoints += 1  # checked, for this dossier's head
-        for d, seq, saw, found in self.log.checkpoint_seen(checkpoint_id, dossier_id):
-            if found != saw:
-                walker.report.breaks.append(
-                    Break(
-                        d,
-                        seq,
-                        "checkpointed_event_missing"
-                        if found is None
-                        else "checkpointed_hash_changed",
-                        f"checkpoint {checkpoint_id} saw {saw[:12]}…",
-                    )
-                )
+        walker.check_heads(checkpoint_id, self.log.checkpoint_seen(checkpoint_id, dossier_id))
 
     # -- checkpoints --------------------------------------------------------------------------
 

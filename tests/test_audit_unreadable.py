@@ -1,0 +1,117 @@
+"""Values that are not of their column's type (SQLite keeps any value in any column): the audit
+reports each where it is and goes on; it never stops on one with a traceback, never accuses a
+dossier nobody touched, and never writes a checkpoint or an export it could not verify."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from ocop_cycle import Dossier, Engine, SettableClock, StorageError
+from ocop_cycle._storage.schema import checkpoints
+from ocop_cycle.audit.auditor import Auditor
+from ocop_cycle.cli import main
+from tests.scenario import Walk
+from tests.test_audit_verify import problems, tamper, verify_cli
+
+
+@pytest.fixture
+def store(db_url: str, engine: Engine, clock: SettableClock) -> list[Dossier]:
+    """Two certified dossiers and one just registered, on SQLite (PostgreSQL refuses a value
+    of another type than its column's, so none of these edits can be made there)."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL refuses a value of another type than its column's")
+    walk = Walk(engine, clock)
+    made = [walk.certified(name=f"Sản phẩm {i}") for i in range(2)]
+    made.append(walk.register("Sản phẩm mới"))
+    assert Auditor(engine).verify().intact
+    return made
+
+
+def sql(engine: Engine, statement: str) -> None:
+    tamper(engine, text(statement))
+
+
+def checkpoint_count(engine: Engine) -> int:
+    with engine.sa_engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(checkpoints)).scalar_one())
+
+
+# -- a checkpoint's heads ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["'x'", "5.5"])
+def test_a_checkpoint_head_whose_seq_is_not_an_integer_is_a_break(
+    engine: Engine,
+    store: list[Dossier],
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    value: str,
+) -> None:
+    """A head's seq edited into text or a fraction: reported at its dossier (with the root it
+    no longer gives), by the whole-store walk and by one dossier's; never a crash."""
+    target = store[0]
+    cp = Auditor(engine).checkpoint()
+    sql(
+        engine,
+        f"UPDATE ocop_checkpoint_heads SET seq = {value} "
+        f"WHERE checkpoint_id = {cp.id} AND dossier_id = '{target.id.hex}'",
+    )
+    report = Auditor(engine).verify()
+    assert [(b.dossier_id, b.problem) for b in report.breaks] == [
+        (target.id, "checkpoint_head_unreadable"),
+        (None, "checkpoint_root_mismatch"),
+    ]
+    alone = Auditor(engine).verify(target.id)
+    assert [(b.dossier_id, b.problem) for b in alone.breaks] == [
+        (target.id, "checkpoint_head_unreadable")
+    ]
+    status, out = verify_cli(db_url, capsys)
+    assert status == 1
+    assert "checkpoint_head_unreadable" in out
+    assert "internal error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("seq", "'two'"), ("seq", "4.5"), ("dossier_id", "'274f25d9Z' || substr(dossier_id, 10)")],
+)
+def test_no_checkpoint_is_made_over_a_chain_head_that_cannot_be_read(
+    engine: Engine,
+    store: list[Dossier],
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    column: str,
+    value: str,
+) -> None:
+    """A chain whose last event's seq or id was edited out of its type: a checkpoint over it
+    could never verify, and one without it would vouch for a store with a chain left out.
+    ``StorageError`` naming it, nothing written; the CLI says so on one line, exit 1."""
+    target = store[0]
+    sql(
+        engine,
+        f"UPDATE ocop_events SET {column} = {value} "
+        f"WHERE dossier_id = '{target.id.hex}' AND seq = {target.version}",
+    )
+    with pytest.raises(StorageError, match="no checkpoint made: the last event of chain"):
+        Auditor(engine).checkpoint()
+    assert checkpoint_count(engine) == 0
+    capsys.readouterr()
+    assert main(["--db", db_url, "audit", "checkpoint"]) == 1
+    err = capsys.readouterr().err
+    assert "no checkpoint made" in err
+    assert "internal error" not in err
+    assert checkpoint_count(engine) == 0
+
+
+def test_a_readable_store_is_still_checkpointed(engine: Engine, store: list[Dossier]) -> None:
+    """An unreadable value elsewhere than a chain's head (a payload that is not JSON) does not
+    stop a checkpoint: its heads are all as written, and verify reports the payload."""
+    sql(
+        engine,
+        f"UPDATE ocop_events SET payload = '{{not json' WHERE dossier_id = '{store[0].id.hex}' "
+        "AND seq = 2",
+    )
+    cp = Auditor(engine).checkpoint()
+    assert cp.dossier_count == len(store)
+    assert problems(Auditor(engine).verify()) == ["row_unreadable", "fold_failed"]
