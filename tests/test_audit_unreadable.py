@@ -115,3 +115,29 @@ def test_a_readable_store_is_still_checkpointed(engine: Engine, store: list[Doss
     cp = Auditor(engine).checkpoint()
     assert cp.dossier_count == len(store)
     assert problems(Auditor(engine).verify()) == ["row_unreadable", "fold_failed"]
+
+
+# -- an altered id, among the others ----------------------------------------------------------
+
+
+def test_an_altered_id_does_not_make_verify_accuse_its_neighbour(
+    engine: Engine, store: list[Dossier], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One dossier's events given an id that is no id, spelled to sort just before another
+    dossier as SQLite orders the stored text ('.' before every hex digit) but after it in the
+    dashed text ('-' before '.'): the streams stay paired, the altered rows are reported, and
+    no break names the untouched neighbour."""
+    altered, neighbour = store[0], store[1]
+    spelled = f"{neighbour.id.hex[:8]}.{altered.id.hex[9:]}"
+    sql(
+        engine,
+        f"UPDATE ocop_events SET dossier_id = '{spelled}' WHERE dossier_id = '{altered.id.hex}'",
+    )
+    report = Auditor(engine).verify()
+    assert neighbour.id not in {b.dossier_id for b in report.breaks}
+    assert str(neighbour.id) not in "\n".join(b.detail for b in report.breaks)
+    assert problems(report).count("row_unreadable") == altered.version
+    assert (altered.id, "events_missing") in {(b.dossier_id, b.problem) for b in report.breaks}
+    status, out = verify_cli(db_url, capsys)
+    assert status == 1
+    assert str(neighbour.id) not in out

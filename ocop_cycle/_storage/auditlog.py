@@ -90,16 +90,34 @@ class Unreadable:
         shown = repr(self.stored)
         return shown if len(shown) <= 60 else shown[:57] + "..."
 
-    # Ordered among the ids of a stream (by the stored text), so merging streams goes on.
+    # Ordered among the ids of a stream where the database sorts it, so that streams merged
+    # by dossier pair the same dossier's rows: a UUID as its stored 32 hex digits, not its
+    # dashed text (which sorts otherwise around a '.' or a 'Z', and would pair the rows of an
+    # altered id with an untouched dossier).
     def __lt__(self, other: object) -> bool:
-        return str(self.stored) < _text(other)
+        return _stored_order(self) < _stored_order(other)
 
     def __gt__(self, other: object) -> bool:
-        return str(self.stored) > _text(other)
+        return _stored_order(self) > _stored_order(other)
 
 
-def _text(value: object) -> str:
-    return str(value.stored) if isinstance(value, Unreadable) else str(value)
+def _stored_order(value: object) -> tuple[int, Any]:
+    """Where SQLite's ORDER BY puts a stored id (the only database that stores one it cannot
+    read): NULL, then numbers, then text in byte order (Python's code-point order is the same),
+    then blobs; a readable id is stored as its 32 lower-case hex digits."""
+    if isinstance(value, Unreadable):
+        value = value.stored
+    if isinstance(value, UUID):
+        return 2, value.hex
+    if value is None:
+        return 0, 0
+    if isinstance(value, int | float):
+        return 1, value
+    if isinstance(value, str):
+        return 2, value
+    if isinstance(value, bytes):
+        return 3, value
+    return 4, repr(value)
 
 
 class AuditLog:
