@@ -4,12 +4,16 @@ dossier nobody touched, and never writes a checkpoint or an export it could not 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select, text
 
 from ocop_cycle import Dossier, Engine, SettableClock, StorageError
 from ocop_cycle._storage.schema import checkpoints
 from ocop_cycle.audit.auditor import Auditor
+from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.cli import main
 from tests.scenario import Walk
 from tests.test_audit_verify import problems, tamper, verify_cli
@@ -141,3 +145,59 @@ def test_an_altered_id_does_not_make_verify_accuse_its_neighbour(
     status, out = verify_cli(db_url, capsys)
     assert status == 1
     assert str(neighbour.id) not in out
+
+
+# -- an export of a store holding a value it cannot read ---------------------------------------
+
+UNREADABLE_EVENTS = {  # column, SQL value, what the export holds, what the offline check finds
+    "payload_not_json": ("payload", "'{not json'", "{not json", "hash_mismatch"),
+    "occurred_at_garbled": ("occurred_at", "'yesterday'", "yesterday", "unreadable_line"),
+    "dossier_id_altered": (
+        "dossier_id",
+        "'274f25d9Z' || substr(dossier_id, 10)",
+        "274f25d9Z",
+        "unreadable_line",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "stored", "found"),
+    UNREADABLE_EVENTS.values(),
+    ids=UNREADABLE_EVENTS.keys(),
+)
+def test_an_export_holds_an_unreadable_value_as_stored_for_the_offline_check_to_find(
+    engine: Engine,
+    store: list[Dossier],
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    column: str,
+    value: str,
+    stored: str,
+    found: str,
+) -> None:
+    """An event value that cannot be read (a payload that is not JSON, a garbled date, an
+    altered id) is exported as it is stored, whole, with the end line: `audit verify
+    --from-export` then reports it, as the database's verify does, instead of the export
+    stopping half written. The CSV export writes it as stored too."""
+    target = store[0]
+    sql(
+        engine,
+        f"UPDATE ocop_events SET {column} = {value} "
+        f"WHERE dossier_id = '{target.id.hex}' AND seq = 2",
+    )
+    path = tmp_path / "export.jsonl"
+    capsys.readouterr()
+    assert main(["--db", db_url, "audit", "export", "--out", str(path)]) == 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[-1])["end"]["events"] == sum(d.version for d in store)
+    assert stored in "\n".join(lines)
+    report = verify_export(path)
+    assert found in problems(report)
+    status, out = verify_cli(db_url, capsys, "--from-export", str(path))
+    assert status == 1
+    assert found in out
+    csv_path = tmp_path / "export.csv"
+    assert main(["--db", db_url, "audit", "export", "--format", "csv", "--out", str(csv_path)]) == 0
+    assert stored in csv_path.read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
-from ocop_cycle._storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
+from ocop_cycle._storage.auditlog import EVENT_COLUMNS, AuditLog, Rows, Unreadable
 from ocop_cycle._validation import uuid_argument
 from ocop_cycle.audit.derived import check_deadlines, check_notices
 from ocop_cycle.audit.projection import (
@@ -485,15 +485,18 @@ class Auditor:
             count += 1
         stored = self.checkpoints()
         for cp in stored:
-            heads = [[str(d), s, h] for d, s, h, _ in self.log.checkpoint_seen(cp.id)]
+            heads = [
+                [_exported(d), _exported(s), _exported(h)]
+                for d, s, h, _ in self.log.checkpoint_seen(cp.id)
+            ]
             doc = {
                 "id": cp.id,
-                "created_at": iso(cp.created_at),
-                "max_event_id": cp.max_event_id,
-                "dossier_count": cp.dossier_count,
-                "event_count": cp.event_count,
-                "keyed": cp.keyed,
-                "root": cp.root,
+                "created_at": _exported(cp.created_at),
+                "max_event_id": _exported(cp.max_event_id),
+                "dossier_count": _exported(cp.dossier_count),
+                "event_count": _exported(cp.event_count),
+                "keyed": _exported(cp.keyed),
+                "root": _exported(cp.root),
                 "heads": heads,
             }
             put({"checkpoint": doc}, ascii_only=True)
@@ -508,22 +511,28 @@ class Auditor:
 
 
 def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in row.items():
-        if isinstance(value, datetime):
-            out[name] = iso(value)
-        elif isinstance(value, UUID):
-            out[name] = str(value)
-        else:
-            out[name] = value
-    return out
+    return {name: _exported(value) for name, value in row.items()}
+
+
+def _exported(value: Any) -> Any:
+    """A stored value as an export writes it: times in the canonical text, ids dashed, and a
+    value that cannot be read as its column's type (``Unreadable``) as it is stored -- the
+    export is the record, and ``verify_export`` then finds the break where it is (a blob,
+    which JSON cannot hold, as its hex digits)."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Unreadable):
+        stored = value.stored
+        return stored.hex() if isinstance(stored, bytes) else stored
+    return value
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, datetime):
-        return iso(value)
+    value = _exported(value)
     return "" if value is None else value
 
 
