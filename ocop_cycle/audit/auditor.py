@@ -59,6 +59,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Auditor", "Checkpoint", "ReplayReport"]
 
+#: Breaks of an event whose hash was not matched with the auditor's key.
+_UNHASHED = ("hash_mismatch", "row_unreadable")
+
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
@@ -183,6 +186,9 @@ class Auditor:
                 report.breaks.append(
                     Break(dossier_id, None, "dossier_unknown", "no events and no projection")
                 )
+            # Decided on the events' hashes, before the checkpoints: with another key than the
+            # store's, no root can be recomputed either, and only their heads are checked.
+            wrong_key = self._wrong_key(report, whole=dossier_id is None)
             stored = self.checkpoints()
             verified: dict[int, bool] = {}
             for cp in stored:
@@ -192,13 +198,14 @@ class Auditor:
                         cp.root,
                         self.log.checkpoint_seen(cp.id),
                         (cp.dossier_count, cp.event_count),
+                        with_root=wrong_key is None,
                     )
                 else:
                     self._check_one_head(walker, cp.id, dossier_id)
         if published_root is not None:
             roots = [(cp.id, cp.root) for cp in stored]
             check_published_root(report, published_root, roots, verified)
-        return self._with_key_check(report, whole=dossier_id is None)
+        return self._with_key_check(report, wrong_key)
 
     def _settled_by(self) -> datetime:
         """The latest time the store has seen: its latest event, where a simulated clock left
@@ -228,32 +235,42 @@ class Auditor:
 
         return plan
 
-    def _with_key_check(self, report: VerifyReport, *, whole: bool) -> VerifyReport:
-        """The report, told what the store's key fingerprint says. The chains are walked
-        whatever it says: a fingerprint row is one edit away, and must not be able to stop the
-        audit from checking anything. When no event's hash matches with the key given (or
-        without one) and the fingerprint differs -- or a whole store's fingerprint is missing
-        (a keyed store verified without its key) -- the key is what differs: one break that
-        says so, not one per event. When hashes match and the fingerprint does not, the
-        fingerprint was altered."""
+    def _wrong_key(self, report: VerifyReport, *, whole: bool) -> str | None:
+        """What to say when the key is what differs, from the walked chains and what the
+        store's key fingerprint says, or None. The chains are walked whatever the fingerprint
+        says: it is one edit away, and must not be able to stop the audit from checking
+        anything. When no event's hash matches with the key given (or without one) and the
+        fingerprint differs -- or a whole store's fingerprint is missing (a keyed store
+        verified without its key) -- the key differs, not every event."""
         recorded = self.log.key_check()
         differs = recorded is not None and recorded != key_fingerprint(self.key)
-        unchecked = sum(
-            1 for b in report.breaks if b.problem in ("hash_mismatch", "row_unreadable")
-        )
-        verified = report.events - unchecked  # events whose hash matched with the key given
-        if verified == 0 and (differs or (recorded is None and whole and report.events > 1)):
-            if self.key is None:
-                detail = "the store's hash chains are made with a key: verify with it (--key-file)"
-            else:
-                detail = "the store's hash chains are made with another key than the one given"
-            if recorded is None:  # no record of its key to go by: say what else it may be
-                detail += (
-                    f" (the store has no record of its key; no event of {report.events} "
-                    "verifies: either that, or every event was altered)"
-                )
-            report.breaks = [Break(None, None, "key_mismatch", detail)]
-        elif differs:
+        verified = report.events - sum(1 for b in report.breaks if b.problem in _UNHASHED)
+        if not (verified == 0 and (differs or (recorded is None and whole and report.events > 1))):
+            return None
+        if self.key is None:
+            detail = "the store's hash chains are made with a key: verify with it (--key-file)"
+        else:
+            detail = "the store's hash chains are made with another key than the one given"
+        if recorded is None:  # no record of its key to go by: say what else it may be
+            detail += (
+                f" (the store has no record of its key; no event of {report.events} "
+                "verifies: either that, or every event was altered)"
+            )
+        return detail
+
+    def _with_key_check(self, report: VerifyReport, wrong_key: str | None) -> VerifyReport:
+        """The report, told what the key check found. With another key than the store's, one
+        break says so (``key_mismatch``), not one per event: the hash mismatches, which that
+        key alone explains, are left out, and everything the key does not decide is kept --
+        projections, the queue and outbox, rows that cannot be read, links, checkpoints'
+        heads and counts, a published root. When hashes match and the fingerprint does not,
+        the fingerprint was altered (``key_fingerprint_changed``)."""
+        if wrong_key is not None:
+            kept = [b for b in report.breaks if b.problem != "hash_mismatch"]
+            report.breaks = [Break(None, None, "key_mismatch", wrong_key), *kept]
+            return report
+        recorded = self.log.key_check()
+        if recorded is not None and recorded != key_fingerprint(self.key):
             report.breaks.insert(
                 0,
                 Break(
