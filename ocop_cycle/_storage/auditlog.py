@@ -20,12 +20,24 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from itertools import count, groupby
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, String, Uuid, and_, bindparam, func, insert, select, type_coerce
+from sqlalchemy import (
+    Engine,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    type_coerce,
+)
 
 from ocop_cycle._storage.failures import translated
 from ocop_cycle._storage.fastpath import Prepared
@@ -38,6 +50,7 @@ from ocop_cycle._storage.schema import (
     outbox,
 )
 from ocop_cycle._storage.settings import StoreSettings
+from ocop_cycle._storage.types import score_text
 from ocop_cycle.errors import StorageError
 
 __all__ = [
@@ -148,7 +161,8 @@ class AuditLog:
         self._one_head = Prepared(
             heads.where(D.id == bindparam("id")), dialect, result_columns=head_cols
         )
-        full = list(dossiers.columns)
+        # The score as stored, besides its value: Decimal equality ignores how it is spelled.
+        full = [*dossiers.columns, cast(D.score, String).label("score_text")]
         rows = select(*full).order_by(D.id)
         self._all_projections = Prepared(rows, dialect, result_columns=full)
         self._one_projection = Prepared(
@@ -273,8 +287,13 @@ class AuditLog:
             yield row["id"], row["version"], row["last_hash"]
 
     def projections(self, dossier_id: UUID | None = None) -> Rows:
-        """Full projection rows (column name -> value), in dossier order."""
+        """Full projection rows (column name -> value), in dossier order, with the score's
+        stored text as ``score_text`` (see ``score_as_stored``)."""
         return self._scoped(self._all_projections, self._one_projection, dossier_id)
+
+    def score_as_stored(self, value: Decimal | None) -> str | None:
+        """The ``score_text`` a projection holds when the write path stored ``value`` there."""
+        return None if value is None else score_text(value, self.engine.dialect.name)
 
     def deadline_rows(
         self, dossier_id: UUID | None = None

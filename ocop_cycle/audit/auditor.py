@@ -180,7 +180,10 @@ class Auditor:
                 )
                 chains = check_notices(report, chains, self.log.notice_rows(dossier_id))
             projections = check_projections(
-                report, chains, projections_by_id(self.log.projections(dossier_id))
+                report,
+                chains,
+                projections_by_id(self.log.projections(dossier_id)),
+                self.log.score_as_stored,
             )
             if dossier_id is not None and report.dossiers == 0 and projections == 0:
                 report.breaks.append(
@@ -410,7 +413,7 @@ class Auditor:
                             "replayed, not stored",
                         )
                     )
-                elif fields := differing_fields(fold.dossier, stored):
+                elif fields := differing_fields(fold.dossier, stored, self.log.score_as_stored):
                     report.mismatches.append(
                         Break(
                             found_id, fold.dossier.version, "projection_differs", ", ".join(fields)

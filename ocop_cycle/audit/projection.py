@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from itertools import groupby
 from typing import Any, TypeVar
 from uuid import UUID
@@ -32,6 +33,7 @@ __all__ = [
     "Notifier",
     "Planned",
     "Planner",
+    "ScoreText",
     "by_dossier",
     "check_projections",
     "describe",
@@ -180,17 +182,29 @@ def merge_by_dossier(
             b = next(right, None)
 
 
-def differing_fields(folded: Dossier, stored: Mapping[str, Any]) -> list[str]:
+#: The text a projection's score is stored as, given the folded score (``score_as_stored``).
+ScoreText = Callable[[Decimal | None], str | None]
+
+
+def differing_fields(
+    folded: Dossier, stored: Mapping[str, Any], score_as_stored: ScoreText
+) -> list[str]:
     """The projection columns whose stored value is not the folded one."""
     # Enum fields are StrEnums, equal to the strings stored; datetimes compare as instants.
     values = folded.__dict__
-    return [name for name in PROJECTION_COLUMNS if values[name] != stored[name]]
+    fields = [name for name in PROJECTION_COLUMNS if values[name] != stored[name]]
+    # Decimals compare equal however spelled ('6.0E+1' == '60.00'): the score is held to the
+    # text the write path stored.
+    if "score" not in fields and stored["score_text"] != score_as_stored(values["score"]):
+        fields.append("score")
+    return fields
 
 
 def check_projections(
     report: VerifyReport,
     chains: Iterator[tuple[UUID, tuple[Head, Fold]]],
     projections: Iterator[tuple[UUID, dict[str, Any]]],
+    score_as_stored: ScoreText,
 ) -> int:
     """Each projection must stand on its chain's head (catches deleted last events) and equal,
     column by column, the fold of its events (catches an edited projection). Returns how many
@@ -229,7 +243,7 @@ def check_projections(
                 )
             )
         elif fold.dossier is not None and fold.failure is None:
-            fields = differing_fields(fold.dossier, stored)
+            fields = differing_fields(fold.dossier, stored, score_as_stored)
             if fields:
                 breaks.append(Break(dossier_id, seq, "projection_differs", ", ".join(fields)))
     return seen
