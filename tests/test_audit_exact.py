@@ -8,9 +8,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
 from ocop_cycle import Dossier, Engine, Role, SettableClock
+from ocop_cycle._storage.schema import outbox
 from ocop_cycle.audit.auditor import Auditor
 from tests.scenario import LANG_GIANG, Walk
 from tests.test_audit_verify import tamper
@@ -68,3 +69,24 @@ def test_an_imported_score_written_with_fewer_places_verifies(
     )
     assert Auditor(engine).verify().intact
     assert Auditor(engine).replay().intact
+
+
+def test_a_notice_number_made_a_float_is_altered(engine: Engine, certified: Dossier) -> None:
+    """An outbox row's data with an integer stored as a float (on both databases: JSON text on
+    SQLite, JSONB's numeric on PostgreSQL) is not the data its event owed."""
+    with engine.sa_engine.connect() as conn:
+        row = conn.execute(
+            select(outbox.c.id, outbox.c.seq, outbox.c.data).where(
+                outbox.c.dossier_id == certified.id, outbox.c.kind == "certified"
+            )
+        ).first()
+    assert row is not None
+    name, number = next((k, v) for k, v in row.data.items() if type(v) is int)
+    tamper(
+        engine,
+        update(outbox).where(outbox.c.id == row.id).values(data={**row.data, name: float(number)}),
+    )
+    report = Auditor(engine).verify()
+    assert [(b.dossier_id, b.seq, b.problem, b.detail) for b in report.breaks] == [
+        (certified.id, row.seq, "notice_altered", "data")
+    ]

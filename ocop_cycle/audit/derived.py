@@ -213,6 +213,9 @@ def check_notices(
                 "data": notice.data,
             }
             differing = [name for name in _NOTICE_FIELDS if row[name] != expected[name]]
+            # Equal in Python is not written alike (3 == 3.0 == True): as its canonical JSON.
+            if "data" not in differing and _json(row["data"]) != canonical_bytes(notice.data):
+                differing.append("data")
             if differing:
                 report.breaks.append(Break(dossier_id, seq, "notice_altered", ", ".join(differing)))
         for notice_id, row in found.items():
