@@ -201,3 +201,31 @@ def test_an_export_holds_an_unreadable_value_as_stored_for_the_offline_check_to_
     csv_path = tmp_path / "export.csv"
     assert main(["--db", db_url, "audit", "export", "--format", "csv", "--out", str(csv_path)]) == 0
     assert stored in csv_path.read_text(encoding="utf-8")
+
+
+# -- an export edited past what a parser takes -------------------------------------------------
+
+
+def test_an_export_line_past_what_json_can_hold_is_a_located_break(
+    engine: Engine, store: list[Dossier], tmp_path: Path
+) -> None:
+    """A checkpoint id edited to 1e999 (infinity: no integer) and a line of 200,000 nested
+    arrays (past the parser's recursion): each is an unreadable_line at its number, and the
+    check goes on, instead of stopping on an OverflowError or a RecursionError."""
+    auditor = Auditor(engine)
+    auditor.checkpoint()
+    path = tmp_path / "export.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        auditor.export(out)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    (at,) = [i for i, line in enumerate(lines) if line.startswith('{"checkpoint"')]
+    doc = json.loads(lines[at])
+    lines[at] = lines[at].replace(f'"id": {doc["checkpoint"]["id"]},', '"id": 1e999,', 1)
+    lines.insert(1, "[" * 200_000)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = verify_export(path)
+    unreadable = [b.detail for b in report.breaks if b.problem == "unreadable_line"]
+    assert [d.split(":")[0] for d in unreadable] == ["line 2", f"line {at + 2}"]
+    assert "RecursionError" in unreadable[0]
+    assert "OverflowError" in unreadable[1]
+    assert report.events == sum(d.version for d in store)  # every event line was still read
