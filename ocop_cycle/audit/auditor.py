@@ -139,9 +139,9 @@ class Auditor:
 
         With ``derived`` (the default), the deadline queue and the outbox are checked against
         the events too: what each event planned and owed, replanned and rebuilt by the write
-        path's own pure functions, must be there as written (``deadline_missing``,
-        ``deadline_altered``, ``deadline_settled_early``, ``notice_missing``,
-        ``notice_altered``, ``notice_unowed``).
+        path's own pure functions, must be there as written, and nothing else must be
+        (``deadline_missing``, ``deadline_altered``, ``deadline_unplanned``,
+        ``deadline_settled_early``, ``notice_missing``, ``notice_altered``, ``notice_unowed``).
         ``derived=False`` leaves them out: about a third faster on a large store.
 
         ``published_root`` is a checkpoint root published outside the database. Some stored
