@@ -76,6 +76,9 @@ def test_a_deadline_altered_in_place_is_reported_where_its_event_planned_it(
     report = Auditor(engine).verify()
     assert where(report) == [(certified.id, certified.version, "deadline_altered")]
     assert "planned it" in report.breaks[0].detail
+    if "due_at" in alter(row):
+        moved = alter(row)["due_at"]
+        assert f"due_at (now {moved:%d/%m/%Y %H:%M})" in report.breaks[0].detail
     assert where(Auditor(engine).verify(certified.id)) == where(report)
 
 

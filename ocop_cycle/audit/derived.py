@@ -135,7 +135,8 @@ def _altered(planned: Planned, row: dict[str, Any]) -> list[str]:
     ]
     if _json(row["detail"]) not in planned.details:
         altered.append("detail")
-    return altered
+    # Where it was moved to is what the auditor asks next.
+    return [f"due_at (now {_when(row['due_at'])})" if a == "due_at" else a for a in altered]
 
 
 def settled_early(row: dict[str, Any], settled_by: datetime) -> str | None:
