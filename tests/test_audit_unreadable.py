@@ -5,12 +5,13 @@ dossier nobody touched, and never writes a checkpoint or an export it could not 
 from __future__ import annotations
 
 import json
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
-from ocop_cycle import Dossier, Engine, SettableClock, StorageError
+from ocop_cycle import VN_TZ, Dossier, Engine, SettableClock, StorageError, Sweeper
 from ocop_cycle._storage.schema import checkpoints
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
@@ -229,3 +230,26 @@ def test_an_export_line_past_what_json_can_hold_is_a_located_break(
     assert "RecursionError" in unreadable[0]
     assert "OverflowError" in unreadable[1]
     assert report.events == sum(d.version for d in store)  # every event line was still read
+
+
+def test_a_garbled_recorded_at_does_not_hide_the_latest_time_the_store_has_seen(
+    engine: Engine, store: list[Dossier]
+) -> None:
+    """A sweep run ahead of the clock settles deadlines at its own time and records events at
+    it: that is the latest time the store has seen. One event's recorded_at garbled elsewhere
+    (text sorts after every time on SQLite) is reported where it is, and the sweep's
+    settlements are still judged against that time, not taken for early ones."""
+    certified = store[0]
+    assert certified.valid_until is not None
+    Sweeper(engine).sweep(
+        now=datetime.combine(certified.valid_until, time(), VN_TZ) + timedelta(days=2)
+    )
+    assert Auditor(engine).verify().intact
+    sql(
+        engine,
+        "UPDATE ocop_events SET recorded_at = 'yesterday' "
+        f"WHERE dossier_id = '{store[2].id.hex}' AND seq = 1",
+    )
+    found = problems(Auditor(engine).verify())
+    assert "row_unreadable" in found
+    assert "deadline_settled_early" not in found
