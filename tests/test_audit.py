@@ -112,24 +112,31 @@ def test_deleted_last_events_are_detected(engine: Engine, store: list[Dossier]) 
     assert rewound["version"] == 3
     tamper(engine, update(dossiers).where(dossiers.c.id == target.id).values(rewound))
     report = auditor.verify()
-    # The checkpoint remembers the last event; the outbox still holds the notices the deleted
-    # events owed (what the forger would also have to find and delete).
+    # The checkpoint remembers the last event; the queue and the outbox still hold the
+    # deadlines and notices the deleted events planned and owed (what the forger would also
+    # have to find and delete).
     assert sorted({b.problem for b in report.breaks}) == [
         "checkpointed_event_missing",
+        "deadline_unplanned",
         "notice_unowed",
     ]
     assert located(report, target.id, target.version)
 
 
 def test_deleted_dossier_is_detected(engine: Engine, store: list[Dossier]) -> None:
-    """Deleting a whole dossier (events and projection) is caught by the checkpoint."""
+    """Deleting a whole dossier (events and projection) is caught by the checkpoint, and by
+    the deadlines its events planned, left in the queue."""
     target = store[3]
     auditor = Auditor(engine)
     auditor.checkpoint()
     tamper(engine, delete(events).where(events.c.dossier_id == target.id))
     tamper(engine, delete(dossiers).where(dossiers.c.id == target.id))
     report = auditor.verify()
-    assert [b.problem for b in report.breaks] == ["checkpointed_event_missing"]
+    assert [b.problem for b in report.breaks] == [
+        "deadline_unplanned",
+        "checkpointed_event_missing",
+    ]
+    assert {b.dossier_id for b in report.breaks} == {target.id}
     assert located(report, target.id, 1)
 
 

@@ -113,6 +113,7 @@ def test_published_older_checkpoint_that_no_longer_verifies_fails(
     auditor.checkpoint()  # a fresh checkpoint over the doctored store verifies on its own
     report = auditor.verify(published_root=older.root)
     assert set(problems(report)) == {
+        "deadline_unplanned",  # what the deleted dossier's events planned is still queued
         "checkpoint_root_mismatch",
         "checkpoint_counts_altered",  # its heads are fewer than the chains it records
         "published_checkpoint_broken",
@@ -257,10 +258,12 @@ def test_dossier_with_projection_only_is_missing_events_not_unknown(
     engine: Engine, store: list[Dossier]
 ) -> None:
     """A dossier whose events were all deleted but whose projection remains is reported as
-    missing its events."""
+    missing its events (and its queue and outbox rows as planned and owed by none)."""
     target = store[1]
     tamper(engine, delete(events).where(events.c.dossier_id == target.id))
-    assert problems(Auditor(engine).verify(target.id)) == ["events_missing"]
+    found = problems(Auditor(engine).verify(target.id))
+    assert set(found) == {"events_missing", "deadline_unplanned", "notice_unowed"}
+    assert found.count("events_missing") == 1
 
 
 def test_cli_unknown_dossier_exits_1(

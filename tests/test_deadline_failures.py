@@ -102,13 +102,20 @@ def test_a_failed_deadline_put_back_applies_late_in_due_order(
     engine: Engine, clock: SettableClock
 ) -> None:
     first, _ = returned_twice(engine, clock)
+    with engine.sa_engine.connect() as conn:
+        planned = conn.execute(
+            select(deadlines.c.detail).where(
+                deadlines.c.dossier_id == first, deadlines.c.kind == "supplement_due"
+            )
+        ).scalar_one()
     bad = poison(engine, first, "supplement_due")
     clock.set(at(2023, 3, 20, 9))
     Sweeper(engine).sweep()
-    with engine.sa_engine.begin() as conn:  # the operator repairs the row
-        conn.execute(
-            update(deadlines).where(deadlines.c.id == bad).values(detail={"due_on": "2023-03-10"})
-        )
+    assert "deadline_altered" in {b.problem for b in Auditor(engine).verify().breaks}
+    # The operator repairs the row: its detail back as the event planned it (the audit holds
+    # the row to that plan).
+    with engine.sa_engine.begin() as conn:
+        conn.execute(update(deadlines).where(deadlines.c.id == bad).values(detail=planned))
 
     assert Sweeper(engine).retry([bad, bad]) == [bad]
     assert Sweeper(engine).retry([bad]) == []  # pending now: not a failed deadline
@@ -207,7 +214,9 @@ def test_three_sweepers_set_each_failing_deadline_aside_once(
     assert count == 5 * len(ids) - 4 * len(broken)
     states = [engine.get(i).state for i in ids]  # type: ignore[arg-type]
     assert states == [S.CERTIFIED] * len(broken) + [S.EXPIRED] * (len(ids) - len(broken))
-    assert Auditor(engine).verify().intact
+    # The poisoned details are what the audit finds, and nothing else.
+    found = {(b.dossier_id, b.problem) for b in Auditor(engine).verify().breaks}
+    assert found == {(i, "deadline_altered") for i in ids[:5]}
 
 
 def test_a_failed_deadline_holds_back_its_dossiers_later_ones(

@@ -6,11 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from ocop_cycle import VN_TZ, Engine, KeyMismatch, SettableClock, StorageError
 from ocop_cycle._storage.database import create_database_engine
-from ocop_cycle._storage.schema import events, store_settings
+from ocop_cycle._storage.schema import (
+    checkpoint_heads,
+    checkpoints,
+    deadlines,
+    dossiers,
+    events,
+    store_settings,
+)
 from ocop_cycle._storage.store import Store
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.cli import main
@@ -185,7 +192,11 @@ def test_a_wrong_key_with_an_unreadable_row_is_still_a_wrong_key(db_url: str) ->
         conn.execute(text("UPDATE ocop_events SET occurred_at = 'yesterday' WHERE seq = 2"))
     with Engine.open(db_url) as engine:
         report = Auditor(engine, key=OTHER).verify()
-    assert [b.problem for b in report.breaks] == ["key_mismatch"]
+    problems = [b.problem for b in report.breaks]
+    assert problems[0] == "key_mismatch"
+    assert "key_fingerprint_changed" not in problems
+    assert "hash_mismatch" not in problems
+    assert "row_unreadable" in problems  # what the key does not decide is kept
 
 
 def test_one_dossier_altered_in_a_store_without_a_key_record_is_told_event_by_event(
@@ -201,3 +212,46 @@ def test_one_dossier_altered_in_a_store_without_a_key_record_is_told_event_by_ev
     with Engine.open(db_url) as engine:
         report = Auditor(engine).verify(target)
     assert {b.problem for b in report.breaks} == {"hash_mismatch"}
+
+
+@pytest.mark.parametrize("auditor_key", [None, OTHER], ids=["no_key", "another_key"])
+def test_a_wrong_key_keeps_every_break_the_key_does_not_decide(
+    db_url: str, auditor_key: bytes | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Verified with the wrong key, a keyed store whose projection was edited, whose expiry
+    was deleted and whose published checkpoint is gone: key_mismatch first, then each of those
+    (none depends on the key), and no break per event nor per checkpoint root."""
+    clock = SettableClock(START)
+    with Engine.open(db_url, clock=clock, hmac_key=KEY) as engine:
+        walk = Walk(engine, clock)
+        certified = walk.certified(name="Trứng gà")
+        auditor = Auditor(engine, key=KEY)
+        published = auditor.checkpoint().root
+        walk.register("Mật ong")
+        auditor.checkpoint()
+        with engine.sa_engine.begin() as conn:
+            conn.execute(
+                update(dossiers).where(dossiers.c.id == certified.id).values(certified_stars=5)
+            )
+            conn.execute(
+                delete(deadlines).where(
+                    deadlines.c.dossier_id == certified.id, deadlines.c.kind == "expiry"
+                )
+            )
+            first = select(func.min(checkpoints.c.id)).scalar_subquery()
+            conn.execute(delete(checkpoint_heads).where(checkpoint_heads.c.checkpoint_id == first))
+            conn.execute(delete(checkpoints).where(checkpoints.c.id == first))
+        assert [b.problem for b in auditor.verify(published_root=published).breaks] == [
+            "projection_differs",
+            "deadline_missing",
+            "published_root_unmatched",
+        ]
+    with Engine.open(db_url) as engine:
+        report = Auditor(engine, key=auditor_key).verify(published_root=published)
+    assert [b.problem for b in report.breaks] == [
+        "key_mismatch",
+        "projection_differs",
+        "deadline_missing",
+        "published_root_unmatched",
+    ]
+    assert report.checkpoints == 1

@@ -17,15 +17,27 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from itertools import count, groupby
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, Uuid, and_, bindparam, func, insert, or_, select
+from sqlalchemy import (
+    Engine,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    type_coerce,
+)
 
 from ocop_cycle._storage.failures import translated
 from ocop_cycle._storage.fastpath import Prepared
@@ -38,6 +50,8 @@ from ocop_cycle._storage.schema import (
     outbox,
 )
 from ocop_cycle._storage.settings import StoreSettings
+from ocop_cycle._storage.types import score_text
+from ocop_cycle.errors import StorageError
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -89,16 +103,34 @@ class Unreadable:
         shown = repr(self.stored)
         return shown if len(shown) <= 60 else shown[:57] + "..."
 
-    # Ordered among the ids of a stream (by the stored text), so merging streams goes on.
+    # Ordered among the ids of a stream where the database sorts it, so that streams merged
+    # by dossier pair the same dossier's rows: a UUID as its stored 32 hex digits, not its
+    # dashed text (which sorts otherwise around a '.' or a 'Z', and would pair the rows of an
+    # altered id with an untouched dossier).
     def __lt__(self, other: object) -> bool:
-        return str(self.stored) < _text(other)
+        return _stored_order(self) < _stored_order(other)
 
     def __gt__(self, other: object) -> bool:
-        return str(self.stored) > _text(other)
+        return _stored_order(self) > _stored_order(other)
 
 
-def _text(value: object) -> str:
-    return str(value.stored) if isinstance(value, Unreadable) else str(value)
+def _stored_order(value: object) -> tuple[int, Any]:
+    """Where SQLite's ORDER BY puts a stored id (the only database that stores one it cannot
+    read): NULL, then numbers, then text in byte order (Python's code-point order is the same),
+    then blobs; a readable id is stored as its 32 lower-case hex digits."""
+    if isinstance(value, Unreadable):
+        value = value.stored
+    if isinstance(value, UUID):
+        return 2, value.hex
+    if value is None:
+        return 0, 0
+    if isinstance(value, int | float):
+        return 1, value
+    if isinstance(value, str):
+        return 2, value
+    if isinstance(value, bytes):
+        return 3, value
+    return 4, repr(value)
 
 
 class AuditLog:
@@ -129,32 +161,39 @@ class AuditLog:
         self._one_head = Prepared(
             heads.where(D.id == bindparam("id")), dialect, result_columns=head_cols
         )
-        full = list(dossiers.columns)
+        # The score as stored, besides its value: Decimal equality ignores how it is spelled.
+        full = [*dossiers.columns, cast(D.score, String).label("score_text")]
         rows = select(*full).order_by(D.id)
         self._all_projections = Prepared(rows, dialect, result_columns=full)
         self._one_projection = Prepared(
             rows.where(D.id == bindparam("id")), dialect, result_columns=full
         )
-        keys = [deadlines.c.dossier_id, deadlines.c.key]
-        planned = select(*keys).order_by(deadlines.c.dossier_id, deadlines.c.key)
-        self._all_deadlines = Prepared(planned, dialect, result_columns=keys)
+        # Every column the events plan, and the settlement: the audit compares them with what
+        # the events planned, and the times in Python (SQLite would compare them as text).
+        queue = deadlines.c
+        deadline_cols = [
+            queue.dossier_id,
+            queue.key,
+            queue.kind,
+            queue.round_id,
+            queue.due_at,
+            queue.detail,
+            queue.status,
+            queue.applied_at,
+        ]
+        planned = select(*deadline_cols).order_by(queue.dossier_id, queue.key)
+        self._all_deadlines = Prepared(planned, dialect, result_columns=deadline_cols)
         self._one_deadlines = Prepared(
-            planned.where(deadlines.c.dossier_id == bindparam("id")), dialect, result_columns=keys
-        )
-        # Settled before due: asked of the database, which returns only such rows (none, in a
-        # store nobody altered) -- cheaper than reading every row's times into Python.
-        early_cols = [*keys, deadlines.c.status, deadlines.c.due_at, deadlines.c.applied_at]
-        early = select(*early_cols).where(
-            deadlines.c.status != "pending",
-            or_(deadlines.c.applied_at.is_(None), deadlines.c.applied_at < deadlines.c.due_at),
-        )
-        self._all_early = Prepared(
-            early.order_by(deadlines.c.dossier_id), dialect, result_columns=early_cols
-        )
-        self._one_early = Prepared(
-            early.where(deadlines.c.dossier_id == bindparam("id")),
+            planned.where(queue.dossier_id == bindparam("id")),
             dialect,
-            result_columns=early_cols,
+            result_columns=deadline_cols,
+        )
+        latest = func.max(E.recorded_at).label("recorded_at")
+        self._last_recorded = Prepared(select(latest), dialect, result_columns=[latest])
+        self._last_recorded_below = Prepared(
+            select(latest).where(type_coerce(E.recorded_at, String) < bindparam("below", "")),
+            dialect,
+            result_columns=[latest],
         )
         notice_cols = [
             outbox.c.dossier_id,
@@ -248,20 +287,43 @@ class AuditLog:
             yield row["id"], row["version"], row["last_hash"]
 
     def projections(self, dossier_id: UUID | None = None) -> Rows:
-        """Full projection rows (column name -> value), in dossier order."""
+        """Full projection rows (column name -> value), in dossier order, with the score's
+        stored text as ``score_text`` (see ``score_as_stored``)."""
         return self._scoped(self._all_projections, self._one_projection, dossier_id)
 
-    def deadline_keys(self, dossier_id: UUID | None = None) -> Iterator[tuple[UUID, set[str]]]:
-        """Each dossier's planned deadlines (their natural keys, whatever their status), in
-        dossier order."""
+    def score_as_stored(self, value: Decimal | None) -> str | None:
+        """The ``score_text`` a projection holds when the write path stored ``value`` there."""
+        return None if value is None else score_text(value, self.engine.dialect.name)
+
+    def deadline_rows(
+        self, dossier_id: UUID | None = None
+    ) -> Iterator[tuple[UUID, dict[Any, dict[str, Any]]]]:
+        """Each dossier's deadline rows (whatever their status) by natural key, in dossier
+        order: what was planned (kind, round, due time, detail) and how it was settled
+        (status, applied_at)."""
         rows = self._scoped(self._all_deadlines, self._one_deadlines, dossier_id)
         for found, group in groupby(rows, key=by_dossier):
-            yield found, {row["key"] for row in group}
+            yield found, {row["key"]: row for row in group}
 
-    def deadlines_settled_early(self, dossier_id: UUID | None = None) -> Rows:
-        """Deadlines settled (done, skipped, failed) without a time, or before they were due
-        (key, status, due and settled times): the sweep settles only what is due."""
-        return self._scoped(self._all_early, self._one_early, dossier_id)
+    def last_recorded_at(self) -> datetime | None:
+        """When the store recorded its latest event, or None for an empty store. A value that
+        cannot be read as a time is passed over (on SQLite any text sorts after every time):
+        the walk reports it where it is, and it must not hide the others."""
+        with closing(self._stream(self._last_recorded, {})) as rows:
+            found = next(rows)["recorded_at"]
+        while isinstance(found, Unreadable) and isinstance(found.stored, str):
+            with closing(self._stream(self._last_recorded_below, {"below": found.stored})) as rows:
+                found = next(rows)["recorded_at"]
+        return found if isinstance(found, datetime) else None
+
+    def simulated_until(self) -> datetime | None:
+        """Where a simulated clock left the store (``StoreSettings``), or None; a recorded value
+        that is not an instant with its offset counts as none."""
+        try:
+            found = StoreSettings(self.engine).simulated_until()
+        except ValueError:
+            return None
+        return found if found is None or found.tzinfo is not None else None
 
     def notice_rows(
         self, dossier_id: UUID | None = None
@@ -338,7 +400,13 @@ class AuditLog:
     ) -> dict[str, Any]:
         """Record every chain's head as of the newest event, with ``root(heads)``; returns the
         stored checkpoint row. Everything is read from one snapshot and written in one
-        transaction."""
+        transaction.
+
+        ``StorageError`` naming the chain, and nothing written, when a head cannot be read as
+        the engine writes one (an id that is not one, a seq that is not an integer: an edit
+        behind the engine's back). A checkpoint vouches for the chains it records; one over a
+        head that is not there as written could never verify, and recording only the readable
+        heads would vouch for a store with a chain left out."""
         with self._translated(), self.engine.connect() as conn:
             if self._pg:
                 # Several statements must see the same store: one snapshot for all of them.
@@ -351,12 +419,15 @@ class AuditLog:
                     .group_by(E.dossier_id)
                     .subquery()
                 )
+                # The ids as stored (SQLite keeps text): one altered id must be named, not
+                # fail the read.
+                stored_id = E.dossier_id if self._pg else type_coerce(E.dossier_id, String)
                 found = conn.execute(
-                    select(E.dossier_id, E.seq, E.hash)
+                    select(stored_id, E.seq, E.hash)
                     .join(last, and_(E.dossier_id == last.c.dossier_id, E.seq == last.c.seq))
                     .order_by(E.dossier_id)
                 ).all()
-                heads: list[ChainHead] = [(r[0], r[1], r[2]) for r in found]
+                heads = [_chain_head(*r) for r in found]
                 count = conn.execute(select(func.count()).where(E.id <= max_id)).scalar() or 0
                 row: dict[str, Any] = {
                     "created_at": created_at,
@@ -391,6 +462,21 @@ class AuditLog:
 
     def _translated(self) -> AbstractContextManager[None]:
         return translated(self.engine)
+
+
+def _chain_head(dossier_id: Any, seq: Any, head_hash: Any) -> ChainHead:
+    """A chain head read for a checkpoint, as the engine writes one, or ``StorageError``."""
+    if isinstance(dossier_id, str) and _HEX32.fullmatch(dossier_id):
+        dossier_id = UUID(dossier_id)
+    if isinstance(dossier_id, UUID) and type(seq) is int and type(head_hash) is str:
+        return dossier_id, seq, head_hash
+    raise StorageError(
+        f"no checkpoint made: the last event of chain {dossier_id!s} (seq {seq!r}, hash "
+        f"{head_hash!r}) cannot be read as the engine writes it; `ocop-cycle audit verify` "
+        "lists what is broken",
+        dossier_id=str(dossier_id),
+        seq=seq,
+    )
 
 
 def _readable(prepared: Prepared, values: Sequence[Any], cursor: Any) -> dict[str, Any]:

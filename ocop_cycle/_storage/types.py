@@ -14,7 +14,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ocop_cycle.clock import VN_TZ
 
-__all__ = ["AwareDateTime", "DecimalScore", "JsonDocument", "fused_bind_processor"]
+__all__ = ["AwareDateTime", "DecimalScore", "JsonDocument", "fused_bind_processor", "score_text"]
 
 _NAIVE = "naive datetime refused: ocop-cycle stores aware datetimes only"
 
@@ -141,6 +141,15 @@ class DecimalScore(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+def score_text(value: Decimal, dialect_name: str) -> str:
+    """The text a database holds for a score ``DecimalScore`` wrote: on SQLite the Decimal's
+    own text, as bound; on PostgreSQL NUMERIC(6,2)'s, with two places. Decimals that are equal
+    can be spelled otherwise ('6.0E+1' and '60.00'): what was written is this text."""
+    if dialect_name == "postgresql":
+        return str(value.quantize(Decimal("0.01")))
+    return str(value)
 
 
 #: JSON documents: JSONB on PostgreSQL, JSON text elsewhere.

@@ -16,16 +16,14 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, TextIO
 from uuid import UUID
 
-from ocop_cycle._storage.auditlog import EVENT_COLUMNS, AuditLog, Rows
+from ocop_cycle._storage.auditlog import EVENT_COLUMNS, AuditLog, Rows, Unreadable
 from ocop_cycle._validation import uuid_argument
+from ocop_cycle.audit.derived import check_deadlines, check_notices
 from ocop_cycle.audit.projection import (
     Fold,
     Planner,
     by_dossier,
-    check_deadlines,
-    check_notices,
     check_projections,
-    check_settled_early,
     describe,
     differing_fields,
     fold_chains,
@@ -60,6 +58,9 @@ if TYPE_CHECKING:
     from ocop_cycle.engine import Engine
 
 __all__ = ["Auditor", "Checkpoint", "ReplayReport"]
+
+#: Breaks of an event whose hash was not matched with the auditor's key.
+_UNHASHED = ("hash_mismatch", "row_unreadable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,8 @@ class Auditor:
 
         With ``derived`` (the default), the deadline queue and the outbox are checked against
         the events too: what each event planned and owed, replanned and rebuilt by the write
-        path's own pure functions, must be there as written (``deadline_missing``,
+        path's own pure functions, must be there as written, and nothing else must be
+        (``deadline_missing``, ``deadline_altered``, ``deadline_unplanned``,
         ``deadline_settled_early``, ``notice_missing``, ``notice_altered``, ``notice_unowed``).
         ``derived=False`` leaves them out: about a third faster on a large store.
 
@@ -173,17 +175,23 @@ class Auditor:
                 (lambda event, dossier: notices_for(event, dossier, units)) if derived else None,
             )
             if derived:
-                chains = check_deadlines(report, chains, self.log.deadline_keys(dossier_id))
+                chains = check_deadlines(
+                    report, chains, self.log.deadline_rows(dossier_id), self._settled_by()
+                )
                 chains = check_notices(report, chains, self.log.notice_rows(dossier_id))
             projections = check_projections(
-                report, chains, projections_by_id(self.log.projections(dossier_id))
+                report,
+                chains,
+                projections_by_id(self.log.projections(dossier_id)),
+                self.log.score_as_stored,
             )
-            if derived:
-                check_settled_early(report, self.log.deadlines_settled_early(dossier_id))
             if dossier_id is not None and report.dossiers == 0 and projections == 0:
                 report.breaks.append(
                     Break(dossier_id, None, "dossier_unknown", "no events and no projection")
                 )
+            # Decided on the events' hashes, before the checkpoints: with another key than the
+            # store's, no root can be recomputed either, and only their heads are checked.
+            wrong_key = self._wrong_key(report, whole=dossier_id is None)
             stored = self.checkpoints()
             verified: dict[int, bool] = {}
             for cp in stored:
@@ -193,13 +201,22 @@ class Auditor:
                         cp.root,
                         self.log.checkpoint_seen(cp.id),
                         (cp.dossier_count, cp.event_count),
+                        with_root=wrong_key is None,
                     )
                 else:
                     self._check_one_head(walker, cp.id, dossier_id)
         if published_root is not None:
             roots = [(cp.id, cp.root) for cp in stored]
             check_published_root(report, published_root, roots, verified)
-        return self._with_key_check(report, whole=dossier_id is None)
+        return self._with_key_check(report, wrong_key)
+
+    def _settled_by(self) -> datetime:
+        """The latest time the store has seen: its latest event, where a simulated clock left
+        it (``simulated_until``), or this auditor's clock. No sweep settles a deadline later,
+        so none is settled at, or for, a later time. Read in the audit's snapshot, the clock
+        last: whatever the snapshot holds was settled before the clock is read."""
+        seen = [self.log.last_recorded_at(), self.log.simulated_until(), self.engine.clock.now()]
+        return max(at for at in seen if at is not None)
 
     def _planner(self) -> Planner:
         """What each event plans, as the engine planned it when it wrote the event: the pure
@@ -221,32 +238,42 @@ class Auditor:
 
         return plan
 
-    def _with_key_check(self, report: VerifyReport, *, whole: bool) -> VerifyReport:
-        """The report, told what the store's key fingerprint says. The chains are walked
-        whatever it says: a fingerprint row is one edit away, and must not be able to stop the
-        audit from checking anything. When no event's hash matches with the key given (or
-        without one) and the fingerprint differs -- or a whole store's fingerprint is missing
-        (a keyed store verified without its key) -- the key is what differs: one break that
-        says so, not one per event. When hashes match and the fingerprint does not, the
-        fingerprint was altered."""
+    def _wrong_key(self, report: VerifyReport, *, whole: bool) -> str | None:
+        """What to say when the key is what differs, from the walked chains and what the
+        store's key fingerprint says, or None. The chains are walked whatever the fingerprint
+        says: it is one edit away, and must not be able to stop the audit from checking
+        anything. When no event's hash matches with the key given (or without one) and the
+        fingerprint differs -- or a whole store's fingerprint is missing (a keyed store
+        verified without its key) -- the key differs, not every event."""
         recorded = self.log.key_check()
         differs = recorded is not None and recorded != key_fingerprint(self.key)
-        unchecked = sum(
-            1 for b in report.breaks if b.problem in ("hash_mismatch", "row_unreadable")
-        )
-        verified = report.events - unchecked  # events whose hash matched with the key given
-        if verified == 0 and (differs or (recorded is None and whole and report.events > 1)):
-            if self.key is None:
-                detail = "the store's hash chains are made with a key: verify with it (--key-file)"
-            else:
-                detail = "the store's hash chains are made with another key than the one given"
-            if recorded is None:  # no record of its key to go by: say what else it may be
-                detail += (
-                    f" (the store has no record of its key; no event of {report.events} "
-                    "verifies: either that, or every event was altered)"
-                )
-            report.breaks = [Break(None, None, "key_mismatch", detail)]
-        elif differs:
+        verified = report.events - sum(1 for b in report.breaks if b.problem in _UNHASHED)
+        if not (verified == 0 and (differs or (recorded is None and whole and report.events > 1))):
+            return None
+        if self.key is None:
+            detail = "the store's hash chains are made with a key: verify with it (--key-file)"
+        else:
+            detail = "the store's hash chains are made with another key than the one given"
+        if recorded is None:  # no record of its key to go by: say what else it may be
+            detail += (
+                f" (the store has no record of its key; no event of {report.events} "
+                "verifies: either that, or every event was altered)"
+            )
+        return detail
+
+    def _with_key_check(self, report: VerifyReport, wrong_key: str | None) -> VerifyReport:
+        """The report, told what the key check found. With another key than the store's, one
+        break says so (``key_mismatch``), not one per event: the hash mismatches, which that
+        key alone explains, are left out, and everything the key does not decide is kept --
+        projections, the queue and outbox, rows that cannot be read, links, checkpoints'
+        heads and counts, a published root. When hashes match and the fingerprint does not,
+        the fingerprint was altered (``key_fingerprint_changed``)."""
+        if wrong_key is not None:
+            kept = [b for b in report.breaks if b.problem != "hash_mismatch"]
+            report.breaks = [Break(None, None, "key_mismatch", wrong_key), *kept]
+            return report
+        recorded = self.log.key_check()
+        if recorded is not None and recorded != key_fingerprint(self.key):
             report.breaks.insert(
                 0,
                 Break(
@@ -261,18 +288,7 @@ class Auditor:
 
     def _check_one_head(self, walker: ChainWalker, checkpoint_id: int, dossier_id: UUID) -> None:
         walker.report.checkpoints += 1  # checked, for this dossier's head
-        for d, seq, saw, found in self.log.checkpoint_seen(checkpoint_id, dossier_id):
-            if found != saw:
-                walker.report.breaks.append(
-                    Break(
-                        d,
-                        seq,
-                        "checkpointed_event_missing"
-                        if found is None
-                        else "checkpointed_hash_changed",
-                        f"checkpoint {checkpoint_id} saw {saw[:12]}…",
-                    )
-                )
+        walker.check_heads(checkpoint_id, self.log.checkpoint_seen(checkpoint_id, dossier_id))
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -397,7 +413,7 @@ class Auditor:
                             "replayed, not stored",
                         )
                     )
-                elif fields := differing_fields(fold.dossier, stored):
+                elif fields := differing_fields(fold.dossier, stored, self.log.score_as_stored):
                     report.mismatches.append(
                         Break(
                             found_id, fold.dossier.version, "projection_differs", ", ".join(fields)
@@ -489,15 +505,18 @@ class Auditor:
             count += 1
         stored = self.checkpoints()
         for cp in stored:
-            heads = [[str(d), s, h] for d, s, h, _ in self.log.checkpoint_seen(cp.id)]
+            heads = [
+                [_exported(d), _exported(s), _exported(h)]
+                for d, s, h, _ in self.log.checkpoint_seen(cp.id)
+            ]
             doc = {
                 "id": cp.id,
-                "created_at": iso(cp.created_at),
-                "max_event_id": cp.max_event_id,
-                "dossier_count": cp.dossier_count,
-                "event_count": cp.event_count,
-                "keyed": cp.keyed,
-                "root": cp.root,
+                "created_at": _exported(cp.created_at),
+                "max_event_id": _exported(cp.max_event_id),
+                "dossier_count": _exported(cp.dossier_count),
+                "event_count": _exported(cp.event_count),
+                "keyed": _exported(cp.keyed),
+                "root": _exported(cp.root),
                 "heads": heads,
             }
             put({"checkpoint": doc}, ascii_only=True)
@@ -512,22 +531,28 @@ class Auditor:
 
 
 def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in row.items():
-        if isinstance(value, datetime):
-            out[name] = iso(value)
-        elif isinstance(value, UUID):
-            out[name] = str(value)
-        else:
-            out[name] = value
-    return out
+    return {name: _exported(value) for name, value in row.items()}
+
+
+def _exported(value: Any) -> Any:
+    """A stored value as an export writes it: times in the canonical text, ids dashed, and a
+    value that cannot be read as its column's type (``Unreadable``) as it is stored -- the
+    export is the record, and ``verify_export`` then finds the break where it is (a blob,
+    which JSON cannot hold, as its hex digits)."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Unreadable):
+        stored = value.stored
+        return stored.hex() if isinstance(stored, bytes) else stored
+    return value
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, datetime):
-        return iso(value)
+    value = _exported(value)
     return "" if value is None else value
 
 

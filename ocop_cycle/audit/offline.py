@@ -64,8 +64,16 @@ def verify_export(
                         continue
                     row = _event(doc)
                 # Anything else than an export's line (a CSV, another JSON, an edited field of
-                # the wrong kind) is a break where it is, never a crash of the audit.
-                except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # the wrong kind, a number beyond any integer such as 1e999, arrays nested past
+                # what the parser recurses into) is a break where it is, never a crash.
+                except (
+                    ValueError,
+                    TypeError,
+                    KeyError,
+                    AttributeError,
+                    OverflowError,
+                    RecursionError,
+                ) as exc:
                     detail = f"line {number}: not an event or checkpoint of an export ({exc!r})"
                     report.breaks.append(Break(None, None, "unreadable_line", detail))
                     continue

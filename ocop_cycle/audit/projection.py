@@ -9,8 +9,9 @@ and compares the result with every stored column, not only the version and head 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from itertools import groupby
 from typing import Any, TypeVar
 from uuid import UUID
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 from ocop_cycle._storage.auditlog import PROJECTION_COLUMNS, by_dossier, unreadable_values
 from ocop_cycle._storage.store import event_from_row
 from ocop_cycle.audit.verify import Break, ChainWalker, Head, VerifyReport, stored_id
-from ocop_cycle.clock import to_vn
+from ocop_cycle.workflows.chain import canonical_bytes
 from ocop_cycle.workflows.deadlines import DeadlineSpec
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.fold import apply
@@ -32,11 +33,9 @@ __all__ = [
     "Notifier",
     "Planned",
     "Planner",
+    "ScoreText",
     "by_dossier",
-    "check_deadlines",
-    "check_notices",
     "check_projections",
-    "check_settled_early",
     "describe",
     "differing_fields",
     "fold_chains",
@@ -56,10 +55,19 @@ Notifier = Callable[[Event, Dossier], Iterable[Notice]]
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """A deadline a chain's events planned: its kind and due time, and the event that did."""
+    """A deadline a chain's events planned, as the write path stores it (kind, due time, round,
+    detail), and the event that planned it first.
+
+    ``details`` holds the canonical JSON of each detail planned under this natural key, the
+    first first: the key fixes the rest, but two events can plan one key with details of their
+    own (a dossier returned and resubmitted with the same last day), and which one the row keeps
+    is the first written -- in event order, except where ``plan_statutory`` filled in an
+    upgraded store's earlier events after later ones had been written."""
 
     kind: str
     due_at: datetime
+    round_id: UUID | None
+    details: tuple[bytes, ...]
     seq: int
     event_type: str
 
@@ -111,9 +119,14 @@ class Fold:
         except Exception:
             return
         for spec in specs:
-            self.planned.setdefault(
-                spec.key, Planned(spec.kind, spec.due_at, event.seq, event.type)
-            )
+            detail = canonical_bytes(spec.detail)
+            found = self.planned.get(spec.key)
+            if found is None:
+                self.planned[spec.key] = Planned(
+                    spec.kind, spec.due_at, spec.round_id, (detail,), event.seq, event.type
+                )
+            elif detail not in found.details:
+                self.planned[spec.key] = replace(found, details=(*found.details, detail))
 
     def _owe(self, notifier: Notifier, event: Event, dossier: Dossier) -> None:
         try:
@@ -143,112 +156,6 @@ def fold_chains(
             yield dossier_id, (head, fold)
 
 
-def check_deadlines(
-    report: VerifyReport,
-    chains: Iterator[tuple[UUID, tuple[Head, Fold]]],
-    stored: Iterator[tuple[UUID, set[str]]],
-) -> Iterator[tuple[UUID, tuple[Head, Fold]]]:
-    """``chains`` passed on, the deadline queue checked against them on the way (it is derived
-    data: an expiry deleted would never happen): each deadline a chain's events planned must be
-    in the queue, in whatever status. Rows beyond what the events plan are not judged."""
-    for dossier_id, chain, keys in merge_by_dossier(chains, stored):
-        if chain is None:
-            continue  # deadlines of a dossier with no events: its projection check reports it
-        yield dossier_id, chain
-        _, fold = chain
-        if fold.failure is not None:
-            continue  # the fold stopped: what it planned is partial
-        found = keys or set()
-        for key, planned in fold.planned.items():
-            if key not in found:
-                report.breaks.append(
-                    Break(
-                        dossier_id,
-                        planned.seq,
-                        "deadline_missing",
-                        f"{planned.kind} due {to_vn(planned.due_at):%d/%m/%Y %H:%M}, planned by "
-                        f"{planned.event_type}, is not in the deadline queue",
-                    )
-                )
-
-
-def check_settled_early(report: VerifyReport, rows: Iterable[dict[str, Any]]) -> None:
-    """Each deadline settled before it was due (or without a time) is a break: the sweep
-    settles a deadline only once it is due, so one marked done early was altered (an expiry
-    marked done would never happen)."""
-    for row in rows:
-        due, applied = row["due_at"], row["applied_at"]
-        when = f"{to_vn(applied):%d/%m/%Y %H:%M}" if isinstance(applied, datetime) else "never"
-        due_text = f"{to_vn(due):%d/%m/%Y %H:%M}" if isinstance(due, datetime) else repr(due)
-        report.breaks.append(
-            Break(
-                stored_id(row["dossier_id"]),
-                None,
-                "deadline_settled_early",
-                f"{str(row['key']).split('|', 1)[0]} due {due_text} is {row['status']} "
-                f"(settled {when}): the sweep settles a deadline only once it is due",
-            )
-        )
-
-
-#: What an outbox row must say as its event owed it (``data`` too: hosts read it).
-_NOTICE_FIELDS = ("seq", "kind", "recipient_role", "recipient_jurisdiction", "message_vi", "data")
-
-
-def check_notices(
-    report: VerifyReport,
-    chains: Iterator[tuple[UUID, tuple[Head, Fold]]],
-    stored: Iterator[tuple[UUID, dict[Any, dict[str, Any]]]],
-) -> Iterator[tuple[UUID, tuple[Head, Fold]]]:
-    """``chains`` passed on, the outbox checked against them on the way: each notice an event
-    owed (``notices_for``, as written with it) must be there, saying what it was written to say
-    to whom it was written for (a notice deleted or edited never reaches, or misleads, its
-    recipient). Rows no event owes are reported too (a notice planted in the outbox)."""
-    for dossier_id, chain, rows in merge_by_dossier(chains, stored):
-        found = rows or {}
-        if chain is None:
-            continue  # notices of a dossier with no events: its projection check reports it
-        yield dossier_id, chain
-        _, fold = chain
-        if fold.failure is not None:
-            continue  # the fold stopped: what it owed is partial
-        for notice_id, (notice, seq, event_type) in fold.owed.items():
-            row = found.get(notice_id)
-            if row is None:
-                report.breaks.append(
-                    Break(
-                        dossier_id,
-                        seq,
-                        "notice_missing",
-                        f"the notice to {notice.recipient_role.value}@"
-                        f"{notice.recipient_jurisdiction} owed by {event_type} is not in the "
-                        "outbox",
-                    )
-                )
-                continue
-            expected = {
-                "seq": seq,
-                "kind": notice.kind,
-                "recipient_role": notice.recipient_role.value,
-                "recipient_jurisdiction": notice.recipient_jurisdiction,
-                "message_vi": notice.message_vi,
-                "data": notice.data,
-            }
-            differing = [name for name in _NOTICE_FIELDS if row[name] != expected[name]]
-            if differing:
-                report.breaks.append(Break(dossier_id, seq, "notice_altered", ", ".join(differing)))
-        for notice_id, row in found.items():
-            if notice_id not in fold.owed:
-                report.breaks.append(
-                    Break(
-                        dossier_id,
-                        row["seq"] if type(row["seq"]) is int else None,
-                        "notice_unowed",
-                        f"outbox row {notice_id} ({row['kind']}) was owed by no event",
-                    )
-                )
-
-
 def projections_by_id(rows: Iterable[dict[str, Any]]) -> Iterator[tuple[UUID, dict[str, Any]]]:
     """Projection rows keyed by their dossier id."""
     for row in rows:
@@ -275,17 +182,29 @@ def merge_by_dossier(
             b = next(right, None)
 
 
-def differing_fields(folded: Dossier, stored: Mapping[str, Any]) -> list[str]:
+#: The text a projection's score is stored as, given the folded score (``score_as_stored``).
+ScoreText = Callable[[Decimal | None], str | None]
+
+
+def differing_fields(
+    folded: Dossier, stored: Mapping[str, Any], score_as_stored: ScoreText
+) -> list[str]:
     """The projection columns whose stored value is not the folded one."""
     # Enum fields are StrEnums, equal to the strings stored; datetimes compare as instants.
     values = folded.__dict__
-    return [name for name in PROJECTION_COLUMNS if values[name] != stored[name]]
+    fields = [name for name in PROJECTION_COLUMNS if values[name] != stored[name]]
+    # Decimals compare equal however spelled ('6.0E+1' == '60.00'): the score is held to the
+    # text the write path stored.
+    if "score" not in fields and stored["score_text"] != score_as_stored(values["score"]):
+        fields.append("score")
+    return fields
 
 
 def check_projections(
     report: VerifyReport,
     chains: Iterator[tuple[UUID, tuple[Head, Fold]]],
     projections: Iterator[tuple[UUID, dict[str, Any]]],
+    score_as_stored: ScoreText,
 ) -> int:
     """Each projection must stand on its chain's head (catches deleted last events) and equal,
     column by column, the fold of its events (catches an edited projection). Returns how many
@@ -324,7 +243,7 @@ def check_projections(
                 )
             )
         elif fold.dossier is not None and fold.failure is None:
-            fields = differing_fields(fold.dossier, stored)
+            fields = differing_fields(fold.dossier, stored, score_as_stored)
             if fields:
                 breaks.append(Break(dossier_id, seq, "projection_differs", ", ".join(fields)))
     return seen

@@ -73,6 +73,11 @@ def _seq(value: object) -> int | None:
     return value if type(value) is int else None
 
 
+def _short(value: object) -> str:
+    """A stored hash as a report shows it: its first digits, or what is stored instead."""
+    return f"{value[:12]}…" if isinstance(value, str) else repr(value)
+
+
 def checkpoint_root(heads: Iterable[tuple[UUID, int, str]], key: bytes | None) -> str:
     """One hash over every chain head, in dossier order."""
     lines = "".join(f"{d}:{s}:{h}\n" for d, s, h in sorted(heads, key=lambda x: str(x[0])))
@@ -200,26 +205,36 @@ class ChainWalker:
         if dossier is not None:
             yield dossier, expected - 1, prev
 
-    def check_checkpoint(
-        self,
-        checkpoint_id: int,
-        root: str,
-        seen: Iterable[tuple[UUID, int, str, str | None]],
-        counts: tuple[int, int] | None = None,
-    ) -> bool:
-        """Every head a checkpoint saw must still be in its chain with the same hash, and the
-        root must be the one those heads give; True when the checkpoint verifies.
+    def check_heads(
+        self, checkpoint_id: int, seen: Iterable[tuple[Any, Any, Any, Any]]
+    ) -> tuple[list[Head], bool]:
+        """Every head a checkpoint saw must still be in its chain with the same hash; the heads
+        as stored, and whether each could be read. ``seen`` yields (dossier, seq, hash the
+        checkpoint saw, hash found now or None).
 
-        ``seen`` yields (dossier, seq, hash the checkpoint saw, hash found now or None);
-        ``counts``, the checkpoint's recorded (dossier count, event count): the root does not
-        cover them, so they must agree with its heads (one head per chain, each chain's head
-        at its event count), else they were edited and say something the root never did."""
-        self.report.checkpoints += 1
-        breaks_before = len(self.report.breaks)
+        A head that is not a (UUID, int, text) as the engine writes it -- edited in place --
+        is ``checkpoint_head_unreadable`` where it is, as the walk reports an event: it is
+        found in no chain, and its seq counts nothing."""
         heads: list[Head] = []
+        readable = True
         for dossier_id, seq, head_hash, found in seen:
             heads.append((dossier_id, seq, head_hash))
-            if found is None:
+            if (
+                not isinstance(dossier_id, UUID)
+                or type(seq) is not int
+                or type(head_hash) is not str
+            ):
+                readable = False
+                self.report.breaks.append(
+                    Break(
+                        stored_id(dossier_id),
+                        _seq(seq),
+                        "checkpoint_head_unreadable",
+                        f"checkpoint {checkpoint_id} records dossier {dossier_id!s}, seq "
+                        f"{seq!r}, hash {_short(head_hash)}: not a chain head as written",
+                    )
+                )
+            elif found is None:
                 self.report.breaks.append(
                     Break(
                         dossier_id,
@@ -234,22 +249,45 @@ class ChainWalker:
                         dossier_id,
                         seq,
                         "checkpointed_hash_changed",
-                        f"checkpoint {checkpoint_id} saw {head_hash[:12]}…, now {found[:12]}…",
+                        f"checkpoint {checkpoint_id} saw {_short(head_hash)}, now {_short(found)}",
                     )
                 )
-        if checkpoint_root(heads, self.key) != root:
+        return heads, readable
+
+    def check_checkpoint(
+        self,
+        checkpoint_id: int,
+        root: str,
+        seen: Iterable[tuple[Any, Any, Any, Any]],
+        counts: tuple[int, int] | None = None,
+        *,
+        with_root: bool = True,
+    ) -> bool:
+        """Every head a checkpoint saw must still be in its chain with the same hash
+        (``check_heads``), and the root must be the one those heads give; True when the
+        checkpoint verifies.
+
+        ``counts``, the checkpoint's recorded (dossier count, event count): the root does not
+        cover them, so they must agree with its heads (one head per chain, each chain's head
+        at its event count), else they were edited and say something the root never did. With
+        a head that cannot be read, they are not judged: that head is the break. Without
+        ``with_root`` (the auditor's key is not the store's) the root is not recomputed."""
+        self.report.checkpoints += 1
+        breaks_before = len(self.report.breaks)
+        heads, readable = self.check_heads(checkpoint_id, seen)
+        if with_root and checkpoint_root(heads, self.key) != root:
             self.report.breaks.append(
                 Break(None, None, "checkpoint_root_mismatch", f"checkpoint {checkpoint_id}")
             )
-        if counts is not None and counts != (len(heads), sum(seq for _, seq, _ in heads)):
+        events = sum(seq for _, seq, _ in heads if type(seq) is int)
+        if readable and counts is not None and counts != (len(heads), events):
             self.report.breaks.append(
                 Break(
                     None,
                     None,
                     "checkpoint_counts_altered",
-                    f"checkpoint {checkpoint_id} records {counts[0]} chains and {counts[1]} "
-                    f"events; its heads give {len(heads)} and "
-                    f"{sum(seq for _, seq, _ in heads)}",
+                    f"checkpoint {checkpoint_id} records {counts[0]!r} chains and {counts[1]!r} "
+                    f"events; its heads give {len(heads)} and {events}",
                 )
             )
         return len(self.report.breaks) == breaks_before
