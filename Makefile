@@ -19,9 +19,10 @@ demo: $(BIN)/ocop-cycle
 quickstart: $(BIN)/ocop-cycle
 	$(BIN)/python examples/quickstart.py
 
-# The whole suite. PostgreSQL tests run when OCOP_TEST_DATABASE_URL is set (CI sets it).
+# The whole suite, a worker per core (pytest-xdist; each worker has its own PostgreSQL database).
+# PostgreSQL tests run when OCOP_TEST_DATABASE_URL is set (CI sets it).
 test: $(BIN)/ocop-cycle
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(BIN)/ocop-cycle
 	$(BIN)/ruff check .

@@ -7,17 +7,42 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from ocop_cycle import VN_TZ, Engine, SettableClock, SystemClock
 from ocop_cycle._storage.database import create_database_engine, upgrade
 from ocop_cycle._storage.schema import metadata
 
-PG_URL = os.environ.get("OCOP_TEST_DATABASE_URL")
+
+def _worker_database(url: str | None) -> str | None:
+    """The PostgreSQL test URL for this process: under pytest-xdist (``make test`` runs a
+    worker per core) each worker gets a database of its own beside the given one, created on
+    first use, so that workers never empty each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url is None or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_database_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            found = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if found is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(os.environ.get("OCOP_TEST_DATABASE_URL"))
 BACKENDS = ["sqlite", "postgresql"]
 START = datetime(2023, 3, 1, 9, 0, tzinfo=VN_TZ)
 
@@ -44,15 +69,17 @@ def reset_postgres(url: str) -> None:
         engine.dispose()
 
 
+_TRUNCATORS: dict[str, Any] = {}
+
+
 def truncate_postgres(url: str) -> None:
-    """Empty every ocop table."""
-    engine = create_database_engine(url)
-    try:
-        with engine.begin() as conn:
-            names = ", ".join(t.name for t in metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    finally:
-        engine.dispose()
+    """Empty every ocop table (on one engine per URL, kept: most PostgreSQL tests start so)."""
+    engine = _TRUNCATORS.get(url)
+    if engine is None:
+        engine = _TRUNCATORS[url] = create_database_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(autouse=True)

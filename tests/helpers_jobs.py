@@ -13,9 +13,11 @@ from tests.scenario import LANG_GIANG, PROVINCE_ONLY
 
 
 def import_certificates(
-    engine: Engine, count: int, decision: date, tag: str, threads: int = 1
+    engine: Engine, count: int, decision: date, tag: str, threads: int = 1, batch: int = 1
 ) -> list[object]:
-    """``count`` certificates issued on ``decision`` under the profile then in force."""
+    """``count`` certificates issued on ``decision`` under the profile then in force; with
+    ``batch``, that many to a transaction (``unit_of_work``: one commit for many, where a
+    test needs thousands as its setting, not as what it checks)."""
     profile = engine.rules.profile_in_force(decision)
     level = next(t.level for t in profile.tiers if t.certifies_up_to >= 3)
 
@@ -30,8 +32,8 @@ def import_certificates(
     # The certificate's codes are those in force when it was issued.
     place = LANG_GIANG if decision < REFORM_DATE else PROVINCE_ONLY
 
-    def one(i: int) -> object:
-        return engine.import_certificate(
+    def one(i: int, on: Engine = engine) -> object:
+        return on.import_certificate(
             actor=office,
             profile_id=profile.id,
             producer={"name": f"Chủ thể {tag} {i}", "kind": "cooperative"},
@@ -46,6 +48,16 @@ def import_certificates(
             issuing_body="UBND huyện Lạng Giang",
         ).id
 
+    def chunk(start: int) -> list[object]:
+        with engine.unit_of_work() as uow:
+            return [one(i, uow) for i in range(start, min(start + batch, count))]
+
+    if batch > 1:
+        starts = range(0, count, batch)
+        if threads == 1:
+            return [found for start in starts for found in chunk(start)]
+        with ThreadPoolExecutor(threads) as pool:
+            return [found for done in pool.map(chunk, starts) for found in done]
     if threads == 1:
         return [one(i) for i in range(count)]
     with ThreadPoolExecutor(threads) as pool:  # PostgreSQL: group commit across connections

@@ -122,7 +122,7 @@ def test_three_schedulers_ten_thousand_notices(postgres_ready: str) -> None:
     engine = Engine.open(postgres_ready, clock=SystemClock())
     today = SystemClock().now().date()
     decision = decision_with_only_first_notice_due(today)
-    import_certificates(engine, 10_000, decision, "ten", threads=4)
+    import_certificates(engine, 10_000, decision, "ten", threads=2, batch=500)
     due = Sweeper(engine).pending(due_before=SystemClock().now(), limit=20_000)
     assert len(due) == 10_000
     assert {d.kind for d in due} == {"renewal_notice"}
