@@ -159,3 +159,15 @@ def refuses(engine: Engine, error: type[E], call: Callable[[], Any]) -> E:
 
 def at(year: int, month: int, day: int, hour: int = 9) -> datetime:
     return datetime(year, month, day, hour, tzinfo=VN_TZ)
+
+
+def tamper(engine: Engine, *statements: Any) -> None:
+    """Run statements on a connection of our own, as someone with database access would."""
+    with engine.sa_engine.begin() as conn:
+        for stmt in statements:
+            conn.execute(stmt)
+
+
+def problems(report: Any) -> list[str]:
+    """The kinds of an audit report's breaks, in order."""
+    return [b.problem for b in report.breaks]

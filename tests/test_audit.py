@@ -19,7 +19,7 @@ from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import row_hash
 from ocop_cycle.workflows.events import Event
 from ocop_cycle.workflows.upcast import upcast_payload
-from tests.scenario import Walk
+from tests.scenario import Walk, tamper
 
 KEY = b"so-bi-mat-cua-so-nong-nghiep"
 
@@ -41,11 +41,6 @@ def event_id(engine: Engine, dossier_id: UUID, seq: int) -> int:
                 select(events.c.id).where(events.c.dossier_id == dossier_id, events.c.seq == seq)
             ).scalar_one()
         )
-
-
-def tamper(engine: Engine, stmt: Any) -> None:
-    with engine.sa_engine.begin() as conn:
-        conn.execute(stmt)
 
 
 def located(report: Any, dossier_id: UUID, seq: int | None = None) -> bool:

@@ -15,7 +15,7 @@ from ocop_cycle import VN_TZ, Dossier, Engine, SettableClock, Sweeper
 from ocop_cycle._storage.schema import deadlines, dossiers, events, outbox
 from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.verify import VerifyReport
-from tests.scenario import Walk
+from tests.scenario import Walk, problems, tamper
 
 
 @pytest.fixture
@@ -27,17 +27,6 @@ def certified(engine: Engine, clock: SettableClock) -> Dossier:
     walk.register("Sản phẩm mới")
     assert Auditor(engine).verify().intact
     return made
-
-
-def tamper(engine: Engine, *statements: Any) -> None:
-    """Run statements on a connection of our own, as someone with database access would."""
-    with engine.sa_engine.begin() as conn:
-        for stmt in statements:
-            conn.execute(stmt)
-
-
-def problems(report: VerifyReport) -> list[str]:
-    return [b.problem for b in report.breaks]
 
 
 def where(report: VerifyReport) -> list[tuple[Any, int | None, str]]:

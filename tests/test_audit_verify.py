@@ -27,7 +27,7 @@ from ocop_cycle.audit.auditor import Auditor
 from ocop_cycle.audit.offline import verify_export
 from ocop_cycle.audit.verify import VerifyReport
 from ocop_cycle.cli import main
-from tests.scenario import Walk
+from tests.scenario import Walk, problems, tamper
 
 
 @pytest.fixture
@@ -38,17 +38,6 @@ def store(engine: Engine, clock: SettableClock) -> list[Dossier]:
     made.append(walk.register("Sản phẩm mới"))
     assert Auditor(engine).verify().intact
     return made
-
-
-def tamper(engine: Engine, *statements: Any) -> None:
-    """Run statements on a connection of our own, as someone with database access would."""
-    with engine.sa_engine.begin() as conn:
-        for stmt in statements:
-            conn.execute(stmt)
-
-
-def problems(report: VerifyReport) -> list[str]:
-    return [b.problem for b in report.breaks]
 
 
 def verify_cli(db_url: str, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
